@@ -1,0 +1,149 @@
+//! Compact JSON output straight into a `String`, driven by the generated code.
+
+/// Appends JSON to a buffer. Commas are placed by remembering whether the current
+/// container has a member yet: after any nested value ends, the enclosing container has
+/// one, so no stack is needed.
+pub(crate) struct Writer {
+    pub(crate) out: String,
+    first: bool,
+}
+
+impl Writer {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Writer {
+            out: String::with_capacity(capacity),
+            first: true,
+        }
+    }
+
+    #[inline]
+    fn comma(&mut self) {
+        if self.first {
+            self.first = false;
+        } else {
+            self.out.push(',');
+        }
+    }
+
+    #[inline]
+    pub(crate) fn begin_object(&mut self) {
+        self.out.push('{');
+        self.first = true;
+    }
+
+    #[inline]
+    pub(crate) fn end_object(&mut self) {
+        self.out.push('}');
+        self.first = false;
+    }
+
+    #[inline]
+    pub(crate) fn begin_array(&mut self) {
+        self.out.push('[');
+        self.first = true;
+    }
+
+    #[inline]
+    pub(crate) fn end_array(&mut self) {
+        self.out.push(']');
+        self.first = false;
+    }
+
+    /// Writes `"key":` (keys are FHIR element names: never need escaping).
+    #[inline]
+    pub(crate) fn key(&mut self, key: &str) {
+        self.comma();
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\":");
+        // The value that follows is this member, not a new one.
+        self.first = true;
+    }
+
+    /// Starts an array element (or the top-level value).
+    #[inline]
+    pub(crate) fn element(&mut self) {
+        self.comma();
+        self.first = true;
+    }
+
+    #[inline]
+    pub(crate) fn null(&mut self) {
+        self.out.push_str("null");
+        self.first = false;
+    }
+
+    #[inline]
+    pub(crate) fn bool(&mut self, v: bool) {
+        self.out.push_str(if v { "true" } else { "false" });
+        self.first = false;
+    }
+
+    /// Writes JSON text that is already valid and compact (numbers, raw unknown content).
+    #[inline]
+    pub(crate) fn raw(&mut self, json: &str) {
+        self.out.push_str(json);
+        self.first = false;
+    }
+
+    pub(crate) fn int(&mut self, v: i64) {
+        let mut buf = [0u8; 20];
+        let mut n = v.unsigned_abs();
+        let mut i = buf.len();
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        if v < 0 {
+            self.out.push('-');
+        }
+        for &b in &buf[i..] {
+            self.out.push(b as char);
+        }
+        self.first = false;
+    }
+
+    #[inline]
+    pub(crate) fn string(&mut self, s: &str) {
+        self.out.push('"');
+        let bytes = s.as_bytes();
+        let mut run_start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            let escape: &str = match b {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0..=0x1f => "",
+                _ => continue,
+            };
+            self.out.push_str(&s[run_start..i]);
+            if escape.is_empty() {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                self.out.push_str("\\u00");
+                self.out.push(HEX[(b >> 4) as usize] as char);
+                self.out.push(HEX[(b & 0xf) as usize] as char);
+            } else {
+                self.out.push_str(escape);
+            }
+            run_start = i + 1;
+        }
+        self.out.push_str(&s[run_start..]);
+        self.out.push('"');
+        self.first = false;
+    }
+
+    /// Writes a string produced by `write` (used by dates, so they need no allocation).
+    #[inline]
+    pub(crate) fn string_with(&mut self, write: impl FnOnce(&mut String)) {
+        self.out.push('"');
+        write(&mut self.out);
+        self.out.push('"');
+        self.first = false;
+    }
+}

@@ -1,0 +1,126 @@
+//! What the generated `Resource` enum needs by hand: finding `resourceType`, and keeping
+//! resources of types left out of the build as JSON.
+
+use std::borrow::Cow;
+
+use crate::error::IssueKind;
+use crate::error::Severity;
+use crate::generated::resource::RESOURCE_TYPES;
+use crate::json::ToJson;
+use crate::json::reader::{PResult, PendingIssue, Reader, content_error};
+use crate::json::writer::Writer;
+
+/// A resource kept as JSON: its type is not compiled into this build (see the cargo
+/// features), or, in lenient mode, FHIR R4 does not define it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawResource {
+    resource_type: String,
+    id: Option<String>,
+    json: Box<str>,
+}
+
+impl RawResource {
+    /// The `resourceType`.
+    pub fn resource_type(&self) -> &str {
+        &self.resource_type
+    }
+
+    /// The `id`, if the resource has one.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The resource's JSON (minified).
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+}
+
+impl ToJson for RawResource {
+    fn write_json(&self, w: &mut Writer) {
+        w.raw(&self.json);
+    }
+}
+
+/// Finds `resourceType` without consuming the object: it is usually the first member,
+/// so the common case reads one key; otherwise the object is scanned and re-read.
+pub(crate) fn peek_resource_type<'a>(r: &mut Reader<'a>) -> PResult<Cow<'a, str>> {
+    let start = r.mark();
+    r.begin_object()?;
+    let mut found = None;
+    while let Some(key) = r.next_key()? {
+        if key == "resourceType" {
+            found = Some(r.read_str()?);
+            break;
+        }
+        r.skip_value()?;
+    }
+    r.rewind(start);
+    found.ok_or_else(|| {
+        content_error(
+            IssueKind::UnknownResourceType,
+            "a resource needs a `resourceType`",
+        )
+    })
+}
+
+/// Checks the `resourceType` member while a typed resource is read.
+#[cfg_attr(
+    not(feature = "all-resources"),
+    allow(dead_code, reason = "unused when no resource type is compiled in")
+)]
+pub(crate) fn read_resource_type(r: &mut Reader<'_>, expected: &str) -> PResult<()> {
+    if r.read_str()? == expected {
+        Ok(())
+    } else {
+        Err(content_error(
+            IssueKind::Duplicate,
+            "`resourceType` appears twice with different values",
+        ))
+    }
+}
+
+/// Reads a resource whose type has no compiled-in struct.
+pub(crate) fn read_raw_resource(
+    r: &mut Reader<'_>,
+    resource_type: Cow<'_, str>,
+) -> PResult<RawResource> {
+    let known = RESOURCE_TYPES.contains(&&*resource_type);
+    if !known {
+        if !r.lenient() {
+            return Err(content_error(
+                IssueKind::UnknownResourceType,
+                "`resourceType` is not a FHIR R4 resource type",
+            ));
+        }
+        r.issues.push(PendingIssue {
+            severity: Severity::Warning,
+            kind: IssueKind::UnknownResourceType,
+            message: "`resourceType` is not a FHIR R4 resource type; kept as JSON".into(),
+            path: Vec::new(),
+        });
+    }
+    let start = r.mark();
+    let json = r.capture_raw()?;
+    let end = r.mark();
+    // Read the id back out of the captured JSON: rare path, simplest code.
+    r.rewind(start);
+    r.begin_object()?;
+    let mut id = None;
+    while let Some(key) = r.next_key()? {
+        if key == "id" && id.is_none() {
+            id = r.read_str().ok().map(Cow::into_owned);
+            if id.is_none() {
+                r.skip_value()?;
+            }
+        } else {
+            r.skip_value()?;
+        }
+    }
+    r.rewind(end);
+    Ok(RawResource {
+        resource_type: resource_type.into_owned(),
+        id,
+        json,
+    })
+}

@@ -1,0 +1,52 @@
+//! Project automation, run as `cargo xtask <command>` (see `.cargo/config.toml`).
+//!
+//! - `cargo xtask codegen` regenerates `fhir-model/src/generated/`.
+//! - `cargo xtask codegen --check` fails if regenerating would change anything.
+//! - `cargo xtask ci` runs every check CI runs, in CI's order.
+#![allow(clippy::print_stdout, reason = "a command-line tool reports on stdout")]
+
+mod ci;
+mod codegen;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  codegen            regenerate fhir-model/src/generated/ from the FHIR definitions
+  codegen --check    fail if regenerating would change fhir-model/src/generated/
+  ci                 run everything CI runs (fmt, codegen check, clippy native + wasm32,
+                     tests, doctests, wasm size probe)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["codegen"] => codegen::run(false),
+        ["codegen", "--check"] => codegen::run(true),
+        ["ci"] => ci::run(),
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        [] => {
+            eprintln!("error: no command given\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        _ => {
+            eprintln!(
+                "error: unrecognized arguments: {}\n\n{USAGE}",
+                args.join(" ")
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
