@@ -151,10 +151,21 @@ impl Ci {
         exec(cmd)
     }
 
-    /// Builds the example for wasm32 with the size profile and reports raw and gzip sizes.
+    /// Builds the example for wasm32 with the size profile, with its one resource type and
+    /// with all of them, and reports raw and gzip sizes of each.
     fn wasm_size(&self) -> Result<(), DynError> {
         require_wasm_target()?;
-        let mut cmd = self.cargo(&[
+        for (label, features) in [
+            ("ExplanationOfBenefit", None),
+            ("all-resources", Some("fhir-model/all-resources")),
+        ] {
+            self.wasm_size_of(label, features)?;
+        }
+        Ok(())
+    }
+
+    fn wasm_size_of(&self, label: &str, features: Option<&str>) -> Result<(), DynError> {
+        let mut args = vec![
             "build",
             "--profile",
             WASM_PROFILE,
@@ -163,7 +174,11 @@ impl Ci {
             "--target",
             WASM_TARGET,
             "--message-format=json-render-diagnostics",
-        ]);
+        ];
+        if let Some(features) = features {
+            args.extend(["--features", features]);
+        }
+        let mut cmd = self.cargo(&args);
         cmd.stderr(Stdio::inherit());
         let shown = describe(&cmd);
         println!("$ {shown}");
@@ -193,9 +208,8 @@ impl Ci {
             )
             .into());
         }
-        println!("wasm_artifact: {}", wasm.display());
-        println!("wasm_size_bytes: {raw}");
-        println!("wasm_gzip_bytes: {}", gzip.stdout.len());
+        println!("wasm_size_bytes[{label}]: {raw}");
+        println!("wasm_gzip_bytes[{label}]: {}", gzip.stdout.len());
         Ok(())
     }
 }

@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 
 use crate::error::{Error, Issue, IssueKind, Severity};
+use crate::json::skip_plain_string_bytes;
 use crate::unknown::UnknownElements;
 
 /// JSON nested deeper than this is rejected. Real FHIR resources stay far below it
@@ -408,8 +409,8 @@ impl<'a> Reader<'a> {
 
     fn parse_string(&mut self) -> PResult<Cow<'a, str>> {
         let start = self.pos + 1;
-        let mut i = start;
         let bytes = self.bytes;
+        let mut i = skip_plain_string_bytes(bytes, start);
         while let Some(&b) = bytes.get(i) {
             match b {
                 b'"' => {
@@ -435,6 +436,7 @@ impl<'a> Reader<'a> {
         let bytes = self.bytes;
         loop {
             let run_start = i;
+            i = skip_plain_string_bytes(bytes, i);
             while let Some(&b) = bytes.get(i) {
                 if b == b'"' || b == b'\\' || b < 0x20 {
                     break;

@@ -1,5 +1,7 @@
 //! Compact JSON output straight into a `String`, driven by the generated code.
 
+use crate::json::skip_plain_string_bytes;
+
 /// Appends JSON to a buffer. Commas are placed by remembering whether the current
 /// container has a member yet: after any nested value ends, the enclosing container has
 /// one, so no stack is needed.
@@ -112,28 +114,31 @@ impl Writer {
         self.out.push('"');
         let bytes = s.as_bytes();
         let mut run_start = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            let escape: &str = match b {
-                b'"' => "\\\"",
-                b'\\' => "\\\\",
-                b'\n' => "\\n",
-                b'\r' => "\\r",
-                b'\t' => "\\t",
-                0..=0x1f => "",
-                _ => continue,
-            };
+        loop {
+            let i = skip_plain_string_bytes(bytes, run_start);
+            let i = bytes[i..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .map_or(bytes.len(), |offset| i + offset);
             self.out.push_str(&s[run_start..i]);
-            if escape.is_empty() {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                self.out.push_str("\\u00");
-                self.out.push(HEX[(b >> 4) as usize] as char);
-                self.out.push(HEX[(b & 0xf) as usize] as char);
-            } else {
-                self.out.push_str(escape);
+            let Some(&b) = bytes.get(i) else {
+                break;
+            };
+            match b {
+                b'"' => self.out.push_str("\\\""),
+                b'\\' => self.out.push_str("\\\\"),
+                b'\n' => self.out.push_str("\\n"),
+                b'\r' => self.out.push_str("\\r"),
+                b'\t' => self.out.push_str("\\t"),
+                _ => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    self.out.push_str("\\u00");
+                    self.out.push(HEX[(b >> 4) as usize] as char);
+                    self.out.push(HEX[(b & 0xf) as usize] as char);
+                }
             }
             run_start = i + 1;
         }
-        self.out.push_str(&s[run_start..]);
         self.out.push('"');
         self.first = false;
     }
