@@ -13,12 +13,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// The input is not well-formed JSON.
-    #[error("invalid JSON at line {line}, column {column}: {message}")]
+    #[error("invalid JSON at line {line}, column {column} ({path}): {message}")]
     Syntax {
         /// 1-based line of the offending byte.
         line: usize,
         /// 1-based column (in bytes) of the offending byte.
         column: usize,
+        /// The element being read, FHIRPath-like (`Patient.name[0]`).
+        path: String,
         /// What the parser expected or found.
         message: String,
     },

@@ -32,6 +32,7 @@ pub(crate) enum ParseError {
         pos: usize,
         kind: IssueKind,
         message: Cow<'static, str>,
+        path: Vec<PathSeg>,
     },
     /// JSON, but not what the FHIR type allows. Lenient mode keeps the value raw and goes on.
     Content {
@@ -64,8 +65,8 @@ pub(crate) fn content_error(
 
 impl ParseError {
     fn push_seg(&mut self, seg: PathSeg) {
-        if let ParseError::Content { path, .. } = self {
-            path.push(seg);
+        match self {
+            ParseError::Fatal { path, .. } | ParseError::Content { path, .. } => path.push(seg),
         }
     }
 }
@@ -132,6 +133,7 @@ impl<'a> Reader<'a> {
             pos: self.pos,
             kind: IssueKind::WrongType,
             message: message.into(),
+            path: Vec::new(),
         })
     }
 
@@ -142,17 +144,22 @@ impl<'a> Reader<'a> {
                 pos,
                 kind: IssueKind::TooDeep,
                 message,
+                path,
             } => {
                 let mut issue = Issue::new(IssueKind::TooDeep, message);
+                issue.path = format_path(root, &path);
                 let (line, column) = self.line_column(pos);
-                issue.path = format!("{root} (line {line}, column {column})");
+                issue.message = format!("{} (line {line}, column {column})", issue.message);
                 Error::Invalid(Box::new(issue))
             }
-            ParseError::Fatal { pos, message, .. } => {
+            ParseError::Fatal {
+                pos, message, path, ..
+            } => {
                 let (line, column) = self.line_column(pos);
                 Error::Syntax {
                     line,
                     column,
+                    path: format_path(root, &path),
                     message: message.into_owned(),
                 }
             }
@@ -261,6 +268,7 @@ impl<'a> Reader<'a> {
                 pos: self.pos,
                 kind: IssueKind::TooDeep,
                 message: format!("JSON is nested more than {MAX_DEPTH} levels deep").into(),
+                path: Vec::new(),
             }));
         }
         Ok(())
@@ -679,6 +687,10 @@ impl<'a> Reader<'a> {
                 Ok(())
             }
             Err(mut err) => {
+                if matches!(*err, ParseError::Fatal { .. }) {
+                    err.push_seg(PathSeg::Key(key.into()));
+                    return Err(err);
+                }
                 let ParseError::Content {
                     kind,
                     message,

@@ -1298,3 +1298,20 @@ fn moderately_deep_nesting_is_accepted() {
     round_trip(&nested_extensions(30));
     round_trip(&nested_bundles(10));
 }
+
+#[test]
+fn syntax_and_depth_errors_name_the_element_being_read() {
+    let e = from_json(r#"{"resourceType":"Patient","name":[{"given":["a" "b"]}]}"#)
+        .expect_err("missing comma");
+    match &e {
+        Error::Syntax { path, .. } => assert_eq!(path, "Patient.name[0].given", "{e}"),
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+    let e = strict_err(&nested_extensions(60));
+    let issue = issue_of(&e);
+    assert_eq!(issue.kind, IssueKind::TooDeep, "{e}");
+    assert!(
+        issue.path.starts_with("Patient.extension[0].extension[0].extension[0]"),
+        "{e}"
+    );
+}
