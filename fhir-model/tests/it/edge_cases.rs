@@ -1311,7 +1311,9 @@ fn syntax_and_depth_errors_name_the_element_being_read() {
     let issue = issue_of(&e);
     assert_eq!(issue.kind, IssueKind::TooDeep, "{e}");
     assert!(
-        issue.path.starts_with("Patient.extension[0].extension[0].extension[0]"),
+        issue
+            .path
+            .starts_with("Patient.extension[0].extension[0].extension[0]"),
         "{e}"
     );
 }
