@@ -365,7 +365,7 @@ pub(crate) fn write_values<T: PrimitiveValue>(
 
 pub(crate) fn write_unknown(w: &mut Writer, unknown: &UnknownElements) {
     for (key, json) in unknown.iter() {
-        w.key(key);
+        w.key_escaped(key);
         w.raw(json);
     }
 }

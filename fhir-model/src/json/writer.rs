@@ -62,6 +62,14 @@ impl Writer {
         self.first = true;
     }
 
+    /// Writes `"key":` for a key taken from input (an unknown element), escaping it.
+    pub(crate) fn key_escaped(&mut self, key: &str) {
+        self.comma();
+        self.string(key);
+        self.out.push(':');
+        self.first = true;
+    }
+
     /// Starts an array element (or the top-level value).
     #[inline]
     pub(crate) fn element(&mut self) {

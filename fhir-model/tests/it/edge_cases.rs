@@ -1317,3 +1317,16 @@ fn syntax_and_depth_errors_name_the_element_being_read() {
         "{e}"
     );
 }
+
+#[test]
+fn unknown_keys_that_need_escaping_are_written_back_as_valid_json() {
+    // Found by the fuzzer: keys of unknown elements come from the input, so unlike FHIR
+    // element names they can hold quotes, backslashes and (escaped) control characters.
+    let json = r#"{"resourceType":"Patient","a\"b\\c\u0001":1.50,"name":[{"x\ny":[true]}]}"#;
+    let (resource, issues) = from_json_lenient(json);
+    assert_eq!(issues.len(), 2, "{issues:?}");
+    let written = to_json(&resource.expect("lenient keeps the resource"));
+    assert_same_tree(json, &written);
+    let (again, _) = from_json_lenient(&written);
+    assert_eq!(to_json(&again.expect("re-read")), written);
+}
