@@ -5,6 +5,7 @@
 //! Run with `FHIR_PACKAGES_DIR=/path/to/fhir-packages cargo test -p fhir-model --test it`.
 
 mod edge_cases;
+mod fuzz_regressions;
 mod json_tree;
 mod packages;
 mod roundtrip;
