@@ -189,20 +189,8 @@ impl FromJson for Annotation {
             let result = match &*key {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
-                "authorReference" => {
-                    read_choice_complex(r, &mut o.author, AnnotationAuthor::Reference)
-                }
-                "authorString" => {
-                    read_choice_value(r, &mut o.author, AnnotationAuthor::String, |c| match c {
-                        AnnotationAuthor::String(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_authorString" => {
-                    read_choice_ext(r, &mut o.author, AnnotationAuthor::String, |c| match c {
-                        AnnotationAuthor::String(p) => Some(p),
-                        _ => None,
-                    })
+                "authorReference" | "authorString" | "_authorString" => {
+                    AnnotationAuthor::read_json(r, &mut o.author, &key, "author")
                 }
                 "time" => read_value(r, &mut o.time),
                 "_time" => read_ext(r, &mut o.time),
@@ -222,7 +210,7 @@ impl ToJson for Annotation {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         if let Some(v) = &self.author {
-            v.write_field(w);
+            v.write_field(w, "author");
         }
         write_value(w, "time", "_time", &self.time);
         write_value(w, "text", "_text", &self.text);
@@ -235,17 +223,41 @@ impl ToJson for Annotation {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum AnnotationAuthor {
-    /// `authorReference`
+    /// `Reference`
     Reference(Box<Reference>),
-    /// `authorString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl AnnotationAuthor {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Reference(v) => write_one(w, "authorReference", v),
-            Self::String(v) => write_value(w, "authorString", "_authorString", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }
@@ -726,11 +738,8 @@ impl FromJson for DataRequirement {
                 "_type" => read_ext(r, &mut o.r#type),
                 "profile" => read_values(r, &mut o.profile),
                 "_profile" => read_exts(r, &mut o.profile),
-                "subjectCodeableConcept" => {
-                    read_choice_complex(r, &mut o.subject, DataRequirementSubject::CodeableConcept)
-                }
-                "subjectReference" => {
-                    read_choice_complex(r, &mut o.subject, DataRequirementSubject::Reference)
+                "subjectCodeableConcept" | "subjectReference" => {
+                    DataRequirementSubject::read_json(r, &mut o.subject, &key, "subject")
                 }
                 "mustSupport" => read_values(r, &mut o.must_support),
                 "_mustSupport" => read_exts(r, &mut o.must_support),
@@ -757,7 +766,7 @@ impl ToJson for DataRequirement {
         write_value(w, "type", "_type", &self.r#type);
         write_values(w, "profile", "_profile", &self.profile);
         if let Some(v) = &self.subject {
-            v.write_field(w);
+            v.write_field(w, "subject");
         }
         write_values(w, "mustSupport", "_mustSupport", &self.must_support);
         write_many(w, "codeFilter", &self.code_filter);
@@ -773,17 +782,34 @@ impl ToJson for DataRequirement {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DataRequirementSubject {
-    /// `subjectCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `subjectReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl DataRequirementSubject {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "subjectCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "subjectReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -881,29 +907,8 @@ impl FromJson for DataRequirementDateFilter {
                 "_path" => read_ext(r, &mut o.path),
                 "searchParam" => read_value(r, &mut o.search_param),
                 "_searchParam" => read_ext(r, &mut o.search_param),
-                "valueDateTime" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    DataRequirementDateFilterValue::DateTime,
-                    |c| match c {
-                        DataRequirementDateFilterValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDateTime" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    DataRequirementDateFilterValue::DateTime,
-                    |c| match c {
-                        DataRequirementDateFilterValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valuePeriod" => {
-                    read_choice_complex(r, &mut o.value, DataRequirementDateFilterValue::Period)
-                }
-                "valueDuration" => {
-                    read_choice_complex(r, &mut o.value, DataRequirementDateFilterValue::Duration)
+                "valueDateTime" | "_valueDateTime" | "valuePeriod" | "valueDuration" => {
+                    DataRequirementDateFilterValue::read_json(r, &mut o.value, &key, "value")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -921,7 +926,7 @@ impl ToJson for DataRequirementDateFilter {
         write_value(w, "path", "_path", &self.path);
         write_value(w, "searchParam", "_searchParam", &self.search_param);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -932,20 +937,45 @@ impl ToJson for DataRequirementDateFilter {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DataRequirementDateFilterValue {
-    /// `valueDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `valuePeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `valueDuration`
+    /// `Duration`
     Duration(Box<Duration>),
 }
 
 impl DataRequirementDateFilterValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Duration", false) => read_choice_complex(r, slot, Self::Duration),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "valueDateTime", "_valueDateTime", v),
-            Self::Period(v) => write_one(w, "valuePeriod", v),
-            Self::Duration(v) => write_one(w, "valueDuration", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Duration(v) => write_choice_one(w, name, "Duration", v),
         }
     }
 }
@@ -1127,20 +1157,8 @@ impl FromJson for Dosage {
                 "patientInstruction" => read_value(r, &mut o.patient_instruction),
                 "_patientInstruction" => read_ext(r, &mut o.patient_instruction),
                 "timing" => read_single(r, &mut o.timing),
-                "asNeededBoolean" => {
-                    read_choice_value(r, &mut o.as_needed, DosageAsNeeded::Boolean, |c| match c {
-                        DosageAsNeeded::Boolean(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_asNeededBoolean" => {
-                    read_choice_ext(r, &mut o.as_needed, DosageAsNeeded::Boolean, |c| match c {
-                        DosageAsNeeded::Boolean(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "asNeededCodeableConcept" => {
-                    read_choice_complex(r, &mut o.as_needed, DosageAsNeeded::CodeableConcept)
+                "asNeededBoolean" | "_asNeededBoolean" | "asNeededCodeableConcept" => {
+                    DosageAsNeeded::read_json(r, &mut o.as_needed, &key, "asNeeded")
                 }
                 "site" => read_single(r, &mut o.site),
                 "route" => read_single(r, &mut o.route),
@@ -1174,7 +1192,7 @@ impl ToJson for Dosage {
         );
         write_single(w, "timing", &self.timing);
         if let Some(v) = &self.as_needed {
-            v.write_field(w);
+            v.write_field(w, "asNeeded");
         }
         write_single(w, "site", &self.site);
         write_single(w, "route", &self.route);
@@ -1196,17 +1214,41 @@ impl ToJson for Dosage {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DosageAsNeeded {
-    /// `asNeededBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `asNeededCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
 
 impl DosageAsNeeded {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Boolean(v) => write_value(w, "asNeededBoolean", "_asNeededBoolean", v),
-            Self::CodeableConcept(v) => write_one(w, "asNeededCodeableConcept", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
         }
     }
 }
@@ -1241,14 +1283,11 @@ impl FromJson for DosageDoseAndRate {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "type" => read_single(r, &mut o.r#type),
-                "doseRange" => read_choice_complex(r, &mut o.dose, DosageDoseAndRateDose::Range),
-                "doseQuantity" => {
-                    read_choice_complex(r, &mut o.dose, DosageDoseAndRateDose::Quantity)
+                "doseRange" | "doseQuantity" => {
+                    DosageDoseAndRateDose::read_json(r, &mut o.dose, &key, "dose")
                 }
-                "rateRatio" => read_choice_complex(r, &mut o.rate, DosageDoseAndRateRate::Ratio),
-                "rateRange" => read_choice_complex(r, &mut o.rate, DosageDoseAndRateRate::Range),
-                "rateQuantity" => {
-                    read_choice_complex(r, &mut o.rate, DosageDoseAndRateRate::Quantity)
+                "rateRatio" | "rateRange" | "rateQuantity" => {
+                    DosageDoseAndRateRate::read_json(r, &mut o.rate, &key, "rate")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -1265,10 +1304,10 @@ impl ToJson for DosageDoseAndRate {
         write_many(w, "extension", &self.extension);
         write_single(w, "type", &self.r#type);
         if let Some(v) = &self.dose {
-            v.write_field(w);
+            v.write_field(w, "dose");
         }
         if let Some(v) = &self.rate {
-            v.write_field(w);
+            v.write_field(w, "rate");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -1279,17 +1318,34 @@ impl ToJson for DosageDoseAndRate {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DosageDoseAndRateDose {
-    /// `doseRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `doseQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
 }
 
 impl DosageDoseAndRateDose {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Range(v) => write_one(w, "doseRange", v),
-            Self::Quantity(v) => write_one(w, "doseQuantity", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
         }
     }
 }
@@ -1298,20 +1354,38 @@ impl DosageDoseAndRateDose {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DosageDoseAndRateRate {
-    /// `rateRatio`
+    /// `Ratio`
     Ratio(Box<Ratio>),
-    /// `rateRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `rateQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
 }
 
 impl DosageDoseAndRateRate {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Ratio", false) => read_choice_complex(r, slot, Self::Ratio),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Ratio(v) => write_one(w, "rateRatio", v),
-            Self::Range(v) => write_one(w, "rateRange", v),
-            Self::Quantity(v) => write_one(w, "rateQuantity", v),
+            Self::Ratio(v) => write_choice_one(w, name, "Ratio", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
         }
     }
 }
@@ -1429,15 +1503,15 @@ pub struct ElementDefinition {
     /// Data type and Profile for this element
     pub r#type: Vec<ElementDefinitionType>,
     /// Specified value if missing from instance
-    pub default_value: Option<ElementDefinitionDefaultValue>,
+    pub default_value: Option<OpenType>,
     /// Implicit meaning when this element is missing
     pub meaning_when_missing: Primitive<String>,
     /// What the order of the elements means
     pub order_meaning: Primitive<String>,
     /// Value must be exactly this
-    pub fixed: Option<ElementDefinitionFixed>,
+    pub fixed: Option<OpenType>,
     /// Value must have at least these property values
-    pub pattern: Option<ElementDefinitionPattern>,
+    pub pattern: Option<OpenType>,
     /// Example value (as defined for type)
     pub example: Vec<ElementDefinitionExample>,
     /// Minimum Allowed Value (for some types)
@@ -1506,1593 +1580,57 @@ impl FromJson for ElementDefinition {
                 "contentReference" => read_value(r, &mut o.content_reference),
                 "_contentReference" => read_ext(r, &mut o.content_reference),
                 "type" => read_many(r, &mut o.r#type),
-                "defaultValueBase64Binary" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Base64Binary,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Base64Binary(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueBase64Binary" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Base64Binary,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Base64Binary(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueBoolean" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Boolean,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueBoolean" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Boolean,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueCanonical" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Canonical,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueCanonical" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Canonical,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueCode" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Code,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Code(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueCode" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Code,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Code(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueDate" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Date,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueDate" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Date,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueDateTime" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::DateTime,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueDateTime" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::DateTime,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueDecimal" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Decimal,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueDecimal" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Decimal,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueId" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Id,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Id(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueId" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Id,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Id(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueInstant" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Instant,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Instant(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueInstant" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Instant,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Instant(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueInteger" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Integer,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueInteger" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Integer,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueMarkdown" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Markdown,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Markdown(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueMarkdown" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Markdown,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Markdown(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueOid" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Oid,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Oid(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueOid" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Oid,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Oid(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValuePositiveInt" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::PositiveInt,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValuePositiveInt" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::PositiveInt,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueString" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::String,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueString" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::String,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueTime" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Time,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Time(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueTime" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Time,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Time(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueUnsignedInt" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::UnsignedInt,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueUnsignedInt" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::UnsignedInt,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueUri" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Uri,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Uri(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueUri" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Uri,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Uri(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueUrl" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Url,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Url(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueUrl" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Url,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Url(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueUuid" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Uuid,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Uuid(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueUuid" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Uuid,
-                    |c| match c {
-                        ElementDefinitionDefaultValue::Uuid(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueAddress" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Address,
-                ),
-                "defaultValueAge" => {
-                    read_choice_complex(r, &mut o.default_value, ElementDefinitionDefaultValue::Age)
+                k if OpenType::accepts(k, "defaultValue") => {
+                    OpenType::read_json(r, &mut o.default_value, k, "defaultValue")
                 }
-                "defaultValueAnnotation" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Annotation,
-                ),
-                "defaultValueAttachment" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Attachment,
-                ),
-                "defaultValueCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::CodeableConcept,
-                ),
-                "defaultValueCoding" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Coding,
-                ),
-                "defaultValueContactPoint" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::ContactPoint,
-                ),
-                "defaultValueCount" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Count,
-                ),
-                "defaultValueDistance" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Distance,
-                ),
-                "defaultValueDuration" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Duration,
-                ),
-                "defaultValueHumanName" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::HumanName,
-                ),
-                "defaultValueIdentifier" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Identifier,
-                ),
-                "defaultValueMoney" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Money,
-                ),
-                "defaultValuePeriod" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Period,
-                ),
-                "defaultValueQuantity" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Quantity,
-                ),
-                "defaultValueRange" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Range,
-                ),
-                "defaultValueRatio" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Ratio,
-                ),
-                "defaultValueReference" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Reference,
-                ),
-                "defaultValueSampledData" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::SampledData,
-                ),
-                "defaultValueSignature" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Signature,
-                ),
-                "defaultValueTiming" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Timing,
-                ),
-                "defaultValueContactDetail" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::ContactDetail,
-                ),
-                "defaultValueContributor" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Contributor,
-                ),
-                "defaultValueDataRequirement" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::DataRequirement,
-                ),
-                "defaultValueExpression" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Expression,
-                ),
-                "defaultValueParameterDefinition" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::ParameterDefinition,
-                ),
-                "defaultValueRelatedArtifact" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::RelatedArtifact,
-                ),
-                "defaultValueTriggerDefinition" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::TriggerDefinition,
-                ),
-                "defaultValueUsageContext" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::UsageContext,
-                ),
-                "defaultValueDosage" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Dosage,
-                ),
-                "defaultValueMeta" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    ElementDefinitionDefaultValue::Meta,
-                ),
                 "meaningWhenMissing" => read_value(r, &mut o.meaning_when_missing),
                 "_meaningWhenMissing" => read_ext(r, &mut o.meaning_when_missing),
                 "orderMeaning" => read_value(r, &mut o.order_meaning),
                 "_orderMeaning" => read_ext(r, &mut o.order_meaning),
-                "fixedBase64Binary" => {
-                    read_choice_value(r, &mut o.fixed, ElementDefinitionFixed::Base64Binary, |c| {
-                        match c {
-                            ElementDefinitionFixed::Base64Binary(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_fixedBase64Binary" => {
-                    read_choice_ext(r, &mut o.fixed, ElementDefinitionFixed::Base64Binary, |c| {
-                        match c {
-                            ElementDefinitionFixed::Base64Binary(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "fixedBoolean" => read_choice_value(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::Boolean,
-                    |c| match c {
-                        ElementDefinitionFixed::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_fixedBoolean" => read_choice_ext(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::Boolean,
-                    |c| match c {
-                        ElementDefinitionFixed::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "fixedCanonical" => {
-                    read_choice_value(r, &mut o.fixed, ElementDefinitionFixed::Canonical, |c| {
-                        match c {
-                            ElementDefinitionFixed::Canonical(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_fixedCanonical" => read_choice_ext(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::Canonical,
-                    |c| match c {
-                        ElementDefinitionFixed::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "fixedCode" => {
-                    read_choice_value(r, &mut o.fixed, ElementDefinitionFixed::Code, |c| match c {
-                        ElementDefinitionFixed::Code(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_fixedCode" => {
-                    read_choice_ext(r, &mut o.fixed, ElementDefinitionFixed::Code, |c| match c {
-                        ElementDefinitionFixed::Code(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "fixedDate" => {
-                    read_choice_value(r, &mut o.fixed, ElementDefinitionFixed::Date, |c| match c {
-                        ElementDefinitionFixed::Date(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_fixedDate" => {
-                    read_choice_ext(r, &mut o.fixed, ElementDefinitionFixed::Date, |c| match c {
-                        ElementDefinitionFixed::Date(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "fixedDateTime" => read_choice_value(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::DateTime,
-                    |c| match c {
-                        ElementDefinitionFixed::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_fixedDateTime" => read_choice_ext(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::DateTime,
-                    |c| match c {
-                        ElementDefinitionFixed::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "fixedDecimal" => read_choice_value(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::Decimal,
-                    |c| match c {
-                        ElementDefinitionFixed::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_fixedDecimal" => read_choice_ext(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::Decimal,
-                    |c| match c {
-                        ElementDefinitionFixed::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "fixedId" => {
-                    read_choice_value(r, &mut o.fixed, ElementDefinitionFixed::Id, |c| match c {
-                        ElementDefinitionFixed::Id(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_fixedId" => {
-                    read_choice_ext(r, &mut o.fixed, ElementDefinitionFixed::Id, |c| match c {
-                        ElementDefinitionFixed::Id(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "fixedInstant" => read_choice_value(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::Instant,
-                    |c| match c {
-                        ElementDefinitionFixed::Instant(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_fixedInstant" => read_choice_ext(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::Instant,
-                    |c| match c {
-                        ElementDefinitionFixed::Instant(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "fixedInteger" => read_choice_value(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::Integer,
-                    |c| match c {
-                        ElementDefinitionFixed::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_fixedInteger" => read_choice_ext(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::Integer,
-                    |c| match c {
-                        ElementDefinitionFixed::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "fixedMarkdown" => read_choice_value(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::Markdown,
-                    |c| match c {
-                        ElementDefinitionFixed::Markdown(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_fixedMarkdown" => read_choice_ext(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::Markdown,
-                    |c| match c {
-                        ElementDefinitionFixed::Markdown(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "fixedOid" => {
-                    read_choice_value(r, &mut o.fixed, ElementDefinitionFixed::Oid, |c| match c {
-                        ElementDefinitionFixed::Oid(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_fixedOid" => {
-                    read_choice_ext(r, &mut o.fixed, ElementDefinitionFixed::Oid, |c| match c {
-                        ElementDefinitionFixed::Oid(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "fixedPositiveInt" => {
-                    read_choice_value(r, &mut o.fixed, ElementDefinitionFixed::PositiveInt, |c| {
-                        match c {
-                            ElementDefinitionFixed::PositiveInt(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_fixedPositiveInt" => {
-                    read_choice_ext(r, &mut o.fixed, ElementDefinitionFixed::PositiveInt, |c| {
-                        match c {
-                            ElementDefinitionFixed::PositiveInt(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "fixedString" => read_choice_value(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::String,
-                    |c| match c {
-                        ElementDefinitionFixed::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_fixedString" => read_choice_ext(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::String,
-                    |c| match c {
-                        ElementDefinitionFixed::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "fixedTime" => {
-                    read_choice_value(r, &mut o.fixed, ElementDefinitionFixed::Time, |c| match c {
-                        ElementDefinitionFixed::Time(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_fixedTime" => {
-                    read_choice_ext(r, &mut o.fixed, ElementDefinitionFixed::Time, |c| match c {
-                        ElementDefinitionFixed::Time(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "fixedUnsignedInt" => {
-                    read_choice_value(r, &mut o.fixed, ElementDefinitionFixed::UnsignedInt, |c| {
-                        match c {
-                            ElementDefinitionFixed::UnsignedInt(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_fixedUnsignedInt" => {
-                    read_choice_ext(r, &mut o.fixed, ElementDefinitionFixed::UnsignedInt, |c| {
-                        match c {
-                            ElementDefinitionFixed::UnsignedInt(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "fixedUri" => {
-                    read_choice_value(r, &mut o.fixed, ElementDefinitionFixed::Uri, |c| match c {
-                        ElementDefinitionFixed::Uri(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_fixedUri" => {
-                    read_choice_ext(r, &mut o.fixed, ElementDefinitionFixed::Uri, |c| match c {
-                        ElementDefinitionFixed::Uri(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "fixedUrl" => {
-                    read_choice_value(r, &mut o.fixed, ElementDefinitionFixed::Url, |c| match c {
-                        ElementDefinitionFixed::Url(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_fixedUrl" => {
-                    read_choice_ext(r, &mut o.fixed, ElementDefinitionFixed::Url, |c| match c {
-                        ElementDefinitionFixed::Url(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "fixedUuid" => {
-                    read_choice_value(r, &mut o.fixed, ElementDefinitionFixed::Uuid, |c| match c {
-                        ElementDefinitionFixed::Uuid(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_fixedUuid" => {
-                    read_choice_ext(r, &mut o.fixed, ElementDefinitionFixed::Uuid, |c| match c {
-                        ElementDefinitionFixed::Uuid(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "fixedAddress" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Address)
-                }
-                "fixedAge" => read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Age),
-                "fixedAnnotation" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Annotation)
-                }
-                "fixedAttachment" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Attachment)
-                }
-                "fixedCodeableConcept" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::CodeableConcept)
-                }
-                "fixedCoding" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Coding)
-                }
-                "fixedContactPoint" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::ContactPoint)
-                }
-                "fixedCount" => read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Count),
-                "fixedDistance" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Distance)
-                }
-                "fixedDuration" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Duration)
-                }
-                "fixedHumanName" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::HumanName)
-                }
-                "fixedIdentifier" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Identifier)
-                }
-                "fixedMoney" => read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Money),
-                "fixedPeriod" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Period)
-                }
-                "fixedQuantity" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Quantity)
-                }
-                "fixedRange" => read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Range),
-                "fixedRatio" => read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Ratio),
-                "fixedReference" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Reference)
-                }
-                "fixedSampledData" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::SampledData)
-                }
-                "fixedSignature" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Signature)
-                }
-                "fixedTiming" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Timing)
-                }
-                "fixedContactDetail" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::ContactDetail)
-                }
-                "fixedContributor" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Contributor)
-                }
-                "fixedDataRequirement" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::DataRequirement)
-                }
-                "fixedExpression" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Expression)
-                }
-                "fixedParameterDefinition" => read_choice_complex(
-                    r,
-                    &mut o.fixed,
-                    ElementDefinitionFixed::ParameterDefinition,
-                ),
-                "fixedRelatedArtifact" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::RelatedArtifact)
-                }
-                "fixedTriggerDefinition" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::TriggerDefinition)
-                }
-                "fixedUsageContext" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::UsageContext)
-                }
-                "fixedDosage" => {
-                    read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Dosage)
-                }
-                "fixedMeta" => read_choice_complex(r, &mut o.fixed, ElementDefinitionFixed::Meta),
-                "patternBase64Binary" => read_choice_value(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Base64Binary,
-                    |c| match c {
-                        ElementDefinitionPattern::Base64Binary(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_patternBase64Binary" => read_choice_ext(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Base64Binary,
-                    |c| match c {
-                        ElementDefinitionPattern::Base64Binary(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "patternBoolean" => {
-                    read_choice_value(r, &mut o.pattern, ElementDefinitionPattern::Boolean, |c| {
-                        match c {
-                            ElementDefinitionPattern::Boolean(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_patternBoolean" => {
-                    read_choice_ext(r, &mut o.pattern, ElementDefinitionPattern::Boolean, |c| {
-                        match c {
-                            ElementDefinitionPattern::Boolean(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "patternCanonical" => read_choice_value(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Canonical,
-                    |c| match c {
-                        ElementDefinitionPattern::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_patternCanonical" => read_choice_ext(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Canonical,
-                    |c| match c {
-                        ElementDefinitionPattern::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "patternCode" => read_choice_value(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Code,
-                    |c| match c {
-                        ElementDefinitionPattern::Code(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_patternCode" => read_choice_ext(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Code,
-                    |c| match c {
-                        ElementDefinitionPattern::Code(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "patternDate" => read_choice_value(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Date,
-                    |c| match c {
-                        ElementDefinitionPattern::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_patternDate" => read_choice_ext(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Date,
-                    |c| match c {
-                        ElementDefinitionPattern::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "patternDateTime" => {
-                    read_choice_value(r, &mut o.pattern, ElementDefinitionPattern::DateTime, |c| {
-                        match c {
-                            ElementDefinitionPattern::DateTime(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_patternDateTime" => {
-                    read_choice_ext(r, &mut o.pattern, ElementDefinitionPattern::DateTime, |c| {
-                        match c {
-                            ElementDefinitionPattern::DateTime(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "patternDecimal" => {
-                    read_choice_value(r, &mut o.pattern, ElementDefinitionPattern::Decimal, |c| {
-                        match c {
-                            ElementDefinitionPattern::Decimal(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_patternDecimal" => {
-                    read_choice_ext(r, &mut o.pattern, ElementDefinitionPattern::Decimal, |c| {
-                        match c {
-                            ElementDefinitionPattern::Decimal(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "patternId" => read_choice_value(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Id,
-                    |c| match c {
-                        ElementDefinitionPattern::Id(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_patternId" => read_choice_ext(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Id,
-                    |c| match c {
-                        ElementDefinitionPattern::Id(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "patternInstant" => {
-                    read_choice_value(r, &mut o.pattern, ElementDefinitionPattern::Instant, |c| {
-                        match c {
-                            ElementDefinitionPattern::Instant(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_patternInstant" => {
-                    read_choice_ext(r, &mut o.pattern, ElementDefinitionPattern::Instant, |c| {
-                        match c {
-                            ElementDefinitionPattern::Instant(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "patternInteger" => {
-                    read_choice_value(r, &mut o.pattern, ElementDefinitionPattern::Integer, |c| {
-                        match c {
-                            ElementDefinitionPattern::Integer(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_patternInteger" => {
-                    read_choice_ext(r, &mut o.pattern, ElementDefinitionPattern::Integer, |c| {
-                        match c {
-                            ElementDefinitionPattern::Integer(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "patternMarkdown" => {
-                    read_choice_value(r, &mut o.pattern, ElementDefinitionPattern::Markdown, |c| {
-                        match c {
-                            ElementDefinitionPattern::Markdown(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_patternMarkdown" => {
-                    read_choice_ext(r, &mut o.pattern, ElementDefinitionPattern::Markdown, |c| {
-                        match c {
-                            ElementDefinitionPattern::Markdown(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "patternOid" => read_choice_value(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Oid,
-                    |c| match c {
-                        ElementDefinitionPattern::Oid(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_patternOid" => read_choice_ext(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Oid,
-                    |c| match c {
-                        ElementDefinitionPattern::Oid(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "patternPositiveInt" => read_choice_value(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::PositiveInt,
-                    |c| match c {
-                        ElementDefinitionPattern::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_patternPositiveInt" => read_choice_ext(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::PositiveInt,
-                    |c| match c {
-                        ElementDefinitionPattern::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "patternString" => {
-                    read_choice_value(r, &mut o.pattern, ElementDefinitionPattern::String, |c| {
-                        match c {
-                            ElementDefinitionPattern::String(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_patternString" => read_choice_ext(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::String,
-                    |c| match c {
-                        ElementDefinitionPattern::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "patternTime" => read_choice_value(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Time,
-                    |c| match c {
-                        ElementDefinitionPattern::Time(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_patternTime" => read_choice_ext(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Time,
-                    |c| match c {
-                        ElementDefinitionPattern::Time(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "patternUnsignedInt" => read_choice_value(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::UnsignedInt,
-                    |c| match c {
-                        ElementDefinitionPattern::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_patternUnsignedInt" => read_choice_ext(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::UnsignedInt,
-                    |c| match c {
-                        ElementDefinitionPattern::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "patternUri" => read_choice_value(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Uri,
-                    |c| match c {
-                        ElementDefinitionPattern::Uri(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_patternUri" => read_choice_ext(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Uri,
-                    |c| match c {
-                        ElementDefinitionPattern::Uri(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "patternUrl" => read_choice_value(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Url,
-                    |c| match c {
-                        ElementDefinitionPattern::Url(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_patternUrl" => read_choice_ext(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Url,
-                    |c| match c {
-                        ElementDefinitionPattern::Url(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "patternUuid" => read_choice_value(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Uuid,
-                    |c| match c {
-                        ElementDefinitionPattern::Uuid(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_patternUuid" => read_choice_ext(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::Uuid,
-                    |c| match c {
-                        ElementDefinitionPattern::Uuid(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "patternAddress" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Address)
-                }
-                "patternAge" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Age)
-                }
-                "patternAnnotation" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Annotation)
-                }
-                "patternAttachment" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Attachment)
-                }
-                "patternCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::CodeableConcept,
-                ),
-                "patternCoding" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Coding)
-                }
-                "patternContactPoint" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::ContactPoint)
-                }
-                "patternCount" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Count)
-                }
-                "patternDistance" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Distance)
-                }
-                "patternDuration" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Duration)
-                }
-                "patternHumanName" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::HumanName)
-                }
-                "patternIdentifier" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Identifier)
-                }
-                "patternMoney" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Money)
-                }
-                "patternPeriod" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Period)
-                }
-                "patternQuantity" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Quantity)
-                }
-                "patternRange" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Range)
-                }
-                "patternRatio" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Ratio)
-                }
-                "patternReference" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Reference)
-                }
-                "patternSampledData" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::SampledData)
-                }
-                "patternSignature" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Signature)
-                }
-                "patternTiming" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Timing)
-                }
-                "patternContactDetail" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::ContactDetail)
-                }
-                "patternContributor" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Contributor)
-                }
-                "patternDataRequirement" => read_choice_complex(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::DataRequirement,
-                ),
-                "patternExpression" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Expression)
-                }
-                "patternParameterDefinition" => read_choice_complex(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::ParameterDefinition,
-                ),
-                "patternRelatedArtifact" => read_choice_complex(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::RelatedArtifact,
-                ),
-                "patternTriggerDefinition" => read_choice_complex(
-                    r,
-                    &mut o.pattern,
-                    ElementDefinitionPattern::TriggerDefinition,
-                ),
-                "patternUsageContext" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::UsageContext)
-                }
-                "patternDosage" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Dosage)
-                }
-                "patternMeta" => {
-                    read_choice_complex(r, &mut o.pattern, ElementDefinitionPattern::Meta)
+                k if OpenType::accepts(k, "fixed") => {
+                    OpenType::read_json(r, &mut o.fixed, k, "fixed")
+                }
+                k if OpenType::accepts(k, "pattern") => {
+                    OpenType::read_json(r, &mut o.pattern, k, "pattern")
                 }
                 "example" => read_many(r, &mut o.example),
-                "minValueDate" => {
-                    read_choice_value(r, &mut o.min_value, ElementDefinitionMinValue::Date, |c| {
-                        match c {
-                            ElementDefinitionMinValue::Date(p) => Some(p),
-                            _ => None,
-                        }
-                    })
+                "minValueDate"
+                | "_minValueDate"
+                | "minValueDateTime"
+                | "_minValueDateTime"
+                | "minValueInstant"
+                | "_minValueInstant"
+                | "minValueTime"
+                | "_minValueTime"
+                | "minValueDecimal"
+                | "_minValueDecimal"
+                | "minValueInteger"
+                | "_minValueInteger"
+                | "minValuePositiveInt"
+                | "_minValuePositiveInt"
+                | "minValueUnsignedInt"
+                | "_minValueUnsignedInt"
+                | "minValueQuantity" => {
+                    ElementDefinitionMinValue::read_json(r, &mut o.min_value, &key, "minValue")
                 }
-                "_minValueDate" => {
-                    read_choice_ext(r, &mut o.min_value, ElementDefinitionMinValue::Date, |c| {
-                        match c {
-                            ElementDefinitionMinValue::Date(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "minValueDateTime" => read_choice_value(
-                    r,
-                    &mut o.min_value,
-                    ElementDefinitionMinValue::DateTime,
-                    |c| match c {
-                        ElementDefinitionMinValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_minValueDateTime" => read_choice_ext(
-                    r,
-                    &mut o.min_value,
-                    ElementDefinitionMinValue::DateTime,
-                    |c| match c {
-                        ElementDefinitionMinValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "minValueInstant" => read_choice_value(
-                    r,
-                    &mut o.min_value,
-                    ElementDefinitionMinValue::Instant,
-                    |c| match c {
-                        ElementDefinitionMinValue::Instant(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_minValueInstant" => read_choice_ext(
-                    r,
-                    &mut o.min_value,
-                    ElementDefinitionMinValue::Instant,
-                    |c| match c {
-                        ElementDefinitionMinValue::Instant(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "minValueTime" => {
-                    read_choice_value(r, &mut o.min_value, ElementDefinitionMinValue::Time, |c| {
-                        match c {
-                            ElementDefinitionMinValue::Time(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_minValueTime" => {
-                    read_choice_ext(r, &mut o.min_value, ElementDefinitionMinValue::Time, |c| {
-                        match c {
-                            ElementDefinitionMinValue::Time(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "minValueDecimal" => read_choice_value(
-                    r,
-                    &mut o.min_value,
-                    ElementDefinitionMinValue::Decimal,
-                    |c| match c {
-                        ElementDefinitionMinValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_minValueDecimal" => read_choice_ext(
-                    r,
-                    &mut o.min_value,
-                    ElementDefinitionMinValue::Decimal,
-                    |c| match c {
-                        ElementDefinitionMinValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "minValueInteger" => read_choice_value(
-                    r,
-                    &mut o.min_value,
-                    ElementDefinitionMinValue::Integer,
-                    |c| match c {
-                        ElementDefinitionMinValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_minValueInteger" => read_choice_ext(
-                    r,
-                    &mut o.min_value,
-                    ElementDefinitionMinValue::Integer,
-                    |c| match c {
-                        ElementDefinitionMinValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "minValuePositiveInt" => read_choice_value(
-                    r,
-                    &mut o.min_value,
-                    ElementDefinitionMinValue::PositiveInt,
-                    |c| match c {
-                        ElementDefinitionMinValue::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_minValuePositiveInt" => read_choice_ext(
-                    r,
-                    &mut o.min_value,
-                    ElementDefinitionMinValue::PositiveInt,
-                    |c| match c {
-                        ElementDefinitionMinValue::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "minValueUnsignedInt" => read_choice_value(
-                    r,
-                    &mut o.min_value,
-                    ElementDefinitionMinValue::UnsignedInt,
-                    |c| match c {
-                        ElementDefinitionMinValue::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_minValueUnsignedInt" => read_choice_ext(
-                    r,
-                    &mut o.min_value,
-                    ElementDefinitionMinValue::UnsignedInt,
-                    |c| match c {
-                        ElementDefinitionMinValue::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "minValueQuantity" => {
-                    read_choice_complex(r, &mut o.min_value, ElementDefinitionMinValue::Quantity)
-                }
-                "maxValueDate" => {
-                    read_choice_value(r, &mut o.max_value, ElementDefinitionMaxValue::Date, |c| {
-                        match c {
-                            ElementDefinitionMaxValue::Date(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_maxValueDate" => {
-                    read_choice_ext(r, &mut o.max_value, ElementDefinitionMaxValue::Date, |c| {
-                        match c {
-                            ElementDefinitionMaxValue::Date(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "maxValueDateTime" => read_choice_value(
-                    r,
-                    &mut o.max_value,
-                    ElementDefinitionMaxValue::DateTime,
-                    |c| match c {
-                        ElementDefinitionMaxValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_maxValueDateTime" => read_choice_ext(
-                    r,
-                    &mut o.max_value,
-                    ElementDefinitionMaxValue::DateTime,
-                    |c| match c {
-                        ElementDefinitionMaxValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "maxValueInstant" => read_choice_value(
-                    r,
-                    &mut o.max_value,
-                    ElementDefinitionMaxValue::Instant,
-                    |c| match c {
-                        ElementDefinitionMaxValue::Instant(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_maxValueInstant" => read_choice_ext(
-                    r,
-                    &mut o.max_value,
-                    ElementDefinitionMaxValue::Instant,
-                    |c| match c {
-                        ElementDefinitionMaxValue::Instant(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "maxValueTime" => {
-                    read_choice_value(r, &mut o.max_value, ElementDefinitionMaxValue::Time, |c| {
-                        match c {
-                            ElementDefinitionMaxValue::Time(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_maxValueTime" => {
-                    read_choice_ext(r, &mut o.max_value, ElementDefinitionMaxValue::Time, |c| {
-                        match c {
-                            ElementDefinitionMaxValue::Time(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "maxValueDecimal" => read_choice_value(
-                    r,
-                    &mut o.max_value,
-                    ElementDefinitionMaxValue::Decimal,
-                    |c| match c {
-                        ElementDefinitionMaxValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_maxValueDecimal" => read_choice_ext(
-                    r,
-                    &mut o.max_value,
-                    ElementDefinitionMaxValue::Decimal,
-                    |c| match c {
-                        ElementDefinitionMaxValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "maxValueInteger" => read_choice_value(
-                    r,
-                    &mut o.max_value,
-                    ElementDefinitionMaxValue::Integer,
-                    |c| match c {
-                        ElementDefinitionMaxValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_maxValueInteger" => read_choice_ext(
-                    r,
-                    &mut o.max_value,
-                    ElementDefinitionMaxValue::Integer,
-                    |c| match c {
-                        ElementDefinitionMaxValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "maxValuePositiveInt" => read_choice_value(
-                    r,
-                    &mut o.max_value,
-                    ElementDefinitionMaxValue::PositiveInt,
-                    |c| match c {
-                        ElementDefinitionMaxValue::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_maxValuePositiveInt" => read_choice_ext(
-                    r,
-                    &mut o.max_value,
-                    ElementDefinitionMaxValue::PositiveInt,
-                    |c| match c {
-                        ElementDefinitionMaxValue::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "maxValueUnsignedInt" => read_choice_value(
-                    r,
-                    &mut o.max_value,
-                    ElementDefinitionMaxValue::UnsignedInt,
-                    |c| match c {
-                        ElementDefinitionMaxValue::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_maxValueUnsignedInt" => read_choice_ext(
-                    r,
-                    &mut o.max_value,
-                    ElementDefinitionMaxValue::UnsignedInt,
-                    |c| match c {
-                        ElementDefinitionMaxValue::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "maxValueQuantity" => {
-                    read_choice_complex(r, &mut o.max_value, ElementDefinitionMaxValue::Quantity)
+                "maxValueDate"
+                | "_maxValueDate"
+                | "maxValueDateTime"
+                | "_maxValueDateTime"
+                | "maxValueInstant"
+                | "_maxValueInstant"
+                | "maxValueTime"
+                | "_maxValueTime"
+                | "maxValueDecimal"
+                | "_maxValueDecimal"
+                | "maxValueInteger"
+                | "_maxValueInteger"
+                | "maxValuePositiveInt"
+                | "_maxValuePositiveInt"
+                | "maxValueUnsignedInt"
+                | "_maxValueUnsignedInt"
+                | "maxValueQuantity" => {
+                    ElementDefinitionMaxValue::read_json(r, &mut o.max_value, &key, "maxValue")
                 }
                 "maxLength" => read_value(r, &mut o.max_length),
                 "_maxLength" => read_ext(r, &mut o.max_length),
@@ -3154,7 +1692,7 @@ impl ToJson for ElementDefinition {
         );
         write_many(w, "type", &self.r#type);
         if let Some(v) = &self.default_value {
-            v.write_field(w);
+            v.write_field(w, "defaultValue");
         }
         write_value(
             w,
@@ -3164,17 +1702,17 @@ impl ToJson for ElementDefinition {
         );
         write_value(w, "orderMeaning", "_orderMeaning", &self.order_meaning);
         if let Some(v) = &self.fixed {
-            v.write_field(w);
+            v.write_field(w, "fixed");
         }
         if let Some(v) = &self.pattern {
-            v.write_field(w);
+            v.write_field(w, "pattern");
         }
         write_many(w, "example", &self.example);
         if let Some(v) = &self.min_value {
-            v.write_field(w);
+            v.write_field(w, "minValue");
         }
         if let Some(v) = &self.max_value {
-            v.write_field(w);
+            v.write_field(w, "maxValue");
         }
         write_value(w, "maxLength", "_maxLength", &self.max_length);
         write_values(w, "condition", "_condition", &self.condition);
@@ -3195,548 +1733,122 @@ impl ToJson for ElementDefinition {
     }
 }
 
-/// The types `ElementDefinition.defaultValue[x]` can have: Specified value if missing from instance
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum ElementDefinitionDefaultValue {
-    /// `defaultValueBase64Binary`
-    Base64Binary(Primitive<String>),
-    /// `defaultValueBoolean`
-    Boolean(Primitive<bool>),
-    /// `defaultValueCanonical`
-    Canonical(Primitive<String>),
-    /// `defaultValueCode`
-    Code(Primitive<String>),
-    /// `defaultValueDate`
-    Date(Primitive<Date>),
-    /// `defaultValueDateTime`
-    DateTime(Primitive<DateTime>),
-    /// `defaultValueDecimal`
-    Decimal(Primitive<Decimal>),
-    /// `defaultValueId`
-    Id(Primitive<String>),
-    /// `defaultValueInstant`
-    Instant(Primitive<Instant>),
-    /// `defaultValueInteger`
-    Integer(Primitive<i32>),
-    /// `defaultValueMarkdown`
-    Markdown(Primitive<String>),
-    /// `defaultValueOid`
-    Oid(Primitive<String>),
-    /// `defaultValuePositiveInt`
-    PositiveInt(Primitive<NonZeroU32>),
-    /// `defaultValueString`
-    String(Primitive<String>),
-    /// `defaultValueTime`
-    Time(Primitive<Time>),
-    /// `defaultValueUnsignedInt`
-    UnsignedInt(Primitive<u32>),
-    /// `defaultValueUri`
-    Uri(Primitive<String>),
-    /// `defaultValueUrl`
-    Url(Primitive<String>),
-    /// `defaultValueUuid`
-    Uuid(Primitive<String>),
-    /// `defaultValueAddress`
-    Address(Box<Address>),
-    /// `defaultValueAge`
-    Age(Box<Age>),
-    /// `defaultValueAnnotation`
-    Annotation(Box<Annotation>),
-    /// `defaultValueAttachment`
-    Attachment(Box<Attachment>),
-    /// `defaultValueCodeableConcept`
-    CodeableConcept(Box<CodeableConcept>),
-    /// `defaultValueCoding`
-    Coding(Box<Coding>),
-    /// `defaultValueContactPoint`
-    ContactPoint(Box<ContactPoint>),
-    /// `defaultValueCount`
-    Count(Box<Count>),
-    /// `defaultValueDistance`
-    Distance(Box<Distance>),
-    /// `defaultValueDuration`
-    Duration(Box<Duration>),
-    /// `defaultValueHumanName`
-    HumanName(Box<HumanName>),
-    /// `defaultValueIdentifier`
-    Identifier(Box<Identifier>),
-    /// `defaultValueMoney`
-    Money(Box<Money>),
-    /// `defaultValuePeriod`
-    Period(Box<Period>),
-    /// `defaultValueQuantity`
-    Quantity(Box<Quantity>),
-    /// `defaultValueRange`
-    Range(Box<Range>),
-    /// `defaultValueRatio`
-    Ratio(Box<Ratio>),
-    /// `defaultValueReference`
-    Reference(Box<Reference>),
-    /// `defaultValueSampledData`
-    SampledData(Box<SampledData>),
-    /// `defaultValueSignature`
-    Signature(Box<Signature>),
-    /// `defaultValueTiming`
-    Timing(Box<Timing>),
-    /// `defaultValueContactDetail`
-    ContactDetail(Box<ContactDetail>),
-    /// `defaultValueContributor`
-    Contributor(Box<Contributor>),
-    /// `defaultValueDataRequirement`
-    DataRequirement(Box<DataRequirement>),
-    /// `defaultValueExpression`
-    Expression(Box<Expression>),
-    /// `defaultValueParameterDefinition`
-    ParameterDefinition(Box<ParameterDefinition>),
-    /// `defaultValueRelatedArtifact`
-    RelatedArtifact(Box<RelatedArtifact>),
-    /// `defaultValueTriggerDefinition`
-    TriggerDefinition(Box<TriggerDefinition>),
-    /// `defaultValueUsageContext`
-    UsageContext(Box<UsageContext>),
-    /// `defaultValueDosage`
-    Dosage(Box<Dosage>),
-    /// `defaultValueMeta`
-    Meta(Box<Meta>),
-}
-
-impl ElementDefinitionDefaultValue {
-    fn write_field(&self, w: &mut Writer) {
-        match self {
-            Self::Base64Binary(v) => write_value(
-                w,
-                "defaultValueBase64Binary",
-                "_defaultValueBase64Binary",
-                v,
-            ),
-            Self::Boolean(v) => write_value(w, "defaultValueBoolean", "_defaultValueBoolean", v),
-            Self::Canonical(v) => {
-                write_value(w, "defaultValueCanonical", "_defaultValueCanonical", v)
-            }
-            Self::Code(v) => write_value(w, "defaultValueCode", "_defaultValueCode", v),
-            Self::Date(v) => write_value(w, "defaultValueDate", "_defaultValueDate", v),
-            Self::DateTime(v) => write_value(w, "defaultValueDateTime", "_defaultValueDateTime", v),
-            Self::Decimal(v) => write_value(w, "defaultValueDecimal", "_defaultValueDecimal", v),
-            Self::Id(v) => write_value(w, "defaultValueId", "_defaultValueId", v),
-            Self::Instant(v) => write_value(w, "defaultValueInstant", "_defaultValueInstant", v),
-            Self::Integer(v) => write_value(w, "defaultValueInteger", "_defaultValueInteger", v),
-            Self::Markdown(v) => write_value(w, "defaultValueMarkdown", "_defaultValueMarkdown", v),
-            Self::Oid(v) => write_value(w, "defaultValueOid", "_defaultValueOid", v),
-            Self::PositiveInt(v) => {
-                write_value(w, "defaultValuePositiveInt", "_defaultValuePositiveInt", v)
-            }
-            Self::String(v) => write_value(w, "defaultValueString", "_defaultValueString", v),
-            Self::Time(v) => write_value(w, "defaultValueTime", "_defaultValueTime", v),
-            Self::UnsignedInt(v) => {
-                write_value(w, "defaultValueUnsignedInt", "_defaultValueUnsignedInt", v)
-            }
-            Self::Uri(v) => write_value(w, "defaultValueUri", "_defaultValueUri", v),
-            Self::Url(v) => write_value(w, "defaultValueUrl", "_defaultValueUrl", v),
-            Self::Uuid(v) => write_value(w, "defaultValueUuid", "_defaultValueUuid", v),
-            Self::Address(v) => write_one(w, "defaultValueAddress", v),
-            Self::Age(v) => write_one(w, "defaultValueAge", v),
-            Self::Annotation(v) => write_one(w, "defaultValueAnnotation", v),
-            Self::Attachment(v) => write_one(w, "defaultValueAttachment", v),
-            Self::CodeableConcept(v) => write_one(w, "defaultValueCodeableConcept", v),
-            Self::Coding(v) => write_one(w, "defaultValueCoding", v),
-            Self::ContactPoint(v) => write_one(w, "defaultValueContactPoint", v),
-            Self::Count(v) => write_one(w, "defaultValueCount", v),
-            Self::Distance(v) => write_one(w, "defaultValueDistance", v),
-            Self::Duration(v) => write_one(w, "defaultValueDuration", v),
-            Self::HumanName(v) => write_one(w, "defaultValueHumanName", v),
-            Self::Identifier(v) => write_one(w, "defaultValueIdentifier", v),
-            Self::Money(v) => write_one(w, "defaultValueMoney", v),
-            Self::Period(v) => write_one(w, "defaultValuePeriod", v),
-            Self::Quantity(v) => write_one(w, "defaultValueQuantity", v),
-            Self::Range(v) => write_one(w, "defaultValueRange", v),
-            Self::Ratio(v) => write_one(w, "defaultValueRatio", v),
-            Self::Reference(v) => write_one(w, "defaultValueReference", v),
-            Self::SampledData(v) => write_one(w, "defaultValueSampledData", v),
-            Self::Signature(v) => write_one(w, "defaultValueSignature", v),
-            Self::Timing(v) => write_one(w, "defaultValueTiming", v),
-            Self::ContactDetail(v) => write_one(w, "defaultValueContactDetail", v),
-            Self::Contributor(v) => write_one(w, "defaultValueContributor", v),
-            Self::DataRequirement(v) => write_one(w, "defaultValueDataRequirement", v),
-            Self::Expression(v) => write_one(w, "defaultValueExpression", v),
-            Self::ParameterDefinition(v) => write_one(w, "defaultValueParameterDefinition", v),
-            Self::RelatedArtifact(v) => write_one(w, "defaultValueRelatedArtifact", v),
-            Self::TriggerDefinition(v) => write_one(w, "defaultValueTriggerDefinition", v),
-            Self::UsageContext(v) => write_one(w, "defaultValueUsageContext", v),
-            Self::Dosage(v) => write_one(w, "defaultValueDosage", v),
-            Self::Meta(v) => write_one(w, "defaultValueMeta", v),
-        }
-    }
-}
-
-/// The types `ElementDefinition.fixed[x]` can have: Value must be exactly this
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum ElementDefinitionFixed {
-    /// `fixedBase64Binary`
-    Base64Binary(Primitive<String>),
-    /// `fixedBoolean`
-    Boolean(Primitive<bool>),
-    /// `fixedCanonical`
-    Canonical(Primitive<String>),
-    /// `fixedCode`
-    Code(Primitive<String>),
-    /// `fixedDate`
-    Date(Primitive<Date>),
-    /// `fixedDateTime`
-    DateTime(Primitive<DateTime>),
-    /// `fixedDecimal`
-    Decimal(Primitive<Decimal>),
-    /// `fixedId`
-    Id(Primitive<String>),
-    /// `fixedInstant`
-    Instant(Primitive<Instant>),
-    /// `fixedInteger`
-    Integer(Primitive<i32>),
-    /// `fixedMarkdown`
-    Markdown(Primitive<String>),
-    /// `fixedOid`
-    Oid(Primitive<String>),
-    /// `fixedPositiveInt`
-    PositiveInt(Primitive<NonZeroU32>),
-    /// `fixedString`
-    String(Primitive<String>),
-    /// `fixedTime`
-    Time(Primitive<Time>),
-    /// `fixedUnsignedInt`
-    UnsignedInt(Primitive<u32>),
-    /// `fixedUri`
-    Uri(Primitive<String>),
-    /// `fixedUrl`
-    Url(Primitive<String>),
-    /// `fixedUuid`
-    Uuid(Primitive<String>),
-    /// `fixedAddress`
-    Address(Box<Address>),
-    /// `fixedAge`
-    Age(Box<Age>),
-    /// `fixedAnnotation`
-    Annotation(Box<Annotation>),
-    /// `fixedAttachment`
-    Attachment(Box<Attachment>),
-    /// `fixedCodeableConcept`
-    CodeableConcept(Box<CodeableConcept>),
-    /// `fixedCoding`
-    Coding(Box<Coding>),
-    /// `fixedContactPoint`
-    ContactPoint(Box<ContactPoint>),
-    /// `fixedCount`
-    Count(Box<Count>),
-    /// `fixedDistance`
-    Distance(Box<Distance>),
-    /// `fixedDuration`
-    Duration(Box<Duration>),
-    /// `fixedHumanName`
-    HumanName(Box<HumanName>),
-    /// `fixedIdentifier`
-    Identifier(Box<Identifier>),
-    /// `fixedMoney`
-    Money(Box<Money>),
-    /// `fixedPeriod`
-    Period(Box<Period>),
-    /// `fixedQuantity`
-    Quantity(Box<Quantity>),
-    /// `fixedRange`
-    Range(Box<Range>),
-    /// `fixedRatio`
-    Ratio(Box<Ratio>),
-    /// `fixedReference`
-    Reference(Box<Reference>),
-    /// `fixedSampledData`
-    SampledData(Box<SampledData>),
-    /// `fixedSignature`
-    Signature(Box<Signature>),
-    /// `fixedTiming`
-    Timing(Box<Timing>),
-    /// `fixedContactDetail`
-    ContactDetail(Box<ContactDetail>),
-    /// `fixedContributor`
-    Contributor(Box<Contributor>),
-    /// `fixedDataRequirement`
-    DataRequirement(Box<DataRequirement>),
-    /// `fixedExpression`
-    Expression(Box<Expression>),
-    /// `fixedParameterDefinition`
-    ParameterDefinition(Box<ParameterDefinition>),
-    /// `fixedRelatedArtifact`
-    RelatedArtifact(Box<RelatedArtifact>),
-    /// `fixedTriggerDefinition`
-    TriggerDefinition(Box<TriggerDefinition>),
-    /// `fixedUsageContext`
-    UsageContext(Box<UsageContext>),
-    /// `fixedDosage`
-    Dosage(Box<Dosage>),
-    /// `fixedMeta`
-    Meta(Box<Meta>),
-}
-
-impl ElementDefinitionFixed {
-    fn write_field(&self, w: &mut Writer) {
-        match self {
-            Self::Base64Binary(v) => write_value(w, "fixedBase64Binary", "_fixedBase64Binary", v),
-            Self::Boolean(v) => write_value(w, "fixedBoolean", "_fixedBoolean", v),
-            Self::Canonical(v) => write_value(w, "fixedCanonical", "_fixedCanonical", v),
-            Self::Code(v) => write_value(w, "fixedCode", "_fixedCode", v),
-            Self::Date(v) => write_value(w, "fixedDate", "_fixedDate", v),
-            Self::DateTime(v) => write_value(w, "fixedDateTime", "_fixedDateTime", v),
-            Self::Decimal(v) => write_value(w, "fixedDecimal", "_fixedDecimal", v),
-            Self::Id(v) => write_value(w, "fixedId", "_fixedId", v),
-            Self::Instant(v) => write_value(w, "fixedInstant", "_fixedInstant", v),
-            Self::Integer(v) => write_value(w, "fixedInteger", "_fixedInteger", v),
-            Self::Markdown(v) => write_value(w, "fixedMarkdown", "_fixedMarkdown", v),
-            Self::Oid(v) => write_value(w, "fixedOid", "_fixedOid", v),
-            Self::PositiveInt(v) => write_value(w, "fixedPositiveInt", "_fixedPositiveInt", v),
-            Self::String(v) => write_value(w, "fixedString", "_fixedString", v),
-            Self::Time(v) => write_value(w, "fixedTime", "_fixedTime", v),
-            Self::UnsignedInt(v) => write_value(w, "fixedUnsignedInt", "_fixedUnsignedInt", v),
-            Self::Uri(v) => write_value(w, "fixedUri", "_fixedUri", v),
-            Self::Url(v) => write_value(w, "fixedUrl", "_fixedUrl", v),
-            Self::Uuid(v) => write_value(w, "fixedUuid", "_fixedUuid", v),
-            Self::Address(v) => write_one(w, "fixedAddress", v),
-            Self::Age(v) => write_one(w, "fixedAge", v),
-            Self::Annotation(v) => write_one(w, "fixedAnnotation", v),
-            Self::Attachment(v) => write_one(w, "fixedAttachment", v),
-            Self::CodeableConcept(v) => write_one(w, "fixedCodeableConcept", v),
-            Self::Coding(v) => write_one(w, "fixedCoding", v),
-            Self::ContactPoint(v) => write_one(w, "fixedContactPoint", v),
-            Self::Count(v) => write_one(w, "fixedCount", v),
-            Self::Distance(v) => write_one(w, "fixedDistance", v),
-            Self::Duration(v) => write_one(w, "fixedDuration", v),
-            Self::HumanName(v) => write_one(w, "fixedHumanName", v),
-            Self::Identifier(v) => write_one(w, "fixedIdentifier", v),
-            Self::Money(v) => write_one(w, "fixedMoney", v),
-            Self::Period(v) => write_one(w, "fixedPeriod", v),
-            Self::Quantity(v) => write_one(w, "fixedQuantity", v),
-            Self::Range(v) => write_one(w, "fixedRange", v),
-            Self::Ratio(v) => write_one(w, "fixedRatio", v),
-            Self::Reference(v) => write_one(w, "fixedReference", v),
-            Self::SampledData(v) => write_one(w, "fixedSampledData", v),
-            Self::Signature(v) => write_one(w, "fixedSignature", v),
-            Self::Timing(v) => write_one(w, "fixedTiming", v),
-            Self::ContactDetail(v) => write_one(w, "fixedContactDetail", v),
-            Self::Contributor(v) => write_one(w, "fixedContributor", v),
-            Self::DataRequirement(v) => write_one(w, "fixedDataRequirement", v),
-            Self::Expression(v) => write_one(w, "fixedExpression", v),
-            Self::ParameterDefinition(v) => write_one(w, "fixedParameterDefinition", v),
-            Self::RelatedArtifact(v) => write_one(w, "fixedRelatedArtifact", v),
-            Self::TriggerDefinition(v) => write_one(w, "fixedTriggerDefinition", v),
-            Self::UsageContext(v) => write_one(w, "fixedUsageContext", v),
-            Self::Dosage(v) => write_one(w, "fixedDosage", v),
-            Self::Meta(v) => write_one(w, "fixedMeta", v),
-        }
-    }
-}
-
-/// The types `ElementDefinition.pattern[x]` can have: Value must have at least these property values
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum ElementDefinitionPattern {
-    /// `patternBase64Binary`
-    Base64Binary(Primitive<String>),
-    /// `patternBoolean`
-    Boolean(Primitive<bool>),
-    /// `patternCanonical`
-    Canonical(Primitive<String>),
-    /// `patternCode`
-    Code(Primitive<String>),
-    /// `patternDate`
-    Date(Primitive<Date>),
-    /// `patternDateTime`
-    DateTime(Primitive<DateTime>),
-    /// `patternDecimal`
-    Decimal(Primitive<Decimal>),
-    /// `patternId`
-    Id(Primitive<String>),
-    /// `patternInstant`
-    Instant(Primitive<Instant>),
-    /// `patternInteger`
-    Integer(Primitive<i32>),
-    /// `patternMarkdown`
-    Markdown(Primitive<String>),
-    /// `patternOid`
-    Oid(Primitive<String>),
-    /// `patternPositiveInt`
-    PositiveInt(Primitive<NonZeroU32>),
-    /// `patternString`
-    String(Primitive<String>),
-    /// `patternTime`
-    Time(Primitive<Time>),
-    /// `patternUnsignedInt`
-    UnsignedInt(Primitive<u32>),
-    /// `patternUri`
-    Uri(Primitive<String>),
-    /// `patternUrl`
-    Url(Primitive<String>),
-    /// `patternUuid`
-    Uuid(Primitive<String>),
-    /// `patternAddress`
-    Address(Box<Address>),
-    /// `patternAge`
-    Age(Box<Age>),
-    /// `patternAnnotation`
-    Annotation(Box<Annotation>),
-    /// `patternAttachment`
-    Attachment(Box<Attachment>),
-    /// `patternCodeableConcept`
-    CodeableConcept(Box<CodeableConcept>),
-    /// `patternCoding`
-    Coding(Box<Coding>),
-    /// `patternContactPoint`
-    ContactPoint(Box<ContactPoint>),
-    /// `patternCount`
-    Count(Box<Count>),
-    /// `patternDistance`
-    Distance(Box<Distance>),
-    /// `patternDuration`
-    Duration(Box<Duration>),
-    /// `patternHumanName`
-    HumanName(Box<HumanName>),
-    /// `patternIdentifier`
-    Identifier(Box<Identifier>),
-    /// `patternMoney`
-    Money(Box<Money>),
-    /// `patternPeriod`
-    Period(Box<Period>),
-    /// `patternQuantity`
-    Quantity(Box<Quantity>),
-    /// `patternRange`
-    Range(Box<Range>),
-    /// `patternRatio`
-    Ratio(Box<Ratio>),
-    /// `patternReference`
-    Reference(Box<Reference>),
-    /// `patternSampledData`
-    SampledData(Box<SampledData>),
-    /// `patternSignature`
-    Signature(Box<Signature>),
-    /// `patternTiming`
-    Timing(Box<Timing>),
-    /// `patternContactDetail`
-    ContactDetail(Box<ContactDetail>),
-    /// `patternContributor`
-    Contributor(Box<Contributor>),
-    /// `patternDataRequirement`
-    DataRequirement(Box<DataRequirement>),
-    /// `patternExpression`
-    Expression(Box<Expression>),
-    /// `patternParameterDefinition`
-    ParameterDefinition(Box<ParameterDefinition>),
-    /// `patternRelatedArtifact`
-    RelatedArtifact(Box<RelatedArtifact>),
-    /// `patternTriggerDefinition`
-    TriggerDefinition(Box<TriggerDefinition>),
-    /// `patternUsageContext`
-    UsageContext(Box<UsageContext>),
-    /// `patternDosage`
-    Dosage(Box<Dosage>),
-    /// `patternMeta`
-    Meta(Box<Meta>),
-}
-
-impl ElementDefinitionPattern {
-    fn write_field(&self, w: &mut Writer) {
-        match self {
-            Self::Base64Binary(v) => {
-                write_value(w, "patternBase64Binary", "_patternBase64Binary", v)
-            }
-            Self::Boolean(v) => write_value(w, "patternBoolean", "_patternBoolean", v),
-            Self::Canonical(v) => write_value(w, "patternCanonical", "_patternCanonical", v),
-            Self::Code(v) => write_value(w, "patternCode", "_patternCode", v),
-            Self::Date(v) => write_value(w, "patternDate", "_patternDate", v),
-            Self::DateTime(v) => write_value(w, "patternDateTime", "_patternDateTime", v),
-            Self::Decimal(v) => write_value(w, "patternDecimal", "_patternDecimal", v),
-            Self::Id(v) => write_value(w, "patternId", "_patternId", v),
-            Self::Instant(v) => write_value(w, "patternInstant", "_patternInstant", v),
-            Self::Integer(v) => write_value(w, "patternInteger", "_patternInteger", v),
-            Self::Markdown(v) => write_value(w, "patternMarkdown", "_patternMarkdown", v),
-            Self::Oid(v) => write_value(w, "patternOid", "_patternOid", v),
-            Self::PositiveInt(v) => write_value(w, "patternPositiveInt", "_patternPositiveInt", v),
-            Self::String(v) => write_value(w, "patternString", "_patternString", v),
-            Self::Time(v) => write_value(w, "patternTime", "_patternTime", v),
-            Self::UnsignedInt(v) => write_value(w, "patternUnsignedInt", "_patternUnsignedInt", v),
-            Self::Uri(v) => write_value(w, "patternUri", "_patternUri", v),
-            Self::Url(v) => write_value(w, "patternUrl", "_patternUrl", v),
-            Self::Uuid(v) => write_value(w, "patternUuid", "_patternUuid", v),
-            Self::Address(v) => write_one(w, "patternAddress", v),
-            Self::Age(v) => write_one(w, "patternAge", v),
-            Self::Annotation(v) => write_one(w, "patternAnnotation", v),
-            Self::Attachment(v) => write_one(w, "patternAttachment", v),
-            Self::CodeableConcept(v) => write_one(w, "patternCodeableConcept", v),
-            Self::Coding(v) => write_one(w, "patternCoding", v),
-            Self::ContactPoint(v) => write_one(w, "patternContactPoint", v),
-            Self::Count(v) => write_one(w, "patternCount", v),
-            Self::Distance(v) => write_one(w, "patternDistance", v),
-            Self::Duration(v) => write_one(w, "patternDuration", v),
-            Self::HumanName(v) => write_one(w, "patternHumanName", v),
-            Self::Identifier(v) => write_one(w, "patternIdentifier", v),
-            Self::Money(v) => write_one(w, "patternMoney", v),
-            Self::Period(v) => write_one(w, "patternPeriod", v),
-            Self::Quantity(v) => write_one(w, "patternQuantity", v),
-            Self::Range(v) => write_one(w, "patternRange", v),
-            Self::Ratio(v) => write_one(w, "patternRatio", v),
-            Self::Reference(v) => write_one(w, "patternReference", v),
-            Self::SampledData(v) => write_one(w, "patternSampledData", v),
-            Self::Signature(v) => write_one(w, "patternSignature", v),
-            Self::Timing(v) => write_one(w, "patternTiming", v),
-            Self::ContactDetail(v) => write_one(w, "patternContactDetail", v),
-            Self::Contributor(v) => write_one(w, "patternContributor", v),
-            Self::DataRequirement(v) => write_one(w, "patternDataRequirement", v),
-            Self::Expression(v) => write_one(w, "patternExpression", v),
-            Self::ParameterDefinition(v) => write_one(w, "patternParameterDefinition", v),
-            Self::RelatedArtifact(v) => write_one(w, "patternRelatedArtifact", v),
-            Self::TriggerDefinition(v) => write_one(w, "patternTriggerDefinition", v),
-            Self::UsageContext(v) => write_one(w, "patternUsageContext", v),
-            Self::Dosage(v) => write_one(w, "patternDosage", v),
-            Self::Meta(v) => write_one(w, "patternMeta", v),
-        }
-    }
-}
-
 /// The types `ElementDefinition.minValue[x]` can have: Minimum Allowed Value (for some types)
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ElementDefinitionMinValue {
-    /// `minValueDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `minValueDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `minValueInstant`
+    /// `Instant`
     Instant(Primitive<Instant>),
-    /// `minValueTime`
+    /// `Time`
     Time(Primitive<Time>),
-    /// `minValueDecimal`
+    /// `Decimal`
     Decimal(Primitive<Decimal>),
-    /// `minValueInteger`
+    /// `Integer`
     Integer(Primitive<i32>),
-    /// `minValuePositiveInt`
+    /// `PositiveInt`
     PositiveInt(Primitive<NonZeroU32>),
-    /// `minValueUnsignedInt`
+    /// `UnsignedInt`
     UnsignedInt(Primitive<u32>),
-    /// `minValueQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
 }
 
 impl ElementDefinitionMinValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Instant", false) => read_choice_value(r, slot, Self::Instant, |c| match c {
+                Self::Instant(p) => Some(p),
+                _ => None,
+            }),
+            ("Instant", true) => read_choice_ext(r, slot, Self::Instant, |c| match c {
+                Self::Instant(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", false) => read_choice_value(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", true) => read_choice_ext(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", false) => read_choice_value(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", true) => read_choice_ext(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", false) => read_choice_value(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", true) => read_choice_ext(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("PositiveInt", false) => read_choice_value(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("PositiveInt", true) => read_choice_ext(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("UnsignedInt", false) => read_choice_value(r, slot, Self::UnsignedInt, |c| match c {
+                Self::UnsignedInt(p) => Some(p),
+                _ => None,
+            }),
+            ("UnsignedInt", true) => read_choice_ext(r, slot, Self::UnsignedInt, |c| match c {
+                Self::UnsignedInt(p) => Some(p),
+                _ => None,
+            }),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Date(v) => write_value(w, "minValueDate", "_minValueDate", v),
-            Self::DateTime(v) => write_value(w, "minValueDateTime", "_minValueDateTime", v),
-            Self::Instant(v) => write_value(w, "minValueInstant", "_minValueInstant", v),
-            Self::Time(v) => write_value(w, "minValueTime", "_minValueTime", v),
-            Self::Decimal(v) => write_value(w, "minValueDecimal", "_minValueDecimal", v),
-            Self::Integer(v) => write_value(w, "minValueInteger", "_minValueInteger", v),
-            Self::PositiveInt(v) => {
-                write_value(w, "minValuePositiveInt", "_minValuePositiveInt", v)
-            }
-            Self::UnsignedInt(v) => {
-                write_value(w, "minValueUnsignedInt", "_minValueUnsignedInt", v)
-            }
-            Self::Quantity(v) => write_one(w, "minValueQuantity", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Instant(v) => write_choice_value(w, name, "Instant", v),
+            Self::Time(v) => write_choice_value(w, name, "Time", v),
+            Self::Decimal(v) => write_choice_value(w, name, "Decimal", v),
+            Self::Integer(v) => write_choice_value(w, name, "Integer", v),
+            Self::PositiveInt(v) => write_choice_value(w, name, "PositiveInt", v),
+            Self::UnsignedInt(v) => write_choice_value(w, name, "UnsignedInt", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
         }
     }
 }
@@ -3745,42 +1857,118 @@ impl ElementDefinitionMinValue {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ElementDefinitionMaxValue {
-    /// `maxValueDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `maxValueDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `maxValueInstant`
+    /// `Instant`
     Instant(Primitive<Instant>),
-    /// `maxValueTime`
+    /// `Time`
     Time(Primitive<Time>),
-    /// `maxValueDecimal`
+    /// `Decimal`
     Decimal(Primitive<Decimal>),
-    /// `maxValueInteger`
+    /// `Integer`
     Integer(Primitive<i32>),
-    /// `maxValuePositiveInt`
+    /// `PositiveInt`
     PositiveInt(Primitive<NonZeroU32>),
-    /// `maxValueUnsignedInt`
+    /// `UnsignedInt`
     UnsignedInt(Primitive<u32>),
-    /// `maxValueQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
 }
 
 impl ElementDefinitionMaxValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Instant", false) => read_choice_value(r, slot, Self::Instant, |c| match c {
+                Self::Instant(p) => Some(p),
+                _ => None,
+            }),
+            ("Instant", true) => read_choice_ext(r, slot, Self::Instant, |c| match c {
+                Self::Instant(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", false) => read_choice_value(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", true) => read_choice_ext(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", false) => read_choice_value(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", true) => read_choice_ext(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", false) => read_choice_value(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", true) => read_choice_ext(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("PositiveInt", false) => read_choice_value(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("PositiveInt", true) => read_choice_ext(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("UnsignedInt", false) => read_choice_value(r, slot, Self::UnsignedInt, |c| match c {
+                Self::UnsignedInt(p) => Some(p),
+                _ => None,
+            }),
+            ("UnsignedInt", true) => read_choice_ext(r, slot, Self::UnsignedInt, |c| match c {
+                Self::UnsignedInt(p) => Some(p),
+                _ => None,
+            }),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Date(v) => write_value(w, "maxValueDate", "_maxValueDate", v),
-            Self::DateTime(v) => write_value(w, "maxValueDateTime", "_maxValueDateTime", v),
-            Self::Instant(v) => write_value(w, "maxValueInstant", "_maxValueInstant", v),
-            Self::Time(v) => write_value(w, "maxValueTime", "_maxValueTime", v),
-            Self::Decimal(v) => write_value(w, "maxValueDecimal", "_maxValueDecimal", v),
-            Self::Integer(v) => write_value(w, "maxValueInteger", "_maxValueInteger", v),
-            Self::PositiveInt(v) => {
-                write_value(w, "maxValuePositiveInt", "_maxValuePositiveInt", v)
-            }
-            Self::UnsignedInt(v) => {
-                write_value(w, "maxValueUnsignedInt", "_maxValueUnsignedInt", v)
-            }
-            Self::Quantity(v) => write_one(w, "maxValueQuantity", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Instant(v) => write_choice_value(w, name, "Instant", v),
+            Self::Time(v) => write_choice_value(w, name, "Time", v),
+            Self::Decimal(v) => write_choice_value(w, name, "Decimal", v),
+            Self::Integer(v) => write_choice_value(w, name, "Integer", v),
+            Self::PositiveInt(v) => write_choice_value(w, name, "PositiveInt", v),
+            Self::UnsignedInt(v) => write_choice_value(w, name, "UnsignedInt", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
         }
     }
 }
@@ -4034,7 +2222,7 @@ pub struct ElementDefinitionExample {
     /// Describes the purpose of this example
     pub label: Primitive<String>,
     /// Value of Example (one of allowed types)
-    pub value: Option<ElementDefinitionExampleValue>,
+    pub value: Option<OpenType>,
     /// JSON members that are not elements of this type (kept by lenient parsing).
     pub unknown_elements: UnknownElements,
 }
@@ -4050,444 +2238,8 @@ impl FromJson for ElementDefinitionExample {
                 "extension" => read_many(r, &mut o.extension),
                 "label" => read_value(r, &mut o.label),
                 "_label" => read_ext(r, &mut o.label),
-                "valueBase64Binary" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Base64Binary,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Base64Binary(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueBase64Binary" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Base64Binary,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Base64Binary(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueBoolean" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Boolean,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueBoolean" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Boolean,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueCanonical" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Canonical,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueCanonical" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Canonical,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueCode" => {
-                    read_choice_value(r, &mut o.value, ElementDefinitionExampleValue::Code, |c| {
-                        match c {
-                            ElementDefinitionExampleValue::Code(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueCode" => {
-                    read_choice_ext(r, &mut o.value, ElementDefinitionExampleValue::Code, |c| {
-                        match c {
-                            ElementDefinitionExampleValue::Code(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "valueDate" => {
-                    read_choice_value(r, &mut o.value, ElementDefinitionExampleValue::Date, |c| {
-                        match c {
-                            ElementDefinitionExampleValue::Date(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueDate" => {
-                    read_choice_ext(r, &mut o.value, ElementDefinitionExampleValue::Date, |c| {
-                        match c {
-                            ElementDefinitionExampleValue::Date(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "valueDateTime" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::DateTime,
-                    |c| match c {
-                        ElementDefinitionExampleValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDateTime" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::DateTime,
-                    |c| match c {
-                        ElementDefinitionExampleValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDecimal" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Decimal,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDecimal" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Decimal,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueId" => {
-                    read_choice_value(r, &mut o.value, ElementDefinitionExampleValue::Id, |c| {
-                        match c {
-                            ElementDefinitionExampleValue::Id(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueId" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Id,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Id(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueInstant" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Instant,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Instant(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueInstant" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Instant,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Instant(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueInteger" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Integer,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueInteger" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Integer,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueMarkdown" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Markdown,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Markdown(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueMarkdown" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Markdown,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Markdown(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueOid" => {
-                    read_choice_value(r, &mut o.value, ElementDefinitionExampleValue::Oid, |c| {
-                        match c {
-                            ElementDefinitionExampleValue::Oid(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueOid" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Oid,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Oid(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valuePositiveInt" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::PositiveInt,
-                    |c| match c {
-                        ElementDefinitionExampleValue::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valuePositiveInt" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::PositiveInt,
-                    |c| match c {
-                        ElementDefinitionExampleValue::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueString" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::String,
-                    |c| match c {
-                        ElementDefinitionExampleValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueString" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::String,
-                    |c| match c {
-                        ElementDefinitionExampleValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueTime" => {
-                    read_choice_value(r, &mut o.value, ElementDefinitionExampleValue::Time, |c| {
-                        match c {
-                            ElementDefinitionExampleValue::Time(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueTime" => {
-                    read_choice_ext(r, &mut o.value, ElementDefinitionExampleValue::Time, |c| {
-                        match c {
-                            ElementDefinitionExampleValue::Time(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "valueUnsignedInt" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::UnsignedInt,
-                    |c| match c {
-                        ElementDefinitionExampleValue::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueUnsignedInt" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::UnsignedInt,
-                    |c| match c {
-                        ElementDefinitionExampleValue::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueUri" => {
-                    read_choice_value(r, &mut o.value, ElementDefinitionExampleValue::Uri, |c| {
-                        match c {
-                            ElementDefinitionExampleValue::Uri(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueUri" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Uri,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Uri(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueUrl" => {
-                    read_choice_value(r, &mut o.value, ElementDefinitionExampleValue::Url, |c| {
-                        match c {
-                            ElementDefinitionExampleValue::Url(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueUrl" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::Url,
-                    |c| match c {
-                        ElementDefinitionExampleValue::Url(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueUuid" => {
-                    read_choice_value(r, &mut o.value, ElementDefinitionExampleValue::Uuid, |c| {
-                        match c {
-                            ElementDefinitionExampleValue::Uuid(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueUuid" => {
-                    read_choice_ext(r, &mut o.value, ElementDefinitionExampleValue::Uuid, |c| {
-                        match c {
-                            ElementDefinitionExampleValue::Uuid(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "valueAddress" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Address)
-                }
-                "valueAge" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Age)
-                }
-                "valueAnnotation" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Annotation)
-                }
-                "valueAttachment" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Attachment)
-                }
-                "valueCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::CodeableConcept,
-                ),
-                "valueCoding" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Coding)
-                }
-                "valueContactPoint" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::ContactPoint,
-                ),
-                "valueCount" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Count)
-                }
-                "valueDistance" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Distance)
-                }
-                "valueDuration" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Duration)
-                }
-                "valueHumanName" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::HumanName)
-                }
-                "valueIdentifier" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Identifier)
-                }
-                "valueMoney" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Money)
-                }
-                "valuePeriod" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Period)
-                }
-                "valueQuantity" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Quantity)
-                }
-                "valueRange" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Range)
-                }
-                "valueRatio" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Ratio)
-                }
-                "valueReference" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Reference)
-                }
-                "valueSampledData" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::SampledData)
-                }
-                "valueSignature" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Signature)
-                }
-                "valueTiming" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Timing)
-                }
-                "valueContactDetail" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::ContactDetail,
-                ),
-                "valueContributor" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Contributor)
-                }
-                "valueDataRequirement" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::DataRequirement,
-                ),
-                "valueExpression" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Expression)
-                }
-                "valueParameterDefinition" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::ParameterDefinition,
-                ),
-                "valueRelatedArtifact" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::RelatedArtifact,
-                ),
-                "valueTriggerDefinition" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::TriggerDefinition,
-                ),
-                "valueUsageContext" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    ElementDefinitionExampleValue::UsageContext,
-                ),
-                "valueDosage" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Dosage)
-                }
-                "valueMeta" => {
-                    read_choice_complex(r, &mut o.value, ElementDefinitionExampleValue::Meta)
+                k if OpenType::accepts(k, "value") => {
+                    OpenType::read_json(r, &mut o.value, k, "value")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -4504,173 +2256,10 @@ impl ToJson for ElementDefinitionExample {
         write_many(w, "extension", &self.extension);
         write_value(w, "label", "_label", &self.label);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
-    }
-}
-
-/// The types `ElementDefinition.example.value[x]` can have: Value of Example (one of allowed types)
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum ElementDefinitionExampleValue {
-    /// `valueBase64Binary`
-    Base64Binary(Primitive<String>),
-    /// `valueBoolean`
-    Boolean(Primitive<bool>),
-    /// `valueCanonical`
-    Canonical(Primitive<String>),
-    /// `valueCode`
-    Code(Primitive<String>),
-    /// `valueDate`
-    Date(Primitive<Date>),
-    /// `valueDateTime`
-    DateTime(Primitive<DateTime>),
-    /// `valueDecimal`
-    Decimal(Primitive<Decimal>),
-    /// `valueId`
-    Id(Primitive<String>),
-    /// `valueInstant`
-    Instant(Primitive<Instant>),
-    /// `valueInteger`
-    Integer(Primitive<i32>),
-    /// `valueMarkdown`
-    Markdown(Primitive<String>),
-    /// `valueOid`
-    Oid(Primitive<String>),
-    /// `valuePositiveInt`
-    PositiveInt(Primitive<NonZeroU32>),
-    /// `valueString`
-    String(Primitive<String>),
-    /// `valueTime`
-    Time(Primitive<Time>),
-    /// `valueUnsignedInt`
-    UnsignedInt(Primitive<u32>),
-    /// `valueUri`
-    Uri(Primitive<String>),
-    /// `valueUrl`
-    Url(Primitive<String>),
-    /// `valueUuid`
-    Uuid(Primitive<String>),
-    /// `valueAddress`
-    Address(Box<Address>),
-    /// `valueAge`
-    Age(Box<Age>),
-    /// `valueAnnotation`
-    Annotation(Box<Annotation>),
-    /// `valueAttachment`
-    Attachment(Box<Attachment>),
-    /// `valueCodeableConcept`
-    CodeableConcept(Box<CodeableConcept>),
-    /// `valueCoding`
-    Coding(Box<Coding>),
-    /// `valueContactPoint`
-    ContactPoint(Box<ContactPoint>),
-    /// `valueCount`
-    Count(Box<Count>),
-    /// `valueDistance`
-    Distance(Box<Distance>),
-    /// `valueDuration`
-    Duration(Box<Duration>),
-    /// `valueHumanName`
-    HumanName(Box<HumanName>),
-    /// `valueIdentifier`
-    Identifier(Box<Identifier>),
-    /// `valueMoney`
-    Money(Box<Money>),
-    /// `valuePeriod`
-    Period(Box<Period>),
-    /// `valueQuantity`
-    Quantity(Box<Quantity>),
-    /// `valueRange`
-    Range(Box<Range>),
-    /// `valueRatio`
-    Ratio(Box<Ratio>),
-    /// `valueReference`
-    Reference(Box<Reference>),
-    /// `valueSampledData`
-    SampledData(Box<SampledData>),
-    /// `valueSignature`
-    Signature(Box<Signature>),
-    /// `valueTiming`
-    Timing(Box<Timing>),
-    /// `valueContactDetail`
-    ContactDetail(Box<ContactDetail>),
-    /// `valueContributor`
-    Contributor(Box<Contributor>),
-    /// `valueDataRequirement`
-    DataRequirement(Box<DataRequirement>),
-    /// `valueExpression`
-    Expression(Box<Expression>),
-    /// `valueParameterDefinition`
-    ParameterDefinition(Box<ParameterDefinition>),
-    /// `valueRelatedArtifact`
-    RelatedArtifact(Box<RelatedArtifact>),
-    /// `valueTriggerDefinition`
-    TriggerDefinition(Box<TriggerDefinition>),
-    /// `valueUsageContext`
-    UsageContext(Box<UsageContext>),
-    /// `valueDosage`
-    Dosage(Box<Dosage>),
-    /// `valueMeta`
-    Meta(Box<Meta>),
-}
-
-impl ElementDefinitionExampleValue {
-    fn write_field(&self, w: &mut Writer) {
-        match self {
-            Self::Base64Binary(v) => write_value(w, "valueBase64Binary", "_valueBase64Binary", v),
-            Self::Boolean(v) => write_value(w, "valueBoolean", "_valueBoolean", v),
-            Self::Canonical(v) => write_value(w, "valueCanonical", "_valueCanonical", v),
-            Self::Code(v) => write_value(w, "valueCode", "_valueCode", v),
-            Self::Date(v) => write_value(w, "valueDate", "_valueDate", v),
-            Self::DateTime(v) => write_value(w, "valueDateTime", "_valueDateTime", v),
-            Self::Decimal(v) => write_value(w, "valueDecimal", "_valueDecimal", v),
-            Self::Id(v) => write_value(w, "valueId", "_valueId", v),
-            Self::Instant(v) => write_value(w, "valueInstant", "_valueInstant", v),
-            Self::Integer(v) => write_value(w, "valueInteger", "_valueInteger", v),
-            Self::Markdown(v) => write_value(w, "valueMarkdown", "_valueMarkdown", v),
-            Self::Oid(v) => write_value(w, "valueOid", "_valueOid", v),
-            Self::PositiveInt(v) => write_value(w, "valuePositiveInt", "_valuePositiveInt", v),
-            Self::String(v) => write_value(w, "valueString", "_valueString", v),
-            Self::Time(v) => write_value(w, "valueTime", "_valueTime", v),
-            Self::UnsignedInt(v) => write_value(w, "valueUnsignedInt", "_valueUnsignedInt", v),
-            Self::Uri(v) => write_value(w, "valueUri", "_valueUri", v),
-            Self::Url(v) => write_value(w, "valueUrl", "_valueUrl", v),
-            Self::Uuid(v) => write_value(w, "valueUuid", "_valueUuid", v),
-            Self::Address(v) => write_one(w, "valueAddress", v),
-            Self::Age(v) => write_one(w, "valueAge", v),
-            Self::Annotation(v) => write_one(w, "valueAnnotation", v),
-            Self::Attachment(v) => write_one(w, "valueAttachment", v),
-            Self::CodeableConcept(v) => write_one(w, "valueCodeableConcept", v),
-            Self::Coding(v) => write_one(w, "valueCoding", v),
-            Self::ContactPoint(v) => write_one(w, "valueContactPoint", v),
-            Self::Count(v) => write_one(w, "valueCount", v),
-            Self::Distance(v) => write_one(w, "valueDistance", v),
-            Self::Duration(v) => write_one(w, "valueDuration", v),
-            Self::HumanName(v) => write_one(w, "valueHumanName", v),
-            Self::Identifier(v) => write_one(w, "valueIdentifier", v),
-            Self::Money(v) => write_one(w, "valueMoney", v),
-            Self::Period(v) => write_one(w, "valuePeriod", v),
-            Self::Quantity(v) => write_one(w, "valueQuantity", v),
-            Self::Range(v) => write_one(w, "valueRange", v),
-            Self::Ratio(v) => write_one(w, "valueRatio", v),
-            Self::Reference(v) => write_one(w, "valueReference", v),
-            Self::SampledData(v) => write_one(w, "valueSampledData", v),
-            Self::Signature(v) => write_one(w, "valueSignature", v),
-            Self::Timing(v) => write_one(w, "valueTiming", v),
-            Self::ContactDetail(v) => write_one(w, "valueContactDetail", v),
-            Self::Contributor(v) => write_one(w, "valueContributor", v),
-            Self::DataRequirement(v) => write_one(w, "valueDataRequirement", v),
-            Self::Expression(v) => write_one(w, "valueExpression", v),
-            Self::ParameterDefinition(v) => write_one(w, "valueParameterDefinition", v),
-            Self::RelatedArtifact(v) => write_one(w, "valueRelatedArtifact", v),
-            Self::TriggerDefinition(v) => write_one(w, "valueTriggerDefinition", v),
-            Self::UsageContext(v) => write_one(w, "valueUsageContext", v),
-            Self::Dosage(v) => write_one(w, "valueDosage", v),
-            Self::Meta(v) => write_one(w, "valueMeta", v),
-        }
     }
 }
 
@@ -4946,7 +2535,7 @@ pub struct Extension {
     /// identifies the meaning of the extension
     pub url: Option<String>,
     /// Value of extension
-    pub value: Option<ExtensionValue>,
+    pub value: Option<OpenType>,
     /// JSON members that are not elements of this type (kept by lenient parsing).
     pub unknown_elements: UnknownElements,
 }
@@ -4961,283 +2550,9 @@ impl FromJson for Extension {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "url" => read_string(r, &mut o.url),
-                "valueBase64Binary" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::Base64Binary, |c| match c {
-                        ExtensionValue::Base64Binary(p) => Some(p),
-                        _ => None,
-                    })
+                k if OpenType::accepts(k, "value") => {
+                    OpenType::read_json(r, &mut o.value, k, "value")
                 }
-                "_valueBase64Binary" => {
-                    read_choice_ext(r, &mut o.value, ExtensionValue::Base64Binary, |c| match c {
-                        ExtensionValue::Base64Binary(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueBoolean" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::Boolean, |c| match c {
-                        ExtensionValue::Boolean(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueBoolean" => {
-                    read_choice_ext(r, &mut o.value, ExtensionValue::Boolean, |c| match c {
-                        ExtensionValue::Boolean(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueCanonical" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::Canonical, |c| match c {
-                        ExtensionValue::Canonical(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueCanonical" => {
-                    read_choice_ext(r, &mut o.value, ExtensionValue::Canonical, |c| match c {
-                        ExtensionValue::Canonical(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueCode" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::Code, |c| match c {
-                        ExtensionValue::Code(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueCode" => {
-                    read_choice_ext(r, &mut o.value, ExtensionValue::Code, |c| match c {
-                        ExtensionValue::Code(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueDate" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::Date, |c| match c {
-                        ExtensionValue::Date(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueDate" => {
-                    read_choice_ext(r, &mut o.value, ExtensionValue::Date, |c| match c {
-                        ExtensionValue::Date(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueDateTime" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::DateTime, |c| match c {
-                        ExtensionValue::DateTime(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueDateTime" => {
-                    read_choice_ext(r, &mut o.value, ExtensionValue::DateTime, |c| match c {
-                        ExtensionValue::DateTime(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueDecimal" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::Decimal, |c| match c {
-                        ExtensionValue::Decimal(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueDecimal" => {
-                    read_choice_ext(r, &mut o.value, ExtensionValue::Decimal, |c| match c {
-                        ExtensionValue::Decimal(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueId" => read_choice_value(r, &mut o.value, ExtensionValue::Id, |c| match c {
-                    ExtensionValue::Id(p) => Some(p),
-                    _ => None,
-                }),
-                "_valueId" => read_choice_ext(r, &mut o.value, ExtensionValue::Id, |c| match c {
-                    ExtensionValue::Id(p) => Some(p),
-                    _ => None,
-                }),
-                "valueInstant" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::Instant, |c| match c {
-                        ExtensionValue::Instant(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueInstant" => {
-                    read_choice_ext(r, &mut o.value, ExtensionValue::Instant, |c| match c {
-                        ExtensionValue::Instant(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueInteger" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::Integer, |c| match c {
-                        ExtensionValue::Integer(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueInteger" => {
-                    read_choice_ext(r, &mut o.value, ExtensionValue::Integer, |c| match c {
-                        ExtensionValue::Integer(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueMarkdown" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::Markdown, |c| match c {
-                        ExtensionValue::Markdown(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueMarkdown" => {
-                    read_choice_ext(r, &mut o.value, ExtensionValue::Markdown, |c| match c {
-                        ExtensionValue::Markdown(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueOid" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::Oid, |c| match c {
-                        ExtensionValue::Oid(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueOid" => read_choice_ext(r, &mut o.value, ExtensionValue::Oid, |c| match c {
-                    ExtensionValue::Oid(p) => Some(p),
-                    _ => None,
-                }),
-                "valuePositiveInt" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::PositiveInt, |c| match c {
-                        ExtensionValue::PositiveInt(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valuePositiveInt" => {
-                    read_choice_ext(r, &mut o.value, ExtensionValue::PositiveInt, |c| match c {
-                        ExtensionValue::PositiveInt(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueString" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::String, |c| match c {
-                        ExtensionValue::String(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueString" => {
-                    read_choice_ext(r, &mut o.value, ExtensionValue::String, |c| match c {
-                        ExtensionValue::String(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueTime" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::Time, |c| match c {
-                        ExtensionValue::Time(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueTime" => {
-                    read_choice_ext(r, &mut o.value, ExtensionValue::Time, |c| match c {
-                        ExtensionValue::Time(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueUnsignedInt" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::UnsignedInt, |c| match c {
-                        ExtensionValue::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueUnsignedInt" => {
-                    read_choice_ext(r, &mut o.value, ExtensionValue::UnsignedInt, |c| match c {
-                        ExtensionValue::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueUri" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::Uri, |c| match c {
-                        ExtensionValue::Uri(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueUri" => read_choice_ext(r, &mut o.value, ExtensionValue::Uri, |c| match c {
-                    ExtensionValue::Uri(p) => Some(p),
-                    _ => None,
-                }),
-                "valueUrl" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::Url, |c| match c {
-                        ExtensionValue::Url(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueUrl" => read_choice_ext(r, &mut o.value, ExtensionValue::Url, |c| match c {
-                    ExtensionValue::Url(p) => Some(p),
-                    _ => None,
-                }),
-                "valueUuid" => {
-                    read_choice_value(r, &mut o.value, ExtensionValue::Uuid, |c| match c {
-                        ExtensionValue::Uuid(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueUuid" => {
-                    read_choice_ext(r, &mut o.value, ExtensionValue::Uuid, |c| match c {
-                        ExtensionValue::Uuid(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueAddress" => read_choice_complex(r, &mut o.value, ExtensionValue::Address),
-                "valueAge" => read_choice_complex(r, &mut o.value, ExtensionValue::Age),
-                "valueAnnotation" => {
-                    read_choice_complex(r, &mut o.value, ExtensionValue::Annotation)
-                }
-                "valueAttachment" => {
-                    read_choice_complex(r, &mut o.value, ExtensionValue::Attachment)
-                }
-                "valueCodeableConcept" => {
-                    read_choice_complex(r, &mut o.value, ExtensionValue::CodeableConcept)
-                }
-                "valueCoding" => read_choice_complex(r, &mut o.value, ExtensionValue::Coding),
-                "valueContactPoint" => {
-                    read_choice_complex(r, &mut o.value, ExtensionValue::ContactPoint)
-                }
-                "valueCount" => read_choice_complex(r, &mut o.value, ExtensionValue::Count),
-                "valueDistance" => read_choice_complex(r, &mut o.value, ExtensionValue::Distance),
-                "valueDuration" => read_choice_complex(r, &mut o.value, ExtensionValue::Duration),
-                "valueHumanName" => read_choice_complex(r, &mut o.value, ExtensionValue::HumanName),
-                "valueIdentifier" => {
-                    read_choice_complex(r, &mut o.value, ExtensionValue::Identifier)
-                }
-                "valueMoney" => read_choice_complex(r, &mut o.value, ExtensionValue::Money),
-                "valuePeriod" => read_choice_complex(r, &mut o.value, ExtensionValue::Period),
-                "valueQuantity" => read_choice_complex(r, &mut o.value, ExtensionValue::Quantity),
-                "valueRange" => read_choice_complex(r, &mut o.value, ExtensionValue::Range),
-                "valueRatio" => read_choice_complex(r, &mut o.value, ExtensionValue::Ratio),
-                "valueReference" => read_choice_complex(r, &mut o.value, ExtensionValue::Reference),
-                "valueSampledData" => {
-                    read_choice_complex(r, &mut o.value, ExtensionValue::SampledData)
-                }
-                "valueSignature" => read_choice_complex(r, &mut o.value, ExtensionValue::Signature),
-                "valueTiming" => read_choice_complex(r, &mut o.value, ExtensionValue::Timing),
-                "valueContactDetail" => {
-                    read_choice_complex(r, &mut o.value, ExtensionValue::ContactDetail)
-                }
-                "valueContributor" => {
-                    read_choice_complex(r, &mut o.value, ExtensionValue::Contributor)
-                }
-                "valueDataRequirement" => {
-                    read_choice_complex(r, &mut o.value, ExtensionValue::DataRequirement)
-                }
-                "valueExpression" => {
-                    read_choice_complex(r, &mut o.value, ExtensionValue::Expression)
-                }
-                "valueParameterDefinition" => {
-                    read_choice_complex(r, &mut o.value, ExtensionValue::ParameterDefinition)
-                }
-                "valueRelatedArtifact" => {
-                    read_choice_complex(r, &mut o.value, ExtensionValue::RelatedArtifact)
-                }
-                "valueTriggerDefinition" => {
-                    read_choice_complex(r, &mut o.value, ExtensionValue::TriggerDefinition)
-                }
-                "valueUsageContext" => {
-                    read_choice_complex(r, &mut o.value, ExtensionValue::UsageContext)
-                }
-                "valueDosage" => read_choice_complex(r, &mut o.value, ExtensionValue::Dosage),
-                "valueMeta" => read_choice_complex(r, &mut o.value, ExtensionValue::Meta),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -5253,173 +2568,10 @@ impl ToJson for Extension {
         write_many(w, "extension", &self.extension);
         write_string(w, "url", &self.url);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
-    }
-}
-
-/// The types `Extension.value[x]` can have: Value of extension
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum ExtensionValue {
-    /// `valueBase64Binary`
-    Base64Binary(Primitive<String>),
-    /// `valueBoolean`
-    Boolean(Primitive<bool>),
-    /// `valueCanonical`
-    Canonical(Primitive<String>),
-    /// `valueCode`
-    Code(Primitive<String>),
-    /// `valueDate`
-    Date(Primitive<Date>),
-    /// `valueDateTime`
-    DateTime(Primitive<DateTime>),
-    /// `valueDecimal`
-    Decimal(Primitive<Decimal>),
-    /// `valueId`
-    Id(Primitive<String>),
-    /// `valueInstant`
-    Instant(Primitive<Instant>),
-    /// `valueInteger`
-    Integer(Primitive<i32>),
-    /// `valueMarkdown`
-    Markdown(Primitive<String>),
-    /// `valueOid`
-    Oid(Primitive<String>),
-    /// `valuePositiveInt`
-    PositiveInt(Primitive<NonZeroU32>),
-    /// `valueString`
-    String(Primitive<String>),
-    /// `valueTime`
-    Time(Primitive<Time>),
-    /// `valueUnsignedInt`
-    UnsignedInt(Primitive<u32>),
-    /// `valueUri`
-    Uri(Primitive<String>),
-    /// `valueUrl`
-    Url(Primitive<String>),
-    /// `valueUuid`
-    Uuid(Primitive<String>),
-    /// `valueAddress`
-    Address(Box<Address>),
-    /// `valueAge`
-    Age(Box<Age>),
-    /// `valueAnnotation`
-    Annotation(Box<Annotation>),
-    /// `valueAttachment`
-    Attachment(Box<Attachment>),
-    /// `valueCodeableConcept`
-    CodeableConcept(Box<CodeableConcept>),
-    /// `valueCoding`
-    Coding(Box<Coding>),
-    /// `valueContactPoint`
-    ContactPoint(Box<ContactPoint>),
-    /// `valueCount`
-    Count(Box<Count>),
-    /// `valueDistance`
-    Distance(Box<Distance>),
-    /// `valueDuration`
-    Duration(Box<Duration>),
-    /// `valueHumanName`
-    HumanName(Box<HumanName>),
-    /// `valueIdentifier`
-    Identifier(Box<Identifier>),
-    /// `valueMoney`
-    Money(Box<Money>),
-    /// `valuePeriod`
-    Period(Box<Period>),
-    /// `valueQuantity`
-    Quantity(Box<Quantity>),
-    /// `valueRange`
-    Range(Box<Range>),
-    /// `valueRatio`
-    Ratio(Box<Ratio>),
-    /// `valueReference`
-    Reference(Box<Reference>),
-    /// `valueSampledData`
-    SampledData(Box<SampledData>),
-    /// `valueSignature`
-    Signature(Box<Signature>),
-    /// `valueTiming`
-    Timing(Box<Timing>),
-    /// `valueContactDetail`
-    ContactDetail(Box<ContactDetail>),
-    /// `valueContributor`
-    Contributor(Box<Contributor>),
-    /// `valueDataRequirement`
-    DataRequirement(Box<DataRequirement>),
-    /// `valueExpression`
-    Expression(Box<Expression>),
-    /// `valueParameterDefinition`
-    ParameterDefinition(Box<ParameterDefinition>),
-    /// `valueRelatedArtifact`
-    RelatedArtifact(Box<RelatedArtifact>),
-    /// `valueTriggerDefinition`
-    TriggerDefinition(Box<TriggerDefinition>),
-    /// `valueUsageContext`
-    UsageContext(Box<UsageContext>),
-    /// `valueDosage`
-    Dosage(Box<Dosage>),
-    /// `valueMeta`
-    Meta(Box<Meta>),
-}
-
-impl ExtensionValue {
-    fn write_field(&self, w: &mut Writer) {
-        match self {
-            Self::Base64Binary(v) => write_value(w, "valueBase64Binary", "_valueBase64Binary", v),
-            Self::Boolean(v) => write_value(w, "valueBoolean", "_valueBoolean", v),
-            Self::Canonical(v) => write_value(w, "valueCanonical", "_valueCanonical", v),
-            Self::Code(v) => write_value(w, "valueCode", "_valueCode", v),
-            Self::Date(v) => write_value(w, "valueDate", "_valueDate", v),
-            Self::DateTime(v) => write_value(w, "valueDateTime", "_valueDateTime", v),
-            Self::Decimal(v) => write_value(w, "valueDecimal", "_valueDecimal", v),
-            Self::Id(v) => write_value(w, "valueId", "_valueId", v),
-            Self::Instant(v) => write_value(w, "valueInstant", "_valueInstant", v),
-            Self::Integer(v) => write_value(w, "valueInteger", "_valueInteger", v),
-            Self::Markdown(v) => write_value(w, "valueMarkdown", "_valueMarkdown", v),
-            Self::Oid(v) => write_value(w, "valueOid", "_valueOid", v),
-            Self::PositiveInt(v) => write_value(w, "valuePositiveInt", "_valuePositiveInt", v),
-            Self::String(v) => write_value(w, "valueString", "_valueString", v),
-            Self::Time(v) => write_value(w, "valueTime", "_valueTime", v),
-            Self::UnsignedInt(v) => write_value(w, "valueUnsignedInt", "_valueUnsignedInt", v),
-            Self::Uri(v) => write_value(w, "valueUri", "_valueUri", v),
-            Self::Url(v) => write_value(w, "valueUrl", "_valueUrl", v),
-            Self::Uuid(v) => write_value(w, "valueUuid", "_valueUuid", v),
-            Self::Address(v) => write_one(w, "valueAddress", v),
-            Self::Age(v) => write_one(w, "valueAge", v),
-            Self::Annotation(v) => write_one(w, "valueAnnotation", v),
-            Self::Attachment(v) => write_one(w, "valueAttachment", v),
-            Self::CodeableConcept(v) => write_one(w, "valueCodeableConcept", v),
-            Self::Coding(v) => write_one(w, "valueCoding", v),
-            Self::ContactPoint(v) => write_one(w, "valueContactPoint", v),
-            Self::Count(v) => write_one(w, "valueCount", v),
-            Self::Distance(v) => write_one(w, "valueDistance", v),
-            Self::Duration(v) => write_one(w, "valueDuration", v),
-            Self::HumanName(v) => write_one(w, "valueHumanName", v),
-            Self::Identifier(v) => write_one(w, "valueIdentifier", v),
-            Self::Money(v) => write_one(w, "valueMoney", v),
-            Self::Period(v) => write_one(w, "valuePeriod", v),
-            Self::Quantity(v) => write_one(w, "valueQuantity", v),
-            Self::Range(v) => write_one(w, "valueRange", v),
-            Self::Ratio(v) => write_one(w, "valueRatio", v),
-            Self::Reference(v) => write_one(w, "valueReference", v),
-            Self::SampledData(v) => write_one(w, "valueSampledData", v),
-            Self::Signature(v) => write_one(w, "valueSignature", v),
-            Self::Timing(v) => write_one(w, "valueTiming", v),
-            Self::ContactDetail(v) => write_one(w, "valueContactDetail", v),
-            Self::Contributor(v) => write_one(w, "valueContributor", v),
-            Self::DataRequirement(v) => write_one(w, "valueDataRequirement", v),
-            Self::Expression(v) => write_one(w, "valueExpression", v),
-            Self::ParameterDefinition(v) => write_one(w, "valueParameterDefinition", v),
-            Self::RelatedArtifact(v) => write_one(w, "valueRelatedArtifact", v),
-            Self::TriggerDefinition(v) => write_one(w, "valueTriggerDefinition", v),
-            Self::UsageContext(v) => write_one(w, "valueUsageContext", v),
-            Self::Dosage(v) => write_one(w, "valueDosage", v),
-            Self::Meta(v) => write_one(w, "valueMeta", v),
-        }
     }
 }
 
@@ -5968,9 +3120,8 @@ impl FromJson for Population {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "ageRange" => read_choice_complex(r, &mut o.age, PopulationAge::Range),
-                "ageCodeableConcept" => {
-                    read_choice_complex(r, &mut o.age, PopulationAge::CodeableConcept)
+                "ageRange" | "ageCodeableConcept" => {
+                    PopulationAge::read_json(r, &mut o.age, &key, "age")
                 }
                 "gender" => read_single(r, &mut o.gender),
                 "race" => read_single(r, &mut o.race),
@@ -5990,7 +3141,7 @@ impl ToJson for Population {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.age {
-            v.write_field(w);
+            v.write_field(w, "age");
         }
         write_single(w, "gender", &self.gender);
         write_single(w, "race", &self.race);
@@ -6004,17 +3155,34 @@ impl ToJson for Population {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PopulationAge {
-    /// `ageRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `ageCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
 
 impl PopulationAge {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Range(v) => write_one(w, "ageRange", v),
-            Self::CodeableConcept(v) => write_one(w, "ageCodeableConcept", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
         }
     }
 }
@@ -6661,30 +3829,9 @@ impl FromJson for SubstanceAmount {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "amountQuantity" => {
-                    read_choice_complex(r, &mut o.amount, SubstanceAmountAmount::Quantity)
+                "amountQuantity" | "amountRange" | "amountString" | "_amountString" => {
+                    SubstanceAmountAmount::read_json(r, &mut o.amount, &key, "amount")
                 }
-                "amountRange" => {
-                    read_choice_complex(r, &mut o.amount, SubstanceAmountAmount::Range)
-                }
-                "amountString" => read_choice_value(
-                    r,
-                    &mut o.amount,
-                    SubstanceAmountAmount::String,
-                    |c| match c {
-                        SubstanceAmountAmount::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_amountString" => read_choice_ext(
-                    r,
-                    &mut o.amount,
-                    SubstanceAmountAmount::String,
-                    |c| match c {
-                        SubstanceAmountAmount::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
                 "amountType" => read_single(r, &mut o.amount_type),
                 "amountText" => read_value(r, &mut o.amount_text),
                 "_amountText" => read_ext(r, &mut o.amount_text),
@@ -6704,7 +3851,7 @@ impl ToJson for SubstanceAmount {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.amount {
-            v.write_field(w);
+            v.write_field(w, "amount");
         }
         write_single(w, "amountType", &self.amount_type);
         write_value(w, "amountText", "_amountText", &self.amount_text);
@@ -6718,20 +3865,45 @@ impl ToJson for SubstanceAmount {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SubstanceAmountAmount {
-    /// `amountQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `amountRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `amountString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl SubstanceAmountAmount {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Quantity(v) => write_one(w, "amountQuantity", v),
-            Self::Range(v) => write_one(w, "amountRange", v),
-            Self::String(v) => write_value(w, "amountString", "_amountString", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }
@@ -6897,11 +4069,9 @@ impl FromJson for TimingRepeat {
             let result = match &*key {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
-                "boundsDuration" => {
-                    read_choice_complex(r, &mut o.bounds, TimingRepeatBounds::Duration)
+                "boundsDuration" | "boundsRange" | "boundsPeriod" => {
+                    TimingRepeatBounds::read_json(r, &mut o.bounds, &key, "bounds")
                 }
-                "boundsRange" => read_choice_complex(r, &mut o.bounds, TimingRepeatBounds::Range),
-                "boundsPeriod" => read_choice_complex(r, &mut o.bounds, TimingRepeatBounds::Period),
                 "count" => read_value(r, &mut o.count),
                 "_count" => read_ext(r, &mut o.count),
                 "countMax" => read_value(r, &mut o.count_max),
@@ -6947,7 +4117,7 @@ impl ToJson for TimingRepeat {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         if let Some(v) = &self.bounds {
-            v.write_field(w);
+            v.write_field(w, "bounds");
         }
         write_value(w, "count", "_count", &self.count);
         write_value(w, "countMax", "_countMax", &self.count_max);
@@ -6972,20 +4142,38 @@ impl ToJson for TimingRepeat {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum TimingRepeatBounds {
-    /// `boundsDuration`
+    /// `Duration`
     Duration(Box<Duration>),
-    /// `boundsRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `boundsPeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl TimingRepeatBounds {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Duration", false) => read_choice_complex(r, slot, Self::Duration),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Duration(v) => write_one(w, "boundsDuration", v),
-            Self::Range(v) => write_one(w, "boundsRange", v),
-            Self::Period(v) => write_one(w, "boundsPeriod", v),
+            Self::Duration(v) => write_choice_one(w, name, "Duration", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -7027,47 +4215,10 @@ impl FromJson for TriggerDefinition {
                 "_type" => read_ext(r, &mut o.r#type),
                 "name" => read_value(r, &mut o.name),
                 "_name" => read_ext(r, &mut o.name),
-                "timingTiming" => {
-                    read_choice_complex(r, &mut o.timing, TriggerDefinitionTiming::Timing)
+                "timingTiming" | "timingReference" | "timingDate" | "_timingDate"
+                | "timingDateTime" | "_timingDateTime" => {
+                    TriggerDefinitionTiming::read_json(r, &mut o.timing, &key, "timing")
                 }
-                "timingReference" => {
-                    read_choice_complex(r, &mut o.timing, TriggerDefinitionTiming::Reference)
-                }
-                "timingDate" => read_choice_value(
-                    r,
-                    &mut o.timing,
-                    TriggerDefinitionTiming::Date,
-                    |c| match c {
-                        TriggerDefinitionTiming::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_timingDate" => read_choice_ext(
-                    r,
-                    &mut o.timing,
-                    TriggerDefinitionTiming::Date,
-                    |c| match c {
-                        TriggerDefinitionTiming::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "timingDateTime" => {
-                    read_choice_value(r, &mut o.timing, TriggerDefinitionTiming::DateTime, |c| {
-                        match c {
-                            TriggerDefinitionTiming::DateTime(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_timingDateTime" => read_choice_ext(
-                    r,
-                    &mut o.timing,
-                    TriggerDefinitionTiming::DateTime,
-                    |c| match c {
-                        TriggerDefinitionTiming::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
                 "data" => read_many(r, &mut o.data),
                 "condition" => read_single(r, &mut o.condition),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
@@ -7086,7 +4237,7 @@ impl ToJson for TriggerDefinition {
         write_value(w, "type", "_type", &self.r#type);
         write_value(w, "name", "_name", &self.name);
         if let Some(v) = &self.timing {
-            v.write_field(w);
+            v.write_field(w, "timing");
         }
         write_many(w, "data", &self.data);
         write_single(w, "condition", &self.condition);
@@ -7099,23 +4250,56 @@ impl ToJson for TriggerDefinition {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum TriggerDefinitionTiming {
-    /// `timingTiming`
+    /// `Timing`
     Timing(Box<Timing>),
-    /// `timingReference`
+    /// `Reference`
     Reference(Box<Reference>),
-    /// `timingDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `timingDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
 }
 
 impl TriggerDefinitionTiming {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Timing(v) => write_one(w, "timingTiming", v),
-            Self::Reference(v) => write_one(w, "timingReference", v),
-            Self::Date(v) => write_value(w, "timingDate", "_timingDate", v),
-            Self::DateTime(v) => write_value(w, "timingDateTime", "_timingDateTime", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
         }
     }
 }
@@ -7148,15 +4332,8 @@ impl FromJson for UsageContext {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "code" => read_single(r, &mut o.code),
-                "valueCodeableConcept" => {
-                    read_choice_complex(r, &mut o.value, UsageContextValue::CodeableConcept)
-                }
-                "valueQuantity" => {
-                    read_choice_complex(r, &mut o.value, UsageContextValue::Quantity)
-                }
-                "valueRange" => read_choice_complex(r, &mut o.value, UsageContextValue::Range),
-                "valueReference" => {
-                    read_choice_complex(r, &mut o.value, UsageContextValue::Reference)
+                "valueCodeableConcept" | "valueQuantity" | "valueRange" | "valueReference" => {
+                    UsageContextValue::read_json(r, &mut o.value, &key, "value")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -7173,7 +4350,7 @@ impl ToJson for UsageContext {
         write_many(w, "extension", &self.extension);
         write_single(w, "code", &self.code);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -7184,23 +4361,468 @@ impl ToJson for UsageContext {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum UsageContextValue {
-    /// `valueCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `valueQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `valueRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `valueReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl UsageContextValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "valueCodeableConcept", v),
-            Self::Quantity(v) => write_one(w, "valueQuantity", v),
-            Self::Range(v) => write_one(w, "valueRange", v),
-            Self::Reference(v) => write_one(w, "valueReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
+        }
+    }
+}
+
+/// A value of an open-typed element (`[x]` of any datatype): `Extension.value[x]`,
+/// `Parameters.parameter.value[x]`, `Task.input.value[x]`, `ElementDefinition.fixed[x]`, ...
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum OpenType {
+    /// `Base64Binary`
+    Base64Binary(Primitive<String>),
+    /// `Boolean`
+    Boolean(Primitive<bool>),
+    /// `Canonical`
+    Canonical(Primitive<String>),
+    /// `Code`
+    Code(Primitive<String>),
+    /// `Date`
+    Date(Primitive<Date>),
+    /// `DateTime`
+    DateTime(Primitive<DateTime>),
+    /// `Decimal`
+    Decimal(Primitive<Decimal>),
+    /// `Id`
+    Id(Primitive<String>),
+    /// `Instant`
+    Instant(Primitive<Instant>),
+    /// `Integer`
+    Integer(Primitive<i32>),
+    /// `Markdown`
+    Markdown(Primitive<String>),
+    /// `Oid`
+    Oid(Primitive<String>),
+    /// `PositiveInt`
+    PositiveInt(Primitive<NonZeroU32>),
+    /// `String`
+    String(Primitive<String>),
+    /// `Time`
+    Time(Primitive<Time>),
+    /// `UnsignedInt`
+    UnsignedInt(Primitive<u32>),
+    /// `Uri`
+    Uri(Primitive<String>),
+    /// `Url`
+    Url(Primitive<String>),
+    /// `Uuid`
+    Uuid(Primitive<String>),
+    /// `Address`
+    Address(Box<Address>),
+    /// `Age`
+    Age(Box<Age>),
+    /// `Annotation`
+    Annotation(Box<Annotation>),
+    /// `Attachment`
+    Attachment(Box<Attachment>),
+    /// `CodeableConcept`
+    CodeableConcept(Box<CodeableConcept>),
+    /// `Coding`
+    Coding(Box<Coding>),
+    /// `ContactPoint`
+    ContactPoint(Box<ContactPoint>),
+    /// `Count`
+    Count(Box<Count>),
+    /// `Distance`
+    Distance(Box<Distance>),
+    /// `Duration`
+    Duration(Box<Duration>),
+    /// `HumanName`
+    HumanName(Box<HumanName>),
+    /// `Identifier`
+    Identifier(Box<Identifier>),
+    /// `Money`
+    Money(Box<Money>),
+    /// `Period`
+    Period(Box<Period>),
+    /// `Quantity`
+    Quantity(Box<Quantity>),
+    /// `Range`
+    Range(Box<Range>),
+    /// `Ratio`
+    Ratio(Box<Ratio>),
+    /// `Reference`
+    Reference(Box<Reference>),
+    /// `SampledData`
+    SampledData(Box<SampledData>),
+    /// `Signature`
+    Signature(Box<Signature>),
+    /// `Timing`
+    Timing(Box<Timing>),
+    /// `ContactDetail`
+    ContactDetail(Box<ContactDetail>),
+    /// `Contributor`
+    Contributor(Box<Contributor>),
+    /// `DataRequirement`
+    DataRequirement(Box<DataRequirement>),
+    /// `Expression`
+    Expression(Box<Expression>),
+    /// `ParameterDefinition`
+    ParameterDefinition(Box<ParameterDefinition>),
+    /// `RelatedArtifact`
+    RelatedArtifact(Box<RelatedArtifact>),
+    /// `TriggerDefinition`
+    TriggerDefinition(Box<TriggerDefinition>),
+    /// `UsageContext`
+    UsageContext(Box<UsageContext>),
+    /// `Dosage`
+    Dosage(Box<Dosage>),
+    /// `Meta`
+    Meta(Box<Meta>),
+}
+
+impl OpenType {
+    /// Whether `key` is `name` (or `_name`) followed by a type this enum has.
+    pub(crate) fn accepts(key: &str, name: &str) -> bool {
+        let key = key.strip_prefix('_').unwrap_or(key);
+        matches!(
+            key.strip_prefix(name),
+            Some(
+                "Base64Binary"
+                    | "Boolean"
+                    | "Canonical"
+                    | "Code"
+                    | "Date"
+                    | "DateTime"
+                    | "Decimal"
+                    | "Id"
+                    | "Instant"
+                    | "Integer"
+                    | "Markdown"
+                    | "Oid"
+                    | "PositiveInt"
+                    | "String"
+                    | "Time"
+                    | "UnsignedInt"
+                    | "Uri"
+                    | "Url"
+                    | "Uuid"
+                    | "Address"
+                    | "Age"
+                    | "Annotation"
+                    | "Attachment"
+                    | "CodeableConcept"
+                    | "Coding"
+                    | "ContactPoint"
+                    | "Count"
+                    | "Distance"
+                    | "Duration"
+                    | "HumanName"
+                    | "Identifier"
+                    | "Money"
+                    | "Period"
+                    | "Quantity"
+                    | "Range"
+                    | "Ratio"
+                    | "Reference"
+                    | "SampledData"
+                    | "Signature"
+                    | "Timing"
+                    | "ContactDetail"
+                    | "Contributor"
+                    | "DataRequirement"
+                    | "Expression"
+                    | "ParameterDefinition"
+                    | "RelatedArtifact"
+                    | "TriggerDefinition"
+                    | "UsageContext"
+                    | "Dosage"
+                    | "Meta"
+            )
+        )
+    }
+
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Base64Binary", false) => {
+                read_choice_value(r, slot, Self::Base64Binary, |c| match c {
+                    Self::Base64Binary(p) => Some(p),
+                    _ => None,
+                })
+            }
+            ("Base64Binary", true) => read_choice_ext(r, slot, Self::Base64Binary, |c| match c {
+                Self::Base64Binary(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Canonical", false) => read_choice_value(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            ("Canonical", true) => read_choice_ext(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            ("Code", false) => read_choice_value(r, slot, Self::Code, |c| match c {
+                Self::Code(p) => Some(p),
+                _ => None,
+            }),
+            ("Code", true) => read_choice_ext(r, slot, Self::Code, |c| match c {
+                Self::Code(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", false) => read_choice_value(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", true) => read_choice_ext(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Id", false) => read_choice_value(r, slot, Self::Id, |c| match c {
+                Self::Id(p) => Some(p),
+                _ => None,
+            }),
+            ("Id", true) => read_choice_ext(r, slot, Self::Id, |c| match c {
+                Self::Id(p) => Some(p),
+                _ => None,
+            }),
+            ("Instant", false) => read_choice_value(r, slot, Self::Instant, |c| match c {
+                Self::Instant(p) => Some(p),
+                _ => None,
+            }),
+            ("Instant", true) => read_choice_ext(r, slot, Self::Instant, |c| match c {
+                Self::Instant(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", false) => read_choice_value(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", true) => read_choice_ext(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Markdown", false) => read_choice_value(r, slot, Self::Markdown, |c| match c {
+                Self::Markdown(p) => Some(p),
+                _ => None,
+            }),
+            ("Markdown", true) => read_choice_ext(r, slot, Self::Markdown, |c| match c {
+                Self::Markdown(p) => Some(p),
+                _ => None,
+            }),
+            ("Oid", false) => read_choice_value(r, slot, Self::Oid, |c| match c {
+                Self::Oid(p) => Some(p),
+                _ => None,
+            }),
+            ("Oid", true) => read_choice_ext(r, slot, Self::Oid, |c| match c {
+                Self::Oid(p) => Some(p),
+                _ => None,
+            }),
+            ("PositiveInt", false) => read_choice_value(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("PositiveInt", true) => read_choice_ext(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", false) => read_choice_value(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", true) => read_choice_ext(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("UnsignedInt", false) => read_choice_value(r, slot, Self::UnsignedInt, |c| match c {
+                Self::UnsignedInt(p) => Some(p),
+                _ => None,
+            }),
+            ("UnsignedInt", true) => read_choice_ext(r, slot, Self::UnsignedInt, |c| match c {
+                Self::UnsignedInt(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", false) => read_choice_value(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", true) => read_choice_ext(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Url", false) => read_choice_value(r, slot, Self::Url, |c| match c {
+                Self::Url(p) => Some(p),
+                _ => None,
+            }),
+            ("Url", true) => read_choice_ext(r, slot, Self::Url, |c| match c {
+                Self::Url(p) => Some(p),
+                _ => None,
+            }),
+            ("Uuid", false) => read_choice_value(r, slot, Self::Uuid, |c| match c {
+                Self::Uuid(p) => Some(p),
+                _ => None,
+            }),
+            ("Uuid", true) => read_choice_ext(r, slot, Self::Uuid, |c| match c {
+                Self::Uuid(p) => Some(p),
+                _ => None,
+            }),
+            ("Address", false) => read_choice_complex(r, slot, Self::Address),
+            ("Age", false) => read_choice_complex(r, slot, Self::Age),
+            ("Annotation", false) => read_choice_complex(r, slot, Self::Annotation),
+            ("Attachment", false) => read_choice_complex(r, slot, Self::Attachment),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Coding", false) => read_choice_complex(r, slot, Self::Coding),
+            ("ContactPoint", false) => read_choice_complex(r, slot, Self::ContactPoint),
+            ("Count", false) => read_choice_complex(r, slot, Self::Count),
+            ("Distance", false) => read_choice_complex(r, slot, Self::Distance),
+            ("Duration", false) => read_choice_complex(r, slot, Self::Duration),
+            ("HumanName", false) => read_choice_complex(r, slot, Self::HumanName),
+            ("Identifier", false) => read_choice_complex(r, slot, Self::Identifier),
+            ("Money", false) => read_choice_complex(r, slot, Self::Money),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Ratio", false) => read_choice_complex(r, slot, Self::Ratio),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            ("SampledData", false) => read_choice_complex(r, slot, Self::SampledData),
+            ("Signature", false) => read_choice_complex(r, slot, Self::Signature),
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            ("ContactDetail", false) => read_choice_complex(r, slot, Self::ContactDetail),
+            ("Contributor", false) => read_choice_complex(r, slot, Self::Contributor),
+            ("DataRequirement", false) => read_choice_complex(r, slot, Self::DataRequirement),
+            ("Expression", false) => read_choice_complex(r, slot, Self::Expression),
+            ("ParameterDefinition", false) => {
+                read_choice_complex(r, slot, Self::ParameterDefinition)
+            }
+            ("RelatedArtifact", false) => read_choice_complex(r, slot, Self::RelatedArtifact),
+            ("TriggerDefinition", false) => read_choice_complex(r, slot, Self::TriggerDefinition),
+            ("UsageContext", false) => read_choice_complex(r, slot, Self::UsageContext),
+            ("Dosage", false) => read_choice_complex(r, slot, Self::Dosage),
+            ("Meta", false) => read_choice_complex(r, slot, Self::Meta),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
+        match self {
+            Self::Base64Binary(v) => write_choice_value(w, name, "Base64Binary", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Canonical(v) => write_choice_value(w, name, "Canonical", v),
+            Self::Code(v) => write_choice_value(w, name, "Code", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Decimal(v) => write_choice_value(w, name, "Decimal", v),
+            Self::Id(v) => write_choice_value(w, name, "Id", v),
+            Self::Instant(v) => write_choice_value(w, name, "Instant", v),
+            Self::Integer(v) => write_choice_value(w, name, "Integer", v),
+            Self::Markdown(v) => write_choice_value(w, name, "Markdown", v),
+            Self::Oid(v) => write_choice_value(w, name, "Oid", v),
+            Self::PositiveInt(v) => write_choice_value(w, name, "PositiveInt", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Time(v) => write_choice_value(w, name, "Time", v),
+            Self::UnsignedInt(v) => write_choice_value(w, name, "UnsignedInt", v),
+            Self::Uri(v) => write_choice_value(w, name, "Uri", v),
+            Self::Url(v) => write_choice_value(w, name, "Url", v),
+            Self::Uuid(v) => write_choice_value(w, name, "Uuid", v),
+            Self::Address(v) => write_choice_one(w, name, "Address", v),
+            Self::Age(v) => write_choice_one(w, name, "Age", v),
+            Self::Annotation(v) => write_choice_one(w, name, "Annotation", v),
+            Self::Attachment(v) => write_choice_one(w, name, "Attachment", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Coding(v) => write_choice_one(w, name, "Coding", v),
+            Self::ContactPoint(v) => write_choice_one(w, name, "ContactPoint", v),
+            Self::Count(v) => write_choice_one(w, name, "Count", v),
+            Self::Distance(v) => write_choice_one(w, name, "Distance", v),
+            Self::Duration(v) => write_choice_one(w, name, "Duration", v),
+            Self::HumanName(v) => write_choice_one(w, name, "HumanName", v),
+            Self::Identifier(v) => write_choice_one(w, name, "Identifier", v),
+            Self::Money(v) => write_choice_one(w, name, "Money", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Ratio(v) => write_choice_one(w, name, "Ratio", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
+            Self::SampledData(v) => write_choice_one(w, name, "SampledData", v),
+            Self::Signature(v) => write_choice_one(w, name, "Signature", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
+            Self::ContactDetail(v) => write_choice_one(w, name, "ContactDetail", v),
+            Self::Contributor(v) => write_choice_one(w, name, "Contributor", v),
+            Self::DataRequirement(v) => write_choice_one(w, name, "DataRequirement", v),
+            Self::Expression(v) => write_choice_one(w, name, "Expression", v),
+            Self::ParameterDefinition(v) => write_choice_one(w, name, "ParameterDefinition", v),
+            Self::RelatedArtifact(v) => write_choice_one(w, name, "RelatedArtifact", v),
+            Self::TriggerDefinition(v) => write_choice_one(w, name, "TriggerDefinition", v),
+            Self::UsageContext(v) => write_choice_one(w, name, "UsageContext", v),
+            Self::Dosage(v) => write_choice_one(w, name, "Dosage", v),
+            Self::Meta(v) => write_choice_one(w, name, "Meta", v),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! keeps the value raw and the struct holds no half-read data.
 
 use crate::error::IssueKind;
+pub(crate) use crate::json::reader::unknown_element;
 use crate::json::reader::{PResult, PathSeg, Peek, Reader, content_error, with_seg};
 use crate::json::writer::Writer;
 use crate::json::{FromJson, ToJson};
@@ -284,11 +285,6 @@ pub(crate) fn write_single<T: ToJson>(w: &mut Writer, key: &str, slot: &Option<T
     }
 }
 
-pub(crate) fn write_one<T: ToJson>(w: &mut Writer, key: &str, v: &T) {
-    w.key(key);
-    v.write_json(w);
-}
-
 pub(crate) fn write_many<T: ToJson>(w: &mut Writer, key: &str, slot: &[T]) {
     if slot.is_empty() {
         return;
@@ -363,6 +359,29 @@ pub(crate) fn write_values<T: PrimitiveValue>(
         }
         w.end_array();
     }
+}
+
+/// Writes a primitive variant of a choice: `nameType` and, if needed, `_nameType`.
+pub(crate) fn write_choice_value<T: PrimitiveValue>(
+    w: &mut Writer,
+    name: &str,
+    type_name: &str,
+    p: &Primitive<T>,
+) {
+    if let Some(v) = &p.value {
+        w.key_parts("", name, type_name);
+        v.write(w);
+    }
+    if p.has_element_data() {
+        w.key_parts("_", name, type_name);
+        write_element_data(w, p);
+    }
+}
+
+/// Writes a complex variant of a choice as `nameType`.
+pub(crate) fn write_choice_one<T: ToJson>(w: &mut Writer, name: &str, type_name: &str, v: &T) {
+    w.key_parts("", name, type_name);
+    v.write_json(w);
 }
 
 pub(crate) fn write_unknown(w: &mut Writer, unknown: &UnknownElements) {

@@ -743,8 +743,13 @@ impl<'a> Reader<'a> {
             unknown.push(key.to_owned(), raw);
             return Ok(());
         }
-        Err(content_error(IssueKind::UnknownElement, "unknown element"))
+        Err(unknown_element())
     }
+}
+
+/// The error for a key that names no element of the type being read.
+pub(crate) fn unknown_element() -> Box<ParseError> {
+    content_error(IssueKind::UnknownElement, "unknown element")
 }
 
 /// Adds `seg` to the path of an error travelling up.

@@ -62,6 +62,18 @@ impl Writer {
         self.first = true;
     }
 
+    /// Writes `"<prefix><name><type_name>":`, the key of a choice element (`_valueString`).
+    #[inline]
+    pub(crate) fn key_parts(&mut self, prefix: &str, name: &str, type_name: &str) {
+        self.comma();
+        self.out.push('"');
+        self.out.push_str(prefix);
+        self.out.push_str(name);
+        self.out.push_str(type_name);
+        self.out.push_str("\":");
+        self.first = true;
+    }
+
     /// Writes `"key":` for a key taken from input (an unknown element), escaping it.
     pub(crate) fn key_escaped(&mut self, key: &str) {
         self.comma();

@@ -1330,3 +1330,21 @@ fn unknown_keys_that_need_escaping_are_written_back_as_valid_json() {
     let (again, _) = from_json_lenient(&written);
     assert_eq!(to_json(&again.expect("re-read")), written);
 }
+
+#[test]
+fn open_typed_values_round_trip_and_unknown_types_are_errors() {
+    // Extension.value[x], Parameters.parameter.value[x] and the other open-typed elements
+    // share one enum; each keeps its own JSON name.
+    round_trip(
+        r#"{"resourceType":"Parameters","parameter":[{"name":"a","valueString":"x","_valueString":{"id":"s1"}},{"name":"b","valueCodeableConcept":{"text":"t"}},{"name":"c","valueDecimal":1.50}]}"#,
+    );
+    let json = r#"{"resourceType":"Parameters","parameter":[{"name":"a","valueFoo":"x"}]}"#;
+    let e = strict_err(json);
+    let issue = issue_of(&e);
+    assert_eq!(issue.kind, IssueKind::UnknownElement, "{e}");
+    assert_eq!(issue.path, "Parameters.parameter[0].valueFoo", "{e}");
+    let e = strict_err(
+        r#"{"resourceType":"Parameters","parameter":[{"name":"a","valueString":"x","valueBoolean":true}]}"#,
+    );
+    assert_eq!(issue_of(&e).kind, IssueKind::Duplicate, "{e}");
+}

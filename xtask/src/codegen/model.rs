@@ -249,6 +249,7 @@ pub(crate) fn load(types: &Value, resources: &Value, schema: &Value) -> Result<M
         datatypes,
         resources: resources_out,
     };
+    share_open_type(&mut model)?;
     check_unique_names(&model)?;
     box_cycles(&mut model);
     Ok(model)
@@ -503,6 +504,40 @@ fn fhir_type_of_system<'v>(el: &'v Value, system: &'v str) -> &'v str {
         })
 }
 
+/// Open-typed elements (`Extension.value[x]` and the eight others that take any datatype)
+/// share one enum, `OpenType`, instead of nine identical 50-variant copies.
+fn share_open_type(model: &mut Model) -> Result<(), BoxError> {
+    let open: Vec<String> = model
+        .datatypes
+        .structs
+        .iter()
+        .filter(|s| s.path == "Extension")
+        .flat_map(|s| &s.fields)
+        .find_map(|f| match &f.ty {
+            FieldType::Choice { variants, .. } => {
+                Some(variants.iter().map(|v| v.name.clone()).collect())
+            }
+            _ => None,
+        })
+        .ok_or("Extension has no value[x]")?;
+    let units = std::iter::once(&mut model.datatypes).chain(model.resources.iter_mut());
+    for unit in units {
+        for s in &mut unit.structs {
+            for f in &mut s.fields {
+                if let FieldType::Choice {
+                    enum_name,
+                    variants,
+                } = &mut f.ty
+                    && variants.iter().map(|v| &v.name).eq(open.iter())
+                {
+                    *enum_name = super::emit::OPEN_TYPE.to_owned();
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_unique_names(model: &Model) -> Result<(), BoxError> {
     let mut seen = BTreeSet::new();
     let units = std::iter::once(&model.datatypes).chain(&model.resources);
@@ -513,6 +548,7 @@ fn check_unique_names(model: &Model) -> Result<(), BoxError> {
             }
             for f in &s.fields {
                 if let FieldType::Choice { enum_name, .. } = &f.ty
+                    && enum_name != super::emit::OPEN_TYPE
                     && !seen.insert(enum_name.clone())
                 {
                     return Err(format!("two types are named {enum_name}").into());

@@ -166,13 +166,8 @@ impl ActivityDefinition {
                 "_status" => read_ext(r, &mut o.status),
                 "experimental" => read_value(r, &mut o.experimental),
                 "_experimental" => read_ext(r, &mut o.experimental),
-                "subjectCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.subject,
-                    ActivityDefinitionSubject::CodeableConcept,
-                ),
-                "subjectReference" => {
-                    read_choice_complex(r, &mut o.subject, ActivityDefinitionSubject::Reference)
+                "subjectCodeableConcept" | "subjectReference" => {
+                    ActivityDefinitionSubject::read_json(r, &mut o.subject, &key, "subject")
                 }
                 "date" => read_value(r, &mut o.date),
                 "_date" => read_ext(r, &mut o.date),
@@ -213,45 +208,15 @@ impl ActivityDefinition {
                 "_priority" => read_ext(r, &mut o.priority),
                 "doNotPerform" => read_value(r, &mut o.do_not_perform),
                 "_doNotPerform" => read_ext(r, &mut o.do_not_perform),
-                "timingTiming" => {
-                    read_choice_complex(r, &mut o.timing, ActivityDefinitionTiming::Timing)
-                }
-                "timingDateTime" => {
-                    read_choice_value(r, &mut o.timing, ActivityDefinitionTiming::DateTime, |c| {
-                        match c {
-                            ActivityDefinitionTiming::DateTime(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_timingDateTime" => {
-                    read_choice_ext(r, &mut o.timing, ActivityDefinitionTiming::DateTime, |c| {
-                        match c {
-                            ActivityDefinitionTiming::DateTime(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "timingAge" => read_choice_complex(r, &mut o.timing, ActivityDefinitionTiming::Age),
-                "timingPeriod" => {
-                    read_choice_complex(r, &mut o.timing, ActivityDefinitionTiming::Period)
-                }
-                "timingRange" => {
-                    read_choice_complex(r, &mut o.timing, ActivityDefinitionTiming::Range)
-                }
-                "timingDuration" => {
-                    read_choice_complex(r, &mut o.timing, ActivityDefinitionTiming::Duration)
+                "timingTiming" | "timingDateTime" | "_timingDateTime" | "timingAge"
+                | "timingPeriod" | "timingRange" | "timingDuration" => {
+                    ActivityDefinitionTiming::read_json(r, &mut o.timing, &key, "timing")
                 }
                 "location" => read_single(r, &mut o.location),
                 "participant" => read_many(r, &mut o.participant),
-                "productReference" => {
-                    read_choice_complex(r, &mut o.product, ActivityDefinitionProduct::Reference)
+                "productReference" | "productCodeableConcept" => {
+                    ActivityDefinitionProduct::read_json(r, &mut o.product, &key, "product")
                 }
-                "productCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.product,
-                    ActivityDefinitionProduct::CodeableConcept,
-                ),
                 "quantity" => read_single(r, &mut o.quantity),
                 "dosage" => read_many(r, &mut o.dosage),
                 "bodySite" => read_many(r, &mut o.body_site),
@@ -294,7 +259,7 @@ impl ToJson for ActivityDefinition {
         write_value(w, "status", "_status", &self.status);
         write_value(w, "experimental", "_experimental", &self.experimental);
         if let Some(v) = &self.subject {
-            v.write_field(w);
+            v.write_field(w, "subject");
         }
         write_value(w, "date", "_date", &self.date);
         write_value(w, "publisher", "_publisher", &self.publisher);
@@ -327,12 +292,12 @@ impl ToJson for ActivityDefinition {
         write_value(w, "priority", "_priority", &self.priority);
         write_value(w, "doNotPerform", "_doNotPerform", &self.do_not_perform);
         if let Some(v) = &self.timing {
-            v.write_field(w);
+            v.write_field(w, "timing");
         }
         write_single(w, "location", &self.location);
         write_many(w, "participant", &self.participant);
         if let Some(v) = &self.product {
-            v.write_field(w);
+            v.write_field(w, "product");
         }
         write_single(w, "quantity", &self.quantity);
         write_many(w, "dosage", &self.dosage);
@@ -355,17 +320,34 @@ impl ToJson for ActivityDefinition {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ActivityDefinitionSubject {
-    /// `subjectCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `subjectReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ActivityDefinitionSubject {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "subjectCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "subjectReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -374,29 +356,57 @@ impl ActivityDefinitionSubject {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ActivityDefinitionTiming {
-    /// `timingTiming`
+    /// `Timing`
     Timing(Box<Timing>),
-    /// `timingDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `timingAge`
+    /// `Age`
     Age(Box<Age>),
-    /// `timingPeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `timingRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `timingDuration`
+    /// `Duration`
     Duration(Box<Duration>),
 }
 
 impl ActivityDefinitionTiming {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Age", false) => read_choice_complex(r, slot, Self::Age),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Duration", false) => read_choice_complex(r, slot, Self::Duration),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Timing(v) => write_one(w, "timingTiming", v),
-            Self::DateTime(v) => write_value(w, "timingDateTime", "_timingDateTime", v),
-            Self::Age(v) => write_one(w, "timingAge", v),
-            Self::Period(v) => write_one(w, "timingPeriod", v),
-            Self::Range(v) => write_one(w, "timingRange", v),
-            Self::Duration(v) => write_one(w, "timingDuration", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Age(v) => write_choice_one(w, name, "Age", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Duration(v) => write_choice_one(w, name, "Duration", v),
         }
     }
 }
@@ -405,17 +415,34 @@ impl ActivityDefinitionTiming {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ActivityDefinitionProduct {
-    /// `productReference`
+    /// `Reference`
     Reference(Box<Reference>),
-    /// `productCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
 
 impl ActivityDefinitionProduct {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Reference(v) => write_one(w, "productReference", v),
-            Self::CodeableConcept(v) => write_one(w, "productCodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
         }
     }
 }

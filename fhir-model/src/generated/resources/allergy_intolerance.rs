@@ -103,48 +103,10 @@ impl AllergyIntolerance {
                 "code" => read_single(r, &mut o.code),
                 "patient" => read_single(r, &mut o.patient),
                 "encounter" => read_single(r, &mut o.encounter),
-                "onsetDateTime" => {
-                    read_choice_value(r, &mut o.onset, AllergyIntoleranceOnset::DateTime, |c| {
-                        match c {
-                            AllergyIntoleranceOnset::DateTime(p) => Some(p),
-                            _ => None,
-                        }
-                    })
+                "onsetDateTime" | "_onsetDateTime" | "onsetAge" | "onsetPeriod" | "onsetRange"
+                | "onsetString" | "_onsetString" => {
+                    AllergyIntoleranceOnset::read_json(r, &mut o.onset, &key, "onset")
                 }
-                "_onsetDateTime" => read_choice_ext(
-                    r,
-                    &mut o.onset,
-                    AllergyIntoleranceOnset::DateTime,
-                    |c| match c {
-                        AllergyIntoleranceOnset::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "onsetAge" => read_choice_complex(r, &mut o.onset, AllergyIntoleranceOnset::Age),
-                "onsetPeriod" => {
-                    read_choice_complex(r, &mut o.onset, AllergyIntoleranceOnset::Period)
-                }
-                "onsetRange" => {
-                    read_choice_complex(r, &mut o.onset, AllergyIntoleranceOnset::Range)
-                }
-                "onsetString" => read_choice_value(
-                    r,
-                    &mut o.onset,
-                    AllergyIntoleranceOnset::String,
-                    |c| match c {
-                        AllergyIntoleranceOnset::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_onsetString" => read_choice_ext(
-                    r,
-                    &mut o.onset,
-                    AllergyIntoleranceOnset::String,
-                    |c| match c {
-                        AllergyIntoleranceOnset::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
                 "recordedDate" => read_value(r, &mut o.recorded_date),
                 "_recordedDate" => read_ext(r, &mut o.recorded_date),
                 "recorder" => read_single(r, &mut o.recorder),
@@ -185,7 +147,7 @@ impl ToJson for AllergyIntolerance {
         write_single(w, "patient", &self.patient);
         write_single(w, "encounter", &self.encounter);
         if let Some(v) = &self.onset {
-            v.write_field(w);
+            v.write_field(w, "onset");
         }
         write_value(w, "recordedDate", "_recordedDate", &self.recorded_date);
         write_single(w, "recorder", &self.recorder);
@@ -207,26 +169,60 @@ impl ToJson for AllergyIntolerance {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum AllergyIntoleranceOnset {
-    /// `onsetDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `onsetAge`
+    /// `Age`
     Age(Box<Age>),
-    /// `onsetPeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `onsetRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `onsetString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl AllergyIntoleranceOnset {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Age", false) => read_choice_complex(r, slot, Self::Age),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "onsetDateTime", "_onsetDateTime", v),
-            Self::Age(v) => write_one(w, "onsetAge", v),
-            Self::Period(v) => write_one(w, "onsetPeriod", v),
-            Self::Range(v) => write_one(w, "onsetRange", v),
-            Self::String(v) => write_value(w, "onsetString", "_onsetString", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Age(v) => write_choice_one(w, name, "Age", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }

@@ -456,40 +456,9 @@ impl FromJson for AuditEventEntityDetail {
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "type" => read_value(r, &mut o.r#type),
                 "_type" => read_ext(r, &mut o.r#type),
-                "valueString" => {
-                    read_choice_value(r, &mut o.value, AuditEventEntityDetailValue::String, |c| {
-                        match c {
-                            AuditEventEntityDetailValue::String(p) => Some(p),
-                            _ => None,
-                        }
-                    })
+                "valueString" | "_valueString" | "valueBase64Binary" | "_valueBase64Binary" => {
+                    AuditEventEntityDetailValue::read_json(r, &mut o.value, &key, "value")
                 }
-                "_valueString" => {
-                    read_choice_ext(r, &mut o.value, AuditEventEntityDetailValue::String, |c| {
-                        match c {
-                            AuditEventEntityDetailValue::String(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "valueBase64Binary" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    AuditEventEntityDetailValue::Base64Binary,
-                    |c| match c {
-                        AuditEventEntityDetailValue::Base64Binary(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueBase64Binary" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    AuditEventEntityDetailValue::Base64Binary,
-                    |c| match c {
-                        AuditEventEntityDetailValue::Base64Binary(p) => Some(p),
-                        _ => None,
-                    },
-                ),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -506,7 +475,7 @@ impl ToJson for AuditEventEntityDetail {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_value(w, "type", "_type", &self.r#type);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -517,17 +486,50 @@ impl ToJson for AuditEventEntityDetail {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum AuditEventEntityDetailValue {
-    /// `valueString`
+    /// `String`
     String(Primitive<String>),
-    /// `valueBase64Binary`
+    /// `Base64Binary`
     Base64Binary(Primitive<String>),
 }
 
 impl AuditEventEntityDetailValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Base64Binary", false) => {
+                read_choice_value(r, slot, Self::Base64Binary, |c| match c {
+                    Self::Base64Binary(p) => Some(p),
+                    _ => None,
+                })
+            }
+            ("Base64Binary", true) => read_choice_ext(r, slot, Self::Base64Binary, |c| match c {
+                Self::Base64Binary(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::String(v) => write_value(w, "valueString", "_valueString", v),
-            Self::Base64Binary(v) => write_value(w, "valueBase64Binary", "_valueBase64Binary", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Base64Binary(v) => write_choice_value(w, name, "Base64Binary", v),
         }
     }
 }

@@ -172,29 +172,14 @@ impl FromJson for BiologicallyDerivedProductCollection {
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "collector" => read_single(r, &mut o.collector),
                 "source" => read_single(r, &mut o.source),
-                "collectedDateTime" => read_choice_value(
-                    r,
-                    &mut o.collected,
-                    BiologicallyDerivedProductCollectionCollected::DateTime,
-                    |c| match c {
-                        BiologicallyDerivedProductCollectionCollected::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_collectedDateTime" => read_choice_ext(
-                    r,
-                    &mut o.collected,
-                    BiologicallyDerivedProductCollectionCollected::DateTime,
-                    |c| match c {
-                        BiologicallyDerivedProductCollectionCollected::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "collectedPeriod" => read_choice_complex(
-                    r,
-                    &mut o.collected,
-                    BiologicallyDerivedProductCollectionCollected::Period,
-                ),
+                "collectedDateTime" | "_collectedDateTime" | "collectedPeriod" => {
+                    BiologicallyDerivedProductCollectionCollected::read_json(
+                        r,
+                        &mut o.collected,
+                        &key,
+                        "collected",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -212,7 +197,7 @@ impl ToJson for BiologicallyDerivedProductCollection {
         write_single(w, "collector", &self.collector);
         write_single(w, "source", &self.source);
         if let Some(v) = &self.collected {
-            v.write_field(w);
+            v.write_field(w, "collected");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -223,17 +208,41 @@ impl ToJson for BiologicallyDerivedProductCollection {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum BiologicallyDerivedProductCollectionCollected {
-    /// `collectedDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `collectedPeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl BiologicallyDerivedProductCollectionCollected {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "collectedDateTime", "_collectedDateTime", v),
-            Self::Period(v) => write_one(w, "collectedPeriod", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -276,29 +285,14 @@ impl FromJson for BiologicallyDerivedProductProcessing {
                 "_description" => read_ext(r, &mut o.description),
                 "procedure" => read_single(r, &mut o.procedure),
                 "additive" => read_single(r, &mut o.additive),
-                "timeDateTime" => read_choice_value(
-                    r,
-                    &mut o.time,
-                    BiologicallyDerivedProductProcessingTime::DateTime,
-                    |c| match c {
-                        BiologicallyDerivedProductProcessingTime::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_timeDateTime" => read_choice_ext(
-                    r,
-                    &mut o.time,
-                    BiologicallyDerivedProductProcessingTime::DateTime,
-                    |c| match c {
-                        BiologicallyDerivedProductProcessingTime::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "timePeriod" => read_choice_complex(
-                    r,
-                    &mut o.time,
-                    BiologicallyDerivedProductProcessingTime::Period,
-                ),
+                "timeDateTime" | "_timeDateTime" | "timePeriod" => {
+                    BiologicallyDerivedProductProcessingTime::read_json(
+                        r,
+                        &mut o.time,
+                        &key,
+                        "time",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -317,7 +311,7 @@ impl ToJson for BiologicallyDerivedProductProcessing {
         write_single(w, "procedure", &self.procedure);
         write_single(w, "additive", &self.additive);
         if let Some(v) = &self.time {
-            v.write_field(w);
+            v.write_field(w, "time");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -328,17 +322,41 @@ impl ToJson for BiologicallyDerivedProductProcessing {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum BiologicallyDerivedProductProcessingTime {
-    /// `timeDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `timePeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl BiologicallyDerivedProductProcessingTime {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "timeDateTime", "_timeDateTime", v),
-            Self::Period(v) => write_one(w, "timePeriod", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -375,29 +393,14 @@ impl FromJson for BiologicallyDerivedProductManipulation {
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "description" => read_value(r, &mut o.description),
                 "_description" => read_ext(r, &mut o.description),
-                "timeDateTime" => read_choice_value(
-                    r,
-                    &mut o.time,
-                    BiologicallyDerivedProductManipulationTime::DateTime,
-                    |c| match c {
-                        BiologicallyDerivedProductManipulationTime::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_timeDateTime" => read_choice_ext(
-                    r,
-                    &mut o.time,
-                    BiologicallyDerivedProductManipulationTime::DateTime,
-                    |c| match c {
-                        BiologicallyDerivedProductManipulationTime::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "timePeriod" => read_choice_complex(
-                    r,
-                    &mut o.time,
-                    BiologicallyDerivedProductManipulationTime::Period,
-                ),
+                "timeDateTime" | "_timeDateTime" | "timePeriod" => {
+                    BiologicallyDerivedProductManipulationTime::read_json(
+                        r,
+                        &mut o.time,
+                        &key,
+                        "time",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -414,7 +417,7 @@ impl ToJson for BiologicallyDerivedProductManipulation {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_value(w, "description", "_description", &self.description);
         if let Some(v) = &self.time {
-            v.write_field(w);
+            v.write_field(w, "time");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -425,17 +428,41 @@ impl ToJson for BiologicallyDerivedProductManipulation {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum BiologicallyDerivedProductManipulationTime {
-    /// `timeDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `timePeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl BiologicallyDerivedProductManipulationTime {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "timeDateTime", "_timeDateTime", v),
-            Self::Period(v) => write_one(w, "timePeriod", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }

@@ -336,43 +336,18 @@ impl FromJson for CarePlanActivityDetail {
                 "statusReason" => read_single(r, &mut o.status_reason),
                 "doNotPerform" => read_value(r, &mut o.do_not_perform),
                 "_doNotPerform" => read_ext(r, &mut o.do_not_perform),
-                "scheduledTiming" => read_choice_complex(
-                    r,
-                    &mut o.scheduled,
-                    CarePlanActivityDetailScheduled::Timing,
-                ),
-                "scheduledPeriod" => read_choice_complex(
-                    r,
-                    &mut o.scheduled,
-                    CarePlanActivityDetailScheduled::Period,
-                ),
-                "scheduledString" => read_choice_value(
-                    r,
-                    &mut o.scheduled,
-                    CarePlanActivityDetailScheduled::String,
-                    |c| match c {
-                        CarePlanActivityDetailScheduled::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_scheduledString" => read_choice_ext(
-                    r,
-                    &mut o.scheduled,
-                    CarePlanActivityDetailScheduled::String,
-                    |c| match c {
-                        CarePlanActivityDetailScheduled::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
+                "scheduledTiming" | "scheduledPeriod" | "scheduledString" | "_scheduledString" => {
+                    CarePlanActivityDetailScheduled::read_json(
+                        r,
+                        &mut o.scheduled,
+                        &key,
+                        "scheduled",
+                    )
+                }
                 "location" => read_single(r, &mut o.location),
                 "performer" => read_many(r, &mut o.performer),
-                "productCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.product,
-                    CarePlanActivityDetailProduct::CodeableConcept,
-                ),
-                "productReference" => {
-                    read_choice_complex(r, &mut o.product, CarePlanActivityDetailProduct::Reference)
+                "productCodeableConcept" | "productReference" => {
+                    CarePlanActivityDetailProduct::read_json(r, &mut o.product, &key, "product")
                 }
                 "dailyAmount" => read_single(r, &mut o.daily_amount),
                 "quantity" => read_single(r, &mut o.quantity),
@@ -415,12 +390,12 @@ impl ToJson for CarePlanActivityDetail {
         write_single(w, "statusReason", &self.status_reason);
         write_value(w, "doNotPerform", "_doNotPerform", &self.do_not_perform);
         if let Some(v) = &self.scheduled {
-            v.write_field(w);
+            v.write_field(w, "scheduled");
         }
         write_single(w, "location", &self.location);
         write_many(w, "performer", &self.performer);
         if let Some(v) = &self.product {
-            v.write_field(w);
+            v.write_field(w, "product");
         }
         write_single(w, "dailyAmount", &self.daily_amount);
         write_single(w, "quantity", &self.quantity);
@@ -434,20 +409,45 @@ impl ToJson for CarePlanActivityDetail {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CarePlanActivityDetailScheduled {
-    /// `scheduledTiming`
+    /// `Timing`
     Timing(Box<Timing>),
-    /// `scheduledPeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `scheduledString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl CarePlanActivityDetailScheduled {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Timing(v) => write_one(w, "scheduledTiming", v),
-            Self::Period(v) => write_one(w, "scheduledPeriod", v),
-            Self::String(v) => write_value(w, "scheduledString", "_scheduledString", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }
@@ -456,17 +456,34 @@ impl CarePlanActivityDetailScheduled {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CarePlanActivityDetailProduct {
-    /// `productCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `productReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl CarePlanActivityDetailProduct {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "productCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "productReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

@@ -122,27 +122,11 @@ impl ChargeItem {
                 "code" => read_single(r, &mut o.code),
                 "subject" => read_single(r, &mut o.subject),
                 "context" => read_single(r, &mut o.context),
-                "occurrenceDateTime" => {
-                    read_choice_value(r, &mut o.occurrence, ChargeItemOccurrence::DateTime, |c| {
-                        match c {
-                            ChargeItemOccurrence::DateTime(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_occurrenceDateTime" => {
-                    read_choice_ext(r, &mut o.occurrence, ChargeItemOccurrence::DateTime, |c| {
-                        match c {
-                            ChargeItemOccurrence::DateTime(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "occurrencePeriod" => {
-                    read_choice_complex(r, &mut o.occurrence, ChargeItemOccurrence::Period)
-                }
-                "occurrenceTiming" => {
-                    read_choice_complex(r, &mut o.occurrence, ChargeItemOccurrence::Timing)
+                "occurrenceDateTime"
+                | "_occurrenceDateTime"
+                | "occurrencePeriod"
+                | "occurrenceTiming" => {
+                    ChargeItemOccurrence::read_json(r, &mut o.occurrence, &key, "occurrence")
                 }
                 "performer" => read_many(r, &mut o.performer),
                 "performingOrganization" => read_single(r, &mut o.performing_organization),
@@ -160,11 +144,8 @@ impl ChargeItem {
                 "_enteredDate" => read_ext(r, &mut o.entered_date),
                 "reason" => read_many(r, &mut o.reason),
                 "service" => read_many(r, &mut o.service),
-                "productReference" => {
-                    read_choice_complex(r, &mut o.product, ChargeItemProduct::Reference)
-                }
-                "productCodeableConcept" => {
-                    read_choice_complex(r, &mut o.product, ChargeItemProduct::CodeableConcept)
+                "productReference" | "productCodeableConcept" => {
+                    ChargeItemProduct::read_json(r, &mut o.product, &key, "product")
                 }
                 "account" => read_many(r, &mut o.account),
                 "note" => read_many(r, &mut o.note),
@@ -206,7 +187,7 @@ impl ToJson for ChargeItem {
         write_single(w, "subject", &self.subject);
         write_single(w, "context", &self.context);
         if let Some(v) = &self.occurrence {
-            v.write_field(w);
+            v.write_field(w, "occurrence");
         }
         write_many(w, "performer", &self.performer);
         write_single(w, "performingOrganization", &self.performing_organization);
@@ -232,7 +213,7 @@ impl ToJson for ChargeItem {
         write_many(w, "reason", &self.reason);
         write_many(w, "service", &self.service);
         if let Some(v) = &self.product {
-            v.write_field(w);
+            v.write_field(w, "product");
         }
         write_many(w, "account", &self.account);
         write_many(w, "note", &self.note);
@@ -246,20 +227,45 @@ impl ToJson for ChargeItem {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ChargeItemOccurrence {
-    /// `occurrenceDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `occurrencePeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `occurrenceTiming`
+    /// `Timing`
     Timing(Box<Timing>),
 }
 
 impl ChargeItemOccurrence {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "occurrenceDateTime", "_occurrenceDateTime", v),
-            Self::Period(v) => write_one(w, "occurrencePeriod", v),
-            Self::Timing(v) => write_one(w, "occurrenceTiming", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
         }
     }
 }
@@ -268,17 +274,34 @@ impl ChargeItemOccurrence {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ChargeItemProduct {
-    /// `productReference`
+    /// `Reference`
     Reference(Box<Reference>),
-    /// `productCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
 
 impl ChargeItemProduct {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Reference(v) => write_one(w, "productReference", v),
-            Self::CodeableConcept(v) => write_one(w, "productCodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
         }
     }
 }

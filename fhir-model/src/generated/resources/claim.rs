@@ -407,78 +407,24 @@ impl FromJson for ClaimSupportingInfo {
         r.begin_element()?;
         while let Some(key) = r.next_key()? {
             let mark = r.mark();
-            let result =
-                match &*key {
-                    "id" => read_string(r, &mut o.id),
-                    "extension" => read_many(r, &mut o.extension),
-                    "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                    "sequence" => read_value(r, &mut o.sequence),
-                    "_sequence" => read_ext(r, &mut o.sequence),
-                    "category" => read_single(r, &mut o.category),
-                    "code" => read_single(r, &mut o.code),
-                    "timingDate" => {
-                        read_choice_value(r, &mut o.timing, ClaimSupportingInfoTiming::Date, |c| {
-                            match c {
-                                ClaimSupportingInfoTiming::Date(p) => Some(p),
-                                _ => None,
-                            }
-                        })
-                    }
-                    "_timingDate" => {
-                        read_choice_ext(r, &mut o.timing, ClaimSupportingInfoTiming::Date, |c| {
-                            match c {
-                                ClaimSupportingInfoTiming::Date(p) => Some(p),
-                                _ => None,
-                            }
-                        })
-                    }
-                    "timingPeriod" => {
-                        read_choice_complex(r, &mut o.timing, ClaimSupportingInfoTiming::Period)
-                    }
-                    "valueBoolean" => {
-                        read_choice_value(r, &mut o.value, ClaimSupportingInfoValue::Boolean, |c| {
-                            match c {
-                                ClaimSupportingInfoValue::Boolean(p) => Some(p),
-                                _ => None,
-                            }
-                        })
-                    }
-                    "_valueBoolean" => {
-                        read_choice_ext(r, &mut o.value, ClaimSupportingInfoValue::Boolean, |c| {
-                            match c {
-                                ClaimSupportingInfoValue::Boolean(p) => Some(p),
-                                _ => None,
-                            }
-                        })
-                    }
-                    "valueString" => {
-                        read_choice_value(r, &mut o.value, ClaimSupportingInfoValue::String, |c| {
-                            match c {
-                                ClaimSupportingInfoValue::String(p) => Some(p),
-                                _ => None,
-                            }
-                        })
-                    }
-                    "_valueString" => {
-                        read_choice_ext(r, &mut o.value, ClaimSupportingInfoValue::String, |c| {
-                            match c {
-                                ClaimSupportingInfoValue::String(p) => Some(p),
-                                _ => None,
-                            }
-                        })
-                    }
-                    "valueQuantity" => {
-                        read_choice_complex(r, &mut o.value, ClaimSupportingInfoValue::Quantity)
-                    }
-                    "valueAttachment" => {
-                        read_choice_complex(r, &mut o.value, ClaimSupportingInfoValue::Attachment)
-                    }
-                    "valueReference" => {
-                        read_choice_complex(r, &mut o.value, ClaimSupportingInfoValue::Reference)
-                    }
-                    "reason" => read_single(r, &mut o.reason),
-                    _ => r.unknown_key(&key, &mut o.unknown_elements),
-                };
+            let result = match &*key {
+                "id" => read_string(r, &mut o.id),
+                "extension" => read_many(r, &mut o.extension),
+                "modifierExtension" => read_many(r, &mut o.modifier_extension),
+                "sequence" => read_value(r, &mut o.sequence),
+                "_sequence" => read_ext(r, &mut o.sequence),
+                "category" => read_single(r, &mut o.category),
+                "code" => read_single(r, &mut o.code),
+                "timingDate" | "_timingDate" | "timingPeriod" => {
+                    ClaimSupportingInfoTiming::read_json(r, &mut o.timing, &key, "timing")
+                }
+                "valueBoolean" | "_valueBoolean" | "valueString" | "_valueString"
+                | "valueQuantity" | "valueAttachment" | "valueReference" => {
+                    ClaimSupportingInfoValue::read_json(r, &mut o.value, &key, "value")
+                }
+                "reason" => read_single(r, &mut o.reason),
+                _ => r.unknown_key(&key, &mut o.unknown_elements),
+            };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
         }
         Ok(o)
@@ -495,10 +441,10 @@ impl ToJson for ClaimSupportingInfo {
         write_single(w, "category", &self.category);
         write_single(w, "code", &self.code);
         if let Some(v) = &self.timing {
-            v.write_field(w);
+            v.write_field(w, "timing");
         }
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_single(w, "reason", &self.reason);
         write_unknown(w, &self.unknown_elements);
@@ -510,17 +456,41 @@ impl ToJson for ClaimSupportingInfo {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClaimSupportingInfoTiming {
-    /// `timingDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `timingPeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl ClaimSupportingInfoTiming {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Date(v) => write_value(w, "timingDate", "_timingDate", v),
-            Self::Period(v) => write_one(w, "timingPeriod", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -529,26 +499,60 @@ impl ClaimSupportingInfoTiming {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClaimSupportingInfoValue {
-    /// `valueBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `valueString`
+    /// `String`
     String(Primitive<String>),
-    /// `valueQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `valueAttachment`
+    /// `Attachment`
     Attachment(Box<Attachment>),
-    /// `valueReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ClaimSupportingInfoValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Attachment", false) => read_choice_complex(r, slot, Self::Attachment),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Boolean(v) => write_value(w, "valueBoolean", "_valueBoolean", v),
-            Self::String(v) => write_value(w, "valueString", "_valueString", v),
-            Self::Quantity(v) => write_one(w, "valueQuantity", v),
-            Self::Attachment(v) => write_one(w, "valueAttachment", v),
-            Self::Reference(v) => write_one(w, "valueReference", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Attachment(v) => write_choice_one(w, name, "Attachment", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -591,13 +595,8 @@ impl FromJson for ClaimDiagnosis {
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "sequence" => read_value(r, &mut o.sequence),
                 "_sequence" => read_ext(r, &mut o.sequence),
-                "diagnosisCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.diagnosis,
-                    ClaimDiagnosisDiagnosis::CodeableConcept,
-                ),
-                "diagnosisReference" => {
-                    read_choice_complex(r, &mut o.diagnosis, ClaimDiagnosisDiagnosis::Reference)
+                "diagnosisCodeableConcept" | "diagnosisReference" => {
+                    ClaimDiagnosisDiagnosis::read_json(r, &mut o.diagnosis, &key, "diagnosis")
                 }
                 "type" => read_many(r, &mut o.r#type),
                 "onAdmission" => read_single(r, &mut o.on_admission),
@@ -618,7 +617,7 @@ impl ToJson for ClaimDiagnosis {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_value(w, "sequence", "_sequence", &self.sequence);
         if let Some(v) = &self.diagnosis {
-            v.write_field(w);
+            v.write_field(w, "diagnosis");
         }
         write_many(w, "type", &self.r#type);
         write_single(w, "onAdmission", &self.on_admission);
@@ -632,17 +631,34 @@ impl ToJson for ClaimDiagnosis {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClaimDiagnosisDiagnosis {
-    /// `diagnosisCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `diagnosisReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ClaimDiagnosisDiagnosis {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "diagnosisCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "diagnosisReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -688,13 +704,8 @@ impl FromJson for ClaimProcedure {
                 "type" => read_many(r, &mut o.r#type),
                 "date" => read_value(r, &mut o.date),
                 "_date" => read_ext(r, &mut o.date),
-                "procedureCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.procedure,
-                    ClaimProcedureProcedure::CodeableConcept,
-                ),
-                "procedureReference" => {
-                    read_choice_complex(r, &mut o.procedure, ClaimProcedureProcedure::Reference)
+                "procedureCodeableConcept" | "procedureReference" => {
+                    ClaimProcedureProcedure::read_json(r, &mut o.procedure, &key, "procedure")
                 }
                 "udi" => read_many(r, &mut o.udi),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
@@ -715,7 +726,7 @@ impl ToJson for ClaimProcedure {
         write_many(w, "type", &self.r#type);
         write_value(w, "date", "_date", &self.date);
         if let Some(v) = &self.procedure {
-            v.write_field(w);
+            v.write_field(w, "procedure");
         }
         write_many(w, "udi", &self.udi);
         write_unknown(w, &self.unknown_elements);
@@ -727,17 +738,34 @@ impl ToJson for ClaimProcedure {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClaimProcedureProcedure {
-    /// `procedureCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `procedureReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ClaimProcedureProcedure {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "procedureCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "procedureReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -860,11 +888,8 @@ impl FromJson for ClaimAccident {
                 "date" => read_value(r, &mut o.date),
                 "_date" => read_ext(r, &mut o.date),
                 "type" => read_single(r, &mut o.r#type),
-                "locationAddress" => {
-                    read_choice_complex(r, &mut o.location, ClaimAccidentLocation::Address)
-                }
-                "locationReference" => {
-                    read_choice_complex(r, &mut o.location, ClaimAccidentLocation::Reference)
+                "locationAddress" | "locationReference" => {
+                    ClaimAccidentLocation::read_json(r, &mut o.location, &key, "location")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -883,7 +908,7 @@ impl ToJson for ClaimAccident {
         write_value(w, "date", "_date", &self.date);
         write_single(w, "type", &self.r#type);
         if let Some(v) = &self.location {
-            v.write_field(w);
+            v.write_field(w, "location");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -894,17 +919,34 @@ impl ToJson for ClaimAccident {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClaimAccidentLocation {
-    /// `locationAddress`
+    /// `Address`
     Address(Box<Address>),
-    /// `locationReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ClaimAccidentLocation {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Address", false) => read_choice_complex(r, slot, Self::Address),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Address(v) => write_one(w, "locationAddress", v),
-            Self::Reference(v) => write_one(w, "locationReference", v),
+            Self::Address(v) => write_choice_one(w, name, "Address", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -992,29 +1034,11 @@ impl FromJson for ClaimItem {
                 "productOrService" => read_single(r, &mut o.product_or_service),
                 "modifier" => read_many(r, &mut o.modifier),
                 "programCode" => read_many(r, &mut o.program_code),
-                "servicedDate" => {
-                    read_choice_value(r, &mut o.serviced, ClaimItemServiced::Date, |c| match c {
-                        ClaimItemServiced::Date(p) => Some(p),
-                        _ => None,
-                    })
+                "servicedDate" | "_servicedDate" | "servicedPeriod" => {
+                    ClaimItemServiced::read_json(r, &mut o.serviced, &key, "serviced")
                 }
-                "_servicedDate" => {
-                    read_choice_ext(r, &mut o.serviced, ClaimItemServiced::Date, |c| match c {
-                        ClaimItemServiced::Date(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "servicedPeriod" => {
-                    read_choice_complex(r, &mut o.serviced, ClaimItemServiced::Period)
-                }
-                "locationCodeableConcept" => {
-                    read_choice_complex(r, &mut o.location, ClaimItemLocation::CodeableConcept)
-                }
-                "locationAddress" => {
-                    read_choice_complex(r, &mut o.location, ClaimItemLocation::Address)
-                }
-                "locationReference" => {
-                    read_choice_complex(r, &mut o.location, ClaimItemLocation::Reference)
+                "locationCodeableConcept" | "locationAddress" | "locationReference" => {
+                    ClaimItemLocation::read_json(r, &mut o.location, &key, "location")
                 }
                 "quantity" => read_single(r, &mut o.quantity),
                 "unitPrice" => read_single(r, &mut o.unit_price),
@@ -1075,10 +1099,10 @@ impl ToJson for ClaimItem {
         write_many(w, "modifier", &self.modifier);
         write_many(w, "programCode", &self.program_code);
         if let Some(v) = &self.serviced {
-            v.write_field(w);
+            v.write_field(w, "serviced");
         }
         if let Some(v) = &self.location {
-            v.write_field(w);
+            v.write_field(w, "location");
         }
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
@@ -1098,17 +1122,41 @@ impl ToJson for ClaimItem {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClaimItemServiced {
-    /// `servicedDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `servicedPeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl ClaimItemServiced {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Date(v) => write_value(w, "servicedDate", "_servicedDate", v),
-            Self::Period(v) => write_one(w, "servicedPeriod", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -1117,20 +1165,38 @@ impl ClaimItemServiced {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClaimItemLocation {
-    /// `locationCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `locationAddress`
+    /// `Address`
     Address(Box<Address>),
-    /// `locationReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ClaimItemLocation {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Address", false) => read_choice_complex(r, slot, Self::Address),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "locationCodeableConcept", v),
-            Self::Address(v) => write_one(w, "locationAddress", v),
-            Self::Reference(v) => write_one(w, "locationReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Address(v) => write_choice_one(w, name, "Address", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

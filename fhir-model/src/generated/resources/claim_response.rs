@@ -531,37 +531,11 @@ impl FromJson for ClaimResponseAddItem {
                 "productOrService" => read_single(r, &mut o.product_or_service),
                 "modifier" => read_many(r, &mut o.modifier),
                 "programCode" => read_many(r, &mut o.program_code),
-                "servicedDate" => read_choice_value(
-                    r,
-                    &mut o.serviced,
-                    ClaimResponseAddItemServiced::Date,
-                    |c| match c {
-                        ClaimResponseAddItemServiced::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_servicedDate" => read_choice_ext(
-                    r,
-                    &mut o.serviced,
-                    ClaimResponseAddItemServiced::Date,
-                    |c| match c {
-                        ClaimResponseAddItemServiced::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "servicedPeriod" => {
-                    read_choice_complex(r, &mut o.serviced, ClaimResponseAddItemServiced::Period)
+                "servicedDate" | "_servicedDate" | "servicedPeriod" => {
+                    ClaimResponseAddItemServiced::read_json(r, &mut o.serviced, &key, "serviced")
                 }
-                "locationCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.location,
-                    ClaimResponseAddItemLocation::CodeableConcept,
-                ),
-                "locationAddress" => {
-                    read_choice_complex(r, &mut o.location, ClaimResponseAddItemLocation::Address)
-                }
-                "locationReference" => {
-                    read_choice_complex(r, &mut o.location, ClaimResponseAddItemLocation::Reference)
+                "locationCodeableConcept" | "locationAddress" | "locationReference" => {
+                    ClaimResponseAddItemLocation::read_json(r, &mut o.location, &key, "location")
                 }
                 "quantity" => read_single(r, &mut o.quantity),
                 "unitPrice" => read_single(r, &mut o.unit_price),
@@ -610,10 +584,10 @@ impl ToJson for ClaimResponseAddItem {
         write_many(w, "modifier", &self.modifier);
         write_many(w, "programCode", &self.program_code);
         if let Some(v) = &self.serviced {
-            v.write_field(w);
+            v.write_field(w, "serviced");
         }
         if let Some(v) = &self.location {
-            v.write_field(w);
+            v.write_field(w, "location");
         }
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
@@ -633,17 +607,41 @@ impl ToJson for ClaimResponseAddItem {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClaimResponseAddItemServiced {
-    /// `servicedDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `servicedPeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl ClaimResponseAddItemServiced {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Date(v) => write_value(w, "servicedDate", "_servicedDate", v),
-            Self::Period(v) => write_one(w, "servicedPeriod", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -652,20 +650,38 @@ impl ClaimResponseAddItemServiced {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClaimResponseAddItemLocation {
-    /// `locationCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `locationAddress`
+    /// `Address`
     Address(Box<Address>),
-    /// `locationReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ClaimResponseAddItemLocation {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Address", false) => read_choice_complex(r, slot, Self::Address),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "locationCodeableConcept", v),
-            Self::Address(v) => write_one(w, "locationAddress", v),
-            Self::Reference(v) => write_one(w, "locationReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Address(v) => write_choice_one(w, name, "Address", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

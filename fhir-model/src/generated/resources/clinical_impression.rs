@@ -108,26 +108,8 @@ impl ClinicalImpression {
                 "_description" => read_ext(r, &mut o.description),
                 "subject" => read_single(r, &mut o.subject),
                 "encounter" => read_single(r, &mut o.encounter),
-                "effectiveDateTime" => read_choice_value(
-                    r,
-                    &mut o.effective,
-                    ClinicalImpressionEffective::DateTime,
-                    |c| match c {
-                        ClinicalImpressionEffective::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_effectiveDateTime" => read_choice_ext(
-                    r,
-                    &mut o.effective,
-                    ClinicalImpressionEffective::DateTime,
-                    |c| match c {
-                        ClinicalImpressionEffective::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "effectivePeriod" => {
-                    read_choice_complex(r, &mut o.effective, ClinicalImpressionEffective::Period)
+                "effectiveDateTime" | "_effectiveDateTime" | "effectivePeriod" => {
+                    ClinicalImpressionEffective::read_json(r, &mut o.effective, &key, "effective")
                 }
                 "date" => read_value(r, &mut o.date),
                 "_date" => read_ext(r, &mut o.date),
@@ -174,7 +156,7 @@ impl ToJson for ClinicalImpression {
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
         if let Some(v) = &self.effective {
-            v.write_field(w);
+            v.write_field(w, "effective");
         }
         write_value(w, "date", "_date", &self.date);
         write_single(w, "assessor", &self.assessor);
@@ -201,17 +183,41 @@ impl ToJson for ClinicalImpression {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClinicalImpressionEffective {
-    /// `effectiveDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `effectivePeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl ClinicalImpressionEffective {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "effectiveDateTime", "_effectiveDateTime", v),
-            Self::Period(v) => write_one(w, "effectivePeriod", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }

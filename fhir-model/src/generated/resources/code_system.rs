@@ -507,115 +507,11 @@ impl FromJson for CodeSystemConceptProperty {
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "code" => read_value(r, &mut o.code),
                 "_code" => read_ext(r, &mut o.code),
-                "valueCode" => {
-                    read_choice_value(r, &mut o.value, CodeSystemConceptPropertyValue::Code, |c| {
-                        match c {
-                            CodeSystemConceptPropertyValue::Code(p) => Some(p),
-                            _ => None,
-                        }
-                    })
+                "valueCode" | "_valueCode" | "valueCoding" | "valueString" | "_valueString"
+                | "valueInteger" | "_valueInteger" | "valueBoolean" | "_valueBoolean"
+                | "valueDateTime" | "_valueDateTime" | "valueDecimal" | "_valueDecimal" => {
+                    CodeSystemConceptPropertyValue::read_json(r, &mut o.value, &key, "value")
                 }
-                "_valueCode" => {
-                    read_choice_ext(r, &mut o.value, CodeSystemConceptPropertyValue::Code, |c| {
-                        match c {
-                            CodeSystemConceptPropertyValue::Code(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "valueCoding" => {
-                    read_choice_complex(r, &mut o.value, CodeSystemConceptPropertyValue::Coding)
-                }
-                "valueString" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    CodeSystemConceptPropertyValue::String,
-                    |c| match c {
-                        CodeSystemConceptPropertyValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueString" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    CodeSystemConceptPropertyValue::String,
-                    |c| match c {
-                        CodeSystemConceptPropertyValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueInteger" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    CodeSystemConceptPropertyValue::Integer,
-                    |c| match c {
-                        CodeSystemConceptPropertyValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueInteger" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    CodeSystemConceptPropertyValue::Integer,
-                    |c| match c {
-                        CodeSystemConceptPropertyValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueBoolean" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    CodeSystemConceptPropertyValue::Boolean,
-                    |c| match c {
-                        CodeSystemConceptPropertyValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueBoolean" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    CodeSystemConceptPropertyValue::Boolean,
-                    |c| match c {
-                        CodeSystemConceptPropertyValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDateTime" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    CodeSystemConceptPropertyValue::DateTime,
-                    |c| match c {
-                        CodeSystemConceptPropertyValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDateTime" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    CodeSystemConceptPropertyValue::DateTime,
-                    |c| match c {
-                        CodeSystemConceptPropertyValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDecimal" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    CodeSystemConceptPropertyValue::Decimal,
-                    |c| match c {
-                        CodeSystemConceptPropertyValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDecimal" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    CodeSystemConceptPropertyValue::Decimal,
-                    |c| match c {
-                        CodeSystemConceptPropertyValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -632,7 +528,7 @@ impl ToJson for CodeSystemConceptProperty {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_value(w, "code", "_code", &self.code);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -643,32 +539,96 @@ impl ToJson for CodeSystemConceptProperty {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CodeSystemConceptPropertyValue {
-    /// `valueCode`
+    /// `Code`
     Code(Primitive<String>),
-    /// `valueCoding`
+    /// `Coding`
     Coding(Box<Coding>),
-    /// `valueString`
+    /// `String`
     String(Primitive<String>),
-    /// `valueInteger`
+    /// `Integer`
     Integer(Primitive<i32>),
-    /// `valueBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `valueDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `valueDecimal`
+    /// `Decimal`
     Decimal(Primitive<Decimal>),
 }
 
 impl CodeSystemConceptPropertyValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Code", false) => read_choice_value(r, slot, Self::Code, |c| match c {
+                Self::Code(p) => Some(p),
+                _ => None,
+            }),
+            ("Code", true) => read_choice_ext(r, slot, Self::Code, |c| match c {
+                Self::Code(p) => Some(p),
+                _ => None,
+            }),
+            ("Coding", false) => read_choice_complex(r, slot, Self::Coding),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", false) => read_choice_value(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", true) => read_choice_ext(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", false) => read_choice_value(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", true) => read_choice_ext(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Code(v) => write_value(w, "valueCode", "_valueCode", v),
-            Self::Coding(v) => write_one(w, "valueCoding", v),
-            Self::String(v) => write_value(w, "valueString", "_valueString", v),
-            Self::Integer(v) => write_value(w, "valueInteger", "_valueInteger", v),
-            Self::Boolean(v) => write_value(w, "valueBoolean", "_valueBoolean", v),
-            Self::DateTime(v) => write_value(w, "valueDateTime", "_valueDateTime", v),
-            Self::Decimal(v) => write_value(w, "valueDecimal", "_valueDecimal", v),
+            Self::Code(v) => write_choice_value(w, name, "Code", v),
+            Self::Coding(v) => write_choice_one(w, name, "Coding", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Integer(v) => write_choice_value(w, name, "Integer", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Decimal(v) => write_choice_value(w, name, "Decimal", v),
         }
     }
 }

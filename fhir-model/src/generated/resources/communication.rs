@@ -223,29 +223,8 @@ impl FromJson for CommunicationPayload {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "contentString" => read_choice_value(
-                    r,
-                    &mut o.content,
-                    CommunicationPayloadContent::String,
-                    |c| match c {
-                        CommunicationPayloadContent::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_contentString" => read_choice_ext(
-                    r,
-                    &mut o.content,
-                    CommunicationPayloadContent::String,
-                    |c| match c {
-                        CommunicationPayloadContent::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "contentAttachment" => {
-                    read_choice_complex(r, &mut o.content, CommunicationPayloadContent::Attachment)
-                }
-                "contentReference" => {
-                    read_choice_complex(r, &mut o.content, CommunicationPayloadContent::Reference)
+                "contentString" | "_contentString" | "contentAttachment" | "contentReference" => {
+                    CommunicationPayloadContent::read_json(r, &mut o.content, &key, "content")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -262,7 +241,7 @@ impl ToJson for CommunicationPayload {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.content {
-            v.write_field(w);
+            v.write_field(w, "content");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -273,20 +252,45 @@ impl ToJson for CommunicationPayload {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CommunicationPayloadContent {
-    /// `contentString`
+    /// `String`
     String(Primitive<String>),
-    /// `contentAttachment`
+    /// `Attachment`
     Attachment(Box<Attachment>),
-    /// `contentReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl CommunicationPayloadContent {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Attachment", false) => read_choice_complex(r, slot, Self::Attachment),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::String(v) => write_value(w, "contentString", "_contentString", v),
-            Self::Attachment(v) => write_one(w, "contentAttachment", v),
-            Self::Reference(v) => write_one(w, "contentReference", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Attachment(v) => write_choice_one(w, name, "Attachment", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

@@ -120,29 +120,14 @@ impl CommunicationRequest {
                 "about" => read_many(r, &mut o.about),
                 "encounter" => read_single(r, &mut o.encounter),
                 "payload" => read_many(r, &mut o.payload),
-                "occurrenceDateTime" => read_choice_value(
-                    r,
-                    &mut o.occurrence,
-                    CommunicationRequestOccurrence::DateTime,
-                    |c| match c {
-                        CommunicationRequestOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_occurrenceDateTime" => read_choice_ext(
-                    r,
-                    &mut o.occurrence,
-                    CommunicationRequestOccurrence::DateTime,
-                    |c| match c {
-                        CommunicationRequestOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "occurrencePeriod" => read_choice_complex(
-                    r,
-                    &mut o.occurrence,
-                    CommunicationRequestOccurrence::Period,
-                ),
+                "occurrenceDateTime" | "_occurrenceDateTime" | "occurrencePeriod" => {
+                    CommunicationRequestOccurrence::read_json(
+                        r,
+                        &mut o.occurrence,
+                        &key,
+                        "occurrence",
+                    )
+                }
                 "authoredOn" => read_value(r, &mut o.authored_on),
                 "_authoredOn" => read_ext(r, &mut o.authored_on),
                 "requester" => read_single(r, &mut o.requester),
@@ -187,7 +172,7 @@ impl ToJson for CommunicationRequest {
         write_single(w, "encounter", &self.encounter);
         write_many(w, "payload", &self.payload);
         if let Some(v) = &self.occurrence {
-            v.write_field(w);
+            v.write_field(w, "occurrence");
         }
         write_value(w, "authoredOn", "_authoredOn", &self.authored_on);
         write_single(w, "requester", &self.requester);
@@ -205,17 +190,41 @@ impl ToJson for CommunicationRequest {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CommunicationRequestOccurrence {
-    /// `occurrenceDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `occurrencePeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl CommunicationRequestOccurrence {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "occurrenceDateTime", "_occurrenceDateTime", v),
-            Self::Period(v) => write_one(w, "occurrencePeriod", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -248,34 +257,14 @@ impl FromJson for CommunicationRequestPayload {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "contentString" => read_choice_value(
-                    r,
-                    &mut o.content,
-                    CommunicationRequestPayloadContent::String,
-                    |c| match c {
-                        CommunicationRequestPayloadContent::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_contentString" => read_choice_ext(
-                    r,
-                    &mut o.content,
-                    CommunicationRequestPayloadContent::String,
-                    |c| match c {
-                        CommunicationRequestPayloadContent::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "contentAttachment" => read_choice_complex(
-                    r,
-                    &mut o.content,
-                    CommunicationRequestPayloadContent::Attachment,
-                ),
-                "contentReference" => read_choice_complex(
-                    r,
-                    &mut o.content,
-                    CommunicationRequestPayloadContent::Reference,
-                ),
+                "contentString" | "_contentString" | "contentAttachment" | "contentReference" => {
+                    CommunicationRequestPayloadContent::read_json(
+                        r,
+                        &mut o.content,
+                        &key,
+                        "content",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -291,7 +280,7 @@ impl ToJson for CommunicationRequestPayload {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.content {
-            v.write_field(w);
+            v.write_field(w, "content");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -302,20 +291,45 @@ impl ToJson for CommunicationRequestPayload {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CommunicationRequestPayloadContent {
-    /// `contentString`
+    /// `String`
     String(Primitive<String>),
-    /// `contentAttachment`
+    /// `Attachment`
     Attachment(Box<Attachment>),
-    /// `contentReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl CommunicationRequestPayloadContent {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Attachment", false) => read_choice_complex(r, slot, Self::Attachment),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::String(v) => write_value(w, "contentString", "_contentString", v),
-            Self::Attachment(v) => write_one(w, "contentAttachment", v),
-            Self::Reference(v) => write_one(w, "contentReference", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Attachment(v) => write_choice_one(w, name, "Attachment", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

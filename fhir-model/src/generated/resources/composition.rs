@@ -245,11 +245,8 @@ impl FromJson for CompositionRelatesTo {
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "code" => read_value(r, &mut o.code),
                 "_code" => read_ext(r, &mut o.code),
-                "targetIdentifier" => {
-                    read_choice_complex(r, &mut o.target, CompositionRelatesToTarget::Identifier)
-                }
-                "targetReference" => {
-                    read_choice_complex(r, &mut o.target, CompositionRelatesToTarget::Reference)
+                "targetIdentifier" | "targetReference" => {
+                    CompositionRelatesToTarget::read_json(r, &mut o.target, &key, "target")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -267,7 +264,7 @@ impl ToJson for CompositionRelatesTo {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_value(w, "code", "_code", &self.code);
         if let Some(v) = &self.target {
-            v.write_field(w);
+            v.write_field(w, "target");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -278,17 +275,34 @@ impl ToJson for CompositionRelatesTo {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CompositionRelatesToTarget {
-    /// `targetIdentifier`
+    /// `Identifier`
     Identifier(Box<Identifier>),
-    /// `targetReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl CompositionRelatesToTarget {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Identifier", false) => read_choice_complex(r, slot, Self::Identifier),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Identifier(v) => write_one(w, "targetIdentifier", v),
-            Self::Reference(v) => write_one(w, "targetReference", v),
+            Self::Identifier(v) => write_choice_one(w, name, "Identifier", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

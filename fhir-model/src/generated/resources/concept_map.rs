@@ -121,53 +121,11 @@ impl ConceptMap {
                 "_purpose" => read_ext(r, &mut o.purpose),
                 "copyright" => read_value(r, &mut o.copyright),
                 "_copyright" => read_ext(r, &mut o.copyright),
-                "sourceUri" => {
-                    read_choice_value(r, &mut o.source, ConceptMapSource::Uri, |c| match c {
-                        ConceptMapSource::Uri(p) => Some(p),
-                        _ => None,
-                    })
+                "sourceUri" | "_sourceUri" | "sourceCanonical" | "_sourceCanonical" => {
+                    ConceptMapSource::read_json(r, &mut o.source, &key, "source")
                 }
-                "_sourceUri" => {
-                    read_choice_ext(r, &mut o.source, ConceptMapSource::Uri, |c| match c {
-                        ConceptMapSource::Uri(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "sourceCanonical" => {
-                    read_choice_value(r, &mut o.source, ConceptMapSource::Canonical, |c| match c {
-                        ConceptMapSource::Canonical(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_sourceCanonical" => {
-                    read_choice_ext(r, &mut o.source, ConceptMapSource::Canonical, |c| match c {
-                        ConceptMapSource::Canonical(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "targetUri" => {
-                    read_choice_value(r, &mut o.target, ConceptMapTarget::Uri, |c| match c {
-                        ConceptMapTarget::Uri(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_targetUri" => {
-                    read_choice_ext(r, &mut o.target, ConceptMapTarget::Uri, |c| match c {
-                        ConceptMapTarget::Uri(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "targetCanonical" => {
-                    read_choice_value(r, &mut o.target, ConceptMapTarget::Canonical, |c| match c {
-                        ConceptMapTarget::Canonical(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_targetCanonical" => {
-                    read_choice_ext(r, &mut o.target, ConceptMapTarget::Canonical, |c| match c {
-                        ConceptMapTarget::Canonical(p) => Some(p),
-                        _ => None,
-                    })
+                "targetUri" | "_targetUri" | "targetCanonical" | "_targetCanonical" => {
+                    ConceptMapTarget::read_json(r, &mut o.target, &key, "target")
                 }
                 "group" => read_many(r, &mut o.group),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
@@ -207,10 +165,10 @@ impl ToJson for ConceptMap {
         write_value(w, "purpose", "_purpose", &self.purpose);
         write_value(w, "copyright", "_copyright", &self.copyright);
         if let Some(v) = &self.source {
-            v.write_field(w);
+            v.write_field(w, "source");
         }
         if let Some(v) = &self.target {
-            v.write_field(w);
+            v.write_field(w, "target");
         }
         write_many(w, "group", &self.group);
         write_unknown(w, &self.unknown_elements);
@@ -222,17 +180,48 @@ impl ToJson for ConceptMap {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ConceptMapSource {
-    /// `sourceUri`
+    /// `Uri`
     Uri(Primitive<String>),
-    /// `sourceCanonical`
+    /// `Canonical`
     Canonical(Primitive<String>),
 }
 
 impl ConceptMapSource {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Uri", false) => read_choice_value(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", true) => read_choice_ext(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Canonical", false) => read_choice_value(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            ("Canonical", true) => read_choice_ext(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Uri(v) => write_value(w, "sourceUri", "_sourceUri", v),
-            Self::Canonical(v) => write_value(w, "sourceCanonical", "_sourceCanonical", v),
+            Self::Uri(v) => write_choice_value(w, name, "Uri", v),
+            Self::Canonical(v) => write_choice_value(w, name, "Canonical", v),
         }
     }
 }
@@ -241,17 +230,48 @@ impl ConceptMapSource {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ConceptMapTarget {
-    /// `targetUri`
+    /// `Uri`
     Uri(Primitive<String>),
-    /// `targetCanonical`
+    /// `Canonical`
     Canonical(Primitive<String>),
 }
 
 impl ConceptMapTarget {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Uri", false) => read_choice_value(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", true) => read_choice_ext(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Canonical", false) => read_choice_value(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            ("Canonical", true) => read_choice_ext(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Uri(v) => write_value(w, "targetUri", "_targetUri", v),
-            Self::Canonical(v) => write_value(w, "targetCanonical", "_targetCanonical", v),
+            Self::Uri(v) => write_choice_value(w, name, "Uri", v),
+            Self::Canonical(v) => write_choice_value(w, name, "Canonical", v),
         }
     }
 }

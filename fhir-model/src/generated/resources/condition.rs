@@ -102,76 +102,14 @@ impl Condition {
                 "bodySite" => read_many(r, &mut o.body_site),
                 "subject" => read_single(r, &mut o.subject),
                 "encounter" => read_single(r, &mut o.encounter),
-                "onsetDateTime" => {
-                    read_choice_value(r, &mut o.onset, ConditionOnset::DateTime, |c| match c {
-                        ConditionOnset::DateTime(p) => Some(p),
-                        _ => None,
-                    })
+                "onsetDateTime" | "_onsetDateTime" | "onsetAge" | "onsetPeriod" | "onsetRange"
+                | "onsetString" | "_onsetString" => {
+                    ConditionOnset::read_json(r, &mut o.onset, &key, "onset")
                 }
-                "_onsetDateTime" => {
-                    read_choice_ext(r, &mut o.onset, ConditionOnset::DateTime, |c| match c {
-                        ConditionOnset::DateTime(p) => Some(p),
-                        _ => None,
-                    })
+                "abatementDateTime" | "_abatementDateTime" | "abatementAge" | "abatementPeriod"
+                | "abatementRange" | "abatementString" | "_abatementString" => {
+                    ConditionAbatement::read_json(r, &mut o.abatement, &key, "abatement")
                 }
-                "onsetAge" => read_choice_complex(r, &mut o.onset, ConditionOnset::Age),
-                "onsetPeriod" => read_choice_complex(r, &mut o.onset, ConditionOnset::Period),
-                "onsetRange" => read_choice_complex(r, &mut o.onset, ConditionOnset::Range),
-                "onsetString" => {
-                    read_choice_value(r, &mut o.onset, ConditionOnset::String, |c| match c {
-                        ConditionOnset::String(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_onsetString" => {
-                    read_choice_ext(r, &mut o.onset, ConditionOnset::String, |c| match c {
-                        ConditionOnset::String(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "abatementDateTime" => read_choice_value(
-                    r,
-                    &mut o.abatement,
-                    ConditionAbatement::DateTime,
-                    |c| match c {
-                        ConditionAbatement::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_abatementDateTime" => read_choice_ext(
-                    r,
-                    &mut o.abatement,
-                    ConditionAbatement::DateTime,
-                    |c| match c {
-                        ConditionAbatement::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "abatementAge" => read_choice_complex(r, &mut o.abatement, ConditionAbatement::Age),
-                "abatementPeriod" => {
-                    read_choice_complex(r, &mut o.abatement, ConditionAbatement::Period)
-                }
-                "abatementRange" => {
-                    read_choice_complex(r, &mut o.abatement, ConditionAbatement::Range)
-                }
-                "abatementString" => read_choice_value(
-                    r,
-                    &mut o.abatement,
-                    ConditionAbatement::String,
-                    |c| match c {
-                        ConditionAbatement::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_abatementString" => read_choice_ext(
-                    r,
-                    &mut o.abatement,
-                    ConditionAbatement::String,
-                    |c| match c {
-                        ConditionAbatement::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
                 "recordedDate" => read_value(r, &mut o.recorded_date),
                 "_recordedDate" => read_ext(r, &mut o.recorded_date),
                 "recorder" => read_single(r, &mut o.recorder),
@@ -210,10 +148,10 @@ impl ToJson for Condition {
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
         if let Some(v) = &self.onset {
-            v.write_field(w);
+            v.write_field(w, "onset");
         }
         if let Some(v) = &self.abatement {
-            v.write_field(w);
+            v.write_field(w, "abatement");
         }
         write_value(w, "recordedDate", "_recordedDate", &self.recorded_date);
         write_single(w, "recorder", &self.recorder);
@@ -230,26 +168,60 @@ impl ToJson for Condition {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ConditionOnset {
-    /// `onsetDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `onsetAge`
+    /// `Age`
     Age(Box<Age>),
-    /// `onsetPeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `onsetRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `onsetString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl ConditionOnset {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Age", false) => read_choice_complex(r, slot, Self::Age),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "onsetDateTime", "_onsetDateTime", v),
-            Self::Age(v) => write_one(w, "onsetAge", v),
-            Self::Period(v) => write_one(w, "onsetPeriod", v),
-            Self::Range(v) => write_one(w, "onsetRange", v),
-            Self::String(v) => write_value(w, "onsetString", "_onsetString", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Age(v) => write_choice_one(w, name, "Age", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }
@@ -258,26 +230,60 @@ impl ConditionOnset {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ConditionAbatement {
-    /// `abatementDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `abatementAge`
+    /// `Age`
     Age(Box<Age>),
-    /// `abatementPeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `abatementRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `abatementString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl ConditionAbatement {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Age", false) => read_choice_complex(r, slot, Self::Age),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "abatementDateTime", "_abatementDateTime", v),
-            Self::Age(v) => write_one(w, "abatementAge", v),
-            Self::Period(v) => write_one(w, "abatementPeriod", v),
-            Self::Range(v) => write_one(w, "abatementRange", v),
-            Self::String(v) => write_value(w, "abatementString", "_abatementString", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Age(v) => write_choice_one(w, name, "Age", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }

@@ -95,11 +95,8 @@ impl Consent {
                 "_dateTime" => read_ext(r, &mut o.date_time),
                 "performer" => read_many(r, &mut o.performer),
                 "organization" => read_many(r, &mut o.organization),
-                "sourceAttachment" => {
-                    read_choice_complex(r, &mut o.source, ConsentSource::Attachment)
-                }
-                "sourceReference" => {
-                    read_choice_complex(r, &mut o.source, ConsentSource::Reference)
+                "sourceAttachment" | "sourceReference" => {
+                    ConsentSource::read_json(r, &mut o.source, &key, "source")
                 }
                 "policy" => read_many(r, &mut o.policy),
                 "policyRule" => read_single(r, &mut o.policy_rule),
@@ -135,7 +132,7 @@ impl ToJson for Consent {
         write_many(w, "performer", &self.performer);
         write_many(w, "organization", &self.organization);
         if let Some(v) = &self.source {
-            v.write_field(w);
+            v.write_field(w, "source");
         }
         write_many(w, "policy", &self.policy);
         write_single(w, "policyRule", &self.policy_rule);
@@ -150,17 +147,34 @@ impl ToJson for Consent {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ConsentSource {
-    /// `sourceAttachment`
+    /// `Attachment`
     Attachment(Box<Attachment>),
-    /// `sourceReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ConsentSource {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Attachment", false) => read_choice_complex(r, slot, Self::Attachment),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Attachment(v) => write_one(w, "sourceAttachment", v),
-            Self::Reference(v) => write_one(w, "sourceReference", v),
+            Self::Attachment(v) => write_choice_one(w, name, "Attachment", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

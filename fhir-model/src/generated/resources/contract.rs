@@ -155,10 +155,9 @@ impl Contract {
                 "_alias" => read_exts(r, &mut o.alias),
                 "author" => read_single(r, &mut o.author),
                 "scope" => read_single(r, &mut o.scope),
-                "topicCodeableConcept" => {
-                    read_choice_complex(r, &mut o.topic, ContractTopic::CodeableConcept)
+                "topicCodeableConcept" | "topicReference" => {
+                    ContractTopic::read_json(r, &mut o.topic, &key, "topic")
                 }
-                "topicReference" => read_choice_complex(r, &mut o.topic, ContractTopic::Reference),
                 "type" => read_single(r, &mut o.r#type),
                 "subType" => read_many(r, &mut o.sub_type),
                 "contentDefinition" => read_single(r, &mut o.content_definition),
@@ -169,16 +168,14 @@ impl Contract {
                 "friendly" => read_many(r, &mut o.friendly),
                 "legal" => read_many(r, &mut o.legal),
                 "rule" => read_many(r, &mut o.rule),
-                "legallyBindingAttachment" => read_choice_complex(
-                    r,
-                    &mut o.legally_binding,
-                    ContractLegallyBinding::Attachment,
-                ),
-                "legallyBindingReference" => read_choice_complex(
-                    r,
-                    &mut o.legally_binding,
-                    ContractLegallyBinding::Reference,
-                ),
+                "legallyBindingAttachment" | "legallyBindingReference" => {
+                    ContractLegallyBinding::read_json(
+                        r,
+                        &mut o.legally_binding,
+                        &key,
+                        "legallyBinding",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -228,7 +225,7 @@ impl ToJson for Contract {
         write_single(w, "author", &self.author);
         write_single(w, "scope", &self.scope);
         if let Some(v) = &self.topic {
-            v.write_field(w);
+            v.write_field(w, "topic");
         }
         write_single(w, "type", &self.r#type);
         write_many(w, "subType", &self.sub_type);
@@ -241,7 +238,7 @@ impl ToJson for Contract {
         write_many(w, "legal", &self.legal);
         write_many(w, "rule", &self.rule);
         if let Some(v) = &self.legally_binding {
-            v.write_field(w);
+            v.write_field(w, "legallyBinding");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -252,17 +249,34 @@ impl ToJson for Contract {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ContractTopic {
-    /// `topicCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `topicReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ContractTopic {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "topicCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "topicReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -271,17 +285,34 @@ impl ContractTopic {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ContractLegallyBinding {
-    /// `legallyBindingAttachment`
+    /// `Attachment`
     Attachment(Box<Attachment>),
-    /// `legallyBindingReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ContractLegallyBinding {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Attachment", false) => read_choice_complex(r, slot, Self::Attachment),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Attachment(v) => write_one(w, "legallyBindingAttachment", v),
-            Self::Reference(v) => write_one(w, "legallyBindingReference", v),
+            Self::Attachment(v) => write_choice_one(w, name, "Attachment", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -422,11 +453,8 @@ impl FromJson for ContractTerm {
                 "issued" => read_value(r, &mut o.issued),
                 "_issued" => read_ext(r, &mut o.issued),
                 "applies" => read_single(r, &mut o.applies),
-                "topicCodeableConcept" => {
-                    read_choice_complex(r, &mut o.topic, ContractTermTopic::CodeableConcept)
-                }
-                "topicReference" => {
-                    read_choice_complex(r, &mut o.topic, ContractTermTopic::Reference)
+                "topicCodeableConcept" | "topicReference" => {
+                    ContractTermTopic::read_json(r, &mut o.topic, &key, "topic")
                 }
                 "type" => read_single(r, &mut o.r#type),
                 "subType" => read_single(r, &mut o.sub_type),
@@ -455,7 +483,7 @@ impl ToJson for ContractTerm {
         write_value(w, "issued", "_issued", &self.issued);
         write_single(w, "applies", &self.applies);
         if let Some(v) = &self.topic {
-            v.write_field(w);
+            v.write_field(w, "topic");
         }
         write_single(w, "type", &self.r#type);
         write_single(w, "subType", &self.sub_type);
@@ -474,17 +502,34 @@ impl ToJson for ContractTerm {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ContractTermTopic {
-    /// `topicCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `topicReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ContractTermTopic {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "topicCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "topicReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -728,156 +773,12 @@ impl FromJson for ContractTermOfferAnswer {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "valueBoolean" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ContractTermOfferAnswerValue::Boolean,
-                    |c| match c {
-                        ContractTermOfferAnswerValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueBoolean" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ContractTermOfferAnswerValue::Boolean,
-                    |c| match c {
-                        ContractTermOfferAnswerValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDecimal" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ContractTermOfferAnswerValue::Decimal,
-                    |c| match c {
-                        ContractTermOfferAnswerValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDecimal" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ContractTermOfferAnswerValue::Decimal,
-                    |c| match c {
-                        ContractTermOfferAnswerValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueInteger" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ContractTermOfferAnswerValue::Integer,
-                    |c| match c {
-                        ContractTermOfferAnswerValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueInteger" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ContractTermOfferAnswerValue::Integer,
-                    |c| match c {
-                        ContractTermOfferAnswerValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDate" => {
-                    read_choice_value(r, &mut o.value, ContractTermOfferAnswerValue::Date, |c| {
-                        match c {
-                            ContractTermOfferAnswerValue::Date(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueDate" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ContractTermOfferAnswerValue::Date,
-                    |c| match c {
-                        ContractTermOfferAnswerValue::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDateTime" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ContractTermOfferAnswerValue::DateTime,
-                    |c| match c {
-                        ContractTermOfferAnswerValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDateTime" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ContractTermOfferAnswerValue::DateTime,
-                    |c| match c {
-                        ContractTermOfferAnswerValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueTime" => {
-                    read_choice_value(r, &mut o.value, ContractTermOfferAnswerValue::Time, |c| {
-                        match c {
-                            ContractTermOfferAnswerValue::Time(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueTime" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ContractTermOfferAnswerValue::Time,
-                    |c| match c {
-                        ContractTermOfferAnswerValue::Time(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueString" => {
-                    read_choice_value(r, &mut o.value, ContractTermOfferAnswerValue::String, |c| {
-                        match c {
-                            ContractTermOfferAnswerValue::String(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueString" => {
-                    read_choice_ext(r, &mut o.value, ContractTermOfferAnswerValue::String, |c| {
-                        match c {
-                            ContractTermOfferAnswerValue::String(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "valueUri" => {
-                    read_choice_value(r, &mut o.value, ContractTermOfferAnswerValue::Uri, |c| {
-                        match c {
-                            ContractTermOfferAnswerValue::Uri(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueUri" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ContractTermOfferAnswerValue::Uri,
-                    |c| match c {
-                        ContractTermOfferAnswerValue::Uri(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueAttachment" => {
-                    read_choice_complex(r, &mut o.value, ContractTermOfferAnswerValue::Attachment)
-                }
-                "valueCoding" => {
-                    read_choice_complex(r, &mut o.value, ContractTermOfferAnswerValue::Coding)
-                }
-                "valueQuantity" => {
-                    read_choice_complex(r, &mut o.value, ContractTermOfferAnswerValue::Quantity)
-                }
-                "valueReference" => {
-                    read_choice_complex(r, &mut o.value, ContractTermOfferAnswerValue::Reference)
+                "valueBoolean" | "_valueBoolean" | "valueDecimal" | "_valueDecimal"
+                | "valueInteger" | "_valueInteger" | "valueDate" | "_valueDate"
+                | "valueDateTime" | "_valueDateTime" | "valueTime" | "_valueTime"
+                | "valueString" | "_valueString" | "valueUri" | "_valueUri" | "valueAttachment"
+                | "valueCoding" | "valueQuantity" | "valueReference" => {
+                    ContractTermOfferAnswerValue::read_json(r, &mut o.value, &key, "value")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -894,7 +795,7 @@ impl ToJson for ContractTermOfferAnswer {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -905,47 +806,130 @@ impl ToJson for ContractTermOfferAnswer {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ContractTermOfferAnswerValue {
-    /// `valueBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `valueDecimal`
+    /// `Decimal`
     Decimal(Primitive<Decimal>),
-    /// `valueInteger`
+    /// `Integer`
     Integer(Primitive<i32>),
-    /// `valueDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `valueDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `valueTime`
+    /// `Time`
     Time(Primitive<Time>),
-    /// `valueString`
+    /// `String`
     String(Primitive<String>),
-    /// `valueUri`
+    /// `Uri`
     Uri(Primitive<String>),
-    /// `valueAttachment`
+    /// `Attachment`
     Attachment(Box<Attachment>),
-    /// `valueCoding`
+    /// `Coding`
     Coding(Box<Coding>),
-    /// `valueQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `valueReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ContractTermOfferAnswerValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", false) => read_choice_value(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", true) => read_choice_ext(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", false) => read_choice_value(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", true) => read_choice_ext(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", false) => read_choice_value(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", true) => read_choice_ext(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", false) => read_choice_value(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", true) => read_choice_ext(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Attachment", false) => read_choice_complex(r, slot, Self::Attachment),
+            ("Coding", false) => read_choice_complex(r, slot, Self::Coding),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Boolean(v) => write_value(w, "valueBoolean", "_valueBoolean", v),
-            Self::Decimal(v) => write_value(w, "valueDecimal", "_valueDecimal", v),
-            Self::Integer(v) => write_value(w, "valueInteger", "_valueInteger", v),
-            Self::Date(v) => write_value(w, "valueDate", "_valueDate", v),
-            Self::DateTime(v) => write_value(w, "valueDateTime", "_valueDateTime", v),
-            Self::Time(v) => write_value(w, "valueTime", "_valueTime", v),
-            Self::String(v) => write_value(w, "valueString", "_valueString", v),
-            Self::Uri(v) => write_value(w, "valueUri", "_valueUri", v),
-            Self::Attachment(v) => write_one(w, "valueAttachment", v),
-            Self::Coding(v) => write_one(w, "valueCoding", v),
-            Self::Quantity(v) => write_one(w, "valueQuantity", v),
-            Self::Reference(v) => write_one(w, "valueReference", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Decimal(v) => write_choice_value(w, name, "Decimal", v),
+            Self::Integer(v) => write_choice_value(w, name, "Integer", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Time(v) => write_choice_value(w, name, "Time", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Uri(v) => write_choice_value(w, name, "Uri", v),
+            Self::Attachment(v) => write_choice_one(w, name, "Attachment", v),
+            Self::Coding(v) => write_choice_one(w, name, "Coding", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -1178,16 +1162,9 @@ impl FromJson for ContractTermAssetValuedItem {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "entityCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.entity,
-                    ContractTermAssetValuedItemEntity::CodeableConcept,
-                ),
-                "entityReference" => read_choice_complex(
-                    r,
-                    &mut o.entity,
-                    ContractTermAssetValuedItemEntity::Reference,
-                ),
+                "entityCodeableConcept" | "entityReference" => {
+                    ContractTermAssetValuedItemEntity::read_json(r, &mut o.entity, &key, "entity")
+                }
                 "identifier" => read_single(r, &mut o.identifier),
                 "effectiveTime" => read_value(r, &mut o.effective_time),
                 "_effectiveTime" => read_ext(r, &mut o.effective_time),
@@ -1225,7 +1202,7 @@ impl ToJson for ContractTermAssetValuedItem {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.entity {
-            v.write_field(w);
+            v.write_field(w, "entity");
         }
         write_single(w, "identifier", &self.identifier);
         write_value(w, "effectiveTime", "_effectiveTime", &self.effective_time);
@@ -1254,17 +1231,34 @@ impl ToJson for ContractTermAssetValuedItem {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ContractTermAssetValuedItemEntity {
-    /// `entityCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `entityReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ContractTermAssetValuedItemEntity {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "entityCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "entityReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -1348,30 +1342,15 @@ impl FromJson for ContractTermAction {
                 "context" => read_single(r, &mut o.context),
                 "contextLinkId" => read_values(r, &mut o.context_link_id),
                 "_contextLinkId" => read_exts(r, &mut o.context_link_id),
-                "occurrenceDateTime" => read_choice_value(
+                "occurrenceDateTime"
+                | "_occurrenceDateTime"
+                | "occurrencePeriod"
+                | "occurrenceTiming" => ContractTermActionOccurrence::read_json(
                     r,
                     &mut o.occurrence,
-                    ContractTermActionOccurrence::DateTime,
-                    |c| match c {
-                        ContractTermActionOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
+                    &key,
+                    "occurrence",
                 ),
-                "_occurrenceDateTime" => read_choice_ext(
-                    r,
-                    &mut o.occurrence,
-                    ContractTermActionOccurrence::DateTime,
-                    |c| match c {
-                        ContractTermActionOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "occurrencePeriod" => {
-                    read_choice_complex(r, &mut o.occurrence, ContractTermActionOccurrence::Period)
-                }
-                "occurrenceTiming" => {
-                    read_choice_complex(r, &mut o.occurrence, ContractTermActionOccurrence::Timing)
-                }
                 "requester" => read_many(r, &mut o.requester),
                 "requesterLinkId" => read_values(r, &mut o.requester_link_id),
                 "_requesterLinkId" => read_exts(r, &mut o.requester_link_id),
@@ -1419,7 +1398,7 @@ impl ToJson for ContractTermAction {
         write_single(w, "context", &self.context);
         write_values(w, "contextLinkId", "_contextLinkId", &self.context_link_id);
         if let Some(v) = &self.occurrence {
-            v.write_field(w);
+            v.write_field(w, "occurrence");
         }
         write_many(w, "requester", &self.requester);
         write_values(
@@ -1457,20 +1436,45 @@ impl ToJson for ContractTermAction {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ContractTermActionOccurrence {
-    /// `occurrenceDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `occurrencePeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `occurrenceTiming`
+    /// `Timing`
     Timing(Box<Timing>),
 }
 
 impl ContractTermActionOccurrence {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "occurrenceDateTime", "_occurrenceDateTime", v),
-            Self::Period(v) => write_one(w, "occurrencePeriod", v),
-            Self::Timing(v) => write_one(w, "occurrenceTiming", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
         }
     }
 }
@@ -1613,11 +1617,8 @@ impl FromJson for ContractFriendly {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "contentAttachment" => {
-                    read_choice_complex(r, &mut o.content, ContractFriendlyContent::Attachment)
-                }
-                "contentReference" => {
-                    read_choice_complex(r, &mut o.content, ContractFriendlyContent::Reference)
+                "contentAttachment" | "contentReference" => {
+                    ContractFriendlyContent::read_json(r, &mut o.content, &key, "content")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -1634,7 +1635,7 @@ impl ToJson for ContractFriendly {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.content {
-            v.write_field(w);
+            v.write_field(w, "content");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -1645,17 +1646,34 @@ impl ToJson for ContractFriendly {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ContractFriendlyContent {
-    /// `contentAttachment`
+    /// `Attachment`
     Attachment(Box<Attachment>),
-    /// `contentReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ContractFriendlyContent {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Attachment", false) => read_choice_complex(r, slot, Self::Attachment),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Attachment(v) => write_one(w, "contentAttachment", v),
-            Self::Reference(v) => write_one(w, "contentReference", v),
+            Self::Attachment(v) => write_choice_one(w, name, "Attachment", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -1688,11 +1706,8 @@ impl FromJson for ContractLegal {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "contentAttachment" => {
-                    read_choice_complex(r, &mut o.content, ContractLegalContent::Attachment)
-                }
-                "contentReference" => {
-                    read_choice_complex(r, &mut o.content, ContractLegalContent::Reference)
+                "contentAttachment" | "contentReference" => {
+                    ContractLegalContent::read_json(r, &mut o.content, &key, "content")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -1709,7 +1724,7 @@ impl ToJson for ContractLegal {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.content {
-            v.write_field(w);
+            v.write_field(w, "content");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -1720,17 +1735,34 @@ impl ToJson for ContractLegal {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ContractLegalContent {
-    /// `contentAttachment`
+    /// `Attachment`
     Attachment(Box<Attachment>),
-    /// `contentReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ContractLegalContent {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Attachment", false) => read_choice_complex(r, slot, Self::Attachment),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Attachment(v) => write_one(w, "contentAttachment", v),
-            Self::Reference(v) => write_one(w, "contentReference", v),
+            Self::Attachment(v) => write_choice_one(w, name, "Attachment", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -1763,11 +1795,8 @@ impl FromJson for ContractRule {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "contentAttachment" => {
-                    read_choice_complex(r, &mut o.content, ContractRuleContent::Attachment)
-                }
-                "contentReference" => {
-                    read_choice_complex(r, &mut o.content, ContractRuleContent::Reference)
+                "contentAttachment" | "contentReference" => {
+                    ContractRuleContent::read_json(r, &mut o.content, &key, "content")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -1784,7 +1813,7 @@ impl ToJson for ContractRule {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.content {
-            v.write_field(w);
+            v.write_field(w, "content");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -1795,17 +1824,34 @@ impl ToJson for ContractRule {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ContractRuleContent {
-    /// `contentAttachment`
+    /// `Attachment`
     Attachment(Box<Attachment>),
-    /// `contentReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ContractRuleContent {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Attachment", false) => read_choice_complex(r, slot, Self::Attachment),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Attachment(v) => write_one(w, "contentAttachment", v),
-            Self::Reference(v) => write_one(w, "contentReference", v),
+            Self::Attachment(v) => write_choice_one(w, name, "Attachment", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

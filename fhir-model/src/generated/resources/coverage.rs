@@ -251,11 +251,8 @@ impl FromJson for CoverageCostToBeneficiary {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "type" => read_single(r, &mut o.r#type),
-                "valueQuantity" => {
-                    read_choice_complex(r, &mut o.value, CoverageCostToBeneficiaryValue::Quantity)
-                }
-                "valueMoney" => {
-                    read_choice_complex(r, &mut o.value, CoverageCostToBeneficiaryValue::Money)
+                "valueQuantity" | "valueMoney" => {
+                    CoverageCostToBeneficiaryValue::read_json(r, &mut o.value, &key, "value")
                 }
                 "exception" => read_many(r, &mut o.exception),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
@@ -274,7 +271,7 @@ impl ToJson for CoverageCostToBeneficiary {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_many(w, "exception", &self.exception);
         write_unknown(w, &self.unknown_elements);
@@ -286,17 +283,34 @@ impl ToJson for CoverageCostToBeneficiary {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CoverageCostToBeneficiaryValue {
-    /// `valueQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `valueMoney`
+    /// `Money`
     Money(Box<Money>),
 }
 
 impl CoverageCostToBeneficiaryValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Money", false) => read_choice_complex(r, slot, Self::Money),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Quantity(v) => write_one(w, "valueQuantity", v),
-            Self::Money(v) => write_one(w, "valueMoney", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Money(v) => write_choice_one(w, name, "Money", v),
         }
     }
 }

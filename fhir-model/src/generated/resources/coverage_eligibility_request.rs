@@ -94,29 +94,14 @@ impl CoverageEligibilityRequest {
                 "purpose" => read_values(r, &mut o.purpose),
                 "_purpose" => read_exts(r, &mut o.purpose),
                 "patient" => read_single(r, &mut o.patient),
-                "servicedDate" => read_choice_value(
-                    r,
-                    &mut o.serviced,
-                    CoverageEligibilityRequestServiced::Date,
-                    |c| match c {
-                        CoverageEligibilityRequestServiced::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_servicedDate" => read_choice_ext(
-                    r,
-                    &mut o.serviced,
-                    CoverageEligibilityRequestServiced::Date,
-                    |c| match c {
-                        CoverageEligibilityRequestServiced::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "servicedPeriod" => read_choice_complex(
-                    r,
-                    &mut o.serviced,
-                    CoverageEligibilityRequestServiced::Period,
-                ),
+                "servicedDate" | "_servicedDate" | "servicedPeriod" => {
+                    CoverageEligibilityRequestServiced::read_json(
+                        r,
+                        &mut o.serviced,
+                        &key,
+                        "serviced",
+                    )
+                }
                 "created" => read_value(r, &mut o.created),
                 "_created" => read_ext(r, &mut o.created),
                 "enterer" => read_single(r, &mut o.enterer),
@@ -154,7 +139,7 @@ impl ToJson for CoverageEligibilityRequest {
         write_values(w, "purpose", "_purpose", &self.purpose);
         write_single(w, "patient", &self.patient);
         if let Some(v) = &self.serviced {
-            v.write_field(w);
+            v.write_field(w, "serviced");
         }
         write_value(w, "created", "_created", &self.created);
         write_single(w, "enterer", &self.enterer);
@@ -173,17 +158,41 @@ impl ToJson for CoverageEligibilityRequest {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CoverageEligibilityRequestServiced {
-    /// `servicedDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `servicedPeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl CoverageEligibilityRequestServiced {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Date(v) => write_value(w, "servicedDate", "_servicedDate", v),
-            Self::Period(v) => write_one(w, "servicedPeriod", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -431,16 +440,14 @@ impl FromJson for CoverageEligibilityRequestItemDiagnosis {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "diagnosisCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.diagnosis,
-                    CoverageEligibilityRequestItemDiagnosisDiagnosis::CodeableConcept,
-                ),
-                "diagnosisReference" => read_choice_complex(
-                    r,
-                    &mut o.diagnosis,
-                    CoverageEligibilityRequestItemDiagnosisDiagnosis::Reference,
-                ),
+                "diagnosisCodeableConcept" | "diagnosisReference" => {
+                    CoverageEligibilityRequestItemDiagnosisDiagnosis::read_json(
+                        r,
+                        &mut o.diagnosis,
+                        &key,
+                        "diagnosis",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -456,7 +463,7 @@ impl ToJson for CoverageEligibilityRequestItemDiagnosis {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.diagnosis {
-            v.write_field(w);
+            v.write_field(w, "diagnosis");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -467,17 +474,34 @@ impl ToJson for CoverageEligibilityRequestItemDiagnosis {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CoverageEligibilityRequestItemDiagnosisDiagnosis {
-    /// `diagnosisCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `diagnosisReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl CoverageEligibilityRequestItemDiagnosisDiagnosis {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "diagnosisCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "diagnosisReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

@@ -95,29 +95,14 @@ impl CoverageEligibilityResponse {
                 "purpose" => read_values(r, &mut o.purpose),
                 "_purpose" => read_exts(r, &mut o.purpose),
                 "patient" => read_single(r, &mut o.patient),
-                "servicedDate" => read_choice_value(
-                    r,
-                    &mut o.serviced,
-                    CoverageEligibilityResponseServiced::Date,
-                    |c| match c {
-                        CoverageEligibilityResponseServiced::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_servicedDate" => read_choice_ext(
-                    r,
-                    &mut o.serviced,
-                    CoverageEligibilityResponseServiced::Date,
-                    |c| match c {
-                        CoverageEligibilityResponseServiced::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "servicedPeriod" => read_choice_complex(
-                    r,
-                    &mut o.serviced,
-                    CoverageEligibilityResponseServiced::Period,
-                ),
+                "servicedDate" | "_servicedDate" | "servicedPeriod" => {
+                    CoverageEligibilityResponseServiced::read_json(
+                        r,
+                        &mut o.serviced,
+                        &key,
+                        "serviced",
+                    )
+                }
                 "created" => read_value(r, &mut o.created),
                 "_created" => read_ext(r, &mut o.created),
                 "requestor" => read_single(r, &mut o.requestor),
@@ -159,7 +144,7 @@ impl ToJson for CoverageEligibilityResponse {
         write_values(w, "purpose", "_purpose", &self.purpose);
         write_single(w, "patient", &self.patient);
         if let Some(v) = &self.serviced {
-            v.write_field(w);
+            v.write_field(w, "serviced");
         }
         write_value(w, "created", "_created", &self.created);
         write_single(w, "requestor", &self.requestor);
@@ -180,17 +165,41 @@ impl ToJson for CoverageEligibilityResponse {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CoverageEligibilityResponseServiced {
-    /// `servicedDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `servicedPeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl CoverageEligibilityResponseServiced {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Date(v) => write_value(w, "servicedDate", "_servicedDate", v),
-            Self::Period(v) => write_one(w, "servicedPeriod", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -406,99 +415,24 @@ impl FromJson for CoverageEligibilityResponseInsuranceItemBenefit {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "type" => read_single(r, &mut o.r#type),
-                "allowedUnsignedInt" => read_choice_value(
-                    r,
-                    &mut o.allowed,
-                    CoverageEligibilityResponseInsuranceItemBenefitAllowed::UnsignedInt,
-                    |c| match c {
-                        CoverageEligibilityResponseInsuranceItemBenefitAllowed::UnsignedInt(p) => {
-                            Some(p)
-                        }
-                        _ => None,
-                    },
-                ),
-                "_allowedUnsignedInt" => read_choice_ext(
-                    r,
-                    &mut o.allowed,
-                    CoverageEligibilityResponseInsuranceItemBenefitAllowed::UnsignedInt,
-                    |c| match c {
-                        CoverageEligibilityResponseInsuranceItemBenefitAllowed::UnsignedInt(p) => {
-                            Some(p)
-                        }
-                        _ => None,
-                    },
-                ),
-                "allowedString" => read_choice_value(
-                    r,
-                    &mut o.allowed,
-                    CoverageEligibilityResponseInsuranceItemBenefitAllowed::String,
-                    |c| match c {
-                        CoverageEligibilityResponseInsuranceItemBenefitAllowed::String(p) => {
-                            Some(p)
-                        }
-                        _ => None,
-                    },
-                ),
-                "_allowedString" => read_choice_ext(
-                    r,
-                    &mut o.allowed,
-                    CoverageEligibilityResponseInsuranceItemBenefitAllowed::String,
-                    |c| match c {
-                        CoverageEligibilityResponseInsuranceItemBenefitAllowed::String(p) => {
-                            Some(p)
-                        }
-                        _ => None,
-                    },
-                ),
-                "allowedMoney" => read_choice_complex(
-                    r,
-                    &mut o.allowed,
-                    CoverageEligibilityResponseInsuranceItemBenefitAllowed::Money,
-                ),
-                "usedUnsignedInt" => read_choice_value(
+                "allowedUnsignedInt"
+                | "_allowedUnsignedInt"
+                | "allowedString"
+                | "_allowedString"
+                | "allowedMoney" => {
+                    CoverageEligibilityResponseInsuranceItemBenefitAllowed::read_json(
+                        r,
+                        &mut o.allowed,
+                        &key,
+                        "allowed",
+                    )
+                }
+                "usedUnsignedInt" | "_usedUnsignedInt" | "usedString" | "_usedString"
+                | "usedMoney" => CoverageEligibilityResponseInsuranceItemBenefitUsed::read_json(
                     r,
                     &mut o.used,
-                    CoverageEligibilityResponseInsuranceItemBenefitUsed::UnsignedInt,
-                    |c| match c {
-                        CoverageEligibilityResponseInsuranceItemBenefitUsed::UnsignedInt(p) => {
-                            Some(p)
-                        }
-                        _ => None,
-                    },
-                ),
-                "_usedUnsignedInt" => read_choice_ext(
-                    r,
-                    &mut o.used,
-                    CoverageEligibilityResponseInsuranceItemBenefitUsed::UnsignedInt,
-                    |c| match c {
-                        CoverageEligibilityResponseInsuranceItemBenefitUsed::UnsignedInt(p) => {
-                            Some(p)
-                        }
-                        _ => None,
-                    },
-                ),
-                "usedString" => read_choice_value(
-                    r,
-                    &mut o.used,
-                    CoverageEligibilityResponseInsuranceItemBenefitUsed::String,
-                    |c| match c {
-                        CoverageEligibilityResponseInsuranceItemBenefitUsed::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_usedString" => read_choice_ext(
-                    r,
-                    &mut o.used,
-                    CoverageEligibilityResponseInsuranceItemBenefitUsed::String,
-                    |c| match c {
-                        CoverageEligibilityResponseInsuranceItemBenefitUsed::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "usedMoney" => read_choice_complex(
-                    r,
-                    &mut o.used,
-                    CoverageEligibilityResponseInsuranceItemBenefitUsed::Money,
+                    &key,
+                    "used",
                 ),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -516,10 +450,10 @@ impl ToJson for CoverageEligibilityResponseInsuranceItemBenefit {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
         if let Some(v) = &self.allowed {
-            v.write_field(w);
+            v.write_field(w, "allowed");
         }
         if let Some(v) = &self.used {
-            v.write_field(w);
+            v.write_field(w, "used");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -530,20 +464,52 @@ impl ToJson for CoverageEligibilityResponseInsuranceItemBenefit {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CoverageEligibilityResponseInsuranceItemBenefitAllowed {
-    /// `allowedUnsignedInt`
+    /// `UnsignedInt`
     UnsignedInt(Primitive<u32>),
-    /// `allowedString`
+    /// `String`
     String(Primitive<String>),
-    /// `allowedMoney`
+    /// `Money`
     Money(Box<Money>),
 }
 
 impl CoverageEligibilityResponseInsuranceItemBenefitAllowed {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("UnsignedInt", false) => read_choice_value(r, slot, Self::UnsignedInt, |c| match c {
+                Self::UnsignedInt(p) => Some(p),
+                _ => None,
+            }),
+            ("UnsignedInt", true) => read_choice_ext(r, slot, Self::UnsignedInt, |c| match c {
+                Self::UnsignedInt(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Money", false) => read_choice_complex(r, slot, Self::Money),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::UnsignedInt(v) => write_value(w, "allowedUnsignedInt", "_allowedUnsignedInt", v),
-            Self::String(v) => write_value(w, "allowedString", "_allowedString", v),
-            Self::Money(v) => write_one(w, "allowedMoney", v),
+            Self::UnsignedInt(v) => write_choice_value(w, name, "UnsignedInt", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Money(v) => write_choice_one(w, name, "Money", v),
         }
     }
 }
@@ -552,20 +518,52 @@ impl CoverageEligibilityResponseInsuranceItemBenefitAllowed {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CoverageEligibilityResponseInsuranceItemBenefitUsed {
-    /// `usedUnsignedInt`
+    /// `UnsignedInt`
     UnsignedInt(Primitive<u32>),
-    /// `usedString`
+    /// `String`
     String(Primitive<String>),
-    /// `usedMoney`
+    /// `Money`
     Money(Box<Money>),
 }
 
 impl CoverageEligibilityResponseInsuranceItemBenefitUsed {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("UnsignedInt", false) => read_choice_value(r, slot, Self::UnsignedInt, |c| match c {
+                Self::UnsignedInt(p) => Some(p),
+                _ => None,
+            }),
+            ("UnsignedInt", true) => read_choice_ext(r, slot, Self::UnsignedInt, |c| match c {
+                Self::UnsignedInt(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Money", false) => read_choice_complex(r, slot, Self::Money),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::UnsignedInt(v) => write_value(w, "usedUnsignedInt", "_usedUnsignedInt", v),
-            Self::String(v) => write_value(w, "usedString", "_usedString", v),
-            Self::Money(v) => write_one(w, "usedMoney", v),
+            Self::UnsignedInt(v) => write_choice_value(w, name, "UnsignedInt", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Money(v) => write_choice_one(w, name, "Money", v),
         }
     }
 }

@@ -90,26 +90,8 @@ impl DetectedIssue {
                 "severity" => read_value(r, &mut o.severity),
                 "_severity" => read_ext(r, &mut o.severity),
                 "patient" => read_single(r, &mut o.patient),
-                "identifiedDateTime" => read_choice_value(
-                    r,
-                    &mut o.identified,
-                    DetectedIssueIdentified::DateTime,
-                    |c| match c {
-                        DetectedIssueIdentified::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_identifiedDateTime" => read_choice_ext(
-                    r,
-                    &mut o.identified,
-                    DetectedIssueIdentified::DateTime,
-                    |c| match c {
-                        DetectedIssueIdentified::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "identifiedPeriod" => {
-                    read_choice_complex(r, &mut o.identified, DetectedIssueIdentified::Period)
+                "identifiedDateTime" | "_identifiedDateTime" | "identifiedPeriod" => {
+                    DetectedIssueIdentified::read_json(r, &mut o.identified, &key, "identified")
                 }
                 "author" => read_single(r, &mut o.author),
                 "implicated" => read_many(r, &mut o.implicated),
@@ -146,7 +128,7 @@ impl ToJson for DetectedIssue {
         write_value(w, "severity", "_severity", &self.severity);
         write_single(w, "patient", &self.patient);
         if let Some(v) = &self.identified {
-            v.write_field(w);
+            v.write_field(w, "identified");
         }
         write_single(w, "author", &self.author);
         write_many(w, "implicated", &self.implicated);
@@ -163,17 +145,41 @@ impl ToJson for DetectedIssue {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DetectedIssueIdentified {
-    /// `identifiedDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `identifiedPeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl DetectedIssueIdentified {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "identifiedDateTime", "_identifiedDateTime", v),
-            Self::Period(v) => write_one(w, "identifiedPeriod", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }

@@ -107,29 +107,14 @@ impl DeviceDefinition {
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "identifier" => read_many(r, &mut o.identifier),
                 "udiDeviceIdentifier" => read_many(r, &mut o.udi_device_identifier),
-                "manufacturerString" => read_choice_value(
-                    r,
-                    &mut o.manufacturer,
-                    DeviceDefinitionManufacturer::String,
-                    |c| match c {
-                        DeviceDefinitionManufacturer::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_manufacturerString" => read_choice_ext(
-                    r,
-                    &mut o.manufacturer,
-                    DeviceDefinitionManufacturer::String,
-                    |c| match c {
-                        DeviceDefinitionManufacturer::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "manufacturerReference" => read_choice_complex(
-                    r,
-                    &mut o.manufacturer,
-                    DeviceDefinitionManufacturer::Reference,
-                ),
+                "manufacturerString" | "_manufacturerString" | "manufacturerReference" => {
+                    DeviceDefinitionManufacturer::read_json(
+                        r,
+                        &mut o.manufacturer,
+                        &key,
+                        "manufacturer",
+                    )
+                }
                 "deviceName" => read_many(r, &mut o.device_name),
                 "modelNumber" => read_value(r, &mut o.model_number),
                 "_modelNumber" => read_ext(r, &mut o.model_number),
@@ -179,7 +164,7 @@ impl ToJson for DeviceDefinition {
         write_many(w, "identifier", &self.identifier);
         write_many(w, "udiDeviceIdentifier", &self.udi_device_identifier);
         if let Some(v) = &self.manufacturer {
-            v.write_field(w);
+            v.write_field(w, "manufacturer");
         }
         write_many(w, "deviceName", &self.device_name);
         write_value(w, "modelNumber", "_modelNumber", &self.model_number);
@@ -215,17 +200,41 @@ impl ToJson for DeviceDefinition {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeviceDefinitionManufacturer {
-    /// `manufacturerString`
+    /// `String`
     String(Primitive<String>),
-    /// `manufacturerReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl DeviceDefinitionManufacturer {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::String(v) => write_value(w, "manufacturerString", "_manufacturerString", v),
-            Self::Reference(v) => write_one(w, "manufacturerReference", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

@@ -121,38 +121,17 @@ impl DeviceRequest {
                 "_intent" => read_ext(r, &mut o.intent),
                 "priority" => read_value(r, &mut o.priority),
                 "_priority" => read_ext(r, &mut o.priority),
-                "codeReference" => {
-                    read_choice_complex(r, &mut o.code, DeviceRequestCode::Reference)
-                }
-                "codeCodeableConcept" => {
-                    read_choice_complex(r, &mut o.code, DeviceRequestCode::CodeableConcept)
+                "codeReference" | "codeCodeableConcept" => {
+                    DeviceRequestCode::read_json(r, &mut o.code, &key, "code")
                 }
                 "parameter" => read_many(r, &mut o.parameter),
                 "subject" => read_single(r, &mut o.subject),
                 "encounter" => read_single(r, &mut o.encounter),
-                "occurrenceDateTime" => read_choice_value(
-                    r,
-                    &mut o.occurrence,
-                    DeviceRequestOccurrence::DateTime,
-                    |c| match c {
-                        DeviceRequestOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_occurrenceDateTime" => read_choice_ext(
-                    r,
-                    &mut o.occurrence,
-                    DeviceRequestOccurrence::DateTime,
-                    |c| match c {
-                        DeviceRequestOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "occurrencePeriod" => {
-                    read_choice_complex(r, &mut o.occurrence, DeviceRequestOccurrence::Period)
-                }
-                "occurrenceTiming" => {
-                    read_choice_complex(r, &mut o.occurrence, DeviceRequestOccurrence::Timing)
+                "occurrenceDateTime"
+                | "_occurrenceDateTime"
+                | "occurrencePeriod"
+                | "occurrenceTiming" => {
+                    DeviceRequestOccurrence::read_json(r, &mut o.occurrence, &key, "occurrence")
                 }
                 "authoredOn" => read_value(r, &mut o.authored_on),
                 "_authoredOn" => read_ext(r, &mut o.authored_on),
@@ -208,13 +187,13 @@ impl ToJson for DeviceRequest {
         write_value(w, "intent", "_intent", &self.intent);
         write_value(w, "priority", "_priority", &self.priority);
         if let Some(v) = &self.code {
-            v.write_field(w);
+            v.write_field(w, "code");
         }
         write_many(w, "parameter", &self.parameter);
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
         if let Some(v) = &self.occurrence {
-            v.write_field(w);
+            v.write_field(w, "occurrence");
         }
         write_value(w, "authoredOn", "_authoredOn", &self.authored_on);
         write_single(w, "requester", &self.requester);
@@ -235,17 +214,34 @@ impl ToJson for DeviceRequest {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeviceRequestCode {
-    /// `codeReference`
+    /// `Reference`
     Reference(Box<Reference>),
-    /// `codeCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
 
 impl DeviceRequestCode {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Reference(v) => write_one(w, "codeReference", v),
-            Self::CodeableConcept(v) => write_one(w, "codeCodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
         }
     }
 }
@@ -254,20 +250,45 @@ impl DeviceRequestCode {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeviceRequestOccurrence {
-    /// `occurrenceDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `occurrencePeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `occurrenceTiming`
+    /// `Timing`
     Timing(Box<Timing>),
 }
 
 impl DeviceRequestOccurrence {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "occurrenceDateTime", "_occurrenceDateTime", v),
-            Self::Period(v) => write_one(w, "occurrencePeriod", v),
-            Self::Timing(v) => write_one(w, "occurrenceTiming", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
         }
     }
 }
@@ -303,32 +324,12 @@ impl FromJson for DeviceRequestParameter {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "code" => read_single(r, &mut o.code),
-                "valueCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    DeviceRequestParameterValue::CodeableConcept,
-                ),
-                "valueQuantity" => {
-                    read_choice_complex(r, &mut o.value, DeviceRequestParameterValue::Quantity)
-                }
-                "valueRange" => {
-                    read_choice_complex(r, &mut o.value, DeviceRequestParameterValue::Range)
-                }
-                "valueBoolean" => {
-                    read_choice_value(r, &mut o.value, DeviceRequestParameterValue::Boolean, |c| {
-                        match c {
-                            DeviceRequestParameterValue::Boolean(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueBoolean" => {
-                    read_choice_ext(r, &mut o.value, DeviceRequestParameterValue::Boolean, |c| {
-                        match c {
-                            DeviceRequestParameterValue::Boolean(p) => Some(p),
-                            _ => None,
-                        }
-                    })
+                "valueCodeableConcept"
+                | "valueQuantity"
+                | "valueRange"
+                | "valueBoolean"
+                | "_valueBoolean" => {
+                    DeviceRequestParameterValue::read_json(r, &mut o.value, &key, "value")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -346,7 +347,7 @@ impl ToJson for DeviceRequestParameter {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "code", &self.code);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -357,23 +358,49 @@ impl ToJson for DeviceRequestParameter {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeviceRequestParameterValue {
-    /// `valueCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `valueQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `valueRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `valueBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
 }
 
 impl DeviceRequestParameterValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "valueCodeableConcept", v),
-            Self::Quantity(v) => write_one(w, "valueQuantity", v),
-            Self::Range(v) => write_one(w, "valueRange", v),
-            Self::Boolean(v) => write_value(w, "valueBoolean", "_valueBoolean", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
         }
     }
 }

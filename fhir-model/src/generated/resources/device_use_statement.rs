@@ -91,27 +91,8 @@ impl DeviceUseStatement {
                 "_status" => read_ext(r, &mut o.status),
                 "subject" => read_single(r, &mut o.subject),
                 "derivedFrom" => read_many(r, &mut o.derived_from),
-                "timingTiming" => {
-                    read_choice_complex(r, &mut o.timing, DeviceUseStatementTiming::Timing)
-                }
-                "timingPeriod" => {
-                    read_choice_complex(r, &mut o.timing, DeviceUseStatementTiming::Period)
-                }
-                "timingDateTime" => {
-                    read_choice_value(r, &mut o.timing, DeviceUseStatementTiming::DateTime, |c| {
-                        match c {
-                            DeviceUseStatementTiming::DateTime(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_timingDateTime" => {
-                    read_choice_ext(r, &mut o.timing, DeviceUseStatementTiming::DateTime, |c| {
-                        match c {
-                            DeviceUseStatementTiming::DateTime(p) => Some(p),
-                            _ => None,
-                        }
-                    })
+                "timingTiming" | "timingPeriod" | "timingDateTime" | "_timingDateTime" => {
+                    DeviceUseStatementTiming::read_json(r, &mut o.timing, &key, "timing")
                 }
                 "recordedOn" => read_value(r, &mut o.recorded_on),
                 "_recordedOn" => read_ext(r, &mut o.recorded_on),
@@ -148,7 +129,7 @@ impl ToJson for DeviceUseStatement {
         write_single(w, "subject", &self.subject);
         write_many(w, "derivedFrom", &self.derived_from);
         if let Some(v) = &self.timing {
-            v.write_field(w);
+            v.write_field(w, "timing");
         }
         write_value(w, "recordedOn", "_recordedOn", &self.recorded_on);
         write_single(w, "source", &self.source);
@@ -166,20 +147,45 @@ impl ToJson for DeviceUseStatement {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeviceUseStatementTiming {
-    /// `timingTiming`
+    /// `Timing`
     Timing(Box<Timing>),
-    /// `timingPeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `timingDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
 }
 
 impl DeviceUseStatementTiming {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Timing(v) => write_one(w, "timingTiming", v),
-            Self::Period(v) => write_one(w, "timingPeriod", v),
-            Self::DateTime(v) => write_value(w, "timingDateTime", "_timingDateTime", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
         }
     }
 }

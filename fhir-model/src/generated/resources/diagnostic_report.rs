@@ -103,26 +103,8 @@ impl DiagnosticReport {
                 "code" => read_single(r, &mut o.code),
                 "subject" => read_single(r, &mut o.subject),
                 "encounter" => read_single(r, &mut o.encounter),
-                "effectiveDateTime" => read_choice_value(
-                    r,
-                    &mut o.effective,
-                    DiagnosticReportEffective::DateTime,
-                    |c| match c {
-                        DiagnosticReportEffective::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_effectiveDateTime" => read_choice_ext(
-                    r,
-                    &mut o.effective,
-                    DiagnosticReportEffective::DateTime,
-                    |c| match c {
-                        DiagnosticReportEffective::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "effectivePeriod" => {
-                    read_choice_complex(r, &mut o.effective, DiagnosticReportEffective::Period)
+                "effectiveDateTime" | "_effectiveDateTime" | "effectivePeriod" => {
+                    DiagnosticReportEffective::read_json(r, &mut o.effective, &key, "effective")
                 }
                 "issued" => read_value(r, &mut o.issued),
                 "_issued" => read_ext(r, &mut o.issued),
@@ -165,7 +147,7 @@ impl ToJson for DiagnosticReport {
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
         if let Some(v) = &self.effective {
-            v.write_field(w);
+            v.write_field(w, "effective");
         }
         write_value(w, "issued", "_issued", &self.issued);
         write_many(w, "performer", &self.performer);
@@ -186,17 +168,41 @@ impl ToJson for DiagnosticReport {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DiagnosticReportEffective {
-    /// `effectiveDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `effectivePeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl DiagnosticReportEffective {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "effectiveDateTime", "_effectiveDateTime", v),
-            Self::Period(v) => write_one(w, "effectivePeriod", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }

@@ -130,11 +130,8 @@ impl EventDefinition {
                 "_status" => read_ext(r, &mut o.status),
                 "experimental" => read_value(r, &mut o.experimental),
                 "_experimental" => read_ext(r, &mut o.experimental),
-                "subjectCodeableConcept" => {
-                    read_choice_complex(r, &mut o.subject, EventDefinitionSubject::CodeableConcept)
-                }
-                "subjectReference" => {
-                    read_choice_complex(r, &mut o.subject, EventDefinitionSubject::Reference)
+                "subjectCodeableConcept" | "subjectReference" => {
+                    EventDefinitionSubject::read_json(r, &mut o.subject, &key, "subject")
                 }
                 "date" => read_value(r, &mut o.date),
                 "_date" => read_ext(r, &mut o.date),
@@ -193,7 +190,7 @@ impl ToJson for EventDefinition {
         write_value(w, "status", "_status", &self.status);
         write_value(w, "experimental", "_experimental", &self.experimental);
         if let Some(v) = &self.subject {
-            v.write_field(w);
+            v.write_field(w, "subject");
         }
         write_value(w, "date", "_date", &self.date);
         write_value(w, "publisher", "_publisher", &self.publisher);
@@ -228,17 +225,34 @@ impl ToJson for EventDefinition {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum EventDefinitionSubject {
-    /// `subjectCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `subjectReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl EventDefinitionSubject {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "subjectCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "subjectReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

@@ -484,80 +484,23 @@ impl FromJson for ExplanationOfBenefitSupportingInfo {
                 "_sequence" => read_ext(r, &mut o.sequence),
                 "category" => read_single(r, &mut o.category),
                 "code" => read_single(r, &mut o.code),
-                "timingDate" => read_choice_value(
-                    r,
-                    &mut o.timing,
-                    ExplanationOfBenefitSupportingInfoTiming::Date,
-                    |c| match c {
-                        ExplanationOfBenefitSupportingInfoTiming::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_timingDate" => read_choice_ext(
-                    r,
-                    &mut o.timing,
-                    ExplanationOfBenefitSupportingInfoTiming::Date,
-                    |c| match c {
-                        ExplanationOfBenefitSupportingInfoTiming::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "timingPeriod" => read_choice_complex(
-                    r,
-                    &mut o.timing,
-                    ExplanationOfBenefitSupportingInfoTiming::Period,
-                ),
-                "valueBoolean" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ExplanationOfBenefitSupportingInfoValue::Boolean,
-                    |c| match c {
-                        ExplanationOfBenefitSupportingInfoValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueBoolean" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ExplanationOfBenefitSupportingInfoValue::Boolean,
-                    |c| match c {
-                        ExplanationOfBenefitSupportingInfoValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueString" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ExplanationOfBenefitSupportingInfoValue::String,
-                    |c| match c {
-                        ExplanationOfBenefitSupportingInfoValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueString" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ExplanationOfBenefitSupportingInfoValue::String,
-                    |c| match c {
-                        ExplanationOfBenefitSupportingInfoValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueQuantity" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    ExplanationOfBenefitSupportingInfoValue::Quantity,
-                ),
-                "valueAttachment" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    ExplanationOfBenefitSupportingInfoValue::Attachment,
-                ),
-                "valueReference" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    ExplanationOfBenefitSupportingInfoValue::Reference,
-                ),
+                "timingDate" | "_timingDate" | "timingPeriod" => {
+                    ExplanationOfBenefitSupportingInfoTiming::read_json(
+                        r,
+                        &mut o.timing,
+                        &key,
+                        "timing",
+                    )
+                }
+                "valueBoolean" | "_valueBoolean" | "valueString" | "_valueString"
+                | "valueQuantity" | "valueAttachment" | "valueReference" => {
+                    ExplanationOfBenefitSupportingInfoValue::read_json(
+                        r,
+                        &mut o.value,
+                        &key,
+                        "value",
+                    )
+                }
                 "reason" => read_single(r, &mut o.reason),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -577,10 +520,10 @@ impl ToJson for ExplanationOfBenefitSupportingInfo {
         write_single(w, "category", &self.category);
         write_single(w, "code", &self.code);
         if let Some(v) = &self.timing {
-            v.write_field(w);
+            v.write_field(w, "timing");
         }
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_single(w, "reason", &self.reason);
         write_unknown(w, &self.unknown_elements);
@@ -592,17 +535,41 @@ impl ToJson for ExplanationOfBenefitSupportingInfo {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ExplanationOfBenefitSupportingInfoTiming {
-    /// `timingDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `timingPeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl ExplanationOfBenefitSupportingInfoTiming {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Date(v) => write_value(w, "timingDate", "_timingDate", v),
-            Self::Period(v) => write_one(w, "timingPeriod", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -611,26 +578,60 @@ impl ExplanationOfBenefitSupportingInfoTiming {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ExplanationOfBenefitSupportingInfoValue {
-    /// `valueBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `valueString`
+    /// `String`
     String(Primitive<String>),
-    /// `valueQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `valueAttachment`
+    /// `Attachment`
     Attachment(Box<Attachment>),
-    /// `valueReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ExplanationOfBenefitSupportingInfoValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Attachment", false) => read_choice_complex(r, slot, Self::Attachment),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Boolean(v) => write_value(w, "valueBoolean", "_valueBoolean", v),
-            Self::String(v) => write_value(w, "valueString", "_valueString", v),
-            Self::Quantity(v) => write_one(w, "valueQuantity", v),
-            Self::Attachment(v) => write_one(w, "valueAttachment", v),
-            Self::Reference(v) => write_one(w, "valueReference", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Attachment(v) => write_choice_one(w, name, "Attachment", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -673,16 +674,14 @@ impl FromJson for ExplanationOfBenefitDiagnosis {
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "sequence" => read_value(r, &mut o.sequence),
                 "_sequence" => read_ext(r, &mut o.sequence),
-                "diagnosisCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.diagnosis,
-                    ExplanationOfBenefitDiagnosisDiagnosis::CodeableConcept,
-                ),
-                "diagnosisReference" => read_choice_complex(
-                    r,
-                    &mut o.diagnosis,
-                    ExplanationOfBenefitDiagnosisDiagnosis::Reference,
-                ),
+                "diagnosisCodeableConcept" | "diagnosisReference" => {
+                    ExplanationOfBenefitDiagnosisDiagnosis::read_json(
+                        r,
+                        &mut o.diagnosis,
+                        &key,
+                        "diagnosis",
+                    )
+                }
                 "type" => read_many(r, &mut o.r#type),
                 "onAdmission" => read_single(r, &mut o.on_admission),
                 "packageCode" => read_single(r, &mut o.package_code),
@@ -702,7 +701,7 @@ impl ToJson for ExplanationOfBenefitDiagnosis {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_value(w, "sequence", "_sequence", &self.sequence);
         if let Some(v) = &self.diagnosis {
-            v.write_field(w);
+            v.write_field(w, "diagnosis");
         }
         write_many(w, "type", &self.r#type);
         write_single(w, "onAdmission", &self.on_admission);
@@ -716,17 +715,34 @@ impl ToJson for ExplanationOfBenefitDiagnosis {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ExplanationOfBenefitDiagnosisDiagnosis {
-    /// `diagnosisCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `diagnosisReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ExplanationOfBenefitDiagnosisDiagnosis {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "diagnosisCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "diagnosisReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -772,16 +788,14 @@ impl FromJson for ExplanationOfBenefitProcedure {
                 "type" => read_many(r, &mut o.r#type),
                 "date" => read_value(r, &mut o.date),
                 "_date" => read_ext(r, &mut o.date),
-                "procedureCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.procedure,
-                    ExplanationOfBenefitProcedureProcedure::CodeableConcept,
-                ),
-                "procedureReference" => read_choice_complex(
-                    r,
-                    &mut o.procedure,
-                    ExplanationOfBenefitProcedureProcedure::Reference,
-                ),
+                "procedureCodeableConcept" | "procedureReference" => {
+                    ExplanationOfBenefitProcedureProcedure::read_json(
+                        r,
+                        &mut o.procedure,
+                        &key,
+                        "procedure",
+                    )
+                }
                 "udi" => read_many(r, &mut o.udi),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -801,7 +815,7 @@ impl ToJson for ExplanationOfBenefitProcedure {
         write_many(w, "type", &self.r#type);
         write_value(w, "date", "_date", &self.date);
         if let Some(v) = &self.procedure {
-            v.write_field(w);
+            v.write_field(w, "procedure");
         }
         write_many(w, "udi", &self.udi);
         write_unknown(w, &self.unknown_elements);
@@ -813,17 +827,34 @@ impl ToJson for ExplanationOfBenefitProcedure {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ExplanationOfBenefitProcedureProcedure {
-    /// `procedureCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `procedureReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ExplanationOfBenefitProcedureProcedure {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "procedureCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "procedureReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -923,16 +954,14 @@ impl FromJson for ExplanationOfBenefitAccident {
                 "date" => read_value(r, &mut o.date),
                 "_date" => read_ext(r, &mut o.date),
                 "type" => read_single(r, &mut o.r#type),
-                "locationAddress" => read_choice_complex(
-                    r,
-                    &mut o.location,
-                    ExplanationOfBenefitAccidentLocation::Address,
-                ),
-                "locationReference" => read_choice_complex(
-                    r,
-                    &mut o.location,
-                    ExplanationOfBenefitAccidentLocation::Reference,
-                ),
+                "locationAddress" | "locationReference" => {
+                    ExplanationOfBenefitAccidentLocation::read_json(
+                        r,
+                        &mut o.location,
+                        &key,
+                        "location",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -950,7 +979,7 @@ impl ToJson for ExplanationOfBenefitAccident {
         write_value(w, "date", "_date", &self.date);
         write_single(w, "type", &self.r#type);
         if let Some(v) = &self.location {
-            v.write_field(w);
+            v.write_field(w, "location");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -961,17 +990,34 @@ impl ToJson for ExplanationOfBenefitAccident {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ExplanationOfBenefitAccidentLocation {
-    /// `locationAddress`
+    /// `Address`
     Address(Box<Address>),
-    /// `locationReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ExplanationOfBenefitAccidentLocation {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Address", false) => read_choice_complex(r, slot, Self::Address),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Address(v) => write_one(w, "locationAddress", v),
-            Self::Reference(v) => write_one(w, "locationReference", v),
+            Self::Address(v) => write_choice_one(w, name, "Address", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -1063,44 +1109,22 @@ impl FromJson for ExplanationOfBenefitItem {
                 "productOrService" => read_single(r, &mut o.product_or_service),
                 "modifier" => read_many(r, &mut o.modifier),
                 "programCode" => read_many(r, &mut o.program_code),
-                "servicedDate" => read_choice_value(
-                    r,
-                    &mut o.serviced,
-                    ExplanationOfBenefitItemServiced::Date,
-                    |c| match c {
-                        ExplanationOfBenefitItemServiced::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_servicedDate" => read_choice_ext(
-                    r,
-                    &mut o.serviced,
-                    ExplanationOfBenefitItemServiced::Date,
-                    |c| match c {
-                        ExplanationOfBenefitItemServiced::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "servicedPeriod" => read_choice_complex(
-                    r,
-                    &mut o.serviced,
-                    ExplanationOfBenefitItemServiced::Period,
-                ),
-                "locationCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.location,
-                    ExplanationOfBenefitItemLocation::CodeableConcept,
-                ),
-                "locationAddress" => read_choice_complex(
-                    r,
-                    &mut o.location,
-                    ExplanationOfBenefitItemLocation::Address,
-                ),
-                "locationReference" => read_choice_complex(
-                    r,
-                    &mut o.location,
-                    ExplanationOfBenefitItemLocation::Reference,
-                ),
+                "servicedDate" | "_servicedDate" | "servicedPeriod" => {
+                    ExplanationOfBenefitItemServiced::read_json(
+                        r,
+                        &mut o.serviced,
+                        &key,
+                        "serviced",
+                    )
+                }
+                "locationCodeableConcept" | "locationAddress" | "locationReference" => {
+                    ExplanationOfBenefitItemLocation::read_json(
+                        r,
+                        &mut o.location,
+                        &key,
+                        "location",
+                    )
+                }
                 "quantity" => read_single(r, &mut o.quantity),
                 "unitPrice" => read_single(r, &mut o.unit_price),
                 "factor" => read_value(r, &mut o.factor),
@@ -1164,10 +1188,10 @@ impl ToJson for ExplanationOfBenefitItem {
         write_many(w, "modifier", &self.modifier);
         write_many(w, "programCode", &self.program_code);
         if let Some(v) = &self.serviced {
-            v.write_field(w);
+            v.write_field(w, "serviced");
         }
         if let Some(v) = &self.location {
-            v.write_field(w);
+            v.write_field(w, "location");
         }
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
@@ -1189,17 +1213,41 @@ impl ToJson for ExplanationOfBenefitItem {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ExplanationOfBenefitItemServiced {
-    /// `servicedDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `servicedPeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl ExplanationOfBenefitItemServiced {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Date(v) => write_value(w, "servicedDate", "_servicedDate", v),
-            Self::Period(v) => write_one(w, "servicedPeriod", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -1208,20 +1256,38 @@ impl ExplanationOfBenefitItemServiced {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ExplanationOfBenefitItemLocation {
-    /// `locationCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `locationAddress`
+    /// `Address`
     Address(Box<Address>),
-    /// `locationReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ExplanationOfBenefitItemLocation {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Address", false) => read_choice_complex(r, slot, Self::Address),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "locationCodeableConcept", v),
-            Self::Address(v) => write_one(w, "locationAddress", v),
-            Self::Reference(v) => write_one(w, "locationReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Address(v) => write_choice_one(w, name, "Address", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -1566,44 +1632,22 @@ impl FromJson for ExplanationOfBenefitAddItem {
                 "productOrService" => read_single(r, &mut o.product_or_service),
                 "modifier" => read_many(r, &mut o.modifier),
                 "programCode" => read_many(r, &mut o.program_code),
-                "servicedDate" => read_choice_value(
-                    r,
-                    &mut o.serviced,
-                    ExplanationOfBenefitAddItemServiced::Date,
-                    |c| match c {
-                        ExplanationOfBenefitAddItemServiced::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_servicedDate" => read_choice_ext(
-                    r,
-                    &mut o.serviced,
-                    ExplanationOfBenefitAddItemServiced::Date,
-                    |c| match c {
-                        ExplanationOfBenefitAddItemServiced::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "servicedPeriod" => read_choice_complex(
-                    r,
-                    &mut o.serviced,
-                    ExplanationOfBenefitAddItemServiced::Period,
-                ),
-                "locationCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.location,
-                    ExplanationOfBenefitAddItemLocation::CodeableConcept,
-                ),
-                "locationAddress" => read_choice_complex(
-                    r,
-                    &mut o.location,
-                    ExplanationOfBenefitAddItemLocation::Address,
-                ),
-                "locationReference" => read_choice_complex(
-                    r,
-                    &mut o.location,
-                    ExplanationOfBenefitAddItemLocation::Reference,
-                ),
+                "servicedDate" | "_servicedDate" | "servicedPeriod" => {
+                    ExplanationOfBenefitAddItemServiced::read_json(
+                        r,
+                        &mut o.serviced,
+                        &key,
+                        "serviced",
+                    )
+                }
+                "locationCodeableConcept" | "locationAddress" | "locationReference" => {
+                    ExplanationOfBenefitAddItemLocation::read_json(
+                        r,
+                        &mut o.location,
+                        &key,
+                        "location",
+                    )
+                }
                 "quantity" => read_single(r, &mut o.quantity),
                 "unitPrice" => read_single(r, &mut o.unit_price),
                 "factor" => read_value(r, &mut o.factor),
@@ -1651,10 +1695,10 @@ impl ToJson for ExplanationOfBenefitAddItem {
         write_many(w, "modifier", &self.modifier);
         write_many(w, "programCode", &self.program_code);
         if let Some(v) = &self.serviced {
-            v.write_field(w);
+            v.write_field(w, "serviced");
         }
         if let Some(v) = &self.location {
-            v.write_field(w);
+            v.write_field(w, "location");
         }
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
@@ -1674,17 +1718,41 @@ impl ToJson for ExplanationOfBenefitAddItem {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ExplanationOfBenefitAddItemServiced {
-    /// `servicedDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `servicedPeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl ExplanationOfBenefitAddItemServiced {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Date(v) => write_value(w, "servicedDate", "_servicedDate", v),
-            Self::Period(v) => write_one(w, "servicedPeriod", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -1693,20 +1761,38 @@ impl ExplanationOfBenefitAddItemServiced {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ExplanationOfBenefitAddItemLocation {
-    /// `locationCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `locationAddress`
+    /// `Address`
     Address(Box<Address>),
-    /// `locationReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ExplanationOfBenefitAddItemLocation {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Address", false) => read_choice_complex(r, slot, Self::Address),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "locationCodeableConcept", v),
-            Self::Address(v) => write_one(w, "locationAddress", v),
-            Self::Reference(v) => write_one(w, "locationReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Address(v) => write_choice_one(w, name, "Address", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -2175,74 +2261,24 @@ impl FromJson for ExplanationOfBenefitBenefitBalanceFinancial {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "type" => read_single(r, &mut o.r#type),
-                "allowedUnsignedInt" => read_choice_value(
+                "allowedUnsignedInt"
+                | "_allowedUnsignedInt"
+                | "allowedString"
+                | "_allowedString"
+                | "allowedMoney" => ExplanationOfBenefitBenefitBalanceFinancialAllowed::read_json(
                     r,
                     &mut o.allowed,
-                    ExplanationOfBenefitBenefitBalanceFinancialAllowed::UnsignedInt,
-                    |c| match c {
-                        ExplanationOfBenefitBenefitBalanceFinancialAllowed::UnsignedInt(p) => {
-                            Some(p)
-                        }
-                        _ => None,
-                    },
+                    &key,
+                    "allowed",
                 ),
-                "_allowedUnsignedInt" => read_choice_ext(
-                    r,
-                    &mut o.allowed,
-                    ExplanationOfBenefitBenefitBalanceFinancialAllowed::UnsignedInt,
-                    |c| match c {
-                        ExplanationOfBenefitBenefitBalanceFinancialAllowed::UnsignedInt(p) => {
-                            Some(p)
-                        }
-                        _ => None,
-                    },
-                ),
-                "allowedString" => read_choice_value(
-                    r,
-                    &mut o.allowed,
-                    ExplanationOfBenefitBenefitBalanceFinancialAllowed::String,
-                    |c| match c {
-                        ExplanationOfBenefitBenefitBalanceFinancialAllowed::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_allowedString" => read_choice_ext(
-                    r,
-                    &mut o.allowed,
-                    ExplanationOfBenefitBenefitBalanceFinancialAllowed::String,
-                    |c| match c {
-                        ExplanationOfBenefitBenefitBalanceFinancialAllowed::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "allowedMoney" => read_choice_complex(
-                    r,
-                    &mut o.allowed,
-                    ExplanationOfBenefitBenefitBalanceFinancialAllowed::Money,
-                ),
-                "usedUnsignedInt" => read_choice_value(
-                    r,
-                    &mut o.used,
-                    ExplanationOfBenefitBenefitBalanceFinancialUsed::UnsignedInt,
-                    |c| match c {
-                        ExplanationOfBenefitBenefitBalanceFinancialUsed::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_usedUnsignedInt" => read_choice_ext(
-                    r,
-                    &mut o.used,
-                    ExplanationOfBenefitBenefitBalanceFinancialUsed::UnsignedInt,
-                    |c| match c {
-                        ExplanationOfBenefitBenefitBalanceFinancialUsed::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "usedMoney" => read_choice_complex(
-                    r,
-                    &mut o.used,
-                    ExplanationOfBenefitBenefitBalanceFinancialUsed::Money,
-                ),
+                "usedUnsignedInt" | "_usedUnsignedInt" | "usedMoney" => {
+                    ExplanationOfBenefitBenefitBalanceFinancialUsed::read_json(
+                        r,
+                        &mut o.used,
+                        &key,
+                        "used",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -2259,10 +2295,10 @@ impl ToJson for ExplanationOfBenefitBenefitBalanceFinancial {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
         if let Some(v) = &self.allowed {
-            v.write_field(w);
+            v.write_field(w, "allowed");
         }
         if let Some(v) = &self.used {
-            v.write_field(w);
+            v.write_field(w, "used");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -2273,20 +2309,52 @@ impl ToJson for ExplanationOfBenefitBenefitBalanceFinancial {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ExplanationOfBenefitBenefitBalanceFinancialAllowed {
-    /// `allowedUnsignedInt`
+    /// `UnsignedInt`
     UnsignedInt(Primitive<u32>),
-    /// `allowedString`
+    /// `String`
     String(Primitive<String>),
-    /// `allowedMoney`
+    /// `Money`
     Money(Box<Money>),
 }
 
 impl ExplanationOfBenefitBenefitBalanceFinancialAllowed {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("UnsignedInt", false) => read_choice_value(r, slot, Self::UnsignedInt, |c| match c {
+                Self::UnsignedInt(p) => Some(p),
+                _ => None,
+            }),
+            ("UnsignedInt", true) => read_choice_ext(r, slot, Self::UnsignedInt, |c| match c {
+                Self::UnsignedInt(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Money", false) => read_choice_complex(r, slot, Self::Money),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::UnsignedInt(v) => write_value(w, "allowedUnsignedInt", "_allowedUnsignedInt", v),
-            Self::String(v) => write_value(w, "allowedString", "_allowedString", v),
-            Self::Money(v) => write_one(w, "allowedMoney", v),
+            Self::UnsignedInt(v) => write_choice_value(w, name, "UnsignedInt", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Money(v) => write_choice_one(w, name, "Money", v),
         }
     }
 }
@@ -2295,17 +2363,41 @@ impl ExplanationOfBenefitBenefitBalanceFinancialAllowed {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ExplanationOfBenefitBenefitBalanceFinancialUsed {
-    /// `usedUnsignedInt`
+    /// `UnsignedInt`
     UnsignedInt(Primitive<u32>),
-    /// `usedMoney`
+    /// `Money`
     Money(Box<Money>),
 }
 
 impl ExplanationOfBenefitBenefitBalanceFinancialUsed {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("UnsignedInt", false) => read_choice_value(r, slot, Self::UnsignedInt, |c| match c {
+                Self::UnsignedInt(p) => Some(p),
+                _ => None,
+            }),
+            ("UnsignedInt", true) => read_choice_ext(r, slot, Self::UnsignedInt, |c| match c {
+                Self::UnsignedInt(p) => Some(p),
+                _ => None,
+            }),
+            ("Money", false) => read_choice_complex(r, slot, Self::Money),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::UnsignedInt(v) => write_value(w, "usedUnsignedInt", "_usedUnsignedInt", v),
-            Self::Money(v) => write_one(w, "usedMoney", v),
+            Self::UnsignedInt(v) => write_choice_value(w, name, "UnsignedInt", v),
+            Self::Money(v) => write_choice_one(w, name, "Money", v),
         }
     }
 }

@@ -110,113 +110,18 @@ impl FamilyMemberHistory {
                 "_name" => read_ext(r, &mut o.name),
                 "relationship" => read_single(r, &mut o.relationship),
                 "sex" => read_single(r, &mut o.sex),
-                "bornPeriod" => {
-                    read_choice_complex(r, &mut o.born, FamilyMemberHistoryBorn::Period)
+                "bornPeriod" | "bornDate" | "_bornDate" | "bornString" | "_bornString" => {
+                    FamilyMemberHistoryBorn::read_json(r, &mut o.born, &key, "born")
                 }
-                "bornDate" => {
-                    read_choice_value(r, &mut o.born, FamilyMemberHistoryBorn::Date, |c| match c {
-                        FamilyMemberHistoryBorn::Date(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_bornDate" => {
-                    read_choice_ext(r, &mut o.born, FamilyMemberHistoryBorn::Date, |c| match c {
-                        FamilyMemberHistoryBorn::Date(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "bornString" => read_choice_value(
-                    r,
-                    &mut o.born,
-                    FamilyMemberHistoryBorn::String,
-                    |c| match c {
-                        FamilyMemberHistoryBorn::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_bornString" => read_choice_ext(
-                    r,
-                    &mut o.born,
-                    FamilyMemberHistoryBorn::String,
-                    |c| match c {
-                        FamilyMemberHistoryBorn::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "ageAge" => read_choice_complex(r, &mut o.age, FamilyMemberHistoryAge::Age),
-                "ageRange" => read_choice_complex(r, &mut o.age, FamilyMemberHistoryAge::Range),
-                "ageString" => {
-                    read_choice_value(r, &mut o.age, FamilyMemberHistoryAge::String, |c| match c {
-                        FamilyMemberHistoryAge::String(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_ageString" => {
-                    read_choice_ext(r, &mut o.age, FamilyMemberHistoryAge::String, |c| match c {
-                        FamilyMemberHistoryAge::String(p) => Some(p),
-                        _ => None,
-                    })
+                "ageAge" | "ageRange" | "ageString" | "_ageString" => {
+                    FamilyMemberHistoryAge::read_json(r, &mut o.age, &key, "age")
                 }
                 "estimatedAge" => read_value(r, &mut o.estimated_age),
                 "_estimatedAge" => read_ext(r, &mut o.estimated_age),
-                "deceasedBoolean" => read_choice_value(
-                    r,
-                    &mut o.deceased,
-                    FamilyMemberHistoryDeceased::Boolean,
-                    |c| match c {
-                        FamilyMemberHistoryDeceased::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_deceasedBoolean" => read_choice_ext(
-                    r,
-                    &mut o.deceased,
-                    FamilyMemberHistoryDeceased::Boolean,
-                    |c| match c {
-                        FamilyMemberHistoryDeceased::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "deceasedAge" => {
-                    read_choice_complex(r, &mut o.deceased, FamilyMemberHistoryDeceased::Age)
+                "deceasedBoolean" | "_deceasedBoolean" | "deceasedAge" | "deceasedRange"
+                | "deceasedDate" | "_deceasedDate" | "deceasedString" | "_deceasedString" => {
+                    FamilyMemberHistoryDeceased::read_json(r, &mut o.deceased, &key, "deceased")
                 }
-                "deceasedRange" => {
-                    read_choice_complex(r, &mut o.deceased, FamilyMemberHistoryDeceased::Range)
-                }
-                "deceasedDate" => {
-                    read_choice_value(r, &mut o.deceased, FamilyMemberHistoryDeceased::Date, |c| {
-                        match c {
-                            FamilyMemberHistoryDeceased::Date(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_deceasedDate" => {
-                    read_choice_ext(r, &mut o.deceased, FamilyMemberHistoryDeceased::Date, |c| {
-                        match c {
-                            FamilyMemberHistoryDeceased::Date(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "deceasedString" => read_choice_value(
-                    r,
-                    &mut o.deceased,
-                    FamilyMemberHistoryDeceased::String,
-                    |c| match c {
-                        FamilyMemberHistoryDeceased::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_deceasedString" => read_choice_ext(
-                    r,
-                    &mut o.deceased,
-                    FamilyMemberHistoryDeceased::String,
-                    |c| match c {
-                        FamilyMemberHistoryDeceased::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
                 "reasonCode" => read_many(r, &mut o.reason_code),
                 "reasonReference" => read_many(r, &mut o.reason_reference),
                 "note" => read_many(r, &mut o.note),
@@ -265,14 +170,14 @@ impl ToJson for FamilyMemberHistory {
         write_single(w, "relationship", &self.relationship);
         write_single(w, "sex", &self.sex);
         if let Some(v) = &self.born {
-            v.write_field(w);
+            v.write_field(w, "born");
         }
         if let Some(v) = &self.age {
-            v.write_field(w);
+            v.write_field(w, "age");
         }
         write_value(w, "estimatedAge", "_estimatedAge", &self.estimated_age);
         if let Some(v) = &self.deceased {
-            v.write_field(w);
+            v.write_field(w, "deceased");
         }
         write_many(w, "reasonCode", &self.reason_code);
         write_many(w, "reasonReference", &self.reason_reference);
@@ -287,20 +192,52 @@ impl ToJson for FamilyMemberHistory {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum FamilyMemberHistoryBorn {
-    /// `bornPeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `bornDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `bornString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl FamilyMemberHistoryBorn {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Period(v) => write_one(w, "bornPeriod", v),
-            Self::Date(v) => write_value(w, "bornDate", "_bornDate", v),
-            Self::String(v) => write_value(w, "bornString", "_bornString", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }
@@ -309,20 +246,45 @@ impl FamilyMemberHistoryBorn {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum FamilyMemberHistoryAge {
-    /// `ageAge`
+    /// `Age`
     Age(Box<Age>),
-    /// `ageRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `ageString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl FamilyMemberHistoryAge {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Age", false) => read_choice_complex(r, slot, Self::Age),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Age(v) => write_one(w, "ageAge", v),
-            Self::Range(v) => write_one(w, "ageRange", v),
-            Self::String(v) => write_value(w, "ageString", "_ageString", v),
+            Self::Age(v) => write_choice_one(w, name, "Age", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }
@@ -331,26 +293,67 @@ impl FamilyMemberHistoryAge {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum FamilyMemberHistoryDeceased {
-    /// `deceasedBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `deceasedAge`
+    /// `Age`
     Age(Box<Age>),
-    /// `deceasedRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `deceasedDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `deceasedString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl FamilyMemberHistoryDeceased {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Age", false) => read_choice_complex(r, slot, Self::Age),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Boolean(v) => write_value(w, "deceasedBoolean", "_deceasedBoolean", v),
-            Self::Age(v) => write_one(w, "deceasedAge", v),
-            Self::Range(v) => write_one(w, "deceasedRange", v),
-            Self::Date(v) => write_value(w, "deceasedDate", "_deceasedDate", v),
-            Self::String(v) => write_value(w, "deceasedString", "_deceasedString", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Age(v) => write_choice_one(w, name, "Age", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }
@@ -395,33 +398,9 @@ impl FromJson for FamilyMemberHistoryCondition {
                 "outcome" => read_single(r, &mut o.outcome),
                 "contributedToDeath" => read_value(r, &mut o.contributed_to_death),
                 "_contributedToDeath" => read_ext(r, &mut o.contributed_to_death),
-                "onsetAge" => {
-                    read_choice_complex(r, &mut o.onset, FamilyMemberHistoryConditionOnset::Age)
+                "onsetAge" | "onsetRange" | "onsetPeriod" | "onsetString" | "_onsetString" => {
+                    FamilyMemberHistoryConditionOnset::read_json(r, &mut o.onset, &key, "onset")
                 }
-                "onsetRange" => {
-                    read_choice_complex(r, &mut o.onset, FamilyMemberHistoryConditionOnset::Range)
-                }
-                "onsetPeriod" => {
-                    read_choice_complex(r, &mut o.onset, FamilyMemberHistoryConditionOnset::Period)
-                }
-                "onsetString" => read_choice_value(
-                    r,
-                    &mut o.onset,
-                    FamilyMemberHistoryConditionOnset::String,
-                    |c| match c {
-                        FamilyMemberHistoryConditionOnset::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_onsetString" => read_choice_ext(
-                    r,
-                    &mut o.onset,
-                    FamilyMemberHistoryConditionOnset::String,
-                    |c| match c {
-                        FamilyMemberHistoryConditionOnset::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
                 "note" => read_many(r, &mut o.note),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -446,7 +425,7 @@ impl ToJson for FamilyMemberHistoryCondition {
             &self.contributed_to_death,
         );
         if let Some(v) = &self.onset {
-            v.write_field(w);
+            v.write_field(w, "onset");
         }
         write_many(w, "note", &self.note);
         write_unknown(w, &self.unknown_elements);
@@ -458,23 +437,49 @@ impl ToJson for FamilyMemberHistoryCondition {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum FamilyMemberHistoryConditionOnset {
-    /// `onsetAge`
+    /// `Age`
     Age(Box<Age>),
-    /// `onsetRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `onsetPeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `onsetString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl FamilyMemberHistoryConditionOnset {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Age", false) => read_choice_complex(r, slot, Self::Age),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Age(v) => write_one(w, "onsetAge", v),
-            Self::Range(v) => write_one(w, "onsetRange", v),
-            Self::Period(v) => write_one(w, "onsetPeriod", v),
-            Self::String(v) => write_value(w, "onsetString", "_onsetString", v),
+            Self::Age(v) => write_choice_one(w, name, "Age", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }

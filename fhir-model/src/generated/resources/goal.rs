@@ -99,16 +99,8 @@ impl Goal {
                 "priority" => read_single(r, &mut o.priority),
                 "description" => read_single(r, &mut o.description),
                 "subject" => read_single(r, &mut o.subject),
-                "startDate" => read_choice_value(r, &mut o.start, GoalStart::Date, |c| match c {
-                    GoalStart::Date(p) => Some(p),
-                    _ => None,
-                }),
-                "_startDate" => read_choice_ext(r, &mut o.start, GoalStart::Date, |c| match c {
-                    GoalStart::Date(p) => Some(p),
-                    _ => None,
-                }),
-                "startCodeableConcept" => {
-                    read_choice_complex(r, &mut o.start, GoalStart::CodeableConcept)
+                "startDate" | "_startDate" | "startCodeableConcept" => {
+                    GoalStart::read_json(r, &mut o.start, &key, "start")
                 }
                 "target" => read_many(r, &mut o.target),
                 "statusDate" => read_value(r, &mut o.status_date),
@@ -154,7 +146,7 @@ impl ToJson for Goal {
         write_single(w, "description", &self.description);
         write_single(w, "subject", &self.subject);
         if let Some(v) = &self.start {
-            v.write_field(w);
+            v.write_field(w, "start");
         }
         write_many(w, "target", &self.target);
         write_value(w, "statusDate", "_statusDate", &self.status_date);
@@ -173,17 +165,41 @@ impl ToJson for Goal {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GoalStart {
-    /// `startDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `startCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
 
 impl GoalStart {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Date(v) => write_value(w, "startDate", "_startDate", v),
-            Self::CodeableConcept(v) => write_one(w, "startCodeableConcept", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
         }
     }
 }
@@ -221,59 +237,19 @@ impl FromJson for GoalTarget {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "measure" => read_single(r, &mut o.measure),
-                "detailQuantity" => {
-                    read_choice_complex(r, &mut o.detail, GoalTargetDetail::Quantity)
+                "detailQuantity"
+                | "detailRange"
+                | "detailCodeableConcept"
+                | "detailString"
+                | "_detailString"
+                | "detailBoolean"
+                | "_detailBoolean"
+                | "detailInteger"
+                | "_detailInteger"
+                | "detailRatio" => GoalTargetDetail::read_json(r, &mut o.detail, &key, "detail"),
+                "dueDate" | "_dueDate" | "dueDuration" => {
+                    GoalTargetDue::read_json(r, &mut o.due, &key, "due")
                 }
-                "detailRange" => read_choice_complex(r, &mut o.detail, GoalTargetDetail::Range),
-                "detailCodeableConcept" => {
-                    read_choice_complex(r, &mut o.detail, GoalTargetDetail::CodeableConcept)
-                }
-                "detailString" => {
-                    read_choice_value(r, &mut o.detail, GoalTargetDetail::String, |c| match c {
-                        GoalTargetDetail::String(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_detailString" => {
-                    read_choice_ext(r, &mut o.detail, GoalTargetDetail::String, |c| match c {
-                        GoalTargetDetail::String(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "detailBoolean" => {
-                    read_choice_value(r, &mut o.detail, GoalTargetDetail::Boolean, |c| match c {
-                        GoalTargetDetail::Boolean(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_detailBoolean" => {
-                    read_choice_ext(r, &mut o.detail, GoalTargetDetail::Boolean, |c| match c {
-                        GoalTargetDetail::Boolean(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "detailInteger" => {
-                    read_choice_value(r, &mut o.detail, GoalTargetDetail::Integer, |c| match c {
-                        GoalTargetDetail::Integer(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_detailInteger" => {
-                    read_choice_ext(r, &mut o.detail, GoalTargetDetail::Integer, |c| match c {
-                        GoalTargetDetail::Integer(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "detailRatio" => read_choice_complex(r, &mut o.detail, GoalTargetDetail::Ratio),
-                "dueDate" => read_choice_value(r, &mut o.due, GoalTargetDue::Date, |c| match c {
-                    GoalTargetDue::Date(p) => Some(p),
-                    _ => None,
-                }),
-                "_dueDate" => read_choice_ext(r, &mut o.due, GoalTargetDue::Date, |c| match c {
-                    GoalTargetDue::Date(p) => Some(p),
-                    _ => None,
-                }),
-                "dueDuration" => read_choice_complex(r, &mut o.due, GoalTargetDue::Duration),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -290,10 +266,10 @@ impl ToJson for GoalTarget {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "measure", &self.measure);
         if let Some(v) = &self.detail {
-            v.write_field(w);
+            v.write_field(w, "detail");
         }
         if let Some(v) = &self.due {
-            v.write_field(w);
+            v.write_field(w, "due");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -304,32 +280,75 @@ impl ToJson for GoalTarget {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GoalTargetDetail {
-    /// `detailQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `detailRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `detailCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `detailString`
+    /// `String`
     String(Primitive<String>),
-    /// `detailBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `detailInteger`
+    /// `Integer`
     Integer(Primitive<i32>),
-    /// `detailRatio`
+    /// `Ratio`
     Ratio(Box<Ratio>),
 }
 
 impl GoalTargetDetail {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", false) => read_choice_value(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", true) => read_choice_ext(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Ratio", false) => read_choice_complex(r, slot, Self::Ratio),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Quantity(v) => write_one(w, "detailQuantity", v),
-            Self::Range(v) => write_one(w, "detailRange", v),
-            Self::CodeableConcept(v) => write_one(w, "detailCodeableConcept", v),
-            Self::String(v) => write_value(w, "detailString", "_detailString", v),
-            Self::Boolean(v) => write_value(w, "detailBoolean", "_detailBoolean", v),
-            Self::Integer(v) => write_value(w, "detailInteger", "_detailInteger", v),
-            Self::Ratio(v) => write_one(w, "detailRatio", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Integer(v) => write_choice_value(w, name, "Integer", v),
+            Self::Ratio(v) => write_choice_one(w, name, "Ratio", v),
         }
     }
 }
@@ -338,17 +357,41 @@ impl GoalTargetDetail {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GoalTargetDue {
-    /// `dueDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `dueDuration`
+    /// `Duration`
     Duration(Box<Duration>),
 }
 
 impl GoalTargetDue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Duration", false) => read_choice_complex(r, slot, Self::Duration),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Date(v) => write_value(w, "dueDate", "_dueDate", v),
-            Self::Duration(v) => write_one(w, "dueDuration", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::Duration(v) => write_choice_one(w, name, "Duration", v),
         }
     }
 }

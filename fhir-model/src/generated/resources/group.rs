@@ -165,34 +165,13 @@ impl FromJson for GroupCharacteristic {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "code" => read_single(r, &mut o.code),
-                "valueCodeableConcept" => {
-                    read_choice_complex(r, &mut o.value, GroupCharacteristicValue::CodeableConcept)
-                }
-                "valueBoolean" => {
-                    read_choice_value(r, &mut o.value, GroupCharacteristicValue::Boolean, |c| {
-                        match c {
-                            GroupCharacteristicValue::Boolean(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueBoolean" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    GroupCharacteristicValue::Boolean,
-                    |c| match c {
-                        GroupCharacteristicValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueQuantity" => {
-                    read_choice_complex(r, &mut o.value, GroupCharacteristicValue::Quantity)
-                }
-                "valueRange" => {
-                    read_choice_complex(r, &mut o.value, GroupCharacteristicValue::Range)
-                }
-                "valueReference" => {
-                    read_choice_complex(r, &mut o.value, GroupCharacteristicValue::Reference)
+                "valueCodeableConcept"
+                | "valueBoolean"
+                | "_valueBoolean"
+                | "valueQuantity"
+                | "valueRange"
+                | "valueReference" => {
+                    GroupCharacteristicValue::read_json(r, &mut o.value, &key, "value")
                 }
                 "exclude" => read_value(r, &mut o.exclude),
                 "_exclude" => read_ext(r, &mut o.exclude),
@@ -213,7 +192,7 @@ impl ToJson for GroupCharacteristic {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "code", &self.code);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_value(w, "exclude", "_exclude", &self.exclude);
         write_single(w, "period", &self.period);
@@ -226,26 +205,53 @@ impl ToJson for GroupCharacteristic {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GroupCharacteristicValue {
-    /// `valueCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `valueBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `valueQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `valueRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `valueReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl GroupCharacteristicValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "valueCodeableConcept", v),
-            Self::Boolean(v) => write_value(w, "valueBoolean", "_valueBoolean", v),
-            Self::Quantity(v) => write_one(w, "valueQuantity", v),
-            Self::Range(v) => write_one(w, "valueRange", v),
-            Self::Reference(v) => write_one(w, "valueReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

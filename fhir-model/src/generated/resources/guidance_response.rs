@@ -91,37 +91,12 @@ impl GuidanceResponse {
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "requestIdentifier" => read_single(r, &mut o.request_identifier),
                 "identifier" => read_many(r, &mut o.identifier),
-                "moduleUri" => {
-                    read_choice_value(r, &mut o.module, GuidanceResponseModule::Uri, |c| match c {
-                        GuidanceResponseModule::Uri(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_moduleUri" => {
-                    read_choice_ext(r, &mut o.module, GuidanceResponseModule::Uri, |c| match c {
-                        GuidanceResponseModule::Uri(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "moduleCanonical" => {
-                    read_choice_value(r, &mut o.module, GuidanceResponseModule::Canonical, |c| {
-                        match c {
-                            GuidanceResponseModule::Canonical(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_moduleCanonical" => read_choice_ext(
-                    r,
-                    &mut o.module,
-                    GuidanceResponseModule::Canonical,
-                    |c| match c {
-                        GuidanceResponseModule::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "moduleCodeableConcept" => {
-                    read_choice_complex(r, &mut o.module, GuidanceResponseModule::CodeableConcept)
+                "moduleUri"
+                | "_moduleUri"
+                | "moduleCanonical"
+                | "_moduleCanonical"
+                | "moduleCodeableConcept" => {
+                    GuidanceResponseModule::read_json(r, &mut o.module, &key, "module")
                 }
                 "status" => read_value(r, &mut o.status),
                 "_status" => read_ext(r, &mut o.status),
@@ -161,7 +136,7 @@ impl ToJson for GuidanceResponse {
         write_single(w, "requestIdentifier", &self.request_identifier);
         write_many(w, "identifier", &self.identifier);
         if let Some(v) = &self.module {
-            v.write_field(w);
+            v.write_field(w, "module");
         }
         write_value(w, "status", "_status", &self.status);
         write_single(w, "subject", &self.subject);
@@ -189,20 +164,52 @@ impl ToJson for GuidanceResponse {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GuidanceResponseModule {
-    /// `moduleUri`
+    /// `Uri`
     Uri(Primitive<String>),
-    /// `moduleCanonical`
+    /// `Canonical`
     Canonical(Primitive<String>),
-    /// `moduleCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
 
 impl GuidanceResponseModule {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Uri", false) => read_choice_value(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", true) => read_choice_ext(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Canonical", false) => read_choice_value(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            ("Canonical", true) => read_choice_ext(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Uri(v) => write_value(w, "moduleUri", "_moduleUri", v),
-            Self::Canonical(v) => write_value(w, "moduleCanonical", "_moduleCanonical", v),
-            Self::CodeableConcept(v) => write_one(w, "moduleCodeableConcept", v),
+            Self::Uri(v) => write_choice_value(w, name, "Uri", v),
+            Self::Canonical(v) => write_choice_value(w, name, "Canonical", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
         }
     }
 }

@@ -122,39 +122,11 @@ impl Immunization {
                 "vaccineCode" => read_single(r, &mut o.vaccine_code),
                 "patient" => read_single(r, &mut o.patient),
                 "encounter" => read_single(r, &mut o.encounter),
-                "occurrenceDateTime" => read_choice_value(
-                    r,
-                    &mut o.occurrence,
-                    ImmunizationOccurrence::DateTime,
-                    |c| match c {
-                        ImmunizationOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_occurrenceDateTime" => read_choice_ext(
-                    r,
-                    &mut o.occurrence,
-                    ImmunizationOccurrence::DateTime,
-                    |c| match c {
-                        ImmunizationOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "occurrenceString" => {
-                    read_choice_value(r, &mut o.occurrence, ImmunizationOccurrence::String, |c| {
-                        match c {
-                            ImmunizationOccurrence::String(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_occurrenceString" => {
-                    read_choice_ext(r, &mut o.occurrence, ImmunizationOccurrence::String, |c| {
-                        match c {
-                            ImmunizationOccurrence::String(p) => Some(p),
-                            _ => None,
-                        }
-                    })
+                "occurrenceDateTime"
+                | "_occurrenceDateTime"
+                | "occurrenceString"
+                | "_occurrenceString" => {
+                    ImmunizationOccurrence::read_json(r, &mut o.occurrence, &key, "occurrence")
                 }
                 "recorded" => read_value(r, &mut o.recorded),
                 "_recorded" => read_ext(r, &mut o.recorded),
@@ -210,7 +182,7 @@ impl ToJson for Immunization {
         write_single(w, "patient", &self.patient);
         write_single(w, "encounter", &self.encounter);
         if let Some(v) = &self.occurrence {
-            v.write_field(w);
+            v.write_field(w, "occurrence");
         }
         write_value(w, "recorded", "_recorded", &self.recorded);
         write_value(w, "primarySource", "_primarySource", &self.primary_source);
@@ -247,17 +219,48 @@ impl ToJson for Immunization {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ImmunizationOccurrence {
-    /// `occurrenceDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `occurrenceString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl ImmunizationOccurrence {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "occurrenceDateTime", "_occurrenceDateTime", v),
-            Self::String(v) => write_value(w, "occurrenceString", "_occurrenceString", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }
@@ -489,77 +492,23 @@ impl FromJson for ImmunizationProtocolApplied {
                 "_series" => read_ext(r, &mut o.series),
                 "authority" => read_single(r, &mut o.authority),
                 "targetDisease" => read_many(r, &mut o.target_disease),
-                "doseNumberPositiveInt" => read_choice_value(
+                "doseNumberPositiveInt"
+                | "_doseNumberPositiveInt"
+                | "doseNumberString"
+                | "_doseNumberString" => ImmunizationProtocolAppliedDoseNumber::read_json(
                     r,
                     &mut o.dose_number,
-                    ImmunizationProtocolAppliedDoseNumber::PositiveInt,
-                    |c| match c {
-                        ImmunizationProtocolAppliedDoseNumber::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
+                    &key,
+                    "doseNumber",
                 ),
-                "_doseNumberPositiveInt" => read_choice_ext(
-                    r,
-                    &mut o.dose_number,
-                    ImmunizationProtocolAppliedDoseNumber::PositiveInt,
-                    |c| match c {
-                        ImmunizationProtocolAppliedDoseNumber::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "doseNumberString" => read_choice_value(
-                    r,
-                    &mut o.dose_number,
-                    ImmunizationProtocolAppliedDoseNumber::String,
-                    |c| match c {
-                        ImmunizationProtocolAppliedDoseNumber::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_doseNumberString" => read_choice_ext(
-                    r,
-                    &mut o.dose_number,
-                    ImmunizationProtocolAppliedDoseNumber::String,
-                    |c| match c {
-                        ImmunizationProtocolAppliedDoseNumber::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "seriesDosesPositiveInt" => read_choice_value(
+                "seriesDosesPositiveInt"
+                | "_seriesDosesPositiveInt"
+                | "seriesDosesString"
+                | "_seriesDosesString" => ImmunizationProtocolAppliedSeriesDoses::read_json(
                     r,
                     &mut o.series_doses,
-                    ImmunizationProtocolAppliedSeriesDoses::PositiveInt,
-                    |c| match c {
-                        ImmunizationProtocolAppliedSeriesDoses::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_seriesDosesPositiveInt" => read_choice_ext(
-                    r,
-                    &mut o.series_doses,
-                    ImmunizationProtocolAppliedSeriesDoses::PositiveInt,
-                    |c| match c {
-                        ImmunizationProtocolAppliedSeriesDoses::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "seriesDosesString" => read_choice_value(
-                    r,
-                    &mut o.series_doses,
-                    ImmunizationProtocolAppliedSeriesDoses::String,
-                    |c| match c {
-                        ImmunizationProtocolAppliedSeriesDoses::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_seriesDosesString" => read_choice_ext(
-                    r,
-                    &mut o.series_doses,
-                    ImmunizationProtocolAppliedSeriesDoses::String,
-                    |c| match c {
-                        ImmunizationProtocolAppliedSeriesDoses::String(p) => Some(p),
-                        _ => None,
-                    },
+                    &key,
+                    "seriesDoses",
                 ),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -579,10 +528,10 @@ impl ToJson for ImmunizationProtocolApplied {
         write_single(w, "authority", &self.authority);
         write_many(w, "targetDisease", &self.target_disease);
         if let Some(v) = &self.dose_number {
-            v.write_field(w);
+            v.write_field(w, "doseNumber");
         }
         if let Some(v) = &self.series_doses {
-            v.write_field(w);
+            v.write_field(w, "seriesDoses");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -593,19 +542,48 @@ impl ToJson for ImmunizationProtocolApplied {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ImmunizationProtocolAppliedDoseNumber {
-    /// `doseNumberPositiveInt`
+    /// `PositiveInt`
     PositiveInt(Primitive<NonZeroU32>),
-    /// `doseNumberString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl ImmunizationProtocolAppliedDoseNumber {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("PositiveInt", false) => read_choice_value(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("PositiveInt", true) => read_choice_ext(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::PositiveInt(v) => {
-                write_value(w, "doseNumberPositiveInt", "_doseNumberPositiveInt", v)
-            }
-            Self::String(v) => write_value(w, "doseNumberString", "_doseNumberString", v),
+            Self::PositiveInt(v) => write_choice_value(w, name, "PositiveInt", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }
@@ -614,19 +592,48 @@ impl ImmunizationProtocolAppliedDoseNumber {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ImmunizationProtocolAppliedSeriesDoses {
-    /// `seriesDosesPositiveInt`
+    /// `PositiveInt`
     PositiveInt(Primitive<NonZeroU32>),
-    /// `seriesDosesString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl ImmunizationProtocolAppliedSeriesDoses {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("PositiveInt", false) => read_choice_value(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("PositiveInt", true) => read_choice_ext(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::PositiveInt(v) => {
-                write_value(w, "seriesDosesPositiveInt", "_seriesDosesPositiveInt", v)
-            }
-            Self::String(v) => write_value(w, "seriesDosesString", "_seriesDosesString", v),
+            Self::PositiveInt(v) => write_choice_value(w, name, "PositiveInt", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }

@@ -100,77 +100,23 @@ impl ImmunizationEvaluation {
                 "_description" => read_ext(r, &mut o.description),
                 "series" => read_value(r, &mut o.series),
                 "_series" => read_ext(r, &mut o.series),
-                "doseNumberPositiveInt" => read_choice_value(
+                "doseNumberPositiveInt"
+                | "_doseNumberPositiveInt"
+                | "doseNumberString"
+                | "_doseNumberString" => ImmunizationEvaluationDoseNumber::read_json(
                     r,
                     &mut o.dose_number,
-                    ImmunizationEvaluationDoseNumber::PositiveInt,
-                    |c| match c {
-                        ImmunizationEvaluationDoseNumber::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
+                    &key,
+                    "doseNumber",
                 ),
-                "_doseNumberPositiveInt" => read_choice_ext(
-                    r,
-                    &mut o.dose_number,
-                    ImmunizationEvaluationDoseNumber::PositiveInt,
-                    |c| match c {
-                        ImmunizationEvaluationDoseNumber::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "doseNumberString" => read_choice_value(
-                    r,
-                    &mut o.dose_number,
-                    ImmunizationEvaluationDoseNumber::String,
-                    |c| match c {
-                        ImmunizationEvaluationDoseNumber::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_doseNumberString" => read_choice_ext(
-                    r,
-                    &mut o.dose_number,
-                    ImmunizationEvaluationDoseNumber::String,
-                    |c| match c {
-                        ImmunizationEvaluationDoseNumber::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "seriesDosesPositiveInt" => read_choice_value(
+                "seriesDosesPositiveInt"
+                | "_seriesDosesPositiveInt"
+                | "seriesDosesString"
+                | "_seriesDosesString" => ImmunizationEvaluationSeriesDoses::read_json(
                     r,
                     &mut o.series_doses,
-                    ImmunizationEvaluationSeriesDoses::PositiveInt,
-                    |c| match c {
-                        ImmunizationEvaluationSeriesDoses::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_seriesDosesPositiveInt" => read_choice_ext(
-                    r,
-                    &mut o.series_doses,
-                    ImmunizationEvaluationSeriesDoses::PositiveInt,
-                    |c| match c {
-                        ImmunizationEvaluationSeriesDoses::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "seriesDosesString" => read_choice_value(
-                    r,
-                    &mut o.series_doses,
-                    ImmunizationEvaluationSeriesDoses::String,
-                    |c| match c {
-                        ImmunizationEvaluationSeriesDoses::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_seriesDosesString" => read_choice_ext(
-                    r,
-                    &mut o.series_doses,
-                    ImmunizationEvaluationSeriesDoses::String,
-                    |c| match c {
-                        ImmunizationEvaluationSeriesDoses::String(p) => Some(p),
-                        _ => None,
-                    },
+                    &key,
+                    "seriesDoses",
                 ),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -205,10 +151,10 @@ impl ToJson for ImmunizationEvaluation {
         write_value(w, "description", "_description", &self.description);
         write_value(w, "series", "_series", &self.series);
         if let Some(v) = &self.dose_number {
-            v.write_field(w);
+            v.write_field(w, "doseNumber");
         }
         if let Some(v) = &self.series_doses {
-            v.write_field(w);
+            v.write_field(w, "seriesDoses");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -219,19 +165,48 @@ impl ToJson for ImmunizationEvaluation {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ImmunizationEvaluationDoseNumber {
-    /// `doseNumberPositiveInt`
+    /// `PositiveInt`
     PositiveInt(Primitive<NonZeroU32>),
-    /// `doseNumberString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl ImmunizationEvaluationDoseNumber {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("PositiveInt", false) => read_choice_value(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("PositiveInt", true) => read_choice_ext(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::PositiveInt(v) => {
-                write_value(w, "doseNumberPositiveInt", "_doseNumberPositiveInt", v)
-            }
-            Self::String(v) => write_value(w, "doseNumberString", "_doseNumberString", v),
+            Self::PositiveInt(v) => write_choice_value(w, name, "PositiveInt", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }
@@ -240,19 +215,48 @@ impl ImmunizationEvaluationDoseNumber {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ImmunizationEvaluationSeriesDoses {
-    /// `seriesDosesPositiveInt`
+    /// `PositiveInt`
     PositiveInt(Primitive<NonZeroU32>),
-    /// `seriesDosesString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl ImmunizationEvaluationSeriesDoses {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("PositiveInt", false) => read_choice_value(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("PositiveInt", true) => read_choice_ext(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::PositiveInt(v) => {
-                write_value(w, "seriesDosesPositiveInt", "_seriesDosesPositiveInt", v)
-            }
-            Self::String(v) => write_value(w, "seriesDosesString", "_seriesDosesString", v),
+            Self::PositiveInt(v) => write_choice_value(w, name, "PositiveInt", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }

@@ -166,86 +166,28 @@ impl FromJson for ImmunizationRecommendationRecommendation {
                 "_description" => read_ext(r, &mut o.description),
                 "series" => read_value(r, &mut o.series),
                 "_series" => read_ext(r, &mut o.series),
-                "doseNumberPositiveInt" => read_choice_value(
-                    r,
-                    &mut o.dose_number,
-                    ImmunizationRecommendationRecommendationDoseNumber::PositiveInt,
-                    |c| match c {
-                        ImmunizationRecommendationRecommendationDoseNumber::PositiveInt(p) => {
-                            Some(p)
-                        }
-                        _ => None,
-                    },
-                ),
-                "_doseNumberPositiveInt" => read_choice_ext(
-                    r,
-                    &mut o.dose_number,
-                    ImmunizationRecommendationRecommendationDoseNumber::PositiveInt,
-                    |c| match c {
-                        ImmunizationRecommendationRecommendationDoseNumber::PositiveInt(p) => {
-                            Some(p)
-                        }
-                        _ => None,
-                    },
-                ),
-                "doseNumberString" => read_choice_value(
-                    r,
-                    &mut o.dose_number,
-                    ImmunizationRecommendationRecommendationDoseNumber::String,
-                    |c| match c {
-                        ImmunizationRecommendationRecommendationDoseNumber::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_doseNumberString" => read_choice_ext(
-                    r,
-                    &mut o.dose_number,
-                    ImmunizationRecommendationRecommendationDoseNumber::String,
-                    |c| match c {
-                        ImmunizationRecommendationRecommendationDoseNumber::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "seriesDosesPositiveInt" => read_choice_value(
-                    r,
-                    &mut o.series_doses,
-                    ImmunizationRecommendationRecommendationSeriesDoses::PositiveInt,
-                    |c| match c {
-                        ImmunizationRecommendationRecommendationSeriesDoses::PositiveInt(p) => {
-                            Some(p)
-                        }
-                        _ => None,
-                    },
-                ),
-                "_seriesDosesPositiveInt" => read_choice_ext(
-                    r,
-                    &mut o.series_doses,
-                    ImmunizationRecommendationRecommendationSeriesDoses::PositiveInt,
-                    |c| match c {
-                        ImmunizationRecommendationRecommendationSeriesDoses::PositiveInt(p) => {
-                            Some(p)
-                        }
-                        _ => None,
-                    },
-                ),
-                "seriesDosesString" => read_choice_value(
-                    r,
-                    &mut o.series_doses,
-                    ImmunizationRecommendationRecommendationSeriesDoses::String,
-                    |c| match c {
-                        ImmunizationRecommendationRecommendationSeriesDoses::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_seriesDosesString" => read_choice_ext(
-                    r,
-                    &mut o.series_doses,
-                    ImmunizationRecommendationRecommendationSeriesDoses::String,
-                    |c| match c {
-                        ImmunizationRecommendationRecommendationSeriesDoses::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
+                "doseNumberPositiveInt"
+                | "_doseNumberPositiveInt"
+                | "doseNumberString"
+                | "_doseNumberString" => {
+                    ImmunizationRecommendationRecommendationDoseNumber::read_json(
+                        r,
+                        &mut o.dose_number,
+                        &key,
+                        "doseNumber",
+                    )
+                }
+                "seriesDosesPositiveInt"
+                | "_seriesDosesPositiveInt"
+                | "seriesDosesString"
+                | "_seriesDosesString" => {
+                    ImmunizationRecommendationRecommendationSeriesDoses::read_json(
+                        r,
+                        &mut o.series_doses,
+                        &key,
+                        "seriesDoses",
+                    )
+                }
                 "supportingImmunization" => read_many(r, &mut o.supporting_immunization),
                 "supportingPatientInformation" => {
                     read_many(r, &mut o.supporting_patient_information)
@@ -277,10 +219,10 @@ impl ToJson for ImmunizationRecommendationRecommendation {
         write_value(w, "description", "_description", &self.description);
         write_value(w, "series", "_series", &self.series);
         if let Some(v) = &self.dose_number {
-            v.write_field(w);
+            v.write_field(w, "doseNumber");
         }
         if let Some(v) = &self.series_doses {
-            v.write_field(w);
+            v.write_field(w, "seriesDoses");
         }
         write_many(w, "supportingImmunization", &self.supporting_immunization);
         write_many(
@@ -297,19 +239,48 @@ impl ToJson for ImmunizationRecommendationRecommendation {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ImmunizationRecommendationRecommendationDoseNumber {
-    /// `doseNumberPositiveInt`
+    /// `PositiveInt`
     PositiveInt(Primitive<NonZeroU32>),
-    /// `doseNumberString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl ImmunizationRecommendationRecommendationDoseNumber {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("PositiveInt", false) => read_choice_value(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("PositiveInt", true) => read_choice_ext(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::PositiveInt(v) => {
-                write_value(w, "doseNumberPositiveInt", "_doseNumberPositiveInt", v)
-            }
-            Self::String(v) => write_value(w, "doseNumberString", "_doseNumberString", v),
+            Self::PositiveInt(v) => write_choice_value(w, name, "PositiveInt", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }
@@ -318,19 +289,48 @@ impl ImmunizationRecommendationRecommendationDoseNumber {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ImmunizationRecommendationRecommendationSeriesDoses {
-    /// `seriesDosesPositiveInt`
+    /// `PositiveInt`
     PositiveInt(Primitive<NonZeroU32>),
-    /// `seriesDosesString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl ImmunizationRecommendationRecommendationSeriesDoses {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("PositiveInt", false) => read_choice_value(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("PositiveInt", true) => read_choice_ext(r, slot, Self::PositiveInt, |c| match c {
+                Self::PositiveInt(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::PositiveInt(v) => {
-                write_value(w, "seriesDosesPositiveInt", "_seriesDosesPositiveInt", v)
-            }
-            Self::String(v) => write_value(w, "seriesDosesString", "_seriesDosesString", v),
+            Self::PositiveInt(v) => write_choice_value(w, name, "PositiveInt", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }

@@ -459,42 +459,14 @@ impl FromJson for ImplementationGuideDefinitionResource {
                 "_name" => read_ext(r, &mut o.name),
                 "description" => read_value(r, &mut o.description),
                 "_description" => read_ext(r, &mut o.description),
-                "exampleBoolean" => read_choice_value(
-                    r,
-                    &mut o.example,
-                    ImplementationGuideDefinitionResourceExample::Boolean,
-                    |c| match c {
-                        ImplementationGuideDefinitionResourceExample::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_exampleBoolean" => read_choice_ext(
-                    r,
-                    &mut o.example,
-                    ImplementationGuideDefinitionResourceExample::Boolean,
-                    |c| match c {
-                        ImplementationGuideDefinitionResourceExample::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "exampleCanonical" => read_choice_value(
-                    r,
-                    &mut o.example,
-                    ImplementationGuideDefinitionResourceExample::Canonical,
-                    |c| match c {
-                        ImplementationGuideDefinitionResourceExample::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_exampleCanonical" => read_choice_ext(
-                    r,
-                    &mut o.example,
-                    ImplementationGuideDefinitionResourceExample::Canonical,
-                    |c| match c {
-                        ImplementationGuideDefinitionResourceExample::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
+                "exampleBoolean" | "_exampleBoolean" | "exampleCanonical" | "_exampleCanonical" => {
+                    ImplementationGuideDefinitionResourceExample::read_json(
+                        r,
+                        &mut o.example,
+                        &key,
+                        "example",
+                    )
+                }
                 "groupingId" => read_value(r, &mut o.grouping_id),
                 "_groupingId" => read_ext(r, &mut o.grouping_id),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
@@ -517,7 +489,7 @@ impl ToJson for ImplementationGuideDefinitionResource {
         write_value(w, "name", "_name", &self.name);
         write_value(w, "description", "_description", &self.description);
         if let Some(v) = &self.example {
-            v.write_field(w);
+            v.write_field(w, "example");
         }
         write_value(w, "groupingId", "_groupingId", &self.grouping_id);
         write_unknown(w, &self.unknown_elements);
@@ -529,17 +501,48 @@ impl ToJson for ImplementationGuideDefinitionResource {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ImplementationGuideDefinitionResourceExample {
-    /// `exampleBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `exampleCanonical`
+    /// `Canonical`
     Canonical(Primitive<String>),
 }
 
 impl ImplementationGuideDefinitionResourceExample {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Canonical", false) => read_choice_value(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            ("Canonical", true) => read_choice_ext(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Boolean(v) => write_value(w, "exampleBoolean", "_exampleBoolean", v),
-            Self::Canonical(v) => write_value(w, "exampleCanonical", "_exampleCanonical", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Canonical(v) => write_choice_value(w, name, "Canonical", v),
         }
     }
 }
@@ -578,29 +581,9 @@ impl FromJson for ImplementationGuideDefinitionPage {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "nameUrl" => read_choice_value(
-                    r,
-                    &mut o.name,
-                    ImplementationGuideDefinitionPageName::Url,
-                    |c| match c {
-                        ImplementationGuideDefinitionPageName::Url(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_nameUrl" => read_choice_ext(
-                    r,
-                    &mut o.name,
-                    ImplementationGuideDefinitionPageName::Url,
-                    |c| match c {
-                        ImplementationGuideDefinitionPageName::Url(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "nameReference" => read_choice_complex(
-                    r,
-                    &mut o.name,
-                    ImplementationGuideDefinitionPageName::Reference,
-                ),
+                "nameUrl" | "_nameUrl" | "nameReference" => {
+                    ImplementationGuideDefinitionPageName::read_json(r, &mut o.name, &key, "name")
+                }
                 "title" => read_value(r, &mut o.title),
                 "_title" => read_ext(r, &mut o.title),
                 "generation" => read_value(r, &mut o.generation),
@@ -621,7 +604,7 @@ impl ToJson for ImplementationGuideDefinitionPage {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.name {
-            v.write_field(w);
+            v.write_field(w, "name");
         }
         write_value(w, "title", "_title", &self.title);
         write_value(w, "generation", "_generation", &self.generation);
@@ -635,17 +618,41 @@ impl ToJson for ImplementationGuideDefinitionPage {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ImplementationGuideDefinitionPageName {
-    /// `nameUrl`
+    /// `Url`
     Url(Primitive<String>),
-    /// `nameReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ImplementationGuideDefinitionPageName {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Url", false) => read_choice_value(r, slot, Self::Url, |c| match c {
+                Self::Url(p) => Some(p),
+                _ => None,
+            }),
+            ("Url", true) => read_choice_ext(r, slot, Self::Url, |c| match c {
+                Self::Url(p) => Some(p),
+                _ => None,
+            }),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Url(v) => write_value(w, "nameUrl", "_nameUrl", v),
-            Self::Reference(v) => write_one(w, "nameReference", v),
+            Self::Url(v) => write_choice_value(w, name, "Url", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -868,42 +875,14 @@ impl FromJson for ImplementationGuideManifestResource {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "reference" => read_single(r, &mut o.reference),
-                "exampleBoolean" => read_choice_value(
-                    r,
-                    &mut o.example,
-                    ImplementationGuideManifestResourceExample::Boolean,
-                    |c| match c {
-                        ImplementationGuideManifestResourceExample::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_exampleBoolean" => read_choice_ext(
-                    r,
-                    &mut o.example,
-                    ImplementationGuideManifestResourceExample::Boolean,
-                    |c| match c {
-                        ImplementationGuideManifestResourceExample::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "exampleCanonical" => read_choice_value(
-                    r,
-                    &mut o.example,
-                    ImplementationGuideManifestResourceExample::Canonical,
-                    |c| match c {
-                        ImplementationGuideManifestResourceExample::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_exampleCanonical" => read_choice_ext(
-                    r,
-                    &mut o.example,
-                    ImplementationGuideManifestResourceExample::Canonical,
-                    |c| match c {
-                        ImplementationGuideManifestResourceExample::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
+                "exampleBoolean" | "_exampleBoolean" | "exampleCanonical" | "_exampleCanonical" => {
+                    ImplementationGuideManifestResourceExample::read_json(
+                        r,
+                        &mut o.example,
+                        &key,
+                        "example",
+                    )
+                }
                 "relativePath" => read_value(r, &mut o.relative_path),
                 "_relativePath" => read_ext(r, &mut o.relative_path),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
@@ -922,7 +901,7 @@ impl ToJson for ImplementationGuideManifestResource {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "reference", &self.reference);
         if let Some(v) = &self.example {
-            v.write_field(w);
+            v.write_field(w, "example");
         }
         write_value(w, "relativePath", "_relativePath", &self.relative_path);
         write_unknown(w, &self.unknown_elements);
@@ -934,17 +913,48 @@ impl ToJson for ImplementationGuideManifestResource {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ImplementationGuideManifestResourceExample {
-    /// `exampleBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `exampleCanonical`
+    /// `Canonical`
     Canonical(Primitive<String>),
 }
 
 impl ImplementationGuideManifestResourceExample {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Canonical", false) => read_choice_value(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            ("Canonical", true) => read_choice_ext(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Boolean(v) => write_value(w, "exampleBoolean", "_exampleBoolean", v),
-            Self::Canonical(v) => write_value(w, "exampleCanonical", "_exampleCanonical", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Canonical(v) => write_choice_value(w, name, "Canonical", v),
         }
     }
 }

@@ -245,14 +245,9 @@ impl FromJson for InvoiceLineItem {
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "sequence" => read_value(r, &mut o.sequence),
                 "_sequence" => read_ext(r, &mut o.sequence),
-                "chargeItemReference" => {
-                    read_choice_complex(r, &mut o.charge_item, InvoiceLineItemChargeItem::Reference)
+                "chargeItemReference" | "chargeItemCodeableConcept" => {
+                    InvoiceLineItemChargeItem::read_json(r, &mut o.charge_item, &key, "chargeItem")
                 }
-                "chargeItemCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.charge_item,
-                    InvoiceLineItemChargeItem::CodeableConcept,
-                ),
                 "priceComponent" => read_many(r, &mut o.price_component),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -270,7 +265,7 @@ impl ToJson for InvoiceLineItem {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_value(w, "sequence", "_sequence", &self.sequence);
         if let Some(v) = &self.charge_item {
-            v.write_field(w);
+            v.write_field(w, "chargeItem");
         }
         write_many(w, "priceComponent", &self.price_component);
         write_unknown(w, &self.unknown_elements);
@@ -282,17 +277,34 @@ impl ToJson for InvoiceLineItem {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum InvoiceLineItemChargeItem {
-    /// `chargeItemReference`
+    /// `Reference`
     Reference(Box<Reference>),
-    /// `chargeItemCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
 
 impl InvoiceLineItemChargeItem {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Reference(v) => write_one(w, "chargeItemReference", v),
-            Self::CodeableConcept(v) => write_one(w, "chargeItemCodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
         }
     }
 }

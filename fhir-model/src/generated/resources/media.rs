@@ -113,19 +113,9 @@ impl Media {
                 "view" => read_single(r, &mut o.view),
                 "subject" => read_single(r, &mut o.subject),
                 "encounter" => read_single(r, &mut o.encounter),
-                "createdDateTime" => {
-                    read_choice_value(r, &mut o.created, MediaCreated::DateTime, |c| match c {
-                        MediaCreated::DateTime(p) => Some(p),
-                        _ => None,
-                    })
+                "createdDateTime" | "_createdDateTime" | "createdPeriod" => {
+                    MediaCreated::read_json(r, &mut o.created, &key, "created")
                 }
-                "_createdDateTime" => {
-                    read_choice_ext(r, &mut o.created, MediaCreated::DateTime, |c| match c {
-                        MediaCreated::DateTime(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "createdPeriod" => read_choice_complex(r, &mut o.created, MediaCreated::Period),
                 "issued" => read_value(r, &mut o.issued),
                 "_issued" => read_ext(r, &mut o.issued),
                 "operator" => read_single(r, &mut o.operator),
@@ -175,7 +165,7 @@ impl ToJson for Media {
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
         if let Some(v) = &self.created {
-            v.write_field(w);
+            v.write_field(w, "created");
         }
         write_value(w, "issued", "_issued", &self.issued);
         write_single(w, "operator", &self.operator);
@@ -198,17 +188,41 @@ impl ToJson for Media {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MediaCreated {
-    /// `createdDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `createdPeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl MediaCreated {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "createdDateTime", "_createdDateTime", v),
-            Self::Period(v) => write_one(w, "createdPeriod", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }

@@ -150,11 +150,8 @@ impl FromJson for MedicationIngredient {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "itemCodeableConcept" => {
-                    read_choice_complex(r, &mut o.item, MedicationIngredientItem::CodeableConcept)
-                }
-                "itemReference" => {
-                    read_choice_complex(r, &mut o.item, MedicationIngredientItem::Reference)
+                "itemCodeableConcept" | "itemReference" => {
+                    MedicationIngredientItem::read_json(r, &mut o.item, &key, "item")
                 }
                 "isActive" => read_value(r, &mut o.is_active),
                 "_isActive" => read_ext(r, &mut o.is_active),
@@ -174,7 +171,7 @@ impl ToJson for MedicationIngredient {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.item {
-            v.write_field(w);
+            v.write_field(w, "item");
         }
         write_value(w, "isActive", "_isActive", &self.is_active);
         write_single(w, "strength", &self.strength);
@@ -187,17 +184,34 @@ impl ToJson for MedicationIngredient {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicationIngredientItem {
-    /// `itemCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `itemReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl MedicationIngredientItem {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "itemCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "itemReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

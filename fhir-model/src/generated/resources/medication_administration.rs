@@ -105,42 +105,25 @@ impl MedicationAdministration {
                 "_status" => read_ext(r, &mut o.status),
                 "statusReason" => read_many(r, &mut o.status_reason),
                 "category" => read_single(r, &mut o.category),
-                "medicationCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.medication,
-                    MedicationAdministrationMedication::CodeableConcept,
-                ),
-                "medicationReference" => read_choice_complex(
-                    r,
-                    &mut o.medication,
-                    MedicationAdministrationMedication::Reference,
-                ),
+                "medicationCodeableConcept" | "medicationReference" => {
+                    MedicationAdministrationMedication::read_json(
+                        r,
+                        &mut o.medication,
+                        &key,
+                        "medication",
+                    )
+                }
                 "subject" => read_single(r, &mut o.subject),
                 "context" => read_single(r, &mut o.context),
                 "supportingInformation" => read_many(r, &mut o.supporting_information),
-                "effectiveDateTime" => read_choice_value(
-                    r,
-                    &mut o.effective,
-                    MedicationAdministrationEffective::DateTime,
-                    |c| match c {
-                        MedicationAdministrationEffective::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_effectiveDateTime" => read_choice_ext(
-                    r,
-                    &mut o.effective,
-                    MedicationAdministrationEffective::DateTime,
-                    |c| match c {
-                        MedicationAdministrationEffective::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "effectivePeriod" => read_choice_complex(
-                    r,
-                    &mut o.effective,
-                    MedicationAdministrationEffective::Period,
-                ),
+                "effectiveDateTime" | "_effectiveDateTime" | "effectivePeriod" => {
+                    MedicationAdministrationEffective::read_json(
+                        r,
+                        &mut o.effective,
+                        &key,
+                        "effective",
+                    )
+                }
                 "performer" => read_many(r, &mut o.performer),
                 "reasonCode" => read_many(r, &mut o.reason_code),
                 "reasonReference" => read_many(r, &mut o.reason_reference),
@@ -178,13 +161,13 @@ impl ToJson for MedicationAdministration {
         write_many(w, "statusReason", &self.status_reason);
         write_single(w, "category", &self.category);
         if let Some(v) = &self.medication {
-            v.write_field(w);
+            v.write_field(w, "medication");
         }
         write_single(w, "subject", &self.subject);
         write_single(w, "context", &self.context);
         write_many(w, "supportingInformation", &self.supporting_information);
         if let Some(v) = &self.effective {
-            v.write_field(w);
+            v.write_field(w, "effective");
         }
         write_many(w, "performer", &self.performer);
         write_many(w, "reasonCode", &self.reason_code);
@@ -203,17 +186,34 @@ impl ToJson for MedicationAdministration {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicationAdministrationMedication {
-    /// `medicationCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `medicationReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl MedicationAdministrationMedication {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "medicationCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "medicationReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -222,17 +222,41 @@ impl MedicationAdministrationMedication {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicationAdministrationEffective {
-    /// `effectiveDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `effectivePeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl MedicationAdministrationEffective {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "effectiveDateTime", "_effectiveDateTime", v),
-            Self::Period(v) => write_one(w, "effectivePeriod", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -334,14 +358,9 @@ impl FromJson for MedicationAdministrationDosage {
                 "route" => read_single(r, &mut o.route),
                 "method" => read_single(r, &mut o.method),
                 "dose" => read_single(r, &mut o.dose),
-                "rateRatio" => {
-                    read_choice_complex(r, &mut o.rate, MedicationAdministrationDosageRate::Ratio)
+                "rateRatio" | "rateQuantity" => {
+                    MedicationAdministrationDosageRate::read_json(r, &mut o.rate, &key, "rate")
                 }
-                "rateQuantity" => read_choice_complex(
-                    r,
-                    &mut o.rate,
-                    MedicationAdministrationDosageRate::Quantity,
-                ),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -362,7 +381,7 @@ impl ToJson for MedicationAdministrationDosage {
         write_single(w, "method", &self.method);
         write_single(w, "dose", &self.dose);
         if let Some(v) = &self.rate {
-            v.write_field(w);
+            v.write_field(w, "rate");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -373,17 +392,34 @@ impl ToJson for MedicationAdministrationDosage {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicationAdministrationDosageRate {
-    /// `rateRatio`
+    /// `Ratio`
     Ratio(Box<Ratio>),
-    /// `rateQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
 }
 
 impl MedicationAdministrationDosageRate {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Ratio", false) => read_choice_complex(r, slot, Self::Ratio),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Ratio(v) => write_one(w, "rateRatio", v),
-            Self::Quantity(v) => write_one(w, "rateQuantity", v),
+            Self::Ratio(v) => write_choice_one(w, name, "Ratio", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
         }
     }
 }

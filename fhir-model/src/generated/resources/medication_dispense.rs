@@ -111,27 +111,23 @@ impl MedicationDispense {
                 "partOf" => read_many(r, &mut o.part_of),
                 "status" => read_value(r, &mut o.status),
                 "_status" => read_ext(r, &mut o.status),
-                "statusReasonCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.status_reason,
-                    MedicationDispenseStatusReason::CodeableConcept,
-                ),
-                "statusReasonReference" => read_choice_complex(
-                    r,
-                    &mut o.status_reason,
-                    MedicationDispenseStatusReason::Reference,
-                ),
+                "statusReasonCodeableConcept" | "statusReasonReference" => {
+                    MedicationDispenseStatusReason::read_json(
+                        r,
+                        &mut o.status_reason,
+                        &key,
+                        "statusReason",
+                    )
+                }
                 "category" => read_single(r, &mut o.category),
-                "medicationCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.medication,
-                    MedicationDispenseMedication::CodeableConcept,
-                ),
-                "medicationReference" => read_choice_complex(
-                    r,
-                    &mut o.medication,
-                    MedicationDispenseMedication::Reference,
-                ),
+                "medicationCodeableConcept" | "medicationReference" => {
+                    MedicationDispenseMedication::read_json(
+                        r,
+                        &mut o.medication,
+                        &key,
+                        "medication",
+                    )
+                }
                 "subject" => read_single(r, &mut o.subject),
                 "context" => read_single(r, &mut o.context),
                 "supportingInformation" => read_many(r, &mut o.supporting_information),
@@ -177,11 +173,11 @@ impl ToJson for MedicationDispense {
         write_many(w, "partOf", &self.part_of);
         write_value(w, "status", "_status", &self.status);
         if let Some(v) = &self.status_reason {
-            v.write_field(w);
+            v.write_field(w, "statusReason");
         }
         write_single(w, "category", &self.category);
         if let Some(v) = &self.medication {
-            v.write_field(w);
+            v.write_field(w, "medication");
         }
         write_single(w, "subject", &self.subject);
         write_single(w, "context", &self.context);
@@ -215,17 +211,34 @@ impl ToJson for MedicationDispense {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicationDispenseStatusReason {
-    /// `statusReasonCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `statusReasonReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl MedicationDispenseStatusReason {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "statusReasonCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "statusReasonReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -234,17 +247,34 @@ impl MedicationDispenseStatusReason {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicationDispenseMedication {
-    /// `medicationCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `medicationReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl MedicationDispenseMedication {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "medicationCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "medicationReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

@@ -328,16 +328,9 @@ impl FromJson for MedicationKnowledgeIngredient {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "itemCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.item,
-                    MedicationKnowledgeIngredientItem::CodeableConcept,
-                ),
-                "itemReference" => read_choice_complex(
-                    r,
-                    &mut o.item,
-                    MedicationKnowledgeIngredientItem::Reference,
-                ),
+                "itemCodeableConcept" | "itemReference" => {
+                    MedicationKnowledgeIngredientItem::read_json(r, &mut o.item, &key, "item")
+                }
                 "isActive" => read_value(r, &mut o.is_active),
                 "_isActive" => read_ext(r, &mut o.is_active),
                 "strength" => read_single(r, &mut o.strength),
@@ -356,7 +349,7 @@ impl ToJson for MedicationKnowledgeIngredient {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.item {
-            v.write_field(w);
+            v.write_field(w, "item");
         }
         write_value(w, "isActive", "_isActive", &self.is_active);
         write_single(w, "strength", &self.strength);
@@ -369,17 +362,34 @@ impl ToJson for MedicationKnowledgeIngredient {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicationKnowledgeIngredientItem {
-    /// `itemCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `itemReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl MedicationKnowledgeIngredientItem {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "itemCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "itemReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -530,16 +540,14 @@ impl FromJson for MedicationKnowledgeAdministrationGuidelines {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "dosage" => read_many(r, &mut o.dosage),
-                "indicationCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.indication,
-                    MedicationKnowledgeAdministrationGuidelinesIndication::CodeableConcept,
-                ),
-                "indicationReference" => read_choice_complex(
-                    r,
-                    &mut o.indication,
-                    MedicationKnowledgeAdministrationGuidelinesIndication::Reference,
-                ),
+                "indicationCodeableConcept" | "indicationReference" => {
+                    MedicationKnowledgeAdministrationGuidelinesIndication::read_json(
+                        r,
+                        &mut o.indication,
+                        &key,
+                        "indication",
+                    )
+                }
                 "patientCharacteristics" => read_many(r, &mut o.patient_characteristics),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -557,7 +565,7 @@ impl ToJson for MedicationKnowledgeAdministrationGuidelines {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "dosage", &self.dosage);
         if let Some(v) = &self.indication {
-            v.write_field(w);
+            v.write_field(w, "indication");
         }
         write_many(w, "patientCharacteristics", &self.patient_characteristics);
         write_unknown(w, &self.unknown_elements);
@@ -569,17 +577,34 @@ impl ToJson for MedicationKnowledgeAdministrationGuidelines {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicationKnowledgeAdministrationGuidelinesIndication {
-    /// `indicationCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `indicationReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl MedicationKnowledgeAdministrationGuidelinesIndication {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "indicationCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "indicationReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -668,8 +693,7 @@ impl FromJson for MedicationKnowledgeAdministrationGuidelinesPatientCharacterist
 "id" => read_string(r, &mut o.id),
 "extension" => read_many(r, &mut o.extension),
 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-"characteristicCodeableConcept" => read_choice_complex(r, &mut o.characteristic, MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteristic::CodeableConcept),
-"characteristicQuantity" => read_choice_complex(r, &mut o.characteristic, MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteristic::Quantity),
+"characteristicCodeableConcept" | "characteristicQuantity" => MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteristic::read_json(r, &mut o.characteristic, &key, "characteristic"),
 "value" => read_values(r, &mut o.value),
 "_value" => read_exts(r, &mut o.value),
 _ => r.unknown_key(&key, &mut o.unknown_elements),
@@ -688,7 +712,7 @@ impl ToJson for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristic
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.characteristic {
-            v.write_field(w);
+            v.write_field(w, "characteristic");
         }
         write_values(w, "value", "_value", &self.value);
         write_unknown(w, &self.unknown_elements);
@@ -700,17 +724,34 @@ impl ToJson for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristic
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteristic {
-    /// `characteristicCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `characteristicQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
 }
 
 impl MedicationKnowledgeAdministrationGuidelinesPatientCharacteristicsCharacteristic {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "characteristicCodeableConcept", v),
-            Self::Quantity(v) => write_one(w, "characteristicQuantity", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
         }
     }
 }
@@ -852,51 +893,16 @@ impl FromJson for MedicationKnowledgeDrugCharacteristic {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "type" => read_single(r, &mut o.r#type),
-                "valueCodeableConcept" => read_choice_complex(
+                "valueCodeableConcept"
+                | "valueString"
+                | "_valueString"
+                | "valueQuantity"
+                | "valueBase64Binary"
+                | "_valueBase64Binary" => MedicationKnowledgeDrugCharacteristicValue::read_json(
                     r,
                     &mut o.value,
-                    MedicationKnowledgeDrugCharacteristicValue::CodeableConcept,
-                ),
-                "valueString" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    MedicationKnowledgeDrugCharacteristicValue::String,
-                    |c| match c {
-                        MedicationKnowledgeDrugCharacteristicValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueString" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    MedicationKnowledgeDrugCharacteristicValue::String,
-                    |c| match c {
-                        MedicationKnowledgeDrugCharacteristicValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueQuantity" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    MedicationKnowledgeDrugCharacteristicValue::Quantity,
-                ),
-                "valueBase64Binary" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    MedicationKnowledgeDrugCharacteristicValue::Base64Binary,
-                    |c| match c {
-                        MedicationKnowledgeDrugCharacteristicValue::Base64Binary(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueBase64Binary" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    MedicationKnowledgeDrugCharacteristicValue::Base64Binary,
-                    |c| match c {
-                        MedicationKnowledgeDrugCharacteristicValue::Base64Binary(p) => Some(p),
-                        _ => None,
-                    },
+                    &key,
+                    "value",
                 ),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -914,7 +920,7 @@ impl ToJson for MedicationKnowledgeDrugCharacteristic {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -925,23 +931,58 @@ impl ToJson for MedicationKnowledgeDrugCharacteristic {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicationKnowledgeDrugCharacteristicValue {
-    /// `valueCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `valueString`
+    /// `String`
     String(Primitive<String>),
-    /// `valueQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `valueBase64Binary`
+    /// `Base64Binary`
     Base64Binary(Primitive<String>),
 }
 
 impl MedicationKnowledgeDrugCharacteristicValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Base64Binary", false) => {
+                read_choice_value(r, slot, Self::Base64Binary, |c| match c {
+                    Self::Base64Binary(p) => Some(p),
+                    _ => None,
+                })
+            }
+            ("Base64Binary", true) => read_choice_ext(r, slot, Self::Base64Binary, |c| match c {
+                Self::Base64Binary(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "valueCodeableConcept", v),
-            Self::String(v) => write_value(w, "valueString", "_valueString", v),
-            Self::Quantity(v) => write_one(w, "valueQuantity", v),
-            Self::Base64Binary(v) => write_value(w, "valueBase64Binary", "_valueBase64Binary", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Base64Binary(v) => write_choice_value(w, name, "Base64Binary", v),
         }
     }
 }

@@ -134,37 +134,12 @@ impl MedicationRequest {
                 "_priority" => read_ext(r, &mut o.priority),
                 "doNotPerform" => read_value(r, &mut o.do_not_perform),
                 "_doNotPerform" => read_ext(r, &mut o.do_not_perform),
-                "reportedBoolean" => read_choice_value(
-                    r,
-                    &mut o.reported,
-                    MedicationRequestReported::Boolean,
-                    |c| match c {
-                        MedicationRequestReported::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_reportedBoolean" => read_choice_ext(
-                    r,
-                    &mut o.reported,
-                    MedicationRequestReported::Boolean,
-                    |c| match c {
-                        MedicationRequestReported::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "reportedReference" => {
-                    read_choice_complex(r, &mut o.reported, MedicationRequestReported::Reference)
+                "reportedBoolean" | "_reportedBoolean" | "reportedReference" => {
+                    MedicationRequestReported::read_json(r, &mut o.reported, &key, "reported")
                 }
-                "medicationCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.medication,
-                    MedicationRequestMedication::CodeableConcept,
-                ),
-                "medicationReference" => read_choice_complex(
-                    r,
-                    &mut o.medication,
-                    MedicationRequestMedication::Reference,
-                ),
+                "medicationCodeableConcept" | "medicationReference" => {
+                    MedicationRequestMedication::read_json(r, &mut o.medication, &key, "medication")
+                }
                 "subject" => read_single(r, &mut o.subject),
                 "encounter" => read_single(r, &mut o.encounter),
                 "supportingInformation" => read_many(r, &mut o.supporting_information),
@@ -222,10 +197,10 @@ impl ToJson for MedicationRequest {
         write_value(w, "priority", "_priority", &self.priority);
         write_value(w, "doNotPerform", "_doNotPerform", &self.do_not_perform);
         if let Some(v) = &self.reported {
-            v.write_field(w);
+            v.write_field(w, "reported");
         }
         if let Some(v) = &self.medication {
-            v.write_field(w);
+            v.write_field(w, "medication");
         }
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
@@ -269,17 +244,41 @@ impl ToJson for MedicationRequest {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicationRequestReported {
-    /// `reportedBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `reportedReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl MedicationRequestReported {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Boolean(v) => write_value(w, "reportedBoolean", "_reportedBoolean", v),
-            Self::Reference(v) => write_one(w, "reportedReference", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -288,17 +287,34 @@ impl MedicationRequestReported {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicationRequestMedication {
-    /// `medicationCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `medicationReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl MedicationRequestMedication {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "medicationCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "medicationReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -465,29 +481,14 @@ impl FromJson for MedicationRequestSubstitution {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "allowedBoolean" => read_choice_value(
-                    r,
-                    &mut o.allowed,
-                    MedicationRequestSubstitutionAllowed::Boolean,
-                    |c| match c {
-                        MedicationRequestSubstitutionAllowed::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_allowedBoolean" => read_choice_ext(
-                    r,
-                    &mut o.allowed,
-                    MedicationRequestSubstitutionAllowed::Boolean,
-                    |c| match c {
-                        MedicationRequestSubstitutionAllowed::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "allowedCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.allowed,
-                    MedicationRequestSubstitutionAllowed::CodeableConcept,
-                ),
+                "allowedBoolean" | "_allowedBoolean" | "allowedCodeableConcept" => {
+                    MedicationRequestSubstitutionAllowed::read_json(
+                        r,
+                        &mut o.allowed,
+                        &key,
+                        "allowed",
+                    )
+                }
                 "reason" => read_single(r, &mut o.reason),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -504,7 +505,7 @@ impl ToJson for MedicationRequestSubstitution {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.allowed {
-            v.write_field(w);
+            v.write_field(w, "allowed");
         }
         write_single(w, "reason", &self.reason);
         write_unknown(w, &self.unknown_elements);
@@ -516,17 +517,41 @@ impl ToJson for MedicationRequestSubstitution {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicationRequestSubstitutionAllowed {
-    /// `allowedBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `allowedCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
 
 impl MedicationRequestSubstitutionAllowed {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Boolean(v) => write_value(w, "allowedBoolean", "_allowedBoolean", v),
-            Self::CodeableConcept(v) => write_one(w, "allowedCodeableConcept", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
         }
     }
 }

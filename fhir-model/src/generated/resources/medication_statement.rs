@@ -100,38 +100,18 @@ impl MedicationStatement {
                 "_status" => read_ext(r, &mut o.status),
                 "statusReason" => read_many(r, &mut o.status_reason),
                 "category" => read_single(r, &mut o.category),
-                "medicationCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.medication,
-                    MedicationStatementMedication::CodeableConcept,
-                ),
-                "medicationReference" => read_choice_complex(
-                    r,
-                    &mut o.medication,
-                    MedicationStatementMedication::Reference,
-                ),
+                "medicationCodeableConcept" | "medicationReference" => {
+                    MedicationStatementMedication::read_json(
+                        r,
+                        &mut o.medication,
+                        &key,
+                        "medication",
+                    )
+                }
                 "subject" => read_single(r, &mut o.subject),
                 "context" => read_single(r, &mut o.context),
-                "effectiveDateTime" => read_choice_value(
-                    r,
-                    &mut o.effective,
-                    MedicationStatementEffective::DateTime,
-                    |c| match c {
-                        MedicationStatementEffective::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_effectiveDateTime" => read_choice_ext(
-                    r,
-                    &mut o.effective,
-                    MedicationStatementEffective::DateTime,
-                    |c| match c {
-                        MedicationStatementEffective::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "effectivePeriod" => {
-                    read_choice_complex(r, &mut o.effective, MedicationStatementEffective::Period)
+                "effectiveDateTime" | "_effectiveDateTime" | "effectivePeriod" => {
+                    MedicationStatementEffective::read_json(r, &mut o.effective, &key, "effective")
                 }
                 "dateAsserted" => read_value(r, &mut o.date_asserted),
                 "_dateAsserted" => read_ext(r, &mut o.date_asserted),
@@ -169,12 +149,12 @@ impl ToJson for MedicationStatement {
         write_many(w, "statusReason", &self.status_reason);
         write_single(w, "category", &self.category);
         if let Some(v) = &self.medication {
-            v.write_field(w);
+            v.write_field(w, "medication");
         }
         write_single(w, "subject", &self.subject);
         write_single(w, "context", &self.context);
         if let Some(v) = &self.effective {
-            v.write_field(w);
+            v.write_field(w, "effective");
         }
         write_value(w, "dateAsserted", "_dateAsserted", &self.date_asserted);
         write_single(w, "informationSource", &self.information_source);
@@ -192,17 +172,34 @@ impl ToJson for MedicationStatement {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicationStatementMedication {
-    /// `medicationCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `medicationReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl MedicationStatementMedication {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "medicationCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "medicationReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -211,17 +208,41 @@ impl MedicationStatementMedication {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicationStatementEffective {
-    /// `effectiveDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `effectivePeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl MedicationStatementEffective {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "effectiveDateTime", "_effectiveDateTime", v),
-            Self::Period(v) => write_one(w, "effectivePeriod", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }

@@ -486,16 +486,14 @@ impl FromJson for MedicinalProductSpecialDesignation {
                 "identifier" => read_many(r, &mut o.identifier),
                 "type" => read_single(r, &mut o.r#type),
                 "intendedUse" => read_single(r, &mut o.intended_use),
-                "indicationCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.indication,
-                    MedicinalProductSpecialDesignationIndication::CodeableConcept,
-                ),
-                "indicationReference" => read_choice_complex(
-                    r,
-                    &mut o.indication,
-                    MedicinalProductSpecialDesignationIndication::Reference,
-                ),
+                "indicationCodeableConcept" | "indicationReference" => {
+                    MedicinalProductSpecialDesignationIndication::read_json(
+                        r,
+                        &mut o.indication,
+                        &key,
+                        "indication",
+                    )
+                }
                 "status" => read_single(r, &mut o.status),
                 "date" => read_value(r, &mut o.date),
                 "_date" => read_ext(r, &mut o.date),
@@ -518,7 +516,7 @@ impl ToJson for MedicinalProductSpecialDesignation {
         write_single(w, "type", &self.r#type);
         write_single(w, "intendedUse", &self.intended_use);
         if let Some(v) = &self.indication {
-            v.write_field(w);
+            v.write_field(w, "indication");
         }
         write_single(w, "status", &self.status);
         write_value(w, "date", "_date", &self.date);
@@ -532,17 +530,34 @@ impl ToJson for MedicinalProductSpecialDesignation {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicinalProductSpecialDesignationIndication {
-    /// `indicationCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `indicationReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl MedicinalProductSpecialDesignationIndication {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "indicationCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "indicationReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

@@ -268,29 +268,14 @@ impl FromJson for MedicinalProductAuthorizationProcedure {
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "identifier" => read_single(r, &mut o.identifier),
                 "type" => read_single(r, &mut o.r#type),
-                "datePeriod" => read_choice_complex(
-                    r,
-                    &mut o.date,
-                    MedicinalProductAuthorizationProcedureDate::Period,
-                ),
-                "dateDateTime" => read_choice_value(
-                    r,
-                    &mut o.date,
-                    MedicinalProductAuthorizationProcedureDate::DateTime,
-                    |c| match c {
-                        MedicinalProductAuthorizationProcedureDate::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_dateDateTime" => read_choice_ext(
-                    r,
-                    &mut o.date,
-                    MedicinalProductAuthorizationProcedureDate::DateTime,
-                    |c| match c {
-                        MedicinalProductAuthorizationProcedureDate::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
+                "datePeriod" | "dateDateTime" | "_dateDateTime" => {
+                    MedicinalProductAuthorizationProcedureDate::read_json(
+                        r,
+                        &mut o.date,
+                        &key,
+                        "date",
+                    )
+                }
                 "application" => read_many(r, &mut o.application),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -309,7 +294,7 @@ impl ToJson for MedicinalProductAuthorizationProcedure {
         write_single(w, "identifier", &self.identifier);
         write_single(w, "type", &self.r#type);
         if let Some(v) = &self.date {
-            v.write_field(w);
+            v.write_field(w, "date");
         }
         write_many(w, "application", &self.application);
         write_unknown(w, &self.unknown_elements);
@@ -321,17 +306,41 @@ impl ToJson for MedicinalProductAuthorizationProcedure {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicinalProductAuthorizationProcedureDate {
-    /// `datePeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `dateDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
 }
 
 impl MedicinalProductAuthorizationProcedureDate {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Period(v) => write_one(w, "datePeriod", v),
-            Self::DateTime(v) => write_value(w, "dateDateTime", "_dateDateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
         }
     }
 }

@@ -156,16 +156,14 @@ impl FromJson for MedicinalProductIndicationOtherTherapy {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "therapyRelationshipType" => read_single(r, &mut o.therapy_relationship_type),
-                "medicationCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.medication,
-                    MedicinalProductIndicationOtherTherapyMedication::CodeableConcept,
-                ),
-                "medicationReference" => read_choice_complex(
-                    r,
-                    &mut o.medication,
-                    MedicinalProductIndicationOtherTherapyMedication::Reference,
-                ),
+                "medicationCodeableConcept" | "medicationReference" => {
+                    MedicinalProductIndicationOtherTherapyMedication::read_json(
+                        r,
+                        &mut o.medication,
+                        &key,
+                        "medication",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -186,7 +184,7 @@ impl ToJson for MedicinalProductIndicationOtherTherapy {
             &self.therapy_relationship_type,
         );
         if let Some(v) = &self.medication {
-            v.write_field(w);
+            v.write_field(w, "medication");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -197,17 +195,34 @@ impl ToJson for MedicinalProductIndicationOtherTherapy {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicinalProductIndicationOtherTherapyMedication {
-    /// `medicationCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `medicationReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl MedicinalProductIndicationOtherTherapyMedication {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "medicationCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "medicationReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

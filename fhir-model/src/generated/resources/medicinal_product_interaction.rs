@@ -142,16 +142,14 @@ impl FromJson for MedicinalProductInteractionInteractant {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "itemReference" => read_choice_complex(
-                    r,
-                    &mut o.item,
-                    MedicinalProductInteractionInteractantItem::Reference,
-                ),
-                "itemCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.item,
-                    MedicinalProductInteractionInteractantItem::CodeableConcept,
-                ),
+                "itemReference" | "itemCodeableConcept" => {
+                    MedicinalProductInteractionInteractantItem::read_json(
+                        r,
+                        &mut o.item,
+                        &key,
+                        "item",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -167,7 +165,7 @@ impl ToJson for MedicinalProductInteractionInteractant {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.item {
-            v.write_field(w);
+            v.write_field(w, "item");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -178,17 +176,34 @@ impl ToJson for MedicinalProductInteractionInteractant {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MedicinalProductInteractionInteractantItem {
-    /// `itemReference`
+    /// `Reference`
     Reference(Box<Reference>),
-    /// `itemCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
 
 impl MedicinalProductInteractionInteractantItem {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Reference(v) => write_one(w, "itemReference", v),
-            Self::CodeableConcept(v) => write_one(w, "itemCodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
         }
     }
 }

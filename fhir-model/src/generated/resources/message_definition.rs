@@ -139,20 +139,8 @@ impl MessageDefinition {
                 "_base" => read_ext(r, &mut o.base),
                 "parent" => read_values(r, &mut o.parent),
                 "_parent" => read_exts(r, &mut o.parent),
-                "eventCoding" => {
-                    read_choice_complex(r, &mut o.event, MessageDefinitionEvent::Coding)
-                }
-                "eventUri" => {
-                    read_choice_value(r, &mut o.event, MessageDefinitionEvent::Uri, |c| match c {
-                        MessageDefinitionEvent::Uri(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_eventUri" => {
-                    read_choice_ext(r, &mut o.event, MessageDefinitionEvent::Uri, |c| match c {
-                        MessageDefinitionEvent::Uri(p) => Some(p),
-                        _ => None,
-                    })
+                "eventCoding" | "eventUri" | "_eventUri" => {
+                    MessageDefinitionEvent::read_json(r, &mut o.event, &key, "event")
                 }
                 "category" => read_value(r, &mut o.category),
                 "_category" => read_ext(r, &mut o.category),
@@ -205,7 +193,7 @@ impl ToJson for MessageDefinition {
         write_value(w, "base", "_base", &self.base);
         write_values(w, "parent", "_parent", &self.parent);
         if let Some(v) = &self.event {
-            v.write_field(w);
+            v.write_field(w, "event");
         }
         write_value(w, "category", "_category", &self.category);
         write_many(w, "focus", &self.focus);
@@ -226,17 +214,41 @@ impl ToJson for MessageDefinition {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MessageDefinitionEvent {
-    /// `eventCoding`
+    /// `Coding`
     Coding(Box<Coding>),
-    /// `eventUri`
+    /// `Uri`
     Uri(Primitive<String>),
 }
 
 impl MessageDefinitionEvent {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Coding", false) => read_choice_complex(r, slot, Self::Coding),
+            ("Uri", false) => read_choice_value(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", true) => read_choice_ext(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Coding(v) => write_one(w, "eventCoding", v),
-            Self::Uri(v) => write_value(w, "eventUri", "_eventUri", v),
+            Self::Coding(v) => write_choice_one(w, name, "Coding", v),
+            Self::Uri(v) => write_choice_value(w, name, "Uri", v),
         }
     }
 }

@@ -81,18 +81,8 @@ impl MessageHeader {
                 "contained" => read_many(r, &mut o.contained),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "eventCoding" => read_choice_complex(r, &mut o.event, MessageHeaderEvent::Coding),
-                "eventUri" => {
-                    read_choice_value(r, &mut o.event, MessageHeaderEvent::Uri, |c| match c {
-                        MessageHeaderEvent::Uri(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_eventUri" => {
-                    read_choice_ext(r, &mut o.event, MessageHeaderEvent::Uri, |c| match c {
-                        MessageHeaderEvent::Uri(p) => Some(p),
-                        _ => None,
-                    })
+                "eventCoding" | "eventUri" | "_eventUri" => {
+                    MessageHeaderEvent::read_json(r, &mut o.event, &key, "event")
                 }
                 "destination" => read_many(r, &mut o.destination),
                 "sender" => read_single(r, &mut o.sender),
@@ -127,7 +117,7 @@ impl ToJson for MessageHeader {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.event {
-            v.write_field(w);
+            v.write_field(w, "event");
         }
         write_many(w, "destination", &self.destination);
         write_single(w, "sender", &self.sender);
@@ -148,17 +138,41 @@ impl ToJson for MessageHeader {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MessageHeaderEvent {
-    /// `eventCoding`
+    /// `Coding`
     Coding(Box<Coding>),
-    /// `eventUri`
+    /// `Uri`
     Uri(Primitive<String>),
 }
 
 impl MessageHeaderEvent {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Coding", false) => read_choice_complex(r, slot, Self::Coding),
+            ("Uri", false) => read_choice_value(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", true) => read_choice_ext(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Coding(v) => write_one(w, "eventCoding", v),
-            Self::Uri(v) => write_value(w, "eventUri", "_eventUri", v),
+            Self::Coding(v) => write_choice_one(w, name, "Coding", v),
+            Self::Uri(v) => write_choice_value(w, name, "Uri", v),
         }
     }
 }

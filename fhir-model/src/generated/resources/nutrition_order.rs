@@ -548,16 +548,14 @@ impl FromJson for NutritionOrderEnteralFormulaAdministration {
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "schedule" => read_single(r, &mut o.schedule),
                 "quantity" => read_single(r, &mut o.quantity),
-                "rateQuantity" => read_choice_complex(
-                    r,
-                    &mut o.rate,
-                    NutritionOrderEnteralFormulaAdministrationRate::Quantity,
-                ),
-                "rateRatio" => read_choice_complex(
-                    r,
-                    &mut o.rate,
-                    NutritionOrderEnteralFormulaAdministrationRate::Ratio,
-                ),
+                "rateQuantity" | "rateRatio" => {
+                    NutritionOrderEnteralFormulaAdministrationRate::read_json(
+                        r,
+                        &mut o.rate,
+                        &key,
+                        "rate",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -575,7 +573,7 @@ impl ToJson for NutritionOrderEnteralFormulaAdministration {
         write_single(w, "schedule", &self.schedule);
         write_single(w, "quantity", &self.quantity);
         if let Some(v) = &self.rate {
-            v.write_field(w);
+            v.write_field(w, "rate");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -586,17 +584,34 @@ impl ToJson for NutritionOrderEnteralFormulaAdministration {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum NutritionOrderEnteralFormulaAdministrationRate {
-    /// `rateQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `rateRatio`
+    /// `Ratio`
     Ratio(Box<Ratio>),
 }
 
 impl NutritionOrderEnteralFormulaAdministrationRate {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Ratio", false) => read_choice_complex(r, slot, Self::Ratio),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Quantity(v) => write_one(w, "rateQuantity", v),
-            Self::Ratio(v) => write_one(w, "rateRatio", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Ratio(v) => write_choice_one(w, name, "Ratio", v),
         }
     }
 }

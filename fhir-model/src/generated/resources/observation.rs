@@ -117,119 +117,29 @@ impl Observation {
                 "subject" => read_single(r, &mut o.subject),
                 "focus" => read_many(r, &mut o.focus),
                 "encounter" => read_single(r, &mut o.encounter),
-                "effectiveDateTime" => {
-                    read_choice_value(r, &mut o.effective, ObservationEffective::DateTime, |c| {
-                        match c {
-                            ObservationEffective::DateTime(p) => Some(p),
-                            _ => None,
-                        }
-                    })
+                "effectiveDateTime" | "_effectiveDateTime" | "effectivePeriod"
+                | "effectiveTiming" | "effectiveInstant" | "_effectiveInstant" => {
+                    ObservationEffective::read_json(r, &mut o.effective, &key, "effective")
                 }
-                "_effectiveDateTime" => read_choice_ext(
-                    r,
-                    &mut o.effective,
-                    ObservationEffective::DateTime,
-                    |c| match c {
-                        ObservationEffective::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "effectivePeriod" => {
-                    read_choice_complex(r, &mut o.effective, ObservationEffective::Period)
-                }
-                "effectiveTiming" => {
-                    read_choice_complex(r, &mut o.effective, ObservationEffective::Timing)
-                }
-                "effectiveInstant" => {
-                    read_choice_value(r, &mut o.effective, ObservationEffective::Instant, |c| {
-                        match c {
-                            ObservationEffective::Instant(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_effectiveInstant" => read_choice_ext(
-                    r,
-                    &mut o.effective,
-                    ObservationEffective::Instant,
-                    |c| match c {
-                        ObservationEffective::Instant(p) => Some(p),
-                        _ => None,
-                    },
-                ),
                 "issued" => read_value(r, &mut o.issued),
                 "_issued" => read_ext(r, &mut o.issued),
                 "performer" => read_many(r, &mut o.performer),
-                "valueQuantity" => read_choice_complex(r, &mut o.value, ObservationValue::Quantity),
-                "valueCodeableConcept" => {
-                    read_choice_complex(r, &mut o.value, ObservationValue::CodeableConcept)
-                }
-                "valueString" => {
-                    read_choice_value(r, &mut o.value, ObservationValue::String, |c| match c {
-                        ObservationValue::String(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueString" => {
-                    read_choice_ext(r, &mut o.value, ObservationValue::String, |c| match c {
-                        ObservationValue::String(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueBoolean" => {
-                    read_choice_value(r, &mut o.value, ObservationValue::Boolean, |c| match c {
-                        ObservationValue::Boolean(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueBoolean" => {
-                    read_choice_ext(r, &mut o.value, ObservationValue::Boolean, |c| match c {
-                        ObservationValue::Boolean(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueInteger" => {
-                    read_choice_value(r, &mut o.value, ObservationValue::Integer, |c| match c {
-                        ObservationValue::Integer(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueInteger" => {
-                    read_choice_ext(r, &mut o.value, ObservationValue::Integer, |c| match c {
-                        ObservationValue::Integer(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueRange" => read_choice_complex(r, &mut o.value, ObservationValue::Range),
-                "valueRatio" => read_choice_complex(r, &mut o.value, ObservationValue::Ratio),
-                "valueSampledData" => {
-                    read_choice_complex(r, &mut o.value, ObservationValue::SampledData)
-                }
-                "valueTime" => {
-                    read_choice_value(r, &mut o.value, ObservationValue::Time, |c| match c {
-                        ObservationValue::Time(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueTime" => {
-                    read_choice_ext(r, &mut o.value, ObservationValue::Time, |c| match c {
-                        ObservationValue::Time(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valueDateTime" => {
-                    read_choice_value(r, &mut o.value, ObservationValue::DateTime, |c| match c {
-                        ObservationValue::DateTime(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_valueDateTime" => {
-                    read_choice_ext(r, &mut o.value, ObservationValue::DateTime, |c| match c {
-                        ObservationValue::DateTime(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "valuePeriod" => read_choice_complex(r, &mut o.value, ObservationValue::Period),
+                "valueQuantity"
+                | "valueCodeableConcept"
+                | "valueString"
+                | "_valueString"
+                | "valueBoolean"
+                | "_valueBoolean"
+                | "valueInteger"
+                | "_valueInteger"
+                | "valueRange"
+                | "valueRatio"
+                | "valueSampledData"
+                | "valueTime"
+                | "_valueTime"
+                | "valueDateTime"
+                | "_valueDateTime"
+                | "valuePeriod" => ObservationValue::read_json(r, &mut o.value, &key, "value"),
                 "dataAbsentReason" => read_single(r, &mut o.data_absent_reason),
                 "interpretation" => read_many(r, &mut o.interpretation),
                 "note" => read_many(r, &mut o.note),
@@ -272,12 +182,12 @@ impl ToJson for Observation {
         write_many(w, "focus", &self.focus);
         write_single(w, "encounter", &self.encounter);
         if let Some(v) = &self.effective {
-            v.write_field(w);
+            v.write_field(w, "effective");
         }
         write_value(w, "issued", "_issued", &self.issued);
         write_many(w, "performer", &self.performer);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_single(w, "dataAbsentReason", &self.data_absent_reason);
         write_many(w, "interpretation", &self.interpretation);
@@ -299,23 +209,56 @@ impl ToJson for Observation {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ObservationEffective {
-    /// `effectiveDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `effectivePeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `effectiveTiming`
+    /// `Timing`
     Timing(Box<Timing>),
-    /// `effectiveInstant`
+    /// `Instant`
     Instant(Primitive<Instant>),
 }
 
 impl ObservationEffective {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            ("Instant", false) => read_choice_value(r, slot, Self::Instant, |c| match c {
+                Self::Instant(p) => Some(p),
+                _ => None,
+            }),
+            ("Instant", true) => read_choice_ext(r, slot, Self::Instant, |c| match c {
+                Self::Instant(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "effectiveDateTime", "_effectiveDateTime", v),
-            Self::Period(v) => write_one(w, "effectivePeriod", v),
-            Self::Timing(v) => write_one(w, "effectiveTiming", v),
-            Self::Instant(v) => write_value(w, "effectiveInstant", "_effectiveInstant", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
+            Self::Instant(v) => write_choice_value(w, name, "Instant", v),
         }
     }
 }
@@ -324,44 +267,105 @@ impl ObservationEffective {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ObservationValue {
-    /// `valueQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `valueCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `valueString`
+    /// `String`
     String(Primitive<String>),
-    /// `valueBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `valueInteger`
+    /// `Integer`
     Integer(Primitive<i32>),
-    /// `valueRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `valueRatio`
+    /// `Ratio`
     Ratio(Box<Ratio>),
-    /// `valueSampledData`
+    /// `SampledData`
     SampledData(Box<SampledData>),
-    /// `valueTime`
+    /// `Time`
     Time(Primitive<Time>),
-    /// `valueDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `valuePeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl ObservationValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", false) => read_choice_value(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", true) => read_choice_ext(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Ratio", false) => read_choice_complex(r, slot, Self::Ratio),
+            ("SampledData", false) => read_choice_complex(r, slot, Self::SampledData),
+            ("Time", false) => read_choice_value(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", true) => read_choice_ext(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Quantity(v) => write_one(w, "valueQuantity", v),
-            Self::CodeableConcept(v) => write_one(w, "valueCodeableConcept", v),
-            Self::String(v) => write_value(w, "valueString", "_valueString", v),
-            Self::Boolean(v) => write_value(w, "valueBoolean", "_valueBoolean", v),
-            Self::Integer(v) => write_value(w, "valueInteger", "_valueInteger", v),
-            Self::Range(v) => write_one(w, "valueRange", v),
-            Self::Ratio(v) => write_one(w, "valueRatio", v),
-            Self::SampledData(v) => write_one(w, "valueSampledData", v),
-            Self::Time(v) => write_value(w, "valueTime", "_valueTime", v),
-            Self::DateTime(v) => write_value(w, "valueDateTime", "_valueDateTime", v),
-            Self::Period(v) => write_one(w, "valuePeriod", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Integer(v) => write_choice_value(w, name, "Integer", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Ratio(v) => write_choice_one(w, name, "Ratio", v),
+            Self::SampledData(v) => write_choice_one(w, name, "SampledData", v),
+            Self::Time(v) => write_choice_value(w, name, "Time", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -473,108 +477,23 @@ impl FromJson for ObservationComponent {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "code" => read_single(r, &mut o.code),
-                "valueQuantity" => {
-                    read_choice_complex(r, &mut o.value, ObservationComponentValue::Quantity)
-                }
-                "valueCodeableConcept" => {
-                    read_choice_complex(r, &mut o.value, ObservationComponentValue::CodeableConcept)
-                }
-                "valueString" => {
-                    read_choice_value(r, &mut o.value, ObservationComponentValue::String, |c| {
-                        match c {
-                            ObservationComponentValue::String(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueString" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ObservationComponentValue::String,
-                    |c| match c {
-                        ObservationComponentValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueBoolean" => {
-                    read_choice_value(r, &mut o.value, ObservationComponentValue::Boolean, |c| {
-                        match c {
-                            ObservationComponentValue::Boolean(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueBoolean" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ObservationComponentValue::Boolean,
-                    |c| match c {
-                        ObservationComponentValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueInteger" => {
-                    read_choice_value(r, &mut o.value, ObservationComponentValue::Integer, |c| {
-                        match c {
-                            ObservationComponentValue::Integer(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueInteger" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ObservationComponentValue::Integer,
-                    |c| match c {
-                        ObservationComponentValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueRange" => {
-                    read_choice_complex(r, &mut o.value, ObservationComponentValue::Range)
-                }
-                "valueRatio" => {
-                    read_choice_complex(r, &mut o.value, ObservationComponentValue::Ratio)
-                }
-                "valueSampledData" => {
-                    read_choice_complex(r, &mut o.value, ObservationComponentValue::SampledData)
-                }
-                "valueTime" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ObservationComponentValue::Time,
-                    |c| match c {
-                        ObservationComponentValue::Time(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueTime" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ObservationComponentValue::Time,
-                    |c| match c {
-                        ObservationComponentValue::Time(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDateTime" => {
-                    read_choice_value(r, &mut o.value, ObservationComponentValue::DateTime, |c| {
-                        match c {
-                            ObservationComponentValue::DateTime(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueDateTime" => {
-                    read_choice_ext(r, &mut o.value, ObservationComponentValue::DateTime, |c| {
-                        match c {
-                            ObservationComponentValue::DateTime(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "valuePeriod" => {
-                    read_choice_complex(r, &mut o.value, ObservationComponentValue::Period)
+                "valueQuantity"
+                | "valueCodeableConcept"
+                | "valueString"
+                | "_valueString"
+                | "valueBoolean"
+                | "_valueBoolean"
+                | "valueInteger"
+                | "_valueInteger"
+                | "valueRange"
+                | "valueRatio"
+                | "valueSampledData"
+                | "valueTime"
+                | "_valueTime"
+                | "valueDateTime"
+                | "_valueDateTime"
+                | "valuePeriod" => {
+                    ObservationComponentValue::read_json(r, &mut o.value, &key, "value")
                 }
                 "dataAbsentReason" => read_single(r, &mut o.data_absent_reason),
                 "interpretation" => read_many(r, &mut o.interpretation),
@@ -595,7 +514,7 @@ impl ToJson for ObservationComponent {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "code", &self.code);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_single(w, "dataAbsentReason", &self.data_absent_reason);
         write_many(w, "interpretation", &self.interpretation);
@@ -609,44 +528,105 @@ impl ToJson for ObservationComponent {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ObservationComponentValue {
-    /// `valueQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `valueCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `valueString`
+    /// `String`
     String(Primitive<String>),
-    /// `valueBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `valueInteger`
+    /// `Integer`
     Integer(Primitive<i32>),
-    /// `valueRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `valueRatio`
+    /// `Ratio`
     Ratio(Box<Ratio>),
-    /// `valueSampledData`
+    /// `SampledData`
     SampledData(Box<SampledData>),
-    /// `valueTime`
+    /// `Time`
     Time(Primitive<Time>),
-    /// `valueDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `valuePeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl ObservationComponentValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", false) => read_choice_value(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", true) => read_choice_ext(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Ratio", false) => read_choice_complex(r, slot, Self::Ratio),
+            ("SampledData", false) => read_choice_complex(r, slot, Self::SampledData),
+            ("Time", false) => read_choice_value(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", true) => read_choice_ext(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Quantity(v) => write_one(w, "valueQuantity", v),
-            Self::CodeableConcept(v) => write_one(w, "valueCodeableConcept", v),
-            Self::String(v) => write_value(w, "valueString", "_valueString", v),
-            Self::Boolean(v) => write_value(w, "valueBoolean", "_valueBoolean", v),
-            Self::Integer(v) => write_value(w, "valueInteger", "_valueInteger", v),
-            Self::Range(v) => write_one(w, "valueRange", v),
-            Self::Ratio(v) => write_one(w, "valueRatio", v),
-            Self::SampledData(v) => write_one(w, "valueSampledData", v),
-            Self::Time(v) => write_value(w, "valueTime", "_valueTime", v),
-            Self::DateTime(v) => write_value(w, "valueDateTime", "_valueDateTime", v),
-            Self::Period(v) => write_one(w, "valuePeriod", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Integer(v) => write_choice_value(w, name, "Integer", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Ratio(v) => write_choice_one(w, name, "Ratio", v),
+            Self::SampledData(v) => write_choice_one(w, name, "SampledData", v),
+            Self::Time(v) => write_choice_value(w, name, "Time", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }

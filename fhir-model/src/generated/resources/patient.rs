@@ -100,68 +100,18 @@ impl Patient {
                 "_gender" => read_ext(r, &mut o.gender),
                 "birthDate" => read_value(r, &mut o.birth_date),
                 "_birthDate" => read_ext(r, &mut o.birth_date),
-                "deceasedBoolean" => {
-                    read_choice_value(r, &mut o.deceased, PatientDeceased::Boolean, |c| match c {
-                        PatientDeceased::Boolean(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_deceasedBoolean" => {
-                    read_choice_ext(r, &mut o.deceased, PatientDeceased::Boolean, |c| match c {
-                        PatientDeceased::Boolean(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "deceasedDateTime" => {
-                    read_choice_value(r, &mut o.deceased, PatientDeceased::DateTime, |c| match c {
-                        PatientDeceased::DateTime(p) => Some(p),
-                        _ => None,
-                    })
-                }
-                "_deceasedDateTime" => {
-                    read_choice_ext(r, &mut o.deceased, PatientDeceased::DateTime, |c| match c {
-                        PatientDeceased::DateTime(p) => Some(p),
-                        _ => None,
-                    })
+                "deceasedBoolean" | "_deceasedBoolean" | "deceasedDateTime"
+                | "_deceasedDateTime" => {
+                    PatientDeceased::read_json(r, &mut o.deceased, &key, "deceased")
                 }
                 "address" => read_many(r, &mut o.address),
                 "maritalStatus" => read_single(r, &mut o.marital_status),
-                "multipleBirthBoolean" => read_choice_value(
-                    r,
-                    &mut o.multiple_birth,
-                    PatientMultipleBirth::Boolean,
-                    |c| match c {
-                        PatientMultipleBirth::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_multipleBirthBoolean" => read_choice_ext(
-                    r,
-                    &mut o.multiple_birth,
-                    PatientMultipleBirth::Boolean,
-                    |c| match c {
-                        PatientMultipleBirth::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "multipleBirthInteger" => read_choice_value(
-                    r,
-                    &mut o.multiple_birth,
-                    PatientMultipleBirth::Integer,
-                    |c| match c {
-                        PatientMultipleBirth::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_multipleBirthInteger" => read_choice_ext(
-                    r,
-                    &mut o.multiple_birth,
-                    PatientMultipleBirth::Integer,
-                    |c| match c {
-                        PatientMultipleBirth::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
+                "multipleBirthBoolean"
+                | "_multipleBirthBoolean"
+                | "multipleBirthInteger"
+                | "_multipleBirthInteger" => {
+                    PatientMultipleBirth::read_json(r, &mut o.multiple_birth, &key, "multipleBirth")
+                }
                 "photo" => read_many(r, &mut o.photo),
                 "contact" => read_many(r, &mut o.contact),
                 "communication" => read_many(r, &mut o.communication),
@@ -196,12 +146,12 @@ impl ToJson for Patient {
         write_value(w, "gender", "_gender", &self.gender);
         write_value(w, "birthDate", "_birthDate", &self.birth_date);
         if let Some(v) = &self.deceased {
-            v.write_field(w);
+            v.write_field(w, "deceased");
         }
         write_many(w, "address", &self.address);
         write_single(w, "maritalStatus", &self.marital_status);
         if let Some(v) = &self.multiple_birth {
-            v.write_field(w);
+            v.write_field(w, "multipleBirth");
         }
         write_many(w, "photo", &self.photo);
         write_many(w, "contact", &self.contact);
@@ -218,17 +168,48 @@ impl ToJson for Patient {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PatientDeceased {
-    /// `deceasedBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `deceasedDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
 }
 
 impl PatientDeceased {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Boolean(v) => write_value(w, "deceasedBoolean", "_deceasedBoolean", v),
-            Self::DateTime(v) => write_value(w, "deceasedDateTime", "_deceasedDateTime", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
         }
     }
 }
@@ -237,17 +218,48 @@ impl PatientDeceased {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PatientMultipleBirth {
-    /// `multipleBirthBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `multipleBirthInteger`
+    /// `Integer`
     Integer(Primitive<i32>),
 }
 
 impl PatientMultipleBirth {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", false) => read_choice_value(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", true) => read_choice_ext(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Boolean(v) => write_value(w, "multipleBirthBoolean", "_multipleBirthBoolean", v),
-            Self::Integer(v) => write_value(w, "multipleBirthInteger", "_multipleBirthInteger", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Integer(v) => write_choice_value(w, name, "Integer", v),
         }
     }
 }

@@ -137,11 +137,8 @@ impl PlanDefinition {
                 "_status" => read_ext(r, &mut o.status),
                 "experimental" => read_value(r, &mut o.experimental),
                 "_experimental" => read_ext(r, &mut o.experimental),
-                "subjectCodeableConcept" => {
-                    read_choice_complex(r, &mut o.subject, PlanDefinitionSubject::CodeableConcept)
-                }
-                "subjectReference" => {
-                    read_choice_complex(r, &mut o.subject, PlanDefinitionSubject::Reference)
+                "subjectCodeableConcept" | "subjectReference" => {
+                    PlanDefinitionSubject::read_json(r, &mut o.subject, &key, "subject")
                 }
                 "date" => read_value(r, &mut o.date),
                 "_date" => read_ext(r, &mut o.date),
@@ -205,7 +202,7 @@ impl ToJson for PlanDefinition {
         write_value(w, "status", "_status", &self.status);
         write_value(w, "experimental", "_experimental", &self.experimental);
         if let Some(v) = &self.subject {
-            v.write_field(w);
+            v.write_field(w, "subject");
         }
         write_value(w, "date", "_date", &self.date);
         write_value(w, "publisher", "_publisher", &self.publisher);
@@ -242,17 +239,34 @@ impl ToJson for PlanDefinition {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PlanDefinitionSubject {
-    /// `subjectCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `subjectReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl PlanDefinitionSubject {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "subjectCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "subjectReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -363,17 +377,9 @@ impl FromJson for PlanDefinitionGoalTarget {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "measure" => read_single(r, &mut o.measure),
-                "detailQuantity" => {
-                    read_choice_complex(r, &mut o.detail, PlanDefinitionGoalTargetDetail::Quantity)
+                "detailQuantity" | "detailRange" | "detailCodeableConcept" => {
+                    PlanDefinitionGoalTargetDetail::read_json(r, &mut o.detail, &key, "detail")
                 }
-                "detailRange" => {
-                    read_choice_complex(r, &mut o.detail, PlanDefinitionGoalTargetDetail::Range)
-                }
-                "detailCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.detail,
-                    PlanDefinitionGoalTargetDetail::CodeableConcept,
-                ),
                 "due" => read_single(r, &mut o.due),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -391,7 +397,7 @@ impl ToJson for PlanDefinitionGoalTarget {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "measure", &self.measure);
         if let Some(v) = &self.detail {
-            v.write_field(w);
+            v.write_field(w, "detail");
         }
         write_single(w, "due", &self.due);
         write_unknown(w, &self.unknown_elements);
@@ -403,20 +409,38 @@ impl ToJson for PlanDefinitionGoalTarget {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PlanDefinitionGoalTargetDetail {
-    /// `detailQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `detailRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `detailCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
 
 impl PlanDefinitionGoalTargetDetail {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Quantity(v) => write_one(w, "detailQuantity", v),
-            Self::Range(v) => write_one(w, "detailRange", v),
-            Self::CodeableConcept(v) => write_one(w, "detailCodeableConcept", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
         }
     }
 }
@@ -516,51 +540,17 @@ impl FromJson for PlanDefinitionAction {
                 "documentation" => read_many(r, &mut o.documentation),
                 "goalId" => read_values(r, &mut o.goal_id),
                 "_goalId" => read_exts(r, &mut o.goal_id),
-                "subjectCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.subject,
-                    PlanDefinitionActionSubject::CodeableConcept,
-                ),
-                "subjectReference" => {
-                    read_choice_complex(r, &mut o.subject, PlanDefinitionActionSubject::Reference)
+                "subjectCodeableConcept" | "subjectReference" => {
+                    PlanDefinitionActionSubject::read_json(r, &mut o.subject, &key, "subject")
                 }
                 "trigger" => read_many(r, &mut o.trigger),
                 "condition" => read_many(r, &mut o.condition),
                 "input" => read_many(r, &mut o.input),
                 "output" => read_many(r, &mut o.output),
                 "relatedAction" => read_many(r, &mut o.related_action),
-                "timingDateTime" => read_choice_value(
-                    r,
-                    &mut o.timing,
-                    PlanDefinitionActionTiming::DateTime,
-                    |c| match c {
-                        PlanDefinitionActionTiming::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_timingDateTime" => read_choice_ext(
-                    r,
-                    &mut o.timing,
-                    PlanDefinitionActionTiming::DateTime,
-                    |c| match c {
-                        PlanDefinitionActionTiming::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "timingAge" => {
-                    read_choice_complex(r, &mut o.timing, PlanDefinitionActionTiming::Age)
-                }
-                "timingPeriod" => {
-                    read_choice_complex(r, &mut o.timing, PlanDefinitionActionTiming::Period)
-                }
-                "timingDuration" => {
-                    read_choice_complex(r, &mut o.timing, PlanDefinitionActionTiming::Duration)
-                }
-                "timingRange" => {
-                    read_choice_complex(r, &mut o.timing, PlanDefinitionActionTiming::Range)
-                }
-                "timingTiming" => {
-                    read_choice_complex(r, &mut o.timing, PlanDefinitionActionTiming::Timing)
+                "timingDateTime" | "_timingDateTime" | "timingAge" | "timingPeriod"
+                | "timingDuration" | "timingRange" | "timingTiming" => {
+                    PlanDefinitionActionTiming::read_json(r, &mut o.timing, &key, "timing")
                 }
                 "participant" => read_many(r, &mut o.participant),
                 "type" => read_single(r, &mut o.r#type),
@@ -574,41 +564,14 @@ impl FromJson for PlanDefinitionAction {
                 "_precheckBehavior" => read_ext(r, &mut o.precheck_behavior),
                 "cardinalityBehavior" => read_value(r, &mut o.cardinality_behavior),
                 "_cardinalityBehavior" => read_ext(r, &mut o.cardinality_behavior),
-                "definitionCanonical" => read_choice_value(
+                "definitionCanonical"
+                | "_definitionCanonical"
+                | "definitionUri"
+                | "_definitionUri" => PlanDefinitionActionDefinition::read_json(
                     r,
                     &mut o.definition,
-                    PlanDefinitionActionDefinition::Canonical,
-                    |c| match c {
-                        PlanDefinitionActionDefinition::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_definitionCanonical" => read_choice_ext(
-                    r,
-                    &mut o.definition,
-                    PlanDefinitionActionDefinition::Canonical,
-                    |c| match c {
-                        PlanDefinitionActionDefinition::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "definitionUri" => read_choice_value(
-                    r,
-                    &mut o.definition,
-                    PlanDefinitionActionDefinition::Uri,
-                    |c| match c {
-                        PlanDefinitionActionDefinition::Uri(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_definitionUri" => read_choice_ext(
-                    r,
-                    &mut o.definition,
-                    PlanDefinitionActionDefinition::Uri,
-                    |c| match c {
-                        PlanDefinitionActionDefinition::Uri(p) => Some(p),
-                        _ => None,
-                    },
+                    &key,
+                    "definition",
                 ),
                 "transform" => read_value(r, &mut o.transform),
                 "_transform" => read_ext(r, &mut o.transform),
@@ -644,7 +607,7 @@ impl ToJson for PlanDefinitionAction {
         write_many(w, "documentation", &self.documentation);
         write_values(w, "goalId", "_goalId", &self.goal_id);
         if let Some(v) = &self.subject {
-            v.write_field(w);
+            v.write_field(w, "subject");
         }
         write_many(w, "trigger", &self.trigger);
         write_many(w, "condition", &self.condition);
@@ -652,7 +615,7 @@ impl ToJson for PlanDefinitionAction {
         write_many(w, "output", &self.output);
         write_many(w, "relatedAction", &self.related_action);
         if let Some(v) = &self.timing {
-            v.write_field(w);
+            v.write_field(w, "timing");
         }
         write_many(w, "participant", &self.participant);
         write_single(w, "type", &self.r#type);
@@ -687,7 +650,7 @@ impl ToJson for PlanDefinitionAction {
             &self.cardinality_behavior,
         );
         if let Some(v) = &self.definition {
-            v.write_field(w);
+            v.write_field(w, "definition");
         }
         write_value(w, "transform", "_transform", &self.transform);
         write_many(w, "dynamicValue", &self.dynamic_value);
@@ -701,17 +664,34 @@ impl ToJson for PlanDefinitionAction {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PlanDefinitionActionSubject {
-    /// `subjectCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `subjectReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl PlanDefinitionActionSubject {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "subjectCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "subjectReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -720,29 +700,57 @@ impl PlanDefinitionActionSubject {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PlanDefinitionActionTiming {
-    /// `timingDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `timingAge`
+    /// `Age`
     Age(Box<Age>),
-    /// `timingPeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `timingDuration`
+    /// `Duration`
     Duration(Box<Duration>),
-    /// `timingRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `timingTiming`
+    /// `Timing`
     Timing(Box<Timing>),
 }
 
 impl PlanDefinitionActionTiming {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Age", false) => read_choice_complex(r, slot, Self::Age),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Duration", false) => read_choice_complex(r, slot, Self::Duration),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "timingDateTime", "_timingDateTime", v),
-            Self::Age(v) => write_one(w, "timingAge", v),
-            Self::Period(v) => write_one(w, "timingPeriod", v),
-            Self::Duration(v) => write_one(w, "timingDuration", v),
-            Self::Range(v) => write_one(w, "timingRange", v),
-            Self::Timing(v) => write_one(w, "timingTiming", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Age(v) => write_choice_one(w, name, "Age", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Duration(v) => write_choice_one(w, name, "Duration", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
         }
     }
 }
@@ -751,17 +759,48 @@ impl PlanDefinitionActionTiming {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PlanDefinitionActionDefinition {
-    /// `definitionCanonical`
+    /// `Canonical`
     Canonical(Primitive<String>),
-    /// `definitionUri`
+    /// `Uri`
     Uri(Primitive<String>),
 }
 
 impl PlanDefinitionActionDefinition {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Canonical", false) => read_choice_value(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            ("Canonical", true) => read_choice_ext(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", false) => read_choice_value(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", true) => read_choice_ext(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Canonical(v) => write_value(w, "definitionCanonical", "_definitionCanonical", v),
-            Self::Uri(v) => write_value(w, "definitionUri", "_definitionUri", v),
+            Self::Canonical(v) => write_choice_value(w, name, "Canonical", v),
+            Self::Uri(v) => write_choice_value(w, name, "Uri", v),
         }
     }
 }
@@ -856,16 +895,14 @@ impl FromJson for PlanDefinitionActionRelatedAction {
                 "_actionId" => read_ext(r, &mut o.action_id),
                 "relationship" => read_value(r, &mut o.relationship),
                 "_relationship" => read_ext(r, &mut o.relationship),
-                "offsetDuration" => read_choice_complex(
-                    r,
-                    &mut o.offset,
-                    PlanDefinitionActionRelatedActionOffset::Duration,
-                ),
-                "offsetRange" => read_choice_complex(
-                    r,
-                    &mut o.offset,
-                    PlanDefinitionActionRelatedActionOffset::Range,
-                ),
+                "offsetDuration" | "offsetRange" => {
+                    PlanDefinitionActionRelatedActionOffset::read_json(
+                        r,
+                        &mut o.offset,
+                        &key,
+                        "offset",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -883,7 +920,7 @@ impl ToJson for PlanDefinitionActionRelatedAction {
         write_value(w, "actionId", "_actionId", &self.action_id);
         write_value(w, "relationship", "_relationship", &self.relationship);
         if let Some(v) = &self.offset {
-            v.write_field(w);
+            v.write_field(w, "offset");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -894,17 +931,34 @@ impl ToJson for PlanDefinitionActionRelatedAction {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PlanDefinitionActionRelatedActionOffset {
-    /// `offsetDuration`
+    /// `Duration`
     Duration(Box<Duration>),
-    /// `offsetRange`
+    /// `Range`
     Range(Box<Range>),
 }
 
 impl PlanDefinitionActionRelatedActionOffset {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Duration", false) => read_choice_complex(r, slot, Self::Duration),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Duration(v) => write_one(w, "offsetDuration", v),
-            Self::Range(v) => write_one(w, "offsetRange", v),
+            Self::Duration(v) => write_choice_one(w, name, "Duration", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
         }
     }
 }

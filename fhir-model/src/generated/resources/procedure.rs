@@ -129,48 +129,9 @@ impl Procedure {
                 "code" => read_single(r, &mut o.code),
                 "subject" => read_single(r, &mut o.subject),
                 "encounter" => read_single(r, &mut o.encounter),
-                "performedDateTime" => read_choice_value(
-                    r,
-                    &mut o.performed,
-                    ProcedurePerformed::DateTime,
-                    |c| match c {
-                        ProcedurePerformed::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_performedDateTime" => read_choice_ext(
-                    r,
-                    &mut o.performed,
-                    ProcedurePerformed::DateTime,
-                    |c| match c {
-                        ProcedurePerformed::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "performedPeriod" => {
-                    read_choice_complex(r, &mut o.performed, ProcedurePerformed::Period)
-                }
-                "performedString" => read_choice_value(
-                    r,
-                    &mut o.performed,
-                    ProcedurePerformed::String,
-                    |c| match c {
-                        ProcedurePerformed::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_performedString" => read_choice_ext(
-                    r,
-                    &mut o.performed,
-                    ProcedurePerformed::String,
-                    |c| match c {
-                        ProcedurePerformed::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "performedAge" => read_choice_complex(r, &mut o.performed, ProcedurePerformed::Age),
-                "performedRange" => {
-                    read_choice_complex(r, &mut o.performed, ProcedurePerformed::Range)
+                "performedDateTime" | "_performedDateTime" | "performedPeriod"
+                | "performedString" | "_performedString" | "performedAge" | "performedRange" => {
+                    ProcedurePerformed::read_json(r, &mut o.performed, &key, "performed")
                 }
                 "recorder" => read_single(r, &mut o.recorder),
                 "asserter" => read_single(r, &mut o.asserter),
@@ -233,7 +194,7 @@ impl ToJson for Procedure {
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
         if let Some(v) = &self.performed {
-            v.write_field(w);
+            v.write_field(w, "performed");
         }
         write_single(w, "recorder", &self.recorder);
         write_single(w, "asserter", &self.asserter);
@@ -260,26 +221,60 @@ impl ToJson for Procedure {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ProcedurePerformed {
-    /// `performedDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `performedPeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `performedString`
+    /// `String`
     String(Primitive<String>),
-    /// `performedAge`
+    /// `Age`
     Age(Box<Age>),
-    /// `performedRange`
+    /// `Range`
     Range(Box<Range>),
 }
 
 impl ProcedurePerformed {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Age", false) => read_choice_complex(r, slot, Self::Age),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "performedDateTime", "_performedDateTime", v),
-            Self::Period(v) => write_one(w, "performedPeriod", v),
-            Self::String(v) => write_value(w, "performedString", "_performedString", v),
-            Self::Age(v) => write_one(w, "performedAge", v),
-            Self::Range(v) => write_one(w, "performedRange", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Age(v) => write_choice_one(w, name, "Age", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
         }
     }
 }

@@ -67,51 +67,34 @@ impl Provenance {
         r.begin_element()?;
         while let Some(key) = r.next_key()? {
             let mark = r.mark();
-            let result =
-                match &*key {
-                    "resourceType" => read_resource_type(r, "Provenance"),
-                    "id" => read_string(r, &mut o.id),
-                    "meta" => read_single(r, &mut o.meta),
-                    "implicitRules" => read_value(r, &mut o.implicit_rules),
-                    "_implicitRules" => read_ext(r, &mut o.implicit_rules),
-                    "language" => read_value(r, &mut o.language),
-                    "_language" => read_ext(r, &mut o.language),
-                    "text" => read_single(r, &mut o.text),
-                    "contained" => read_many(r, &mut o.contained),
-                    "extension" => read_many(r, &mut o.extension),
-                    "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                    "target" => read_many(r, &mut o.target),
-                    "occurredPeriod" => {
-                        read_choice_complex(r, &mut o.occurred, ProvenanceOccurred::Period)
-                    }
-                    "occurredDateTime" => {
-                        read_choice_value(r, &mut o.occurred, ProvenanceOccurred::DateTime, |c| {
-                            match c {
-                                ProvenanceOccurred::DateTime(p) => Some(p),
-                                _ => None,
-                            }
-                        })
-                    }
-                    "_occurredDateTime" => {
-                        read_choice_ext(r, &mut o.occurred, ProvenanceOccurred::DateTime, |c| {
-                            match c {
-                                ProvenanceOccurred::DateTime(p) => Some(p),
-                                _ => None,
-                            }
-                        })
-                    }
-                    "recorded" => read_value(r, &mut o.recorded),
-                    "_recorded" => read_ext(r, &mut o.recorded),
-                    "policy" => read_values(r, &mut o.policy),
-                    "_policy" => read_exts(r, &mut o.policy),
-                    "location" => read_single(r, &mut o.location),
-                    "reason" => read_many(r, &mut o.reason),
-                    "activity" => read_single(r, &mut o.activity),
-                    "agent" => read_many(r, &mut o.agent),
-                    "entity" => read_many(r, &mut o.entity),
-                    "signature" => read_many(r, &mut o.signature),
-                    _ => r.unknown_key(&key, &mut o.unknown_elements),
-                };
+            let result = match &*key {
+                "resourceType" => read_resource_type(r, "Provenance"),
+                "id" => read_string(r, &mut o.id),
+                "meta" => read_single(r, &mut o.meta),
+                "implicitRules" => read_value(r, &mut o.implicit_rules),
+                "_implicitRules" => read_ext(r, &mut o.implicit_rules),
+                "language" => read_value(r, &mut o.language),
+                "_language" => read_ext(r, &mut o.language),
+                "text" => read_single(r, &mut o.text),
+                "contained" => read_many(r, &mut o.contained),
+                "extension" => read_many(r, &mut o.extension),
+                "modifierExtension" => read_many(r, &mut o.modifier_extension),
+                "target" => read_many(r, &mut o.target),
+                "occurredPeriod" | "occurredDateTime" | "_occurredDateTime" => {
+                    ProvenanceOccurred::read_json(r, &mut o.occurred, &key, "occurred")
+                }
+                "recorded" => read_value(r, &mut o.recorded),
+                "_recorded" => read_ext(r, &mut o.recorded),
+                "policy" => read_values(r, &mut o.policy),
+                "_policy" => read_exts(r, &mut o.policy),
+                "location" => read_single(r, &mut o.location),
+                "reason" => read_many(r, &mut o.reason),
+                "activity" => read_single(r, &mut o.activity),
+                "agent" => read_many(r, &mut o.agent),
+                "entity" => read_many(r, &mut o.entity),
+                "signature" => read_many(r, &mut o.signature),
+                _ => r.unknown_key(&key, &mut o.unknown_elements),
+            };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
         }
         check_values(r, "policy", &o.policy)?;
@@ -134,7 +117,7 @@ impl ToJson for Provenance {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "target", &self.target);
         if let Some(v) = &self.occurred {
-            v.write_field(w);
+            v.write_field(w, "occurred");
         }
         write_value(w, "recorded", "_recorded", &self.recorded);
         write_values(w, "policy", "_policy", &self.policy);
@@ -153,17 +136,41 @@ impl ToJson for Provenance {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ProvenanceOccurred {
-    /// `occurredPeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `occurredDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
 }
 
 impl ProvenanceOccurred {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Period(v) => write_one(w, "occurredPeriod", v),
-            Self::DateTime(v) => write_value(w, "occurredDateTime", "_occurredDateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
         }
     }
 }

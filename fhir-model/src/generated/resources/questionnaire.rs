@@ -361,145 +361,13 @@ impl FromJson for QuestionnaireItemEnableWhen {
                 "_question" => read_ext(r, &mut o.question),
                 "operator" => read_value(r, &mut o.operator),
                 "_operator" => read_ext(r, &mut o.operator),
-                "answerBoolean" => read_choice_value(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::Boolean,
-                    |c| match c {
-                        QuestionnaireItemEnableWhenAnswer::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_answerBoolean" => read_choice_ext(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::Boolean,
-                    |c| match c {
-                        QuestionnaireItemEnableWhenAnswer::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "answerDecimal" => read_choice_value(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::Decimal,
-                    |c| match c {
-                        QuestionnaireItemEnableWhenAnswer::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_answerDecimal" => read_choice_ext(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::Decimal,
-                    |c| match c {
-                        QuestionnaireItemEnableWhenAnswer::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "answerInteger" => read_choice_value(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::Integer,
-                    |c| match c {
-                        QuestionnaireItemEnableWhenAnswer::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_answerInteger" => read_choice_ext(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::Integer,
-                    |c| match c {
-                        QuestionnaireItemEnableWhenAnswer::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "answerDate" => read_choice_value(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::Date,
-                    |c| match c {
-                        QuestionnaireItemEnableWhenAnswer::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_answerDate" => read_choice_ext(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::Date,
-                    |c| match c {
-                        QuestionnaireItemEnableWhenAnswer::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "answerDateTime" => read_choice_value(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::DateTime,
-                    |c| match c {
-                        QuestionnaireItemEnableWhenAnswer::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_answerDateTime" => read_choice_ext(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::DateTime,
-                    |c| match c {
-                        QuestionnaireItemEnableWhenAnswer::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "answerTime" => read_choice_value(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::Time,
-                    |c| match c {
-                        QuestionnaireItemEnableWhenAnswer::Time(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_answerTime" => read_choice_ext(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::Time,
-                    |c| match c {
-                        QuestionnaireItemEnableWhenAnswer::Time(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "answerString" => read_choice_value(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::String,
-                    |c| match c {
-                        QuestionnaireItemEnableWhenAnswer::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_answerString" => read_choice_ext(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::String,
-                    |c| match c {
-                        QuestionnaireItemEnableWhenAnswer::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "answerCoding" => {
-                    read_choice_complex(r, &mut o.answer, QuestionnaireItemEnableWhenAnswer::Coding)
+                "answerBoolean" | "_answerBoolean" | "answerDecimal" | "_answerDecimal"
+                | "answerInteger" | "_answerInteger" | "answerDate" | "_answerDate"
+                | "answerDateTime" | "_answerDateTime" | "answerTime" | "_answerTime"
+                | "answerString" | "_answerString" | "answerCoding" | "answerQuantity"
+                | "answerReference" => {
+                    QuestionnaireItemEnableWhenAnswer::read_json(r, &mut o.answer, &key, "answer")
                 }
-                "answerQuantity" => read_choice_complex(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::Quantity,
-                ),
-                "answerReference" => read_choice_complex(
-                    r,
-                    &mut o.answer,
-                    QuestionnaireItemEnableWhenAnswer::Reference,
-                ),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -517,7 +385,7 @@ impl ToJson for QuestionnaireItemEnableWhen {
         write_value(w, "question", "_question", &self.question);
         write_value(w, "operator", "_operator", &self.operator);
         if let Some(v) = &self.answer {
-            v.write_field(w);
+            v.write_field(w, "answer");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -528,41 +396,115 @@ impl ToJson for QuestionnaireItemEnableWhen {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum QuestionnaireItemEnableWhenAnswer {
-    /// `answerBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `answerDecimal`
+    /// `Decimal`
     Decimal(Primitive<Decimal>),
-    /// `answerInteger`
+    /// `Integer`
     Integer(Primitive<i32>),
-    /// `answerDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `answerDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `answerTime`
+    /// `Time`
     Time(Primitive<Time>),
-    /// `answerString`
+    /// `String`
     String(Primitive<String>),
-    /// `answerCoding`
+    /// `Coding`
     Coding(Box<Coding>),
-    /// `answerQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `answerReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl QuestionnaireItemEnableWhenAnswer {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", false) => read_choice_value(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", true) => read_choice_ext(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", false) => read_choice_value(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", true) => read_choice_ext(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", false) => read_choice_value(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", true) => read_choice_ext(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Coding", false) => read_choice_complex(r, slot, Self::Coding),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Boolean(v) => write_value(w, "answerBoolean", "_answerBoolean", v),
-            Self::Decimal(v) => write_value(w, "answerDecimal", "_answerDecimal", v),
-            Self::Integer(v) => write_value(w, "answerInteger", "_answerInteger", v),
-            Self::Date(v) => write_value(w, "answerDate", "_answerDate", v),
-            Self::DateTime(v) => write_value(w, "answerDateTime", "_answerDateTime", v),
-            Self::Time(v) => write_value(w, "answerTime", "_answerTime", v),
-            Self::String(v) => write_value(w, "answerString", "_answerString", v),
-            Self::Coding(v) => write_one(w, "answerCoding", v),
-            Self::Quantity(v) => write_one(w, "answerQuantity", v),
-            Self::Reference(v) => write_one(w, "answerReference", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Decimal(v) => write_choice_value(w, name, "Decimal", v),
+            Self::Integer(v) => write_choice_value(w, name, "Integer", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Time(v) => write_choice_value(w, name, "Time", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Coding(v) => write_choice_one(w, name, "Coding", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -597,86 +539,11 @@ impl FromJson for QuestionnaireItemAnswerOption {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "valueInteger" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemAnswerOptionValue::Integer,
-                    |c| match c {
-                        QuestionnaireItemAnswerOptionValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueInteger" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemAnswerOptionValue::Integer,
-                    |c| match c {
-                        QuestionnaireItemAnswerOptionValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDate" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemAnswerOptionValue::Date,
-                    |c| match c {
-                        QuestionnaireItemAnswerOptionValue::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDate" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemAnswerOptionValue::Date,
-                    |c| match c {
-                        QuestionnaireItemAnswerOptionValue::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueTime" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemAnswerOptionValue::Time,
-                    |c| match c {
-                        QuestionnaireItemAnswerOptionValue::Time(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueTime" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemAnswerOptionValue::Time,
-                    |c| match c {
-                        QuestionnaireItemAnswerOptionValue::Time(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueString" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemAnswerOptionValue::String,
-                    |c| match c {
-                        QuestionnaireItemAnswerOptionValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueString" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemAnswerOptionValue::String,
-                    |c| match c {
-                        QuestionnaireItemAnswerOptionValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueCoding" => {
-                    read_choice_complex(r, &mut o.value, QuestionnaireItemAnswerOptionValue::Coding)
+                "valueInteger" | "_valueInteger" | "valueDate" | "_valueDate" | "valueTime"
+                | "_valueTime" | "valueString" | "_valueString" | "valueCoding"
+                | "valueReference" => {
+                    QuestionnaireItemAnswerOptionValue::read_json(r, &mut o.value, &key, "value")
                 }
-                "valueReference" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemAnswerOptionValue::Reference,
-                ),
                 "initialSelected" => read_value(r, &mut o.initial_selected),
                 "_initialSelected" => read_ext(r, &mut o.initial_selected),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
@@ -694,7 +561,7 @@ impl ToJson for QuestionnaireItemAnswerOption {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_value(
             w,
@@ -711,29 +578,78 @@ impl ToJson for QuestionnaireItemAnswerOption {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum QuestionnaireItemAnswerOptionValue {
-    /// `valueInteger`
+    /// `Integer`
     Integer(Primitive<i32>),
-    /// `valueDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `valueTime`
+    /// `Time`
     Time(Primitive<Time>),
-    /// `valueString`
+    /// `String`
     String(Primitive<String>),
-    /// `valueCoding`
+    /// `Coding`
     Coding(Box<Coding>),
-    /// `valueReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl QuestionnaireItemAnswerOptionValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Integer", false) => read_choice_value(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", true) => read_choice_ext(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", false) => read_choice_value(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", true) => read_choice_ext(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Coding", false) => read_choice_complex(r, slot, Self::Coding),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Integer(v) => write_value(w, "valueInteger", "_valueInteger", v),
-            Self::Date(v) => write_value(w, "valueDate", "_valueDate", v),
-            Self::Time(v) => write_value(w, "valueTime", "_valueTime", v),
-            Self::String(v) => write_value(w, "valueString", "_valueString", v),
-            Self::Coding(v) => write_one(w, "valueCoding", v),
-            Self::Reference(v) => write_one(w, "valueReference", v),
+            Self::Integer(v) => write_choice_value(w, name, "Integer", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::Time(v) => write_choice_value(w, name, "Time", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Coding(v) => write_choice_one(w, name, "Coding", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -766,156 +682,12 @@ impl FromJson for QuestionnaireItemInitial {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "valueBoolean" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemInitialValue::Boolean,
-                    |c| match c {
-                        QuestionnaireItemInitialValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueBoolean" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemInitialValue::Boolean,
-                    |c| match c {
-                        QuestionnaireItemInitialValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDecimal" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemInitialValue::Decimal,
-                    |c| match c {
-                        QuestionnaireItemInitialValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDecimal" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemInitialValue::Decimal,
-                    |c| match c {
-                        QuestionnaireItemInitialValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueInteger" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemInitialValue::Integer,
-                    |c| match c {
-                        QuestionnaireItemInitialValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueInteger" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemInitialValue::Integer,
-                    |c| match c {
-                        QuestionnaireItemInitialValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDate" => {
-                    read_choice_value(r, &mut o.value, QuestionnaireItemInitialValue::Date, |c| {
-                        match c {
-                            QuestionnaireItemInitialValue::Date(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueDate" => {
-                    read_choice_ext(r, &mut o.value, QuestionnaireItemInitialValue::Date, |c| {
-                        match c {
-                            QuestionnaireItemInitialValue::Date(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "valueDateTime" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemInitialValue::DateTime,
-                    |c| match c {
-                        QuestionnaireItemInitialValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDateTime" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemInitialValue::DateTime,
-                    |c| match c {
-                        QuestionnaireItemInitialValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueTime" => {
-                    read_choice_value(r, &mut o.value, QuestionnaireItemInitialValue::Time, |c| {
-                        match c {
-                            QuestionnaireItemInitialValue::Time(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueTime" => {
-                    read_choice_ext(r, &mut o.value, QuestionnaireItemInitialValue::Time, |c| {
-                        match c {
-                            QuestionnaireItemInitialValue::Time(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "valueString" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemInitialValue::String,
-                    |c| match c {
-                        QuestionnaireItemInitialValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueString" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemInitialValue::String,
-                    |c| match c {
-                        QuestionnaireItemInitialValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueUri" => {
-                    read_choice_value(r, &mut o.value, QuestionnaireItemInitialValue::Uri, |c| {
-                        match c {
-                            QuestionnaireItemInitialValue::Uri(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueUri" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireItemInitialValue::Uri,
-                    |c| match c {
-                        QuestionnaireItemInitialValue::Uri(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueAttachment" => {
-                    read_choice_complex(r, &mut o.value, QuestionnaireItemInitialValue::Attachment)
-                }
-                "valueCoding" => {
-                    read_choice_complex(r, &mut o.value, QuestionnaireItemInitialValue::Coding)
-                }
-                "valueQuantity" => {
-                    read_choice_complex(r, &mut o.value, QuestionnaireItemInitialValue::Quantity)
-                }
-                "valueReference" => {
-                    read_choice_complex(r, &mut o.value, QuestionnaireItemInitialValue::Reference)
+                "valueBoolean" | "_valueBoolean" | "valueDecimal" | "_valueDecimal"
+                | "valueInteger" | "_valueInteger" | "valueDate" | "_valueDate"
+                | "valueDateTime" | "_valueDateTime" | "valueTime" | "_valueTime"
+                | "valueString" | "_valueString" | "valueUri" | "_valueUri" | "valueAttachment"
+                | "valueCoding" | "valueQuantity" | "valueReference" => {
+                    QuestionnaireItemInitialValue::read_json(r, &mut o.value, &key, "value")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -932,7 +704,7 @@ impl ToJson for QuestionnaireItemInitial {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -943,47 +715,130 @@ impl ToJson for QuestionnaireItemInitial {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum QuestionnaireItemInitialValue {
-    /// `valueBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `valueDecimal`
+    /// `Decimal`
     Decimal(Primitive<Decimal>),
-    /// `valueInteger`
+    /// `Integer`
     Integer(Primitive<i32>),
-    /// `valueDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `valueDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `valueTime`
+    /// `Time`
     Time(Primitive<Time>),
-    /// `valueString`
+    /// `String`
     String(Primitive<String>),
-    /// `valueUri`
+    /// `Uri`
     Uri(Primitive<String>),
-    /// `valueAttachment`
+    /// `Attachment`
     Attachment(Box<Attachment>),
-    /// `valueCoding`
+    /// `Coding`
     Coding(Box<Coding>),
-    /// `valueQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `valueReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl QuestionnaireItemInitialValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", false) => read_choice_value(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", true) => read_choice_ext(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", false) => read_choice_value(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", true) => read_choice_ext(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", false) => read_choice_value(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", true) => read_choice_ext(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", false) => read_choice_value(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", true) => read_choice_ext(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Attachment", false) => read_choice_complex(r, slot, Self::Attachment),
+            ("Coding", false) => read_choice_complex(r, slot, Self::Coding),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Boolean(v) => write_value(w, "valueBoolean", "_valueBoolean", v),
-            Self::Decimal(v) => write_value(w, "valueDecimal", "_valueDecimal", v),
-            Self::Integer(v) => write_value(w, "valueInteger", "_valueInteger", v),
-            Self::Date(v) => write_value(w, "valueDate", "_valueDate", v),
-            Self::DateTime(v) => write_value(w, "valueDateTime", "_valueDateTime", v),
-            Self::Time(v) => write_value(w, "valueTime", "_valueTime", v),
-            Self::String(v) => write_value(w, "valueString", "_valueString", v),
-            Self::Uri(v) => write_value(w, "valueUri", "_valueUri", v),
-            Self::Attachment(v) => write_one(w, "valueAttachment", v),
-            Self::Coding(v) => write_one(w, "valueCoding", v),
-            Self::Quantity(v) => write_one(w, "valueQuantity", v),
-            Self::Reference(v) => write_one(w, "valueReference", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Decimal(v) => write_choice_value(w, name, "Decimal", v),
+            Self::Integer(v) => write_choice_value(w, name, "Integer", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Time(v) => write_choice_value(w, name, "Time", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Uri(v) => write_choice_value(w, name, "Uri", v),
+            Self::Attachment(v) => write_choice_one(w, name, "Attachment", v),
+            Self::Coding(v) => write_choice_one(w, name, "Coding", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

@@ -230,170 +230,13 @@ impl FromJson for QuestionnaireResponseItemAnswer {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "valueBoolean" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Boolean,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueBoolean" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Boolean,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDecimal" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Decimal,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDecimal" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Decimal,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueInteger" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Integer,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueInteger" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Integer,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDate" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Date,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDate" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Date,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDateTime" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::DateTime,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDateTime" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::DateTime,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueTime" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Time,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::Time(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueTime" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Time,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::Time(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueString" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::String,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueString" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::String,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueUri" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Uri,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::Uri(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueUri" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Uri,
-                    |c| match c {
-                        QuestionnaireResponseItemAnswerValue::Uri(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueAttachment" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Attachment,
-                ),
-                "valueCoding" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Coding,
-                ),
-                "valueQuantity" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Quantity,
-                ),
-                "valueReference" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    QuestionnaireResponseItemAnswerValue::Reference,
-                ),
+                "valueBoolean" | "_valueBoolean" | "valueDecimal" | "_valueDecimal"
+                | "valueInteger" | "_valueInteger" | "valueDate" | "_valueDate"
+                | "valueDateTime" | "_valueDateTime" | "valueTime" | "_valueTime"
+                | "valueString" | "_valueString" | "valueUri" | "_valueUri" | "valueAttachment"
+                | "valueCoding" | "valueQuantity" | "valueReference" => {
+                    QuestionnaireResponseItemAnswerValue::read_json(r, &mut o.value, &key, "value")
+                }
                 "item" => read_many(r, &mut o.item),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -410,7 +253,7 @@ impl ToJson for QuestionnaireResponseItemAnswer {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_many(w, "item", &self.item);
         write_unknown(w, &self.unknown_elements);
@@ -422,47 +265,130 @@ impl ToJson for QuestionnaireResponseItemAnswer {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum QuestionnaireResponseItemAnswerValue {
-    /// `valueBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `valueDecimal`
+    /// `Decimal`
     Decimal(Primitive<Decimal>),
-    /// `valueInteger`
+    /// `Integer`
     Integer(Primitive<i32>),
-    /// `valueDate`
+    /// `Date`
     Date(Primitive<Date>),
-    /// `valueDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `valueTime`
+    /// `Time`
     Time(Primitive<Time>),
-    /// `valueString`
+    /// `String`
     String(Primitive<String>),
-    /// `valueUri`
+    /// `Uri`
     Uri(Primitive<String>),
-    /// `valueAttachment`
+    /// `Attachment`
     Attachment(Box<Attachment>),
-    /// `valueCoding`
+    /// `Coding`
     Coding(Box<Coding>),
-    /// `valueQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `valueReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl QuestionnaireResponseItemAnswerValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", false) => read_choice_value(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", true) => read_choice_ext(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", false) => read_choice_value(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", true) => read_choice_ext(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", false) => read_choice_value(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("Date", true) => read_choice_ext(r, slot, Self::Date, |c| match c {
+                Self::Date(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", false) => read_choice_value(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("Time", true) => read_choice_ext(r, slot, Self::Time, |c| match c {
+                Self::Time(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", false) => read_choice_value(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", true) => read_choice_ext(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Attachment", false) => read_choice_complex(r, slot, Self::Attachment),
+            ("Coding", false) => read_choice_complex(r, slot, Self::Coding),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Boolean(v) => write_value(w, "valueBoolean", "_valueBoolean", v),
-            Self::Decimal(v) => write_value(w, "valueDecimal", "_valueDecimal", v),
-            Self::Integer(v) => write_value(w, "valueInteger", "_valueInteger", v),
-            Self::Date(v) => write_value(w, "valueDate", "_valueDate", v),
-            Self::DateTime(v) => write_value(w, "valueDateTime", "_valueDateTime", v),
-            Self::Time(v) => write_value(w, "valueTime", "_valueTime", v),
-            Self::String(v) => write_value(w, "valueString", "_valueString", v),
-            Self::Uri(v) => write_value(w, "valueUri", "_valueUri", v),
-            Self::Attachment(v) => write_one(w, "valueAttachment", v),
-            Self::Coding(v) => write_one(w, "valueCoding", v),
-            Self::Quantity(v) => write_one(w, "valueQuantity", v),
-            Self::Reference(v) => write_one(w, "valueReference", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Decimal(v) => write_choice_value(w, name, "Decimal", v),
+            Self::Integer(v) => write_choice_value(w, name, "Integer", v),
+            Self::Date(v) => write_choice_value(w, name, "Date", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Time(v) => write_choice_value(w, name, "Time", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Uri(v) => write_choice_value(w, name, "Uri", v),
+            Self::Attachment(v) => write_choice_one(w, name, "Attachment", v),
+            Self::Coding(v) => write_choice_one(w, name, "Coding", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

@@ -253,34 +253,9 @@ impl FromJson for RequestGroupAction {
                 "documentation" => read_many(r, &mut o.documentation),
                 "condition" => read_many(r, &mut o.condition),
                 "relatedAction" => read_many(r, &mut o.related_action),
-                "timingDateTime" => {
-                    read_choice_value(r, &mut o.timing, RequestGroupActionTiming::DateTime, |c| {
-                        match c {
-                            RequestGroupActionTiming::DateTime(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_timingDateTime" => {
-                    read_choice_ext(r, &mut o.timing, RequestGroupActionTiming::DateTime, |c| {
-                        match c {
-                            RequestGroupActionTiming::DateTime(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "timingAge" => read_choice_complex(r, &mut o.timing, RequestGroupActionTiming::Age),
-                "timingPeriod" => {
-                    read_choice_complex(r, &mut o.timing, RequestGroupActionTiming::Period)
-                }
-                "timingDuration" => {
-                    read_choice_complex(r, &mut o.timing, RequestGroupActionTiming::Duration)
-                }
-                "timingRange" => {
-                    read_choice_complex(r, &mut o.timing, RequestGroupActionTiming::Range)
-                }
-                "timingTiming" => {
-                    read_choice_complex(r, &mut o.timing, RequestGroupActionTiming::Timing)
+                "timingDateTime" | "_timingDateTime" | "timingAge" | "timingPeriod"
+                | "timingDuration" | "timingRange" | "timingTiming" => {
+                    RequestGroupActionTiming::read_json(r, &mut o.timing, &key, "timing")
                 }
                 "participant" => read_many(r, &mut o.participant),
                 "type" => read_single(r, &mut o.r#type),
@@ -325,7 +300,7 @@ impl ToJson for RequestGroupAction {
         write_many(w, "condition", &self.condition);
         write_many(w, "relatedAction", &self.related_action);
         if let Some(v) = &self.timing {
-            v.write_field(w);
+            v.write_field(w, "timing");
         }
         write_many(w, "participant", &self.participant);
         write_single(w, "type", &self.r#type);
@@ -370,29 +345,57 @@ impl ToJson for RequestGroupAction {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum RequestGroupActionTiming {
-    /// `timingDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `timingAge`
+    /// `Age`
     Age(Box<Age>),
-    /// `timingPeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `timingDuration`
+    /// `Duration`
     Duration(Box<Duration>),
-    /// `timingRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `timingTiming`
+    /// `Timing`
     Timing(Box<Timing>),
 }
 
 impl RequestGroupActionTiming {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Age", false) => read_choice_complex(r, slot, Self::Age),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Duration", false) => read_choice_complex(r, slot, Self::Duration),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "timingDateTime", "_timingDateTime", v),
-            Self::Age(v) => write_one(w, "timingAge", v),
-            Self::Period(v) => write_one(w, "timingPeriod", v),
-            Self::Duration(v) => write_one(w, "timingDuration", v),
-            Self::Range(v) => write_one(w, "timingRange", v),
-            Self::Timing(v) => write_one(w, "timingTiming", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Age(v) => write_choice_one(w, name, "Age", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Duration(v) => write_choice_one(w, name, "Duration", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
         }
     }
 }
@@ -487,16 +490,14 @@ impl FromJson for RequestGroupActionRelatedAction {
                 "_actionId" => read_ext(r, &mut o.action_id),
                 "relationship" => read_value(r, &mut o.relationship),
                 "_relationship" => read_ext(r, &mut o.relationship),
-                "offsetDuration" => read_choice_complex(
-                    r,
-                    &mut o.offset,
-                    RequestGroupActionRelatedActionOffset::Duration,
-                ),
-                "offsetRange" => read_choice_complex(
-                    r,
-                    &mut o.offset,
-                    RequestGroupActionRelatedActionOffset::Range,
-                ),
+                "offsetDuration" | "offsetRange" => {
+                    RequestGroupActionRelatedActionOffset::read_json(
+                        r,
+                        &mut o.offset,
+                        &key,
+                        "offset",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -514,7 +515,7 @@ impl ToJson for RequestGroupActionRelatedAction {
         write_value(w, "actionId", "_actionId", &self.action_id);
         write_value(w, "relationship", "_relationship", &self.relationship);
         if let Some(v) = &self.offset {
-            v.write_field(w);
+            v.write_field(w, "offset");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -525,17 +526,34 @@ impl ToJson for RequestGroupActionRelatedAction {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum RequestGroupActionRelatedActionOffset {
-    /// `offsetDuration`
+    /// `Duration`
     Duration(Box<Duration>),
-    /// `offsetRange`
+    /// `Range`
     Range(Box<Range>),
 }
 
 impl RequestGroupActionRelatedActionOffset {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Duration", false) => read_choice_complex(r, slot, Self::Duration),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Duration(v) => write_one(w, "offsetDuration", v),
-            Self::Range(v) => write_one(w, "offsetRange", v),
+            Self::Duration(v) => write_choice_one(w, name, "Duration", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
         }
     }
 }

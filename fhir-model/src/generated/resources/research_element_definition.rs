@@ -142,16 +142,9 @@ impl ResearchElementDefinition {
                 "_status" => read_ext(r, &mut o.status),
                 "experimental" => read_value(r, &mut o.experimental),
                 "_experimental" => read_ext(r, &mut o.experimental),
-                "subjectCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.subject,
-                    ResearchElementDefinitionSubject::CodeableConcept,
-                ),
-                "subjectReference" => read_choice_complex(
-                    r,
-                    &mut o.subject,
-                    ResearchElementDefinitionSubject::Reference,
-                ),
+                "subjectCodeableConcept" | "subjectReference" => {
+                    ResearchElementDefinitionSubject::read_json(r, &mut o.subject, &key, "subject")
+                }
                 "date" => read_value(r, &mut o.date),
                 "_date" => read_ext(r, &mut o.date),
                 "publisher" => read_value(r, &mut o.publisher),
@@ -220,7 +213,7 @@ impl ToJson for ResearchElementDefinition {
         write_value(w, "status", "_status", &self.status);
         write_value(w, "experimental", "_experimental", &self.experimental);
         if let Some(v) = &self.subject {
-            v.write_field(w);
+            v.write_field(w, "subject");
         }
         write_value(w, "date", "_date", &self.date);
         write_value(w, "publisher", "_publisher", &self.publisher);
@@ -259,17 +252,34 @@ impl ToJson for ResearchElementDefinition {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ResearchElementDefinitionSubject {
-    /// `subjectCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `subjectReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl ResearchElementDefinitionSubject {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "subjectCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "subjectReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -324,82 +334,36 @@ impl FromJson for ResearchElementDefinitionCharacteristic {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "definitionCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.definition,
-                    ResearchElementDefinitionCharacteristicDefinition::CodeableConcept,
-                ),
-                "definitionCanonical" => read_choice_value(
-                    r,
-                    &mut o.definition,
-                    ResearchElementDefinitionCharacteristicDefinition::Canonical,
-                    |c| match c {
-                        ResearchElementDefinitionCharacteristicDefinition::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_definitionCanonical" => read_choice_ext(
-                    r,
-                    &mut o.definition,
-                    ResearchElementDefinitionCharacteristicDefinition::Canonical,
-                    |c| match c {
-                        ResearchElementDefinitionCharacteristicDefinition::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "definitionExpression" => read_choice_complex(
-                    r,
-                    &mut o.definition,
-                    ResearchElementDefinitionCharacteristicDefinition::Expression,
-                ),
-                "definitionDataRequirement" => read_choice_complex(
-                    r,
-                    &mut o.definition,
-                    ResearchElementDefinitionCharacteristicDefinition::DataRequirement,
-                ),
+                "definitionCodeableConcept"
+                | "definitionCanonical"
+                | "_definitionCanonical"
+                | "definitionExpression"
+                | "definitionDataRequirement" => {
+                    ResearchElementDefinitionCharacteristicDefinition::read_json(
+                        r,
+                        &mut o.definition,
+                        &key,
+                        "definition",
+                    )
+                }
                 "usageContext" => read_many(r, &mut o.usage_context),
                 "exclude" => read_value(r, &mut o.exclude),
                 "_exclude" => read_ext(r, &mut o.exclude),
                 "unitOfMeasure" => read_single(r, &mut o.unit_of_measure),
                 "studyEffectiveDescription" => read_value(r, &mut o.study_effective_description),
                 "_studyEffectiveDescription" => read_ext(r, &mut o.study_effective_description),
-                "studyEffectiveDateTime" => read_choice_value(
-                    r,
-                    &mut o.study_effective,
-                    ResearchElementDefinitionCharacteristicStudyEffective::DateTime,
-                    |c| match c {
-                        ResearchElementDefinitionCharacteristicStudyEffective::DateTime(p) => {
-                            Some(p)
-                        }
-                        _ => None,
-                    },
-                ),
-                "_studyEffectiveDateTime" => read_choice_ext(
-                    r,
-                    &mut o.study_effective,
-                    ResearchElementDefinitionCharacteristicStudyEffective::DateTime,
-                    |c| match c {
-                        ResearchElementDefinitionCharacteristicStudyEffective::DateTime(p) => {
-                            Some(p)
-                        }
-                        _ => None,
-                    },
-                ),
-                "studyEffectivePeriod" => read_choice_complex(
-                    r,
-                    &mut o.study_effective,
-                    ResearchElementDefinitionCharacteristicStudyEffective::Period,
-                ),
-                "studyEffectiveDuration" => read_choice_complex(
-                    r,
-                    &mut o.study_effective,
-                    ResearchElementDefinitionCharacteristicStudyEffective::Duration,
-                ),
-                "studyEffectiveTiming" => read_choice_complex(
-                    r,
-                    &mut o.study_effective,
-                    ResearchElementDefinitionCharacteristicStudyEffective::Timing,
-                ),
+                "studyEffectiveDateTime"
+                | "_studyEffectiveDateTime"
+                | "studyEffectivePeriod"
+                | "studyEffectiveDuration"
+                | "studyEffectiveTiming" => {
+                    ResearchElementDefinitionCharacteristicStudyEffective::read_json(
+                        r,
+                        &mut o.study_effective,
+                        &key,
+                        "studyEffective",
+                    )
+                }
                 "studyEffectiveTimeFromStart" => {
                     read_single(r, &mut o.study_effective_time_from_start)
                 }
@@ -411,41 +375,18 @@ impl FromJson for ResearchElementDefinitionCharacteristic {
                 "_participantEffectiveDescription" => {
                     read_ext(r, &mut o.participant_effective_description)
                 }
-                "participantEffectiveDateTime" => {
-                    read_choice_value(
+                "participantEffectiveDateTime"
+                | "_participantEffectiveDateTime"
+                | "participantEffectivePeriod"
+                | "participantEffectiveDuration"
+                | "participantEffectiveTiming" => {
+                    ResearchElementDefinitionCharacteristicParticipantEffective::read_json(
                         r,
                         &mut o.participant_effective,
-                        ResearchElementDefinitionCharacteristicParticipantEffective::DateTime,
-                        |c| {
-                            match c { ResearchElementDefinitionCharacteristicParticipantEffective::DateTime(p) => Some(p), _ => None }
-                        },
+                        &key,
+                        "participantEffective",
                     )
                 }
-                "_participantEffectiveDateTime" => {
-                    read_choice_ext(
-                        r,
-                        &mut o.participant_effective,
-                        ResearchElementDefinitionCharacteristicParticipantEffective::DateTime,
-                        |c| {
-                            match c { ResearchElementDefinitionCharacteristicParticipantEffective::DateTime(p) => Some(p), _ => None }
-                        },
-                    )
-                }
-                "participantEffectivePeriod" => read_choice_complex(
-                    r,
-                    &mut o.participant_effective,
-                    ResearchElementDefinitionCharacteristicParticipantEffective::Period,
-                ),
-                "participantEffectiveDuration" => read_choice_complex(
-                    r,
-                    &mut o.participant_effective,
-                    ResearchElementDefinitionCharacteristicParticipantEffective::Duration,
-                ),
-                "participantEffectiveTiming" => read_choice_complex(
-                    r,
-                    &mut o.participant_effective,
-                    ResearchElementDefinitionCharacteristicParticipantEffective::Timing,
-                ),
                 "participantEffectiveTimeFromStart" => {
                     read_single(r, &mut o.participant_effective_time_from_start)
                 }
@@ -470,7 +411,7 @@ impl ToJson for ResearchElementDefinitionCharacteristic {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.definition {
-            v.write_field(w);
+            v.write_field(w, "definition");
         }
         write_many(w, "usageContext", &self.usage_context);
         write_value(w, "exclude", "_exclude", &self.exclude);
@@ -482,7 +423,7 @@ impl ToJson for ResearchElementDefinitionCharacteristic {
             &self.study_effective_description,
         );
         if let Some(v) = &self.study_effective {
-            v.write_field(w);
+            v.write_field(w, "studyEffective");
         }
         write_single(
             w,
@@ -502,7 +443,7 @@ impl ToJson for ResearchElementDefinitionCharacteristic {
             &self.participant_effective_description,
         );
         if let Some(v) = &self.participant_effective {
-            v.write_field(w);
+            v.write_field(w, "participantEffective");
         }
         write_single(
             w,
@@ -524,23 +465,49 @@ impl ToJson for ResearchElementDefinitionCharacteristic {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ResearchElementDefinitionCharacteristicDefinition {
-    /// `definitionCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `definitionCanonical`
+    /// `Canonical`
     Canonical(Primitive<String>),
-    /// `definitionExpression`
+    /// `Expression`
     Expression(Box<Expression>),
-    /// `definitionDataRequirement`
+    /// `DataRequirement`
     DataRequirement(Box<DataRequirement>),
 }
 
 impl ResearchElementDefinitionCharacteristicDefinition {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Canonical", false) => read_choice_value(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            ("Canonical", true) => read_choice_ext(r, slot, Self::Canonical, |c| match c {
+                Self::Canonical(p) => Some(p),
+                _ => None,
+            }),
+            ("Expression", false) => read_choice_complex(r, slot, Self::Expression),
+            ("DataRequirement", false) => read_choice_complex(r, slot, Self::DataRequirement),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "definitionCodeableConcept", v),
-            Self::Canonical(v) => write_value(w, "definitionCanonical", "_definitionCanonical", v),
-            Self::Expression(v) => write_one(w, "definitionExpression", v),
-            Self::DataRequirement(v) => write_one(w, "definitionDataRequirement", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Canonical(v) => write_choice_value(w, name, "Canonical", v),
+            Self::Expression(v) => write_choice_one(w, name, "Expression", v),
+            Self::DataRequirement(v) => write_choice_one(w, name, "DataRequirement", v),
         }
     }
 }
@@ -549,25 +516,49 @@ impl ResearchElementDefinitionCharacteristicDefinition {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ResearchElementDefinitionCharacteristicStudyEffective {
-    /// `studyEffectiveDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `studyEffectivePeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `studyEffectiveDuration`
+    /// `Duration`
     Duration(Box<Duration>),
-    /// `studyEffectiveTiming`
+    /// `Timing`
     Timing(Box<Timing>),
 }
 
 impl ResearchElementDefinitionCharacteristicStudyEffective {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Duration", false) => read_choice_complex(r, slot, Self::Duration),
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => {
-                write_value(w, "studyEffectiveDateTime", "_studyEffectiveDateTime", v)
-            }
-            Self::Period(v) => write_one(w, "studyEffectivePeriod", v),
-            Self::Duration(v) => write_one(w, "studyEffectiveDuration", v),
-            Self::Timing(v) => write_one(w, "studyEffectiveTiming", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Duration(v) => write_choice_one(w, name, "Duration", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
         }
     }
 }
@@ -576,28 +567,49 @@ impl ResearchElementDefinitionCharacteristicStudyEffective {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ResearchElementDefinitionCharacteristicParticipantEffective {
-    /// `participantEffectiveDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `participantEffectivePeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `participantEffectiveDuration`
+    /// `Duration`
     Duration(Box<Duration>),
-    /// `participantEffectiveTiming`
+    /// `Timing`
     Timing(Box<Timing>),
 }
 
 impl ResearchElementDefinitionCharacteristicParticipantEffective {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Duration", false) => read_choice_complex(r, slot, Self::Duration),
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(
-                w,
-                "participantEffectiveDateTime",
-                "_participantEffectiveDateTime",
-                v,
-            ),
-            Self::Period(v) => write_one(w, "participantEffectivePeriod", v),
-            Self::Duration(v) => write_one(w, "participantEffectiveDuration", v),
-            Self::Timing(v) => write_one(w, "participantEffectiveTiming", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Duration(v) => write_choice_one(w, name, "Duration", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
         }
     }
 }

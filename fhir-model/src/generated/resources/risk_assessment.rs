@@ -102,26 +102,8 @@ impl RiskAssessment {
                 "code" => read_single(r, &mut o.code),
                 "subject" => read_single(r, &mut o.subject),
                 "encounter" => read_single(r, &mut o.encounter),
-                "occurrenceDateTime" => read_choice_value(
-                    r,
-                    &mut o.occurrence,
-                    RiskAssessmentOccurrence::DateTime,
-                    |c| match c {
-                        RiskAssessmentOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_occurrenceDateTime" => read_choice_ext(
-                    r,
-                    &mut o.occurrence,
-                    RiskAssessmentOccurrence::DateTime,
-                    |c| match c {
-                        RiskAssessmentOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "occurrencePeriod" => {
-                    read_choice_complex(r, &mut o.occurrence, RiskAssessmentOccurrence::Period)
+                "occurrenceDateTime" | "_occurrenceDateTime" | "occurrencePeriod" => {
+                    RiskAssessmentOccurrence::read_json(r, &mut o.occurrence, &key, "occurrence")
                 }
                 "condition" => read_single(r, &mut o.condition),
                 "performer" => read_single(r, &mut o.performer),
@@ -162,7 +144,7 @@ impl ToJson for RiskAssessment {
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
         if let Some(v) = &self.occurrence {
-            v.write_field(w);
+            v.write_field(w, "occurrence");
         }
         write_single(w, "condition", &self.condition);
         write_single(w, "performer", &self.performer);
@@ -181,17 +163,41 @@ impl ToJson for RiskAssessment {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum RiskAssessmentOccurrence {
-    /// `occurrenceDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `occurrencePeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl RiskAssessmentOccurrence {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "occurrenceDateTime", "_occurrenceDateTime", v),
-            Self::Period(v) => write_one(w, "occurrencePeriod", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -235,37 +241,19 @@ impl FromJson for RiskAssessmentPrediction {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "outcome" => read_single(r, &mut o.outcome),
-                "probabilityDecimal" => read_choice_value(
-                    r,
-                    &mut o.probability,
-                    RiskAssessmentPredictionProbability::Decimal,
-                    |c| match c {
-                        RiskAssessmentPredictionProbability::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_probabilityDecimal" => read_choice_ext(
-                    r,
-                    &mut o.probability,
-                    RiskAssessmentPredictionProbability::Decimal,
-                    |c| match c {
-                        RiskAssessmentPredictionProbability::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "probabilityRange" => read_choice_complex(
-                    r,
-                    &mut o.probability,
-                    RiskAssessmentPredictionProbability::Range,
-                ),
+                "probabilityDecimal" | "_probabilityDecimal" | "probabilityRange" => {
+                    RiskAssessmentPredictionProbability::read_json(
+                        r,
+                        &mut o.probability,
+                        &key,
+                        "probability",
+                    )
+                }
                 "qualitativeRisk" => read_single(r, &mut o.qualitative_risk),
                 "relativeRisk" => read_value(r, &mut o.relative_risk),
                 "_relativeRisk" => read_ext(r, &mut o.relative_risk),
-                "whenPeriod" => {
-                    read_choice_complex(r, &mut o.when, RiskAssessmentPredictionWhen::Period)
-                }
-                "whenRange" => {
-                    read_choice_complex(r, &mut o.when, RiskAssessmentPredictionWhen::Range)
+                "whenPeriod" | "whenRange" => {
+                    RiskAssessmentPredictionWhen::read_json(r, &mut o.when, &key, "when")
                 }
                 "rationale" => read_value(r, &mut o.rationale),
                 "_rationale" => read_ext(r, &mut o.rationale),
@@ -285,12 +273,12 @@ impl ToJson for RiskAssessmentPrediction {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "outcome", &self.outcome);
         if let Some(v) = &self.probability {
-            v.write_field(w);
+            v.write_field(w, "probability");
         }
         write_single(w, "qualitativeRisk", &self.qualitative_risk);
         write_value(w, "relativeRisk", "_relativeRisk", &self.relative_risk);
         if let Some(v) = &self.when {
-            v.write_field(w);
+            v.write_field(w, "when");
         }
         write_value(w, "rationale", "_rationale", &self.rationale);
         write_unknown(w, &self.unknown_elements);
@@ -302,17 +290,41 @@ impl ToJson for RiskAssessmentPrediction {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum RiskAssessmentPredictionProbability {
-    /// `probabilityDecimal`
+    /// `Decimal`
     Decimal(Primitive<Decimal>),
-    /// `probabilityRange`
+    /// `Range`
     Range(Box<Range>),
 }
 
 impl RiskAssessmentPredictionProbability {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Decimal", false) => read_choice_value(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", true) => read_choice_ext(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Decimal(v) => write_value(w, "probabilityDecimal", "_probabilityDecimal", v),
-            Self::Range(v) => write_one(w, "probabilityRange", v),
+            Self::Decimal(v) => write_choice_value(w, name, "Decimal", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
         }
     }
 }
@@ -321,17 +333,34 @@ impl RiskAssessmentPredictionProbability {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum RiskAssessmentPredictionWhen {
-    /// `whenPeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `whenRange`
+    /// `Range`
     Range(Box<Range>),
 }
 
 impl RiskAssessmentPredictionWhen {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Period(v) => write_one(w, "whenPeriod", v),
-            Self::Range(v) => write_one(w, "whenRange", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
         }
     }
 }

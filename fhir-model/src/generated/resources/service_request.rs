@@ -144,62 +144,20 @@ impl ServiceRequest {
                 "_doNotPerform" => read_ext(r, &mut o.do_not_perform),
                 "code" => read_single(r, &mut o.code),
                 "orderDetail" => read_many(r, &mut o.order_detail),
-                "quantityQuantity" => {
-                    read_choice_complex(r, &mut o.quantity, ServiceRequestQuantity::Quantity)
-                }
-                "quantityRatio" => {
-                    read_choice_complex(r, &mut o.quantity, ServiceRequestQuantity::Ratio)
-                }
-                "quantityRange" => {
-                    read_choice_complex(r, &mut o.quantity, ServiceRequestQuantity::Range)
+                "quantityQuantity" | "quantityRatio" | "quantityRange" => {
+                    ServiceRequestQuantity::read_json(r, &mut o.quantity, &key, "quantity")
                 }
                 "subject" => read_single(r, &mut o.subject),
                 "encounter" => read_single(r, &mut o.encounter),
-                "occurrenceDateTime" => read_choice_value(
-                    r,
-                    &mut o.occurrence,
-                    ServiceRequestOccurrence::DateTime,
-                    |c| match c {
-                        ServiceRequestOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_occurrenceDateTime" => read_choice_ext(
-                    r,
-                    &mut o.occurrence,
-                    ServiceRequestOccurrence::DateTime,
-                    |c| match c {
-                        ServiceRequestOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "occurrencePeriod" => {
-                    read_choice_complex(r, &mut o.occurrence, ServiceRequestOccurrence::Period)
+                "occurrenceDateTime"
+                | "_occurrenceDateTime"
+                | "occurrencePeriod"
+                | "occurrenceTiming" => {
+                    ServiceRequestOccurrence::read_json(r, &mut o.occurrence, &key, "occurrence")
                 }
-                "occurrenceTiming" => {
-                    read_choice_complex(r, &mut o.occurrence, ServiceRequestOccurrence::Timing)
+                "asNeededBoolean" | "_asNeededBoolean" | "asNeededCodeableConcept" => {
+                    ServiceRequestAsNeeded::read_json(r, &mut o.as_needed, &key, "asNeeded")
                 }
-                "asNeededBoolean" => {
-                    read_choice_value(r, &mut o.as_needed, ServiceRequestAsNeeded::Boolean, |c| {
-                        match c {
-                            ServiceRequestAsNeeded::Boolean(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_asNeededBoolean" => {
-                    read_choice_ext(r, &mut o.as_needed, ServiceRequestAsNeeded::Boolean, |c| {
-                        match c {
-                            ServiceRequestAsNeeded::Boolean(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "asNeededCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.as_needed,
-                    ServiceRequestAsNeeded::CodeableConcept,
-                ),
                 "authoredOn" => read_value(r, &mut o.authored_on),
                 "_authoredOn" => read_ext(r, &mut o.authored_on),
                 "requester" => read_single(r, &mut o.requester),
@@ -264,15 +222,15 @@ impl ToJson for ServiceRequest {
         write_single(w, "code", &self.code);
         write_many(w, "orderDetail", &self.order_detail);
         if let Some(v) = &self.quantity {
-            v.write_field(w);
+            v.write_field(w, "quantity");
         }
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
         if let Some(v) = &self.occurrence {
-            v.write_field(w);
+            v.write_field(w, "occurrence");
         }
         if let Some(v) = &self.as_needed {
-            v.write_field(w);
+            v.write_field(w, "asNeeded");
         }
         write_value(w, "authoredOn", "_authoredOn", &self.authored_on);
         write_single(w, "requester", &self.requester);
@@ -303,20 +261,38 @@ impl ToJson for ServiceRequest {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ServiceRequestQuantity {
-    /// `quantityQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `quantityRatio`
+    /// `Ratio`
     Ratio(Box<Ratio>),
-    /// `quantityRange`
+    /// `Range`
     Range(Box<Range>),
 }
 
 impl ServiceRequestQuantity {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Ratio", false) => read_choice_complex(r, slot, Self::Ratio),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Quantity(v) => write_one(w, "quantityQuantity", v),
-            Self::Ratio(v) => write_one(w, "quantityRatio", v),
-            Self::Range(v) => write_one(w, "quantityRange", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Ratio(v) => write_choice_one(w, name, "Ratio", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
         }
     }
 }
@@ -325,20 +301,45 @@ impl ServiceRequestQuantity {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ServiceRequestOccurrence {
-    /// `occurrenceDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `occurrencePeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `occurrenceTiming`
+    /// `Timing`
     Timing(Box<Timing>),
 }
 
 impl ServiceRequestOccurrence {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "occurrenceDateTime", "_occurrenceDateTime", v),
-            Self::Period(v) => write_one(w, "occurrencePeriod", v),
-            Self::Timing(v) => write_one(w, "occurrenceTiming", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
         }
     }
 }
@@ -347,17 +348,41 @@ impl ServiceRequestOccurrence {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ServiceRequestAsNeeded {
-    /// `asNeededBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `asNeededCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
 
 impl ServiceRequestAsNeeded {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Boolean(v) => write_value(w, "asNeededBoolean", "_asNeededBoolean", v),
-            Self::CodeableConcept(v) => write_one(w, "asNeededCodeableConcept", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
         }
     }
 }

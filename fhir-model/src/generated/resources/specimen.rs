@@ -180,41 +180,21 @@ impl FromJson for SpecimenCollection {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "collector" => read_single(r, &mut o.collector),
-                "collectedDateTime" => read_choice_value(
-                    r,
-                    &mut o.collected,
-                    SpecimenCollectionCollected::DateTime,
-                    |c| match c {
-                        SpecimenCollectionCollected::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_collectedDateTime" => read_choice_ext(
-                    r,
-                    &mut o.collected,
-                    SpecimenCollectionCollected::DateTime,
-                    |c| match c {
-                        SpecimenCollectionCollected::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "collectedPeriod" => {
-                    read_choice_complex(r, &mut o.collected, SpecimenCollectionCollected::Period)
+                "collectedDateTime" | "_collectedDateTime" | "collectedPeriod" => {
+                    SpecimenCollectionCollected::read_json(r, &mut o.collected, &key, "collected")
                 }
                 "duration" => read_single(r, &mut o.duration),
                 "quantity" => read_single(r, &mut o.quantity),
                 "method" => read_single(r, &mut o.method),
                 "bodySite" => read_single(r, &mut o.body_site),
-                "fastingStatusCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.fasting_status,
-                    SpecimenCollectionFastingStatus::CodeableConcept,
-                ),
-                "fastingStatusDuration" => read_choice_complex(
-                    r,
-                    &mut o.fasting_status,
-                    SpecimenCollectionFastingStatus::Duration,
-                ),
+                "fastingStatusCodeableConcept" | "fastingStatusDuration" => {
+                    SpecimenCollectionFastingStatus::read_json(
+                        r,
+                        &mut o.fasting_status,
+                        &key,
+                        "fastingStatus",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -231,14 +211,14 @@ impl ToJson for SpecimenCollection {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "collector", &self.collector);
         if let Some(v) = &self.collected {
-            v.write_field(w);
+            v.write_field(w, "collected");
         }
         write_single(w, "duration", &self.duration);
         write_single(w, "quantity", &self.quantity);
         write_single(w, "method", &self.method);
         write_single(w, "bodySite", &self.body_site);
         if let Some(v) = &self.fasting_status {
-            v.write_field(w);
+            v.write_field(w, "fastingStatus");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -249,17 +229,41 @@ impl ToJson for SpecimenCollection {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SpecimenCollectionCollected {
-    /// `collectedDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `collectedPeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl SpecimenCollectionCollected {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "collectedDateTime", "_collectedDateTime", v),
-            Self::Period(v) => write_one(w, "collectedPeriod", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -268,17 +272,34 @@ impl SpecimenCollectionCollected {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SpecimenCollectionFastingStatus {
-    /// `fastingStatusCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `fastingStatusDuration`
+    /// `Duration`
     Duration(Box<Duration>),
 }
 
 impl SpecimenCollectionFastingStatus {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Duration", false) => read_choice_complex(r, slot, Self::Duration),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "fastingStatusCodeableConcept", v),
-            Self::Duration(v) => write_one(w, "fastingStatusDuration", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Duration(v) => write_choice_one(w, name, "Duration", v),
         }
     }
 }
@@ -321,25 +342,9 @@ impl FromJson for SpecimenProcessing {
                 "_description" => read_ext(r, &mut o.description),
                 "procedure" => read_single(r, &mut o.procedure),
                 "additive" => read_many(r, &mut o.additive),
-                "timeDateTime" => read_choice_value(
-                    r,
-                    &mut o.time,
-                    SpecimenProcessingTime::DateTime,
-                    |c| match c {
-                        SpecimenProcessingTime::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_timeDateTime" => read_choice_ext(
-                    r,
-                    &mut o.time,
-                    SpecimenProcessingTime::DateTime,
-                    |c| match c {
-                        SpecimenProcessingTime::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "timePeriod" => read_choice_complex(r, &mut o.time, SpecimenProcessingTime::Period),
+                "timeDateTime" | "_timeDateTime" | "timePeriod" => {
+                    SpecimenProcessingTime::read_json(r, &mut o.time, &key, "time")
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -358,7 +363,7 @@ impl ToJson for SpecimenProcessing {
         write_single(w, "procedure", &self.procedure);
         write_many(w, "additive", &self.additive);
         if let Some(v) = &self.time {
-            v.write_field(w);
+            v.write_field(w, "time");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -369,17 +374,41 @@ impl ToJson for SpecimenProcessing {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SpecimenProcessingTime {
-    /// `timeDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `timePeriod`
+    /// `Period`
     Period(Box<Period>),
 }
 
 impl SpecimenProcessingTime {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "timeDateTime", "_timeDateTime", v),
-            Self::Period(v) => write_one(w, "timePeriod", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
         }
     }
 }
@@ -428,13 +457,8 @@ impl FromJson for SpecimenContainer {
                 "type" => read_single(r, &mut o.r#type),
                 "capacity" => read_single(r, &mut o.capacity),
                 "specimenQuantity" => read_single(r, &mut o.specimen_quantity),
-                "additiveCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.additive,
-                    SpecimenContainerAdditive::CodeableConcept,
-                ),
-                "additiveReference" => {
-                    read_choice_complex(r, &mut o.additive, SpecimenContainerAdditive::Reference)
+                "additiveCodeableConcept" | "additiveReference" => {
+                    SpecimenContainerAdditive::read_json(r, &mut o.additive, &key, "additive")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -456,7 +480,7 @@ impl ToJson for SpecimenContainer {
         write_single(w, "capacity", &self.capacity);
         write_single(w, "specimenQuantity", &self.specimen_quantity);
         if let Some(v) = &self.additive {
-            v.write_field(w);
+            v.write_field(w, "additive");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -467,17 +491,34 @@ impl ToJson for SpecimenContainer {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SpecimenContainerAdditive {
-    /// `additiveCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `additiveReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl SpecimenContainerAdditive {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "additiveCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "additiveReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

@@ -238,29 +238,14 @@ impl FromJson for SpecimenDefinitionTypeTestedContainer {
                 "description" => read_value(r, &mut o.description),
                 "_description" => read_ext(r, &mut o.description),
                 "capacity" => read_single(r, &mut o.capacity),
-                "minimumVolumeQuantity" => read_choice_complex(
-                    r,
-                    &mut o.minimum_volume,
-                    SpecimenDefinitionTypeTestedContainerMinimumVolume::Quantity,
-                ),
-                "minimumVolumeString" => read_choice_value(
-                    r,
-                    &mut o.minimum_volume,
-                    SpecimenDefinitionTypeTestedContainerMinimumVolume::String,
-                    |c| match c {
-                        SpecimenDefinitionTypeTestedContainerMinimumVolume::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_minimumVolumeString" => read_choice_ext(
-                    r,
-                    &mut o.minimum_volume,
-                    SpecimenDefinitionTypeTestedContainerMinimumVolume::String,
-                    |c| match c {
-                        SpecimenDefinitionTypeTestedContainerMinimumVolume::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
+                "minimumVolumeQuantity" | "minimumVolumeString" | "_minimumVolumeString" => {
+                    SpecimenDefinitionTypeTestedContainerMinimumVolume::read_json(
+                        r,
+                        &mut o.minimum_volume,
+                        &key,
+                        "minimumVolume",
+                    )
+                }
                 "additive" => read_many(r, &mut o.additive),
                 "preparation" => read_value(r, &mut o.preparation),
                 "_preparation" => read_ext(r, &mut o.preparation),
@@ -284,7 +269,7 @@ impl ToJson for SpecimenDefinitionTypeTestedContainer {
         write_value(w, "description", "_description", &self.description);
         write_single(w, "capacity", &self.capacity);
         if let Some(v) = &self.minimum_volume {
-            v.write_field(w);
+            v.write_field(w, "minimumVolume");
         }
         write_many(w, "additive", &self.additive);
         write_value(w, "preparation", "_preparation", &self.preparation);
@@ -297,17 +282,41 @@ impl ToJson for SpecimenDefinitionTypeTestedContainer {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SpecimenDefinitionTypeTestedContainerMinimumVolume {
-    /// `minimumVolumeQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `minimumVolumeString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl SpecimenDefinitionTypeTestedContainerMinimumVolume {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Quantity(v) => write_one(w, "minimumVolumeQuantity", v),
-            Self::String(v) => write_value(w, "minimumVolumeString", "_minimumVolumeString", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }
@@ -340,16 +349,14 @@ impl FromJson for SpecimenDefinitionTypeTestedContainerAdditive {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "additiveCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.additive,
-                    SpecimenDefinitionTypeTestedContainerAdditiveAdditive::CodeableConcept,
-                ),
-                "additiveReference" => read_choice_complex(
-                    r,
-                    &mut o.additive,
-                    SpecimenDefinitionTypeTestedContainerAdditiveAdditive::Reference,
-                ),
+                "additiveCodeableConcept" | "additiveReference" => {
+                    SpecimenDefinitionTypeTestedContainerAdditiveAdditive::read_json(
+                        r,
+                        &mut o.additive,
+                        &key,
+                        "additive",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -365,7 +372,7 @@ impl ToJson for SpecimenDefinitionTypeTestedContainerAdditive {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.additive {
-            v.write_field(w);
+            v.write_field(w, "additive");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -376,17 +383,34 @@ impl ToJson for SpecimenDefinitionTypeTestedContainerAdditive {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
-    /// `additiveCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `additiveReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl SpecimenDefinitionTypeTestedContainerAdditiveAdditive {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "additiveCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "additiveReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

@@ -465,7 +465,7 @@ pub struct StructureMapGroupRuleSource {
     /// Rule only applies if source has this type
     pub r#type: Primitive<String>,
     /// Default value if no value exists
-    pub default_value: Option<StructureMapGroupRuleSourceDefaultValue>,
+    pub default_value: Option<OpenType>,
     /// Optional field for this source
     pub element: Primitive<String>,
     /// first | not_first | last | not_last | only_one
@@ -500,503 +500,9 @@ impl FromJson for StructureMapGroupRuleSource {
                 "_max" => read_ext(r, &mut o.max),
                 "type" => read_value(r, &mut o.r#type),
                 "_type" => read_ext(r, &mut o.r#type),
-                "defaultValueBase64Binary" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Base64Binary,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Base64Binary(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueBase64Binary" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Base64Binary,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Base64Binary(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueBoolean" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Boolean,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueBoolean" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Boolean,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueCanonical" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Canonical,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueCanonical" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Canonical,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Canonical(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueCode" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Code,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Code(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueCode" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Code,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Code(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueDate" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Date,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueDate" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Date,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Date(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueDateTime" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::DateTime,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueDateTime" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::DateTime,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueDecimal" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Decimal,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueDecimal" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Decimal,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueId" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Id,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Id(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueId" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Id,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Id(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueInstant" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Instant,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Instant(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueInstant" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Instant,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Instant(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueInteger" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Integer,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueInteger" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Integer,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueMarkdown" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Markdown,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Markdown(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueMarkdown" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Markdown,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Markdown(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueOid" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Oid,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Oid(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueOid" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Oid,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Oid(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValuePositiveInt" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::PositiveInt,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValuePositiveInt" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::PositiveInt,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::PositiveInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueString" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::String,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueString" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::String,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueTime" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Time,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Time(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueTime" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Time,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Time(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueUnsignedInt" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::UnsignedInt,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueUnsignedInt" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::UnsignedInt,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::UnsignedInt(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueUri" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Uri,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Uri(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueUri" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Uri,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Uri(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueUrl" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Url,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Url(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueUrl" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Url,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Url(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueUuid" => read_choice_value(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Uuid,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Uuid(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_defaultValueUuid" => read_choice_ext(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Uuid,
-                    |c| match c {
-                        StructureMapGroupRuleSourceDefaultValue::Uuid(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "defaultValueAddress" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Address,
-                ),
-                "defaultValueAge" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Age,
-                ),
-                "defaultValueAnnotation" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Annotation,
-                ),
-                "defaultValueAttachment" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Attachment,
-                ),
-                "defaultValueCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::CodeableConcept,
-                ),
-                "defaultValueCoding" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Coding,
-                ),
-                "defaultValueContactPoint" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::ContactPoint,
-                ),
-                "defaultValueCount" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Count,
-                ),
-                "defaultValueDistance" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Distance,
-                ),
-                "defaultValueDuration" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Duration,
-                ),
-                "defaultValueHumanName" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::HumanName,
-                ),
-                "defaultValueIdentifier" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Identifier,
-                ),
-                "defaultValueMoney" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Money,
-                ),
-                "defaultValuePeriod" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Period,
-                ),
-                "defaultValueQuantity" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Quantity,
-                ),
-                "defaultValueRange" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Range,
-                ),
-                "defaultValueRatio" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Ratio,
-                ),
-                "defaultValueReference" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Reference,
-                ),
-                "defaultValueSampledData" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::SampledData,
-                ),
-                "defaultValueSignature" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Signature,
-                ),
-                "defaultValueTiming" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Timing,
-                ),
-                "defaultValueContactDetail" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::ContactDetail,
-                ),
-                "defaultValueContributor" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Contributor,
-                ),
-                "defaultValueDataRequirement" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::DataRequirement,
-                ),
-                "defaultValueExpression" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Expression,
-                ),
-                "defaultValueParameterDefinition" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::ParameterDefinition,
-                ),
-                "defaultValueRelatedArtifact" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::RelatedArtifact,
-                ),
-                "defaultValueTriggerDefinition" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::TriggerDefinition,
-                ),
-                "defaultValueUsageContext" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::UsageContext,
-                ),
-                "defaultValueDosage" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Dosage,
-                ),
-                "defaultValueMeta" => read_choice_complex(
-                    r,
-                    &mut o.default_value,
-                    StructureMapGroupRuleSourceDefaultValue::Meta,
-                ),
+                k if OpenType::accepts(k, "defaultValue") => {
+                    OpenType::read_json(r, &mut o.default_value, k, "defaultValue")
+                }
                 "element" => read_value(r, &mut o.element),
                 "_element" => read_ext(r, &mut o.element),
                 "listMode" => read_value(r, &mut o.list_mode),
@@ -1028,7 +534,7 @@ impl ToJson for StructureMapGroupRuleSource {
         write_value(w, "max", "_max", &self.max);
         write_value(w, "type", "_type", &self.r#type);
         if let Some(v) = &self.default_value {
-            v.write_field(w);
+            v.write_field(w, "defaultValue");
         }
         write_value(w, "element", "_element", &self.element);
         write_value(w, "listMode", "_listMode", &self.list_mode);
@@ -1038,180 +544,6 @@ impl ToJson for StructureMapGroupRuleSource {
         write_value(w, "logMessage", "_logMessage", &self.log_message);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
-    }
-}
-
-/// The types `StructureMap.group.rule.source.defaultValue[x]` can have: Default value if no value exists
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum StructureMapGroupRuleSourceDefaultValue {
-    /// `defaultValueBase64Binary`
-    Base64Binary(Primitive<String>),
-    /// `defaultValueBoolean`
-    Boolean(Primitive<bool>),
-    /// `defaultValueCanonical`
-    Canonical(Primitive<String>),
-    /// `defaultValueCode`
-    Code(Primitive<String>),
-    /// `defaultValueDate`
-    Date(Primitive<Date>),
-    /// `defaultValueDateTime`
-    DateTime(Primitive<DateTime>),
-    /// `defaultValueDecimal`
-    Decimal(Primitive<Decimal>),
-    /// `defaultValueId`
-    Id(Primitive<String>),
-    /// `defaultValueInstant`
-    Instant(Primitive<Instant>),
-    /// `defaultValueInteger`
-    Integer(Primitive<i32>),
-    /// `defaultValueMarkdown`
-    Markdown(Primitive<String>),
-    /// `defaultValueOid`
-    Oid(Primitive<String>),
-    /// `defaultValuePositiveInt`
-    PositiveInt(Primitive<NonZeroU32>),
-    /// `defaultValueString`
-    String(Primitive<String>),
-    /// `defaultValueTime`
-    Time(Primitive<Time>),
-    /// `defaultValueUnsignedInt`
-    UnsignedInt(Primitive<u32>),
-    /// `defaultValueUri`
-    Uri(Primitive<String>),
-    /// `defaultValueUrl`
-    Url(Primitive<String>),
-    /// `defaultValueUuid`
-    Uuid(Primitive<String>),
-    /// `defaultValueAddress`
-    Address(Box<Address>),
-    /// `defaultValueAge`
-    Age(Box<Age>),
-    /// `defaultValueAnnotation`
-    Annotation(Box<Annotation>),
-    /// `defaultValueAttachment`
-    Attachment(Box<Attachment>),
-    /// `defaultValueCodeableConcept`
-    CodeableConcept(Box<CodeableConcept>),
-    /// `defaultValueCoding`
-    Coding(Box<Coding>),
-    /// `defaultValueContactPoint`
-    ContactPoint(Box<ContactPoint>),
-    /// `defaultValueCount`
-    Count(Box<Count>),
-    /// `defaultValueDistance`
-    Distance(Box<Distance>),
-    /// `defaultValueDuration`
-    Duration(Box<Duration>),
-    /// `defaultValueHumanName`
-    HumanName(Box<HumanName>),
-    /// `defaultValueIdentifier`
-    Identifier(Box<Identifier>),
-    /// `defaultValueMoney`
-    Money(Box<Money>),
-    /// `defaultValuePeriod`
-    Period(Box<Period>),
-    /// `defaultValueQuantity`
-    Quantity(Box<Quantity>),
-    /// `defaultValueRange`
-    Range(Box<Range>),
-    /// `defaultValueRatio`
-    Ratio(Box<Ratio>),
-    /// `defaultValueReference`
-    Reference(Box<Reference>),
-    /// `defaultValueSampledData`
-    SampledData(Box<SampledData>),
-    /// `defaultValueSignature`
-    Signature(Box<Signature>),
-    /// `defaultValueTiming`
-    Timing(Box<Timing>),
-    /// `defaultValueContactDetail`
-    ContactDetail(Box<ContactDetail>),
-    /// `defaultValueContributor`
-    Contributor(Box<Contributor>),
-    /// `defaultValueDataRequirement`
-    DataRequirement(Box<DataRequirement>),
-    /// `defaultValueExpression`
-    Expression(Box<Expression>),
-    /// `defaultValueParameterDefinition`
-    ParameterDefinition(Box<ParameterDefinition>),
-    /// `defaultValueRelatedArtifact`
-    RelatedArtifact(Box<RelatedArtifact>),
-    /// `defaultValueTriggerDefinition`
-    TriggerDefinition(Box<TriggerDefinition>),
-    /// `defaultValueUsageContext`
-    UsageContext(Box<UsageContext>),
-    /// `defaultValueDosage`
-    Dosage(Box<Dosage>),
-    /// `defaultValueMeta`
-    Meta(Box<Meta>),
-}
-
-impl StructureMapGroupRuleSourceDefaultValue {
-    fn write_field(&self, w: &mut Writer) {
-        match self {
-            Self::Base64Binary(v) => write_value(
-                w,
-                "defaultValueBase64Binary",
-                "_defaultValueBase64Binary",
-                v,
-            ),
-            Self::Boolean(v) => write_value(w, "defaultValueBoolean", "_defaultValueBoolean", v),
-            Self::Canonical(v) => {
-                write_value(w, "defaultValueCanonical", "_defaultValueCanonical", v)
-            }
-            Self::Code(v) => write_value(w, "defaultValueCode", "_defaultValueCode", v),
-            Self::Date(v) => write_value(w, "defaultValueDate", "_defaultValueDate", v),
-            Self::DateTime(v) => write_value(w, "defaultValueDateTime", "_defaultValueDateTime", v),
-            Self::Decimal(v) => write_value(w, "defaultValueDecimal", "_defaultValueDecimal", v),
-            Self::Id(v) => write_value(w, "defaultValueId", "_defaultValueId", v),
-            Self::Instant(v) => write_value(w, "defaultValueInstant", "_defaultValueInstant", v),
-            Self::Integer(v) => write_value(w, "defaultValueInteger", "_defaultValueInteger", v),
-            Self::Markdown(v) => write_value(w, "defaultValueMarkdown", "_defaultValueMarkdown", v),
-            Self::Oid(v) => write_value(w, "defaultValueOid", "_defaultValueOid", v),
-            Self::PositiveInt(v) => {
-                write_value(w, "defaultValuePositiveInt", "_defaultValuePositiveInt", v)
-            }
-            Self::String(v) => write_value(w, "defaultValueString", "_defaultValueString", v),
-            Self::Time(v) => write_value(w, "defaultValueTime", "_defaultValueTime", v),
-            Self::UnsignedInt(v) => {
-                write_value(w, "defaultValueUnsignedInt", "_defaultValueUnsignedInt", v)
-            }
-            Self::Uri(v) => write_value(w, "defaultValueUri", "_defaultValueUri", v),
-            Self::Url(v) => write_value(w, "defaultValueUrl", "_defaultValueUrl", v),
-            Self::Uuid(v) => write_value(w, "defaultValueUuid", "_defaultValueUuid", v),
-            Self::Address(v) => write_one(w, "defaultValueAddress", v),
-            Self::Age(v) => write_one(w, "defaultValueAge", v),
-            Self::Annotation(v) => write_one(w, "defaultValueAnnotation", v),
-            Self::Attachment(v) => write_one(w, "defaultValueAttachment", v),
-            Self::CodeableConcept(v) => write_one(w, "defaultValueCodeableConcept", v),
-            Self::Coding(v) => write_one(w, "defaultValueCoding", v),
-            Self::ContactPoint(v) => write_one(w, "defaultValueContactPoint", v),
-            Self::Count(v) => write_one(w, "defaultValueCount", v),
-            Self::Distance(v) => write_one(w, "defaultValueDistance", v),
-            Self::Duration(v) => write_one(w, "defaultValueDuration", v),
-            Self::HumanName(v) => write_one(w, "defaultValueHumanName", v),
-            Self::Identifier(v) => write_one(w, "defaultValueIdentifier", v),
-            Self::Money(v) => write_one(w, "defaultValueMoney", v),
-            Self::Period(v) => write_one(w, "defaultValuePeriod", v),
-            Self::Quantity(v) => write_one(w, "defaultValueQuantity", v),
-            Self::Range(v) => write_one(w, "defaultValueRange", v),
-            Self::Ratio(v) => write_one(w, "defaultValueRatio", v),
-            Self::Reference(v) => write_one(w, "defaultValueReference", v),
-            Self::SampledData(v) => write_one(w, "defaultValueSampledData", v),
-            Self::Signature(v) => write_one(w, "defaultValueSignature", v),
-            Self::Timing(v) => write_one(w, "defaultValueTiming", v),
-            Self::ContactDetail(v) => write_one(w, "defaultValueContactDetail", v),
-            Self::Contributor(v) => write_one(w, "defaultValueContributor", v),
-            Self::DataRequirement(v) => write_one(w, "defaultValueDataRequirement", v),
-            Self::Expression(v) => write_one(w, "defaultValueExpression", v),
-            Self::ParameterDefinition(v) => write_one(w, "defaultValueParameterDefinition", v),
-            Self::RelatedArtifact(v) => write_one(w, "defaultValueRelatedArtifact", v),
-            Self::TriggerDefinition(v) => write_one(w, "defaultValueTriggerDefinition", v),
-            Self::UsageContext(v) => write_one(w, "defaultValueUsageContext", v),
-            Self::Dosage(v) => write_one(w, "defaultValueDosage", v),
-            Self::Meta(v) => write_one(w, "defaultValueMeta", v),
-        }
     }
 }
 
@@ -1328,95 +660,13 @@ impl FromJson for StructureMapGroupRuleTargetParameter {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "valueId" => read_choice_value(
+                "valueId" | "_valueId" | "valueString" | "_valueString" | "valueBoolean"
+                | "_valueBoolean" | "valueInteger" | "_valueInteger" | "valueDecimal"
+                | "_valueDecimal" => StructureMapGroupRuleTargetParameterValue::read_json(
                     r,
                     &mut o.value,
-                    StructureMapGroupRuleTargetParameterValue::Id,
-                    |c| match c {
-                        StructureMapGroupRuleTargetParameterValue::Id(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueId" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    StructureMapGroupRuleTargetParameterValue::Id,
-                    |c| match c {
-                        StructureMapGroupRuleTargetParameterValue::Id(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueString" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    StructureMapGroupRuleTargetParameterValue::String,
-                    |c| match c {
-                        StructureMapGroupRuleTargetParameterValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueString" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    StructureMapGroupRuleTargetParameterValue::String,
-                    |c| match c {
-                        StructureMapGroupRuleTargetParameterValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueBoolean" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    StructureMapGroupRuleTargetParameterValue::Boolean,
-                    |c| match c {
-                        StructureMapGroupRuleTargetParameterValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueBoolean" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    StructureMapGroupRuleTargetParameterValue::Boolean,
-                    |c| match c {
-                        StructureMapGroupRuleTargetParameterValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueInteger" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    StructureMapGroupRuleTargetParameterValue::Integer,
-                    |c| match c {
-                        StructureMapGroupRuleTargetParameterValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueInteger" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    StructureMapGroupRuleTargetParameterValue::Integer,
-                    |c| match c {
-                        StructureMapGroupRuleTargetParameterValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDecimal" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    StructureMapGroupRuleTargetParameterValue::Decimal,
-                    |c| match c {
-                        StructureMapGroupRuleTargetParameterValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDecimal" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    StructureMapGroupRuleTargetParameterValue::Decimal,
-                    |c| match c {
-                        StructureMapGroupRuleTargetParameterValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
+                    &key,
+                    "value",
                 ),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -1433,7 +683,7 @@ impl ToJson for StructureMapGroupRuleTargetParameter {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -1444,26 +694,81 @@ impl ToJson for StructureMapGroupRuleTargetParameter {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum StructureMapGroupRuleTargetParameterValue {
-    /// `valueId`
+    /// `Id`
     Id(Primitive<String>),
-    /// `valueString`
+    /// `String`
     String(Primitive<String>),
-    /// `valueBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `valueInteger`
+    /// `Integer`
     Integer(Primitive<i32>),
-    /// `valueDecimal`
+    /// `Decimal`
     Decimal(Primitive<Decimal>),
 }
 
 impl StructureMapGroupRuleTargetParameterValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Id", false) => read_choice_value(r, slot, Self::Id, |c| match c {
+                Self::Id(p) => Some(p),
+                _ => None,
+            }),
+            ("Id", true) => read_choice_ext(r, slot, Self::Id, |c| match c {
+                Self::Id(p) => Some(p),
+                _ => None,
+            }),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", false) => read_choice_value(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", true) => read_choice_ext(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", false) => read_choice_value(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", true) => read_choice_ext(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Id(v) => write_value(w, "valueId", "_valueId", v),
-            Self::String(v) => write_value(w, "valueString", "_valueString", v),
-            Self::Boolean(v) => write_value(w, "valueBoolean", "_valueBoolean", v),
-            Self::Integer(v) => write_value(w, "valueInteger", "_valueInteger", v),
-            Self::Decimal(v) => write_value(w, "valueDecimal", "_valueDecimal", v),
+            Self::Id(v) => write_choice_value(w, name, "Id", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Integer(v) => write_choice_value(w, name, "Integer", v),
+            Self::Decimal(v) => write_choice_value(w, name, "Decimal", v),
         }
     }
 }

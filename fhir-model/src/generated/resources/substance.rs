@@ -204,16 +204,9 @@ impl FromJson for SubstanceIngredient {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "quantity" => read_single(r, &mut o.quantity),
-                "substanceCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.substance,
-                    SubstanceIngredientSubstance::CodeableConcept,
-                ),
-                "substanceReference" => read_choice_complex(
-                    r,
-                    &mut o.substance,
-                    SubstanceIngredientSubstance::Reference,
-                ),
+                "substanceCodeableConcept" | "substanceReference" => {
+                    SubstanceIngredientSubstance::read_json(r, &mut o.substance, &key, "substance")
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -230,7 +223,7 @@ impl ToJson for SubstanceIngredient {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "quantity", &self.quantity);
         if let Some(v) = &self.substance {
-            v.write_field(w);
+            v.write_field(w, "substance");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -241,17 +234,34 @@ impl ToJson for SubstanceIngredient {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SubstanceIngredientSubstance {
-    /// `substanceCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `substanceReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl SubstanceIngredientSubstance {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "substanceCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "substanceReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

@@ -328,34 +328,14 @@ impl FromJson for SubstanceReferenceInformationTarget {
                 "interaction" => read_single(r, &mut o.interaction),
                 "organism" => read_single(r, &mut o.organism),
                 "organismType" => read_single(r, &mut o.organism_type),
-                "amountQuantity" => read_choice_complex(
-                    r,
-                    &mut o.amount,
-                    SubstanceReferenceInformationTargetAmount::Quantity,
-                ),
-                "amountRange" => read_choice_complex(
-                    r,
-                    &mut o.amount,
-                    SubstanceReferenceInformationTargetAmount::Range,
-                ),
-                "amountString" => read_choice_value(
-                    r,
-                    &mut o.amount,
-                    SubstanceReferenceInformationTargetAmount::String,
-                    |c| match c {
-                        SubstanceReferenceInformationTargetAmount::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_amountString" => read_choice_ext(
-                    r,
-                    &mut o.amount,
-                    SubstanceReferenceInformationTargetAmount::String,
-                    |c| match c {
-                        SubstanceReferenceInformationTargetAmount::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
+                "amountQuantity" | "amountRange" | "amountString" | "_amountString" => {
+                    SubstanceReferenceInformationTargetAmount::read_json(
+                        r,
+                        &mut o.amount,
+                        &key,
+                        "amount",
+                    )
+                }
                 "amountType" => read_single(r, &mut o.amount_type),
                 "source" => read_many(r, &mut o.source),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
@@ -378,7 +358,7 @@ impl ToJson for SubstanceReferenceInformationTarget {
         write_single(w, "organism", &self.organism);
         write_single(w, "organismType", &self.organism_type);
         if let Some(v) = &self.amount {
-            v.write_field(w);
+            v.write_field(w, "amount");
         }
         write_single(w, "amountType", &self.amount_type);
         write_many(w, "source", &self.source);
@@ -391,20 +371,45 @@ impl ToJson for SubstanceReferenceInformationTarget {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SubstanceReferenceInformationTargetAmount {
-    /// `amountQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `amountRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `amountString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl SubstanceReferenceInformationTargetAmount {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Quantity(v) => write_one(w, "amountQuantity", v),
-            Self::Range(v) => write_one(w, "amountRange", v),
-            Self::String(v) => write_value(w, "amountString", "_amountString", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }

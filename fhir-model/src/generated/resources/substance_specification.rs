@@ -211,29 +211,9 @@ impl FromJson for SubstanceSpecificationMoiety {
                 "opticalActivity" => read_single(r, &mut o.optical_activity),
                 "molecularFormula" => read_value(r, &mut o.molecular_formula),
                 "_molecularFormula" => read_ext(r, &mut o.molecular_formula),
-                "amountQuantity" => read_choice_complex(
-                    r,
-                    &mut o.amount,
-                    SubstanceSpecificationMoietyAmount::Quantity,
-                ),
-                "amountString" => read_choice_value(
-                    r,
-                    &mut o.amount,
-                    SubstanceSpecificationMoietyAmount::String,
-                    |c| match c {
-                        SubstanceSpecificationMoietyAmount::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_amountString" => read_choice_ext(
-                    r,
-                    &mut o.amount,
-                    SubstanceSpecificationMoietyAmount::String,
-                    |c| match c {
-                        SubstanceSpecificationMoietyAmount::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
+                "amountQuantity" | "amountString" | "_amountString" => {
+                    SubstanceSpecificationMoietyAmount::read_json(r, &mut o.amount, &key, "amount")
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -260,7 +240,7 @@ impl ToJson for SubstanceSpecificationMoiety {
             &self.molecular_formula,
         );
         if let Some(v) = &self.amount {
-            v.write_field(w);
+            v.write_field(w, "amount");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -271,17 +251,41 @@ impl ToJson for SubstanceSpecificationMoiety {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SubstanceSpecificationMoietyAmount {
-    /// `amountQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `amountString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl SubstanceSpecificationMoietyAmount {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Quantity(v) => write_one(w, "amountQuantity", v),
-            Self::String(v) => write_value(w, "amountString", "_amountString", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }
@@ -326,39 +330,22 @@ impl FromJson for SubstanceSpecificationProperty {
                 "code" => read_single(r, &mut o.code),
                 "parameters" => read_value(r, &mut o.parameters),
                 "_parameters" => read_ext(r, &mut o.parameters),
-                "definingSubstanceReference" => read_choice_complex(
-                    r,
-                    &mut o.defining_substance,
-                    SubstanceSpecificationPropertyDefiningSubstance::Reference,
-                ),
-                "definingSubstanceCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.defining_substance,
-                    SubstanceSpecificationPropertyDefiningSubstance::CodeableConcept,
-                ),
-                "amountQuantity" => read_choice_complex(
-                    r,
-                    &mut o.amount,
-                    SubstanceSpecificationPropertyAmount::Quantity,
-                ),
-                "amountString" => read_choice_value(
-                    r,
-                    &mut o.amount,
-                    SubstanceSpecificationPropertyAmount::String,
-                    |c| match c {
-                        SubstanceSpecificationPropertyAmount::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_amountString" => read_choice_ext(
-                    r,
-                    &mut o.amount,
-                    SubstanceSpecificationPropertyAmount::String,
-                    |c| match c {
-                        SubstanceSpecificationPropertyAmount::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
+                "definingSubstanceReference" | "definingSubstanceCodeableConcept" => {
+                    SubstanceSpecificationPropertyDefiningSubstance::read_json(
+                        r,
+                        &mut o.defining_substance,
+                        &key,
+                        "definingSubstance",
+                    )
+                }
+                "amountQuantity" | "amountString" | "_amountString" => {
+                    SubstanceSpecificationPropertyAmount::read_json(
+                        r,
+                        &mut o.amount,
+                        &key,
+                        "amount",
+                    )
+                }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -377,10 +364,10 @@ impl ToJson for SubstanceSpecificationProperty {
         write_single(w, "code", &self.code);
         write_value(w, "parameters", "_parameters", &self.parameters);
         if let Some(v) = &self.defining_substance {
-            v.write_field(w);
+            v.write_field(w, "definingSubstance");
         }
         if let Some(v) = &self.amount {
-            v.write_field(w);
+            v.write_field(w, "amount");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -391,17 +378,34 @@ impl ToJson for SubstanceSpecificationProperty {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SubstanceSpecificationPropertyDefiningSubstance {
-    /// `definingSubstanceReference`
+    /// `Reference`
     Reference(Box<Reference>),
-    /// `definingSubstanceCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
 
 impl SubstanceSpecificationPropertyDefiningSubstance {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Reference(v) => write_one(w, "definingSubstanceReference", v),
-            Self::CodeableConcept(v) => write_one(w, "definingSubstanceCodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
         }
     }
 }
@@ -410,17 +414,41 @@ impl SubstanceSpecificationPropertyDefiningSubstance {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SubstanceSpecificationPropertyAmount {
-    /// `amountQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `amountString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl SubstanceSpecificationPropertyAmount {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Quantity(v) => write_one(w, "amountQuantity", v),
-            Self::String(v) => write_value(w, "amountString", "_amountString", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }
@@ -950,51 +978,23 @@ impl FromJson for SubstanceSpecificationRelationship {
                 "id" => read_string(r, &mut o.id),
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
-                "substanceReference" => read_choice_complex(
-                    r,
-                    &mut o.substance,
-                    SubstanceSpecificationRelationshipSubstance::Reference,
-                ),
-                "substanceCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.substance,
-                    SubstanceSpecificationRelationshipSubstance::CodeableConcept,
-                ),
+                "substanceReference" | "substanceCodeableConcept" => {
+                    SubstanceSpecificationRelationshipSubstance::read_json(
+                        r,
+                        &mut o.substance,
+                        &key,
+                        "substance",
+                    )
+                }
                 "relationship" => read_single(r, &mut o.relationship),
                 "isDefining" => read_value(r, &mut o.is_defining),
                 "_isDefining" => read_ext(r, &mut o.is_defining),
-                "amountQuantity" => read_choice_complex(
+                "amountQuantity" | "amountRange" | "amountRatio" | "amountString"
+                | "_amountString" => SubstanceSpecificationRelationshipAmount::read_json(
                     r,
                     &mut o.amount,
-                    SubstanceSpecificationRelationshipAmount::Quantity,
-                ),
-                "amountRange" => read_choice_complex(
-                    r,
-                    &mut o.amount,
-                    SubstanceSpecificationRelationshipAmount::Range,
-                ),
-                "amountRatio" => read_choice_complex(
-                    r,
-                    &mut o.amount,
-                    SubstanceSpecificationRelationshipAmount::Ratio,
-                ),
-                "amountString" => read_choice_value(
-                    r,
-                    &mut o.amount,
-                    SubstanceSpecificationRelationshipAmount::String,
-                    |c| match c {
-                        SubstanceSpecificationRelationshipAmount::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_amountString" => read_choice_ext(
-                    r,
-                    &mut o.amount,
-                    SubstanceSpecificationRelationshipAmount::String,
-                    |c| match c {
-                        SubstanceSpecificationRelationshipAmount::String(p) => Some(p),
-                        _ => None,
-                    },
+                    &key,
+                    "amount",
                 ),
                 "amountRatioLowLimit" => read_single(r, &mut o.amount_ratio_low_limit),
                 "amountType" => read_single(r, &mut o.amount_type),
@@ -1014,12 +1014,12 @@ impl ToJson for SubstanceSpecificationRelationship {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         if let Some(v) = &self.substance {
-            v.write_field(w);
+            v.write_field(w, "substance");
         }
         write_single(w, "relationship", &self.relationship);
         write_value(w, "isDefining", "_isDefining", &self.is_defining);
         if let Some(v) = &self.amount {
-            v.write_field(w);
+            v.write_field(w, "amount");
         }
         write_single(w, "amountRatioLowLimit", &self.amount_ratio_low_limit);
         write_single(w, "amountType", &self.amount_type);
@@ -1033,17 +1033,34 @@ impl ToJson for SubstanceSpecificationRelationship {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SubstanceSpecificationRelationshipSubstance {
-    /// `substanceReference`
+    /// `Reference`
     Reference(Box<Reference>),
-    /// `substanceCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
 }
 
 impl SubstanceSpecificationRelationshipSubstance {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Reference(v) => write_one(w, "substanceReference", v),
-            Self::CodeableConcept(v) => write_one(w, "substanceCodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
         }
     }
 }
@@ -1052,23 +1069,49 @@ impl SubstanceSpecificationRelationshipSubstance {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SubstanceSpecificationRelationshipAmount {
-    /// `amountQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `amountRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `amountRatio`
+    /// `Ratio`
     Ratio(Box<Ratio>),
-    /// `amountString`
+    /// `String`
     String(Primitive<String>),
 }
 
 impl SubstanceSpecificationRelationshipAmount {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Ratio", false) => read_choice_complex(r, slot, Self::Ratio),
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::Quantity(v) => write_one(w, "amountQuantity", v),
-            Self::Range(v) => write_one(w, "amountRange", v),
-            Self::Ratio(v) => write_one(w, "amountRatio", v),
-            Self::String(v) => write_value(w, "amountString", "_amountString", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Ratio(v) => write_choice_one(w, name, "Ratio", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
         }
     }
 }

@@ -89,29 +89,11 @@ impl SupplyDelivery {
                 "patient" => read_single(r, &mut o.patient),
                 "type" => read_single(r, &mut o.r#type),
                 "suppliedItem" => read_single(r, &mut o.supplied_item),
-                "occurrenceDateTime" => read_choice_value(
-                    r,
-                    &mut o.occurrence,
-                    SupplyDeliveryOccurrence::DateTime,
-                    |c| match c {
-                        SupplyDeliveryOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_occurrenceDateTime" => read_choice_ext(
-                    r,
-                    &mut o.occurrence,
-                    SupplyDeliveryOccurrence::DateTime,
-                    |c| match c {
-                        SupplyDeliveryOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "occurrencePeriod" => {
-                    read_choice_complex(r, &mut o.occurrence, SupplyDeliveryOccurrence::Period)
-                }
-                "occurrenceTiming" => {
-                    read_choice_complex(r, &mut o.occurrence, SupplyDeliveryOccurrence::Timing)
+                "occurrenceDateTime"
+                | "_occurrenceDateTime"
+                | "occurrencePeriod"
+                | "occurrenceTiming" => {
+                    SupplyDeliveryOccurrence::read_json(r, &mut o.occurrence, &key, "occurrence")
                 }
                 "supplier" => read_single(r, &mut o.supplier),
                 "destination" => read_single(r, &mut o.destination),
@@ -145,7 +127,7 @@ impl ToJson for SupplyDelivery {
         write_single(w, "type", &self.r#type);
         write_single(w, "suppliedItem", &self.supplied_item);
         if let Some(v) = &self.occurrence {
-            v.write_field(w);
+            v.write_field(w, "occurrence");
         }
         write_single(w, "supplier", &self.supplier);
         write_single(w, "destination", &self.destination);
@@ -159,20 +141,45 @@ impl ToJson for SupplyDelivery {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SupplyDeliveryOccurrence {
-    /// `occurrenceDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `occurrencePeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `occurrenceTiming`
+    /// `Timing`
     Timing(Box<Timing>),
 }
 
 impl SupplyDeliveryOccurrence {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "occurrenceDateTime", "_occurrenceDateTime", v),
-            Self::Period(v) => write_one(w, "occurrencePeriod", v),
-            Self::Timing(v) => write_one(w, "occurrenceTiming", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
         }
     }
 }
@@ -208,13 +215,8 @@ impl FromJson for SupplyDeliverySuppliedItem {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "quantity" => read_single(r, &mut o.quantity),
-                "itemCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.item,
-                    SupplyDeliverySuppliedItemItem::CodeableConcept,
-                ),
-                "itemReference" => {
-                    read_choice_complex(r, &mut o.item, SupplyDeliverySuppliedItemItem::Reference)
+                "itemCodeableConcept" | "itemReference" => {
+                    SupplyDeliverySuppliedItemItem::read_json(r, &mut o.item, &key, "item")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -232,7 +234,7 @@ impl ToJson for SupplyDeliverySuppliedItem {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "quantity", &self.quantity);
         if let Some(v) = &self.item {
-            v.write_field(w);
+            v.write_field(w, "item");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -243,17 +245,34 @@ impl ToJson for SupplyDeliverySuppliedItem {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SupplyDeliverySuppliedItemItem {
-    /// `itemCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `itemReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl SupplyDeliverySuppliedItemItem {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "itemCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "itemReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }

@@ -95,37 +95,16 @@ impl SupplyRequest {
                 "category" => read_single(r, &mut o.category),
                 "priority" => read_value(r, &mut o.priority),
                 "_priority" => read_ext(r, &mut o.priority),
-                "itemCodeableConcept" => {
-                    read_choice_complex(r, &mut o.item, SupplyRequestItem::CodeableConcept)
-                }
-                "itemReference" => {
-                    read_choice_complex(r, &mut o.item, SupplyRequestItem::Reference)
+                "itemCodeableConcept" | "itemReference" => {
+                    SupplyRequestItem::read_json(r, &mut o.item, &key, "item")
                 }
                 "quantity" => read_single(r, &mut o.quantity),
                 "parameter" => read_many(r, &mut o.parameter),
-                "occurrenceDateTime" => read_choice_value(
-                    r,
-                    &mut o.occurrence,
-                    SupplyRequestOccurrence::DateTime,
-                    |c| match c {
-                        SupplyRequestOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_occurrenceDateTime" => read_choice_ext(
-                    r,
-                    &mut o.occurrence,
-                    SupplyRequestOccurrence::DateTime,
-                    |c| match c {
-                        SupplyRequestOccurrence::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "occurrencePeriod" => {
-                    read_choice_complex(r, &mut o.occurrence, SupplyRequestOccurrence::Period)
-                }
-                "occurrenceTiming" => {
-                    read_choice_complex(r, &mut o.occurrence, SupplyRequestOccurrence::Timing)
+                "occurrenceDateTime"
+                | "_occurrenceDateTime"
+                | "occurrencePeriod"
+                | "occurrenceTiming" => {
+                    SupplyRequestOccurrence::read_json(r, &mut o.occurrence, &key, "occurrence")
                 }
                 "authoredOn" => read_value(r, &mut o.authored_on),
                 "_authoredOn" => read_ext(r, &mut o.authored_on),
@@ -161,12 +140,12 @@ impl ToJson for SupplyRequest {
         write_single(w, "category", &self.category);
         write_value(w, "priority", "_priority", &self.priority);
         if let Some(v) = &self.item {
-            v.write_field(w);
+            v.write_field(w, "item");
         }
         write_single(w, "quantity", &self.quantity);
         write_many(w, "parameter", &self.parameter);
         if let Some(v) = &self.occurrence {
-            v.write_field(w);
+            v.write_field(w, "occurrence");
         }
         write_value(w, "authoredOn", "_authoredOn", &self.authored_on);
         write_single(w, "requester", &self.requester);
@@ -184,17 +163,34 @@ impl ToJson for SupplyRequest {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SupplyRequestItem {
-    /// `itemCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `itemReference`
+    /// `Reference`
     Reference(Box<Reference>),
 }
 
 impl SupplyRequestItem {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Reference", false) => read_choice_complex(r, slot, Self::Reference),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "itemCodeableConcept", v),
-            Self::Reference(v) => write_one(w, "itemReference", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Reference(v) => write_choice_one(w, name, "Reference", v),
         }
     }
 }
@@ -203,20 +199,45 @@ impl SupplyRequestItem {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SupplyRequestOccurrence {
-    /// `occurrenceDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
-    /// `occurrencePeriod`
+    /// `Period`
     Period(Box<Period>),
-    /// `occurrenceTiming`
+    /// `Timing`
     Timing(Box<Timing>),
 }
 
 impl SupplyRequestOccurrence {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("Period", false) => read_choice_complex(r, slot, Self::Period),
+            ("Timing", false) => read_choice_complex(r, slot, Self::Timing),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::DateTime(v) => write_value(w, "occurrenceDateTime", "_occurrenceDateTime", v),
-            Self::Period(v) => write_one(w, "occurrencePeriod", v),
-            Self::Timing(v) => write_one(w, "occurrenceTiming", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
+            Self::Period(v) => write_choice_one(w, name, "Period", v),
+            Self::Timing(v) => write_choice_one(w, name, "Timing", v),
         }
     }
 }
@@ -252,32 +273,12 @@ impl FromJson for SupplyRequestParameter {
                 "extension" => read_many(r, &mut o.extension),
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "code" => read_single(r, &mut o.code),
-                "valueCodeableConcept" => read_choice_complex(
-                    r,
-                    &mut o.value,
-                    SupplyRequestParameterValue::CodeableConcept,
-                ),
-                "valueQuantity" => {
-                    read_choice_complex(r, &mut o.value, SupplyRequestParameterValue::Quantity)
-                }
-                "valueRange" => {
-                    read_choice_complex(r, &mut o.value, SupplyRequestParameterValue::Range)
-                }
-                "valueBoolean" => {
-                    read_choice_value(r, &mut o.value, SupplyRequestParameterValue::Boolean, |c| {
-                        match c {
-                            SupplyRequestParameterValue::Boolean(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "_valueBoolean" => {
-                    read_choice_ext(r, &mut o.value, SupplyRequestParameterValue::Boolean, |c| {
-                        match c {
-                            SupplyRequestParameterValue::Boolean(p) => Some(p),
-                            _ => None,
-                        }
-                    })
+                "valueCodeableConcept"
+                | "valueQuantity"
+                | "valueRange"
+                | "valueBoolean"
+                | "_valueBoolean" => {
+                    SupplyRequestParameterValue::read_json(r, &mut o.value, &key, "value")
                 }
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
@@ -295,7 +296,7 @@ impl ToJson for SupplyRequestParameter {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "code", &self.code);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -306,23 +307,49 @@ impl ToJson for SupplyRequestParameter {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SupplyRequestParameterValue {
-    /// `valueCodeableConcept`
+    /// `CodeableConcept`
     CodeableConcept(Box<CodeableConcept>),
-    /// `valueQuantity`
+    /// `Quantity`
     Quantity(Box<Quantity>),
-    /// `valueRange`
+    /// `Range`
     Range(Box<Range>),
-    /// `valueBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
 }
 
 impl SupplyRequestParameterValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("CodeableConcept", false) => read_choice_complex(r, slot, Self::CodeableConcept),
+            ("Quantity", false) => read_choice_complex(r, slot, Self::Quantity),
+            ("Range", false) => read_choice_complex(r, slot, Self::Range),
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::CodeableConcept(v) => write_one(w, "valueCodeableConcept", v),
-            Self::Quantity(v) => write_one(w, "valueQuantity", v),
-            Self::Range(v) => write_one(w, "valueRange", v),
-            Self::Boolean(v) => write_value(w, "valueBoolean", "_valueBoolean", v),
+            Self::CodeableConcept(v) => write_choice_one(w, name, "CodeableConcept", v),
+            Self::Quantity(v) => write_choice_one(w, name, "Quantity", v),
+            Self::Range(v) => write_choice_one(w, name, "Range", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
         }
     }
 }

@@ -584,130 +584,12 @@ impl FromJson for ValueSetExpansionParameter {
                 "modifierExtension" => read_many(r, &mut o.modifier_extension),
                 "name" => read_value(r, &mut o.name),
                 "_name" => read_ext(r, &mut o.name),
-                "valueString" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ValueSetExpansionParameterValue::String,
-                    |c| match c {
-                        ValueSetExpansionParameterValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueString" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ValueSetExpansionParameterValue::String,
-                    |c| match c {
-                        ValueSetExpansionParameterValue::String(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueBoolean" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ValueSetExpansionParameterValue::Boolean,
-                    |c| match c {
-                        ValueSetExpansionParameterValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueBoolean" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ValueSetExpansionParameterValue::Boolean,
-                    |c| match c {
-                        ValueSetExpansionParameterValue::Boolean(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueInteger" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ValueSetExpansionParameterValue::Integer,
-                    |c| match c {
-                        ValueSetExpansionParameterValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueInteger" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ValueSetExpansionParameterValue::Integer,
-                    |c| match c {
-                        ValueSetExpansionParameterValue::Integer(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDecimal" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ValueSetExpansionParameterValue::Decimal,
-                    |c| match c {
-                        ValueSetExpansionParameterValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDecimal" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ValueSetExpansionParameterValue::Decimal,
-                    |c| match c {
-                        ValueSetExpansionParameterValue::Decimal(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueUri" => {
-                    read_choice_value(r, &mut o.value, ValueSetExpansionParameterValue::Uri, |c| {
-                        match c {
-                            ValueSetExpansionParameterValue::Uri(p) => Some(p),
-                            _ => None,
-                        }
-                    })
+                "valueString" | "_valueString" | "valueBoolean" | "_valueBoolean"
+                | "valueInteger" | "_valueInteger" | "valueDecimal" | "_valueDecimal"
+                | "valueUri" | "_valueUri" | "valueCode" | "_valueCode" | "valueDateTime"
+                | "_valueDateTime" => {
+                    ValueSetExpansionParameterValue::read_json(r, &mut o.value, &key, "value")
                 }
-                "_valueUri" => {
-                    read_choice_ext(r, &mut o.value, ValueSetExpansionParameterValue::Uri, |c| {
-                        match c {
-                            ValueSetExpansionParameterValue::Uri(p) => Some(p),
-                            _ => None,
-                        }
-                    })
-                }
-                "valueCode" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ValueSetExpansionParameterValue::Code,
-                    |c| match c {
-                        ValueSetExpansionParameterValue::Code(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueCode" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ValueSetExpansionParameterValue::Code,
-                    |c| match c {
-                        ValueSetExpansionParameterValue::Code(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "valueDateTime" => read_choice_value(
-                    r,
-                    &mut o.value,
-                    ValueSetExpansionParameterValue::DateTime,
-                    |c| match c {
-                        ValueSetExpansionParameterValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
-                "_valueDateTime" => read_choice_ext(
-                    r,
-                    &mut o.value,
-                    ValueSetExpansionParameterValue::DateTime,
-                    |c| match c {
-                        ValueSetExpansionParameterValue::DateTime(p) => Some(p),
-                        _ => None,
-                    },
-                ),
                 _ => r.unknown_key(&key, &mut o.unknown_elements),
             };
             r.finish_field(mark, key, result, &mut o.unknown_elements)?;
@@ -724,7 +606,7 @@ impl ToJson for ValueSetExpansionParameter {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_value(w, "name", "_name", &self.name);
         if let Some(v) = &self.value {
-            v.write_field(w);
+            v.write_field(w, "value");
         }
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -735,32 +617,103 @@ impl ToJson for ValueSetExpansionParameter {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ValueSetExpansionParameterValue {
-    /// `valueString`
+    /// `String`
     String(Primitive<String>),
-    /// `valueBoolean`
+    /// `Boolean`
     Boolean(Primitive<bool>),
-    /// `valueInteger`
+    /// `Integer`
     Integer(Primitive<i32>),
-    /// `valueDecimal`
+    /// `Decimal`
     Decimal(Primitive<Decimal>),
-    /// `valueUri`
+    /// `Uri`
     Uri(Primitive<String>),
-    /// `valueCode`
+    /// `Code`
     Code(Primitive<String>),
-    /// `valueDateTime`
+    /// `DateTime`
     DateTime(Primitive<DateTime>),
 }
 
 impl ValueSetExpansionParameterValue {
-    fn write_field(&self, w: &mut Writer) {
+    pub(crate) fn read_json(
+        r: &mut Reader<'_>,
+        slot: &mut Option<Self>,
+        key: &str,
+        name: &str,
+    ) -> PResult<()> {
+        let (is_ext, key) = match key.strip_prefix('_') {
+            Some(rest) => (true, rest),
+            None => (false, key),
+        };
+        match (key.strip_prefix(name).unwrap_or(""), is_ext) {
+            ("String", false) => read_choice_value(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("String", true) => read_choice_ext(r, slot, Self::String, |c| match c {
+                Self::String(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", false) => read_choice_value(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Boolean", true) => read_choice_ext(r, slot, Self::Boolean, |c| match c {
+                Self::Boolean(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", false) => read_choice_value(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Integer", true) => read_choice_ext(r, slot, Self::Integer, |c| match c {
+                Self::Integer(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", false) => read_choice_value(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Decimal", true) => read_choice_ext(r, slot, Self::Decimal, |c| match c {
+                Self::Decimal(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", false) => read_choice_value(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Uri", true) => read_choice_ext(r, slot, Self::Uri, |c| match c {
+                Self::Uri(p) => Some(p),
+                _ => None,
+            }),
+            ("Code", false) => read_choice_value(r, slot, Self::Code, |c| match c {
+                Self::Code(p) => Some(p),
+                _ => None,
+            }),
+            ("Code", true) => read_choice_ext(r, slot, Self::Code, |c| match c {
+                Self::Code(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", false) => read_choice_value(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            ("DateTime", true) => read_choice_ext(r, slot, Self::DateTime, |c| match c {
+                Self::DateTime(p) => Some(p),
+                _ => None,
+            }),
+            _ => Err(unknown_element()),
+        }
+    }
+
+    pub(crate) fn write_field(&self, w: &mut Writer, name: &str) {
         match self {
-            Self::String(v) => write_value(w, "valueString", "_valueString", v),
-            Self::Boolean(v) => write_value(w, "valueBoolean", "_valueBoolean", v),
-            Self::Integer(v) => write_value(w, "valueInteger", "_valueInteger", v),
-            Self::Decimal(v) => write_value(w, "valueDecimal", "_valueDecimal", v),
-            Self::Uri(v) => write_value(w, "valueUri", "_valueUri", v),
-            Self::Code(v) => write_value(w, "valueCode", "_valueCode", v),
-            Self::DateTime(v) => write_value(w, "valueDateTime", "_valueDateTime", v),
+            Self::String(v) => write_choice_value(w, name, "String", v),
+            Self::Boolean(v) => write_choice_value(w, name, "Boolean", v),
+            Self::Integer(v) => write_choice_value(w, name, "Integer", v),
+            Self::Decimal(v) => write_choice_value(w, name, "Decimal", v),
+            Self::Uri(v) => write_choice_value(w, name, "Uri", v),
+            Self::Code(v) => write_choice_value(w, name, "Code", v),
+            Self::DateTime(v) => write_choice_value(w, name, "DateTime", v),
         }
     }
 }
