@@ -679,54 +679,63 @@ impl<'a> Reader<'a> {
         result: PResult<()>,
         unknown: &mut UnknownElements,
     ) -> PResult<()> {
-        match result {
-            Ok(()) => {
-                if self.issues.len() > mark.issues {
-                    self.prefix_issues(mark.issues, PathSeg::Key(key.into()));
-                }
-                Ok(())
-            }
-            Err(mut err) => {
-                if matches!(*err, ParseError::Fatal { .. }) {
-                    err.push_seg(PathSeg::Key(key.into()));
-                    return Err(err);
-                }
-                let ParseError::Content {
-                    kind,
-                    message,
-                    path,
-                } = *err
-                else {
-                    return Err(err);
-                };
-                if !self.lenient {
-                    err = Box::new(ParseError::Content {
-                        kind,
-                        message,
-                        path,
-                    });
-                    err.push_seg(PathSeg::Key(key.into()));
-                    return Err(err);
-                }
-                self.issues.truncate(mark.issues);
-                let mut path = path;
-                path.push(PathSeg::Key(key.as_ref().into()));
-                self.issues.push(PendingIssue {
-                    severity: if kind == IssueKind::UnknownElement {
-                        Severity::Warning
-                    } else {
-                        Severity::Error
-                    },
-                    kind,
-                    message,
-                    path,
-                });
-                self.rewind(mark);
-                let raw = self.capture_raw()?;
-                unknown.push(key.into_owned(), raw);
-                Ok(())
-            }
+        // Only the check for the common case is inlined into the generated readers (one call
+        // site per struct); the rest is one shared function, which keeps code size and
+        // compile time down.
+        if result.is_ok() && self.issues.len() == mark.issues {
+            return Ok(());
         }
+        self.finish_field_slow(mark, key, result, unknown)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn finish_field_slow(
+        &mut self,
+        mark: Mark,
+        key: Cow<'a, str>,
+        result: PResult<()>,
+        unknown: &mut UnknownElements,
+    ) -> PResult<()> {
+        let Err(mut err) = result else {
+            self.prefix_issues(mark.issues, PathSeg::Key(key.into()));
+            return Ok(());
+        };
+        let ParseError::Content {
+            kind,
+            message,
+            path,
+        } = *err
+        else {
+            err.push_seg(PathSeg::Key(key.into()));
+            return Err(err);
+        };
+        if !self.lenient {
+            err = Box::new(ParseError::Content {
+                kind,
+                message,
+                path,
+            });
+            err.push_seg(PathSeg::Key(key.into()));
+            return Err(err);
+        }
+        self.issues.truncate(mark.issues);
+        let mut path = path;
+        path.push(PathSeg::Key(key.as_ref().into()));
+        self.issues.push(PendingIssue {
+            severity: if kind == IssueKind::UnknownElement {
+                Severity::Warning
+            } else {
+                Severity::Error
+            },
+            kind,
+            message,
+            path,
+        });
+        self.rewind(mark);
+        let raw = self.capture_raw()?;
+        unknown.push(key.into_owned(), raw);
+        Ok(())
     }
 
     pub(crate) fn prefix_issues(&mut self, from: usize, seg: PathSeg) {
