@@ -1,5 +1,11 @@
-//! Typed CARIN Blue Button, US Core, PDex and Plan-Net profiles with a validator.
+//! CARIN Blue Button, US Core, PDex and Plan-Net profiles for `fhir-model`.
 //!
-//! Status: skeleton. Nothing is implemented yet; the profiles and the validator are the
-//! subject of the carin-profiles issue. This crate exists so the workspace layout in
-//! `ARCHITECTURE.md` is real and every later crate can depend on it.
+//! Status: first slice. What exists: [`codes`], the code systems of CARIN Blue Button
+//! 2.0.0 (adjudication categories, payer adjudication status, supporting info types, claim
+//! care team roles, ...) as enums generated from the package, keeping unknown codes. What
+//! does not exist yet: the typed profile views and builders, the other IGs' code systems
+//! and value sets, and `validate`; they are the rest of the carin-profiles issue.
+//!
+//! No I/O; builds for wasm32.
+
+pub mod codes;

@@ -1,6 +1,7 @@
 //! Project automation, run as `cargo xtask <command>` (see `.cargo/config.toml`).
 //!
-//! - `cargo xtask codegen` regenerates `fhir-model/src/generated/`.
+//! - `cargo xtask codegen` regenerates `fhir-model/src/generated/` and
+//!   `carin-profiles/src/generated/`.
 //! - `cargo xtask codegen --check` fails if regenerating would change anything.
 //! - `cargo xtask ci` runs every check CI runs, in CI's order.
 #![allow(clippy::print_stdout, reason = "a command-line tool reports on stdout")]
@@ -14,8 +15,9 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  codegen            regenerate fhir-model/src/generated/ from the FHIR definitions
-  codegen --check    fail if regenerating would change fhir-model/src/generated/
+  codegen            regenerate fhir-model/src/generated/ (FHIR definitions) and
+                     carin-profiles/src/generated/ (CARIN BB package in FHIR_PACKAGES_DIR)
+  codegen --check    fail if regenerating would change either
   ci                 run everything CI runs (fmt, codegen check, clippy native + wasm32,
                      tests, doctests, wasm size probe)";
 

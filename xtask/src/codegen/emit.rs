@@ -69,7 +69,7 @@ fn module_name(resource: &str) -> String {
 }
 
 /// Doc comment lines, made safe for rustdoc (FHIR text has `[x]` and `<...>`).
-fn doc(out: &mut String, text: &str) {
+pub(crate) fn doc(out: &mut String, text: &str) {
     let text = text.trim();
     let first_paragraph = text.split("\n\n").next().unwrap_or("");
     for line in first_paragraph.lines() {

@@ -3,7 +3,10 @@
 //!
 //! The package is fetched with `npm pack` into `target/codegen-cache/` (never committed);
 //! the output is rustfmt'd and checked in, and `--check` fails when it is stale.
+//!
+//! Also the CARIN BB code systems in `carin-profiles/src/generated/codes.rs` (see [`codes`]).
 
+mod codes;
 mod emit;
 mod model;
 
@@ -51,6 +54,12 @@ pub(crate) fn run(check: bool) -> Result<(), BoxError> {
         manifest.clone(),
         replace_features(&manifest_text, &emit::features(&model))?,
     ));
+    let code_systems = codes::load(&root)?;
+    let codes_dir = root.join("carin-profiles/src/generated");
+    expected.push((
+        codes_dir.join("codes.rs"),
+        rustfmt(&codes::source(&code_systems))?,
+    ));
 
     let mut stale = Vec::new();
     for (path, text) in &expected {
@@ -60,6 +69,7 @@ pub(crate) fn run(check: bool) -> Result<(), BoxError> {
     }
     let extra: Vec<PathBuf> = existing_files(&out_dir)
         .into_iter()
+        .chain(existing_files(&codes_dir))
         .filter(|p| !expected.iter().any(|(e, _)| e == p))
         .collect();
 
@@ -92,12 +102,14 @@ pub(crate) fn run(check: bool) -> Result<(), BoxError> {
         fs::remove_file(path)?;
     }
     println!(
-        "codegen: wrote {} files ({} changed, {} removed): {} resources, {} datatype structs",
+        "codegen: wrote {} files ({} changed, {} removed): {} resources, {} datatype structs, \
+         {} code systems",
         expected.len(),
         stale.len(),
         extra.len(),
         model.resources.len(),
-        model.datatypes.structs.len()
+        model.datatypes.structs.len(),
+        code_systems.len()
     );
     Ok(())
 }
