@@ -79,15 +79,15 @@ impl ToJson for Address {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "use", "_use", &self.r#use);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "text", "_text", &self.text);
-        write_values(w, "line", "_line", &self.line);
-        write_value(w, "city", "_city", &self.city);
-        write_value(w, "district", "_district", &self.district);
-        write_value(w, "state", "_state", &self.state);
-        write_value(w, "postalCode", "_postalCode", &self.postal_code);
-        write_value(w, "country", "_country", &self.country);
+        write_value(w, "use", &self.r#use);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "text", &self.text);
+        write_values(w, "line", &self.line);
+        write_value(w, "city", &self.city);
+        write_value(w, "district", &self.district);
+        write_value(w, "state", &self.state);
+        write_value(w, "postalCode", &self.postal_code);
+        write_value(w, "country", &self.country);
         write_single(w, "period", &self.period);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -150,11 +150,11 @@ impl ToJson for Age {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "value", "_value", &self.value);
-        write_value(w, "comparator", "_comparator", &self.comparator);
-        write_value(w, "unit", "_unit", &self.unit);
-        write_value(w, "system", "_system", &self.system);
-        write_value(w, "code", "_code", &self.code);
+        write_value(w, "value", &self.value);
+        write_value(w, "comparator", &self.comparator);
+        write_value(w, "unit", &self.unit);
+        write_value(w, "system", &self.system);
+        write_value(w, "code", &self.code);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -212,8 +212,8 @@ impl ToJson for Annotation {
         if let Some(v) = &self.author {
             v.write_field(w, "author");
         }
-        write_value(w, "time", "_time", &self.time);
-        write_value(w, "text", "_text", &self.text);
+        write_value(w, "time", &self.time);
+        write_value(w, "text", &self.text);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -330,14 +330,14 @@ impl ToJson for Attachment {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "contentType", "_contentType", &self.content_type);
-        write_value(w, "language", "_language", &self.language);
-        write_value(w, "data", "_data", &self.data);
-        write_value(w, "url", "_url", &self.url);
-        write_value(w, "size", "_size", &self.size);
-        write_value(w, "hash", "_hash", &self.hash);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "creation", "_creation", &self.creation);
+        write_value(w, "contentType", &self.content_type);
+        write_value(w, "language", &self.language);
+        write_value(w, "data", &self.data);
+        write_value(w, "url", &self.url);
+        write_value(w, "size", &self.size);
+        write_value(w, "hash", &self.hash);
+        write_value(w, "title", &self.title);
+        write_value(w, "creation", &self.creation);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -387,7 +387,7 @@ impl ToJson for CodeableConcept {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "coding", &self.coding);
-        write_value(w, "text", "_text", &self.text);
+        write_value(w, "text", &self.text);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -449,11 +449,11 @@ impl ToJson for Coding {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "system", "_system", &self.system);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "code", "_code", &self.code);
-        write_value(w, "display", "_display", &self.display);
-        write_value(w, "userSelected", "_userSelected", &self.user_selected);
+        write_value(w, "system", &self.system);
+        write_value(w, "version", &self.version);
+        write_value(w, "code", &self.code);
+        write_value(w, "display", &self.display);
+        write_value(w, "userSelected", &self.user_selected);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -502,7 +502,7 @@ impl ToJson for ContactDetail {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "name", "_name", &self.name);
+        write_value(w, "name", &self.name);
         write_many(w, "telecom", &self.telecom);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -564,10 +564,10 @@ impl ToJson for ContactPoint {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "system", "_system", &self.system);
-        write_value(w, "value", "_value", &self.value);
-        write_value(w, "use", "_use", &self.r#use);
-        write_value(w, "rank", "_rank", &self.rank);
+        write_value(w, "system", &self.system);
+        write_value(w, "value", &self.value);
+        write_value(w, "use", &self.r#use);
+        write_value(w, "rank", &self.rank);
         write_single(w, "period", &self.period);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -621,8 +621,8 @@ impl ToJson for Contributor {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "name", "_name", &self.name);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "name", &self.name);
         write_many(w, "contact", &self.contact);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -685,11 +685,11 @@ impl ToJson for Count {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "value", "_value", &self.value);
-        write_value(w, "comparator", "_comparator", &self.comparator);
-        write_value(w, "unit", "_unit", &self.unit);
-        write_value(w, "system", "_system", &self.system);
-        write_value(w, "code", "_code", &self.code);
+        write_value(w, "value", &self.value);
+        write_value(w, "comparator", &self.comparator);
+        write_value(w, "unit", &self.unit);
+        write_value(w, "system", &self.system);
+        write_value(w, "code", &self.code);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -763,15 +763,15 @@ impl ToJson for DataRequirement {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "type", "_type", &self.r#type);
-        write_values(w, "profile", "_profile", &self.profile);
+        write_value(w, "type", &self.r#type);
+        write_values(w, "profile", &self.profile);
         if let Some(v) = &self.subject {
             v.write_field(w, "subject");
         }
-        write_values(w, "mustSupport", "_mustSupport", &self.must_support);
+        write_values(w, "mustSupport", &self.must_support);
         write_many(w, "codeFilter", &self.code_filter);
         write_many(w, "dateFilter", &self.date_filter);
-        write_value(w, "limit", "_limit", &self.limit);
+        write_value(w, "limit", &self.limit);
         write_many(w, "sort", &self.sort);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -865,9 +865,9 @@ impl ToJson for DataRequirementCodeFilter {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "path", "_path", &self.path);
-        write_value(w, "searchParam", "_searchParam", &self.search_param);
-        write_value(w, "valueSet", "_valueSet", &self.value_set);
+        write_value(w, "path", &self.path);
+        write_value(w, "searchParam", &self.search_param);
+        write_value(w, "valueSet", &self.value_set);
         write_many(w, "code", &self.code);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -923,8 +923,8 @@ impl ToJson for DataRequirementDateFilter {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "path", "_path", &self.path);
-        write_value(w, "searchParam", "_searchParam", &self.search_param);
+        write_value(w, "path", &self.path);
+        write_value(w, "searchParam", &self.search_param);
         if let Some(v) = &self.value {
             v.write_field(w, "value");
         }
@@ -1024,8 +1024,8 @@ impl ToJson for DataRequirementSort {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "path", "_path", &self.path);
-        write_value(w, "direction", "_direction", &self.direction);
+        write_value(w, "path", &self.path);
+        write_value(w, "direction", &self.direction);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -1087,11 +1087,11 @@ impl ToJson for Distance {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "value", "_value", &self.value);
-        write_value(w, "comparator", "_comparator", &self.comparator);
-        write_value(w, "unit", "_unit", &self.unit);
-        write_value(w, "system", "_system", &self.system);
-        write_value(w, "code", "_code", &self.code);
+        write_value(w, "value", &self.value);
+        write_value(w, "comparator", &self.comparator);
+        write_value(w, "unit", &self.unit);
+        write_value(w, "system", &self.system);
+        write_value(w, "code", &self.code);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -1181,15 +1181,10 @@ impl ToJson for Dosage {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
-        write_value(w, "text", "_text", &self.text);
+        write_value(w, "sequence", &self.sequence);
+        write_value(w, "text", &self.text);
         write_many(w, "additionalInstruction", &self.additional_instruction);
-        write_value(
-            w,
-            "patientInstruction",
-            "_patientInstruction",
-            &self.patient_instruction,
-        );
+        write_value(w, "patientInstruction", &self.patient_instruction);
         write_single(w, "timing", &self.timing);
         if let Some(v) = &self.as_needed {
             v.write_field(w, "asNeeded");
@@ -1446,11 +1441,11 @@ impl ToJson for Duration {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "value", "_value", &self.value);
-        write_value(w, "comparator", "_comparator", &self.comparator);
-        write_value(w, "unit", "_unit", &self.unit);
-        write_value(w, "system", "_system", &self.system);
-        write_value(w, "code", "_code", &self.code);
+        write_value(w, "value", &self.value);
+        write_value(w, "comparator", &self.comparator);
+        write_value(w, "unit", &self.unit);
+        write_value(w, "system", &self.system);
+        write_value(w, "code", &self.code);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -1664,43 +1659,28 @@ impl ToJson for ElementDefinition {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "path", "_path", &self.path);
-        write_values(w, "representation", "_representation", &self.representation);
-        write_value(w, "sliceName", "_sliceName", &self.slice_name);
-        write_value(
-            w,
-            "sliceIsConstraining",
-            "_sliceIsConstraining",
-            &self.slice_is_constraining,
-        );
-        write_value(w, "label", "_label", &self.label);
+        write_value(w, "path", &self.path);
+        write_values(w, "representation", &self.representation);
+        write_value(w, "sliceName", &self.slice_name);
+        write_value(w, "sliceIsConstraining", &self.slice_is_constraining);
+        write_value(w, "label", &self.label);
         write_many(w, "code", &self.code);
         write_single(w, "slicing", &self.slicing);
-        write_value(w, "short", "_short", &self.short);
-        write_value(w, "definition", "_definition", &self.definition);
-        write_value(w, "comment", "_comment", &self.comment);
-        write_value(w, "requirements", "_requirements", &self.requirements);
-        write_values(w, "alias", "_alias", &self.alias);
-        write_value(w, "min", "_min", &self.min);
-        write_value(w, "max", "_max", &self.max);
+        write_value(w, "short", &self.short);
+        write_value(w, "definition", &self.definition);
+        write_value(w, "comment", &self.comment);
+        write_value(w, "requirements", &self.requirements);
+        write_values(w, "alias", &self.alias);
+        write_value(w, "min", &self.min);
+        write_value(w, "max", &self.max);
         write_single(w, "base", &self.base);
-        write_value(
-            w,
-            "contentReference",
-            "_contentReference",
-            &self.content_reference,
-        );
+        write_value(w, "contentReference", &self.content_reference);
         write_many(w, "type", &self.r#type);
         if let Some(v) = &self.default_value {
             v.write_field(w, "defaultValue");
         }
-        write_value(
-            w,
-            "meaningWhenMissing",
-            "_meaningWhenMissing",
-            &self.meaning_when_missing,
-        );
-        write_value(w, "orderMeaning", "_orderMeaning", &self.order_meaning);
+        write_value(w, "meaningWhenMissing", &self.meaning_when_missing);
+        write_value(w, "orderMeaning", &self.order_meaning);
         if let Some(v) = &self.fixed {
             v.write_field(w, "fixed");
         }
@@ -1714,18 +1694,13 @@ impl ToJson for ElementDefinition {
         if let Some(v) = &self.max_value {
             v.write_field(w, "maxValue");
         }
-        write_value(w, "maxLength", "_maxLength", &self.max_length);
-        write_values(w, "condition", "_condition", &self.condition);
+        write_value(w, "maxLength", &self.max_length);
+        write_values(w, "condition", &self.condition);
         write_many(w, "constraint", &self.constraint);
-        write_value(w, "mustSupport", "_mustSupport", &self.must_support);
-        write_value(w, "isModifier", "_isModifier", &self.is_modifier);
-        write_value(
-            w,
-            "isModifierReason",
-            "_isModifierReason",
-            &self.is_modifier_reason,
-        );
-        write_value(w, "isSummary", "_isSummary", &self.is_summary);
+        write_value(w, "mustSupport", &self.must_support);
+        write_value(w, "isModifier", &self.is_modifier);
+        write_value(w, "isModifierReason", &self.is_modifier_reason);
+        write_value(w, "isSummary", &self.is_summary);
         write_single(w, "binding", &self.binding);
         write_many(w, "mapping", &self.mapping);
         write_unknown(w, &self.unknown_elements);
@@ -2025,9 +2000,9 @@ impl ToJson for ElementDefinitionSlicing {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "discriminator", &self.discriminator);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "ordered", "_ordered", &self.ordered);
-        write_value(w, "rules", "_rules", &self.rules);
+        write_value(w, "description", &self.description);
+        write_value(w, "ordered", &self.ordered);
+        write_value(w, "rules", &self.rules);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -2077,8 +2052,8 @@ impl ToJson for ElementDefinitionSlicingDiscriminator {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "path", "_path", &self.path);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "path", &self.path);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -2132,9 +2107,9 @@ impl ToJson for ElementDefinitionBase {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "path", "_path", &self.path);
-        write_value(w, "min", "_min", &self.min);
-        write_value(w, "max", "_max", &self.max);
+        write_value(w, "path", &self.path);
+        write_value(w, "min", &self.min);
+        write_value(w, "max", &self.max);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -2199,11 +2174,11 @@ impl ToJson for ElementDefinitionType {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "code", "_code", &self.code);
-        write_values(w, "profile", "_profile", &self.profile);
-        write_values(w, "targetProfile", "_targetProfile", &self.target_profile);
-        write_values(w, "aggregation", "_aggregation", &self.aggregation);
-        write_value(w, "versioning", "_versioning", &self.versioning);
+        write_value(w, "code", &self.code);
+        write_values(w, "profile", &self.profile);
+        write_values(w, "targetProfile", &self.target_profile);
+        write_values(w, "aggregation", &self.aggregation);
+        write_value(w, "versioning", &self.versioning);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -2254,7 +2229,7 @@ impl ToJson for ElementDefinitionExample {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "label", "_label", &self.label);
+        write_value(w, "label", &self.label);
         if let Some(v) = &self.value {
             v.write_field(w, "value");
         }
@@ -2327,13 +2302,13 @@ impl ToJson for ElementDefinitionConstraint {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "key", "_key", &self.key);
-        write_value(w, "requirements", "_requirements", &self.requirements);
-        write_value(w, "severity", "_severity", &self.severity);
-        write_value(w, "human", "_human", &self.human);
-        write_value(w, "expression", "_expression", &self.expression);
-        write_value(w, "xpath", "_xpath", &self.xpath);
-        write_value(w, "source", "_source", &self.source);
+        write_value(w, "key", &self.key);
+        write_value(w, "requirements", &self.requirements);
+        write_value(w, "severity", &self.severity);
+        write_value(w, "human", &self.human);
+        write_value(w, "expression", &self.expression);
+        write_value(w, "xpath", &self.xpath);
+        write_value(w, "source", &self.source);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -2387,9 +2362,9 @@ impl ToJson for ElementDefinitionBinding {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "strength", "_strength", &self.strength);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "valueSet", "_valueSet", &self.value_set);
+        write_value(w, "strength", &self.strength);
+        write_value(w, "description", &self.description);
+        write_value(w, "valueSet", &self.value_set);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -2447,10 +2422,10 @@ impl ToJson for ElementDefinitionMapping {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "identity", "_identity", &self.identity);
-        write_value(w, "language", "_language", &self.language);
-        write_value(w, "map", "_map", &self.map);
-        write_value(w, "comment", "_comment", &self.comment);
+        write_value(w, "identity", &self.identity);
+        write_value(w, "language", &self.language);
+        write_value(w, "map", &self.map);
+        write_value(w, "comment", &self.comment);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -2512,11 +2487,11 @@ impl ToJson for Expression {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "language", "_language", &self.language);
-        write_value(w, "expression", "_expression", &self.expression);
-        write_value(w, "reference", "_reference", &self.reference);
+        write_value(w, "description", &self.description);
+        write_value(w, "name", &self.name);
+        write_value(w, "language", &self.language);
+        write_value(w, "expression", &self.expression);
+        write_value(w, "reference", &self.reference);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -2641,12 +2616,12 @@ impl ToJson for HumanName {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "use", "_use", &self.r#use);
-        write_value(w, "text", "_text", &self.text);
-        write_value(w, "family", "_family", &self.family);
-        write_values(w, "given", "_given", &self.given);
-        write_values(w, "prefix", "_prefix", &self.prefix);
-        write_values(w, "suffix", "_suffix", &self.suffix);
+        write_value(w, "use", &self.r#use);
+        write_value(w, "text", &self.text);
+        write_value(w, "family", &self.family);
+        write_values(w, "given", &self.given);
+        write_values(w, "prefix", &self.prefix);
+        write_values(w, "suffix", &self.suffix);
         write_single(w, "period", &self.period);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -2710,10 +2685,10 @@ impl ToJson for Identifier {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "use", "_use", &self.r#use);
+        write_value(w, "use", &self.r#use);
         write_single(w, "type", &self.r#type);
-        write_value(w, "system", "_system", &self.system);
-        write_value(w, "value", "_value", &self.value);
+        write_value(w, "system", &self.system);
+        write_value(w, "value", &self.value);
         write_single(w, "period", &self.period);
         write_single(w, "assigner", &self.assigner);
         write_unknown(w, &self.unknown_elements);
@@ -2781,7 +2756,7 @@ impl ToJson for MarketingStatus {
         write_single(w, "jurisdiction", &self.jurisdiction);
         write_single(w, "status", &self.status);
         write_single(w, "dateRange", &self.date_range);
-        write_value(w, "restoreDate", "_restoreDate", &self.restore_date);
+        write_value(w, "restoreDate", &self.restore_date);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -2846,10 +2821,10 @@ impl ToJson for Meta {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "versionId", "_versionId", &self.version_id);
-        write_value(w, "lastUpdated", "_lastUpdated", &self.last_updated);
-        write_value(w, "source", "_source", &self.source);
-        write_values(w, "profile", "_profile", &self.profile);
+        write_value(w, "versionId", &self.version_id);
+        write_value(w, "lastUpdated", &self.last_updated);
+        write_value(w, "source", &self.source);
+        write_values(w, "profile", &self.profile);
         write_many(w, "security", &self.security);
         write_many(w, "tag", &self.tag);
         write_unknown(w, &self.unknown_elements);
@@ -2901,8 +2876,8 @@ impl ToJson for Money {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "value", "_value", &self.value);
-        write_value(w, "currency", "_currency", &self.currency);
+        write_value(w, "value", &self.value);
+        write_value(w, "currency", &self.currency);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -2952,8 +2927,8 @@ impl ToJson for Narrative {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "div", "_div", &self.div);
+        write_value(w, "status", &self.status);
+        write_value(w, "div", &self.div);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -3023,13 +2998,13 @@ impl ToJson for ParameterDefinition {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "use", "_use", &self.r#use);
-        write_value(w, "min", "_min", &self.min);
-        write_value(w, "max", "_max", &self.max);
-        write_value(w, "documentation", "_documentation", &self.documentation);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "profile", "_profile", &self.profile);
+        write_value(w, "name", &self.name);
+        write_value(w, "use", &self.r#use);
+        write_value(w, "min", &self.min);
+        write_value(w, "max", &self.max);
+        write_value(w, "documentation", &self.documentation);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "profile", &self.profile);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -3079,8 +3054,8 @@ impl ToJson for Period {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "start", "_start", &self.start);
-        write_value(w, "end", "_end", &self.end);
+        write_value(w, "start", &self.start);
+        write_value(w, "end", &self.end);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -3271,9 +3246,9 @@ impl ToJson for ProdCharacteristic {
         write_single(w, "weight", &self.weight);
         write_single(w, "nominalVolume", &self.nominal_volume);
         write_single(w, "externalDiameter", &self.external_diameter);
-        write_value(w, "shape", "_shape", &self.shape);
-        write_values(w, "color", "_color", &self.color);
-        write_values(w, "imprint", "_imprint", &self.imprint);
+        write_value(w, "shape", &self.shape);
+        write_values(w, "color", &self.color);
+        write_values(w, "imprint", &self.imprint);
         write_many(w, "image", &self.image);
         write_single(w, "scoring", &self.scoring);
         write_unknown(w, &self.unknown_elements);
@@ -3404,11 +3379,11 @@ impl ToJson for Quantity {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "value", "_value", &self.value);
-        write_value(w, "comparator", "_comparator", &self.comparator);
-        write_value(w, "unit", "_unit", &self.unit);
-        write_value(w, "system", "_system", &self.system);
-        write_value(w, "code", "_code", &self.code);
+        write_value(w, "value", &self.value);
+        write_value(w, "comparator", &self.comparator);
+        write_value(w, "unit", &self.unit);
+        write_value(w, "system", &self.system);
+        write_value(w, "code", &self.code);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -3563,10 +3538,10 @@ impl ToJson for Reference {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "reference", "_reference", &self.reference);
-        write_value(w, "type", "_type", &self.r#type);
+        write_value(w, "reference", &self.reference);
+        write_value(w, "type", &self.r#type);
         write_single(w, "identifier", &self.identifier);
-        write_value(w, "display", "_display", &self.display);
+        write_value(w, "display", &self.display);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -3635,13 +3610,13 @@ impl ToJson for RelatedArtifact {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "label", "_label", &self.label);
-        write_value(w, "display", "_display", &self.display);
-        write_value(w, "citation", "_citation", &self.citation);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "label", &self.label);
+        write_value(w, "display", &self.display);
+        write_value(w, "citation", &self.citation);
+        write_value(w, "url", &self.url);
         write_single(w, "document", &self.document);
-        write_value(w, "resource", "_resource", &self.resource);
+        write_value(w, "resource", &self.resource);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -3711,12 +3686,12 @@ impl ToJson for SampledData {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_single(w, "origin", &self.origin);
-        write_value(w, "period", "_period", &self.period);
-        write_value(w, "factor", "_factor", &self.factor);
-        write_value(w, "lowerLimit", "_lowerLimit", &self.lower_limit);
-        write_value(w, "upperLimit", "_upperLimit", &self.upper_limit);
-        write_value(w, "dimensions", "_dimensions", &self.dimensions);
-        write_value(w, "data", "_data", &self.data);
+        write_value(w, "period", &self.period);
+        write_value(w, "factor", &self.factor);
+        write_value(w, "lowerLimit", &self.lower_limit);
+        write_value(w, "upperLimit", &self.upper_limit);
+        write_value(w, "dimensions", &self.dimensions);
+        write_value(w, "data", &self.data);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -3784,12 +3759,12 @@ impl ToJson for Signature {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "type", &self.r#type);
-        write_value(w, "when", "_when", &self.when);
+        write_value(w, "when", &self.when);
         write_single(w, "who", &self.who);
         write_single(w, "onBehalfOf", &self.on_behalf_of);
-        write_value(w, "targetFormat", "_targetFormat", &self.target_format);
-        write_value(w, "sigFormat", "_sigFormat", &self.sig_format);
-        write_value(w, "data", "_data", &self.data);
+        write_value(w, "targetFormat", &self.target_format);
+        write_value(w, "sigFormat", &self.sig_format);
+        write_value(w, "data", &self.data);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -3854,7 +3829,7 @@ impl ToJson for SubstanceAmount {
             v.write_field(w, "amount");
         }
         write_single(w, "amountType", &self.amount_type);
-        write_value(w, "amountText", "_amountText", &self.amount_text);
+        write_value(w, "amountText", &self.amount_text);
         write_single(w, "referenceRange", &self.reference_range);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -4008,7 +3983,7 @@ impl ToJson for Timing {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_values(w, "event", "_event", &self.event);
+        write_values(w, "event", &self.event);
         write_single(w, "repeat", &self.repeat);
         write_single(w, "code", &self.code);
         write_unknown(w, &self.unknown_elements);
@@ -4119,20 +4094,20 @@ impl ToJson for TimingRepeat {
         if let Some(v) = &self.bounds {
             v.write_field(w, "bounds");
         }
-        write_value(w, "count", "_count", &self.count);
-        write_value(w, "countMax", "_countMax", &self.count_max);
-        write_value(w, "duration", "_duration", &self.duration);
-        write_value(w, "durationMax", "_durationMax", &self.duration_max);
-        write_value(w, "durationUnit", "_durationUnit", &self.duration_unit);
-        write_value(w, "frequency", "_frequency", &self.frequency);
-        write_value(w, "frequencyMax", "_frequencyMax", &self.frequency_max);
-        write_value(w, "period", "_period", &self.period);
-        write_value(w, "periodMax", "_periodMax", &self.period_max);
-        write_value(w, "periodUnit", "_periodUnit", &self.period_unit);
-        write_values(w, "dayOfWeek", "_dayOfWeek", &self.day_of_week);
-        write_values(w, "timeOfDay", "_timeOfDay", &self.time_of_day);
-        write_values(w, "when", "_when", &self.when);
-        write_value(w, "offset", "_offset", &self.offset);
+        write_value(w, "count", &self.count);
+        write_value(w, "countMax", &self.count_max);
+        write_value(w, "duration", &self.duration);
+        write_value(w, "durationMax", &self.duration_max);
+        write_value(w, "durationUnit", &self.duration_unit);
+        write_value(w, "frequency", &self.frequency);
+        write_value(w, "frequencyMax", &self.frequency_max);
+        write_value(w, "period", &self.period);
+        write_value(w, "periodMax", &self.period_max);
+        write_value(w, "periodUnit", &self.period_unit);
+        write_values(w, "dayOfWeek", &self.day_of_week);
+        write_values(w, "timeOfDay", &self.time_of_day);
+        write_values(w, "when", &self.when);
+        write_value(w, "offset", &self.offset);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -4234,8 +4209,8 @@ impl ToJson for TriggerDefinition {
         w.begin_object();
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "name", "_name", &self.name);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "name", &self.name);
         if let Some(v) = &self.timing {
             v.write_field(w, "timing");
         }

@@ -309,30 +309,13 @@ fn write_element_data<T>(w: &mut Writer, p: &Primitive<T>) {
 }
 
 /// Writes `name` and, when the primitive has an id or extensions, `_name`.
-pub(crate) fn write_value<T: PrimitiveValue>(
-    w: &mut Writer,
-    key: &str,
-    ext_key: &str,
-    p: &Primitive<T>,
-) {
-    if let Some(v) = &p.value {
-        w.key(key);
-        v.write(w);
-    }
-    if p.has_element_data() {
-        w.key(ext_key);
-        write_element_data(w, p);
-    }
+pub(crate) fn write_value<T: PrimitiveValue>(w: &mut Writer, key: &str, p: &Primitive<T>) {
+    write_choice_value(w, key, "", p);
 }
 
 /// Writes the `name` array (with `null` where only `_name` has data) and, if any item has
 /// an id or extensions, the aligned `_name` array.
-pub(crate) fn write_values<T: PrimitiveValue>(
-    w: &mut Writer,
-    key: &str,
-    ext_key: &str,
-    slot: &[Primitive<T>],
-) {
+pub(crate) fn write_values<T: PrimitiveValue>(w: &mut Writer, key: &str, slot: &[Primitive<T>]) {
     if slot.is_empty() {
         return;
     }
@@ -347,7 +330,7 @@ pub(crate) fn write_values<T: PrimitiveValue>(
     }
     w.end_array();
     if slot.iter().any(Primitive::has_element_data) {
-        w.key(ext_key);
+        w.key_parts("_", key, "");
         w.begin_array();
         for p in slot {
             w.element();
@@ -361,7 +344,8 @@ pub(crate) fn write_values<T: PrimitiveValue>(
     }
 }
 
-/// Writes a primitive variant of a choice: `nameType` and, if needed, `_nameType`.
+/// Writes a primitive variant of a choice: `nameType` and, if needed, `_nameType` (also
+/// a plain primitive, with an empty `type_name`).
 pub(crate) fn write_choice_value<T: PrimitiveValue>(
     w: &mut Writer,
     name: &str,

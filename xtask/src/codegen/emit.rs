@@ -310,7 +310,7 @@ fn write_call(out: &mut String, f: &Field) {
             } else {
                 "write_value"
             };
-            let _ = writeln!(out, "{write}(w, \"{json}\", \"_{json}\", &self.{rust});");
+            let _ = writeln!(out, "{write}(w, \"{json}\", &self.{rust});");
         }
         FieldType::Complex { .. } | FieldType::Resource => {
             let write = if f.repeating {

@@ -110,21 +110,21 @@ impl ToJson for Account {
         w.string("Account");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "type", &self.r#type);
-        write_value(w, "name", "_name", &self.name);
+        write_value(w, "name", &self.name);
         write_many(w, "subject", &self.subject);
         write_single(w, "servicePeriod", &self.service_period);
         write_many(w, "coverage", &self.coverage);
         write_single(w, "owner", &self.owner);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "guarantor", &self.guarantor);
         write_single(w, "partOf", &self.part_of);
         write_unknown(w, &self.unknown_elements);
@@ -180,7 +180,7 @@ impl ToJson for AccountCoverage {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "coverage", &self.coverage);
-        write_value(w, "priority", "_priority", &self.priority);
+        write_value(w, "priority", &self.priority);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -237,7 +237,7 @@ impl ToJson for AccountGuarantor {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "party", &self.party);
-        write_value(w, "onHold", "_onHold", &self.on_hold);
+        write_value(w, "onHold", &self.on_hold);
         write_single(w, "period", &self.period);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

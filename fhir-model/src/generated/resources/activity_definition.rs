@@ -244,39 +244,34 @@ impl ToJson for ActivityDefinition {
         w.string("ActivityDefinition");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "url", &self.url);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "subtitle", "_subtitle", &self.subtitle);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "experimental", "_experimental", &self.experimental);
+        write_value(w, "version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_value(w, "subtitle", &self.subtitle);
+        write_value(w, "status", &self.status);
+        write_value(w, "experimental", &self.experimental);
         if let Some(v) = &self.subject {
             v.write_field(w, "subject");
         }
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "purpose", "_purpose", &self.purpose);
-        write_value(w, "usage", "_usage", &self.usage);
-        write_value(w, "copyright", "_copyright", &self.copyright);
-        write_value(w, "approvalDate", "_approvalDate", &self.approval_date);
-        write_value(
-            w,
-            "lastReviewDate",
-            "_lastReviewDate",
-            &self.last_review_date,
-        );
+        write_value(w, "purpose", &self.purpose);
+        write_value(w, "usage", &self.usage);
+        write_value(w, "copyright", &self.copyright);
+        write_value(w, "approvalDate", &self.approval_date);
+        write_value(w, "lastReviewDate", &self.last_review_date);
         write_single(w, "effectivePeriod", &self.effective_period);
         write_many(w, "topic", &self.topic);
         write_many(w, "author", &self.author);
@@ -284,13 +279,13 @@ impl ToJson for ActivityDefinition {
         write_many(w, "reviewer", &self.reviewer);
         write_many(w, "endorser", &self.endorser);
         write_many(w, "relatedArtifact", &self.related_artifact);
-        write_values(w, "library", "_library", &self.library);
-        write_value(w, "kind", "_kind", &self.kind);
-        write_value(w, "profile", "_profile", &self.profile);
+        write_values(w, "library", &self.library);
+        write_value(w, "kind", &self.kind);
+        write_value(w, "profile", &self.profile);
         write_single(w, "code", &self.code);
-        write_value(w, "intent", "_intent", &self.intent);
-        write_value(w, "priority", "_priority", &self.priority);
-        write_value(w, "doNotPerform", "_doNotPerform", &self.do_not_perform);
+        write_value(w, "intent", &self.intent);
+        write_value(w, "priority", &self.priority);
+        write_value(w, "doNotPerform", &self.do_not_perform);
         if let Some(v) = &self.timing {
             v.write_field(w, "timing");
         }
@@ -309,7 +304,7 @@ impl ToJson for ActivityDefinition {
             "observationResultRequirement",
             &self.observation_result_requirement,
         );
-        write_value(w, "transform", "_transform", &self.transform);
+        write_value(w, "transform", &self.transform);
         write_many(w, "dynamicValue", &self.dynamic_value);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -494,7 +489,7 @@ impl ToJson for ActivityDefinitionParticipant {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "type", "_type", &self.r#type);
+        write_value(w, "type", &self.r#type);
         write_single(w, "role", &self.role);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -548,7 +543,7 @@ impl ToJson for ActivityDefinitionDynamicValue {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "path", "_path", &self.path);
+        write_value(w, "path", &self.path);
         write_single(w, "expression", &self.expression);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

@@ -138,21 +138,21 @@ impl ToJson for AdverseEvent {
         w.string("AdverseEvent");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "identifier", &self.identifier);
-        write_value(w, "actuality", "_actuality", &self.actuality);
+        write_value(w, "actuality", &self.actuality);
         write_many(w, "category", &self.category);
         write_single(w, "event", &self.event);
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "detected", "_detected", &self.detected);
-        write_value(w, "recordedDate", "_recordedDate", &self.recorded_date);
+        write_value(w, "date", &self.date);
+        write_value(w, "detected", &self.detected);
+        write_value(w, "recordedDate", &self.recorded_date);
         write_many(w, "resultingCondition", &self.resulting_condition);
         write_single(w, "location", &self.location);
         write_single(w, "seriousness", &self.seriousness);
@@ -276,12 +276,7 @@ impl ToJson for AdverseEventSuspectEntityCausality {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "assessment", &self.assessment);
-        write_value(
-            w,
-            "productRelatedness",
-            "_productRelatedness",
-            &self.product_relatedness,
-        );
+        write_value(w, "productRelatedness", &self.product_relatedness);
         write_single(w, "author", &self.author);
         write_single(w, "method", &self.method);
         write_unknown(w, &self.unknown_elements);

@@ -131,8 +131,8 @@ impl ToJson for AllergyIntolerance {
         w.string("AllergyIntolerance");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -140,24 +140,19 @@ impl ToJson for AllergyIntolerance {
         write_many(w, "identifier", &self.identifier);
         write_single(w, "clinicalStatus", &self.clinical_status);
         write_single(w, "verificationStatus", &self.verification_status);
-        write_value(w, "type", "_type", &self.r#type);
-        write_values(w, "category", "_category", &self.category);
-        write_value(w, "criticality", "_criticality", &self.criticality);
+        write_value(w, "type", &self.r#type);
+        write_values(w, "category", &self.category);
+        write_value(w, "criticality", &self.criticality);
         write_single(w, "code", &self.code);
         write_single(w, "patient", &self.patient);
         write_single(w, "encounter", &self.encounter);
         if let Some(v) = &self.onset {
             v.write_field(w, "onset");
         }
-        write_value(w, "recordedDate", "_recordedDate", &self.recorded_date);
+        write_value(w, "recordedDate", &self.recorded_date);
         write_single(w, "recorder", &self.recorder);
         write_single(w, "asserter", &self.asserter);
-        write_value(
-            w,
-            "lastOccurrence",
-            "_lastOccurrence",
-            &self.last_occurrence,
-        );
+        write_value(w, "lastOccurrence", &self.last_occurrence);
         write_many(w, "note", &self.note);
         write_many(w, "reaction", &self.reaction);
         write_unknown(w, &self.unknown_elements);
@@ -293,9 +288,9 @@ impl ToJson for AllergyIntoleranceReaction {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "substance", &self.substance);
         write_many(w, "manifestation", &self.manifestation);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "onset", "_onset", &self.onset);
-        write_value(w, "severity", "_severity", &self.severity);
+        write_value(w, "description", &self.description);
+        write_value(w, "onset", &self.onset);
+        write_value(w, "severity", &self.severity);
         write_single(w, "exposureRoute", &self.exposure_route);
         write_many(w, "note", &self.note);
         write_unknown(w, &self.unknown_elements);

@@ -149,14 +149,14 @@ impl ToJson for Appointment {
         w.string("Appointment");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "cancelationReason", &self.cancelation_reason);
         write_many(w, "serviceCategory", &self.service_category);
         write_many(w, "serviceType", &self.service_type);
@@ -164,26 +164,16 @@ impl ToJson for Appointment {
         write_single(w, "appointmentType", &self.appointment_type);
         write_many(w, "reasonCode", &self.reason_code);
         write_many(w, "reasonReference", &self.reason_reference);
-        write_value(w, "priority", "_priority", &self.priority);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "priority", &self.priority);
+        write_value(w, "description", &self.description);
         write_many(w, "supportingInformation", &self.supporting_information);
-        write_value(w, "start", "_start", &self.start);
-        write_value(w, "end", "_end", &self.end);
-        write_value(
-            w,
-            "minutesDuration",
-            "_minutesDuration",
-            &self.minutes_duration,
-        );
+        write_value(w, "start", &self.start);
+        write_value(w, "end", &self.end);
+        write_value(w, "minutesDuration", &self.minutes_duration);
         write_many(w, "slot", &self.slot);
-        write_value(w, "created", "_created", &self.created);
-        write_value(w, "comment", "_comment", &self.comment);
-        write_value(
-            w,
-            "patientInstruction",
-            "_patientInstruction",
-            &self.patient_instruction,
-        );
+        write_value(w, "created", &self.created);
+        write_value(w, "comment", &self.comment);
+        write_value(w, "patientInstruction", &self.patient_instruction);
         write_many(w, "basedOn", &self.based_on);
         write_many(w, "participant", &self.participant);
         write_many(w, "requestedPeriod", &self.requested_period);
@@ -251,8 +241,8 @@ impl ToJson for AppointmentParticipant {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "type", &self.r#type);
         write_single(w, "actor", &self.actor);
-        write_value(w, "required", "_required", &self.required);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "required", &self.required);
+        write_value(w, "status", &self.status);
         write_single(w, "period", &self.period);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

@@ -102,25 +102,20 @@ impl ToJson for AppointmentResponse {
         w.string("AppointmentResponse");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
         write_single(w, "appointment", &self.appointment);
-        write_value(w, "start", "_start", &self.start);
-        write_value(w, "end", "_end", &self.end);
+        write_value(w, "start", &self.start);
+        write_value(w, "end", &self.end);
         write_many(w, "participantType", &self.participant_type);
         write_single(w, "actor", &self.actor);
-        write_value(
-            w,
-            "participantStatus",
-            "_participantStatus",
-            &self.participant_status,
-        );
-        write_value(w, "comment", "_comment", &self.comment);
+        write_value(w, "participantStatus", &self.participant_status);
+        write_value(w, "comment", &self.comment);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -111,19 +111,19 @@ impl ToJson for AuditEvent {
         w.string("AuditEvent");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
         write_many(w, "subtype", &self.subtype);
-        write_value(w, "action", "_action", &self.action);
+        write_value(w, "action", &self.action);
         write_single(w, "period", &self.period);
-        write_value(w, "recorded", "_recorded", &self.recorded);
-        write_value(w, "outcome", "_outcome", &self.outcome);
-        write_value(w, "outcomeDesc", "_outcomeDesc", &self.outcome_desc);
+        write_value(w, "recorded", &self.recorded);
+        write_value(w, "outcome", &self.outcome);
+        write_value(w, "outcomeDesc", &self.outcome_desc);
         write_many(w, "purposeOfEvent", &self.purpose_of_event);
         write_many(w, "agent", &self.agent);
         write_single(w, "source", &self.source);
@@ -214,11 +214,11 @@ impl ToJson for AuditEventAgent {
         write_single(w, "type", &self.r#type);
         write_many(w, "role", &self.role);
         write_single(w, "who", &self.who);
-        write_value(w, "altId", "_altId", &self.alt_id);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "requestor", "_requestor", &self.requestor);
+        write_value(w, "altId", &self.alt_id);
+        write_value(w, "name", &self.name);
+        write_value(w, "requestor", &self.requestor);
         write_single(w, "location", &self.location);
-        write_values(w, "policy", "_policy", &self.policy);
+        write_values(w, "policy", &self.policy);
         write_single(w, "media", &self.media);
         write_single(w, "network", &self.network);
         write_many(w, "purposeOfUse", &self.purpose_of_use);
@@ -275,8 +275,8 @@ impl ToJson for AuditEventAgentNetwork {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "address", "_address", &self.address);
-        write_value(w, "type", "_type", &self.r#type);
+        write_value(w, "address", &self.address);
+        write_value(w, "type", &self.r#type);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -332,7 +332,7 @@ impl ToJson for AuditEventSource {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "site", "_site", &self.site);
+        write_value(w, "site", &self.site);
         write_single(w, "observer", &self.observer);
         write_many(w, "type", &self.r#type);
         write_unknown(w, &self.unknown_elements);
@@ -415,9 +415,9 @@ impl ToJson for AuditEventEntity {
         write_single(w, "role", &self.role);
         write_single(w, "lifecycle", &self.lifecycle);
         write_many(w, "securityLabel", &self.security_label);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "query", "_query", &self.query);
+        write_value(w, "name", &self.name);
+        write_value(w, "description", &self.description);
+        write_value(w, "query", &self.query);
         write_many(w, "detail", &self.detail);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -473,7 +473,7 @@ impl ToJson for AuditEventEntityDetail {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "type", "_type", &self.r#type);
+        write_value(w, "type", &self.r#type);
         if let Some(v) = &self.value {
             v.write_field(w, "value");
         }

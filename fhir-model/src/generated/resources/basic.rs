@@ -90,8 +90,8 @@ impl ToJson for Basic {
         w.string("Basic");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -99,7 +99,7 @@ impl ToJson for Basic {
         write_many(w, "identifier", &self.identifier);
         write_single(w, "code", &self.code);
         write_single(w, "subject", &self.subject);
-        write_value(w, "created", "_created", &self.created);
+        write_value(w, "created", &self.created);
         write_single(w, "author", &self.author);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

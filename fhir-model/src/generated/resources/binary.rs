@@ -73,11 +73,11 @@ impl ToJson for Binary {
         w.string("Binary");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
-        write_value(w, "contentType", "_contentType", &self.content_type);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
+        write_value(w, "contentType", &self.content_type);
         write_single(w, "securityContext", &self.security_context);
-        write_value(w, "data", "_data", &self.data);
+        write_value(w, "data", &self.data);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

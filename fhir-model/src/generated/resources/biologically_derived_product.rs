@@ -111,23 +111,18 @@ impl ToJson for BiologicallyDerivedProduct {
         w.string("BiologicallyDerivedProduct");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(
-            w,
-            "productCategory",
-            "_productCategory",
-            &self.product_category,
-        );
+        write_value(w, "productCategory", &self.product_category);
         write_single(w, "productCode", &self.product_code);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_many(w, "request", &self.request);
-        write_value(w, "quantity", "_quantity", &self.quantity);
+        write_value(w, "quantity", &self.quantity);
         write_many(w, "parent", &self.parent);
         write_single(w, "collection", &self.collection);
         write_many(w, "processing", &self.processing);
@@ -307,7 +302,7 @@ impl ToJson for BiologicallyDerivedProductProcessing {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_single(w, "procedure", &self.procedure);
         write_single(w, "additive", &self.additive);
         if let Some(v) = &self.time {
@@ -415,7 +410,7 @@ impl ToJson for BiologicallyDerivedProductManipulation {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         if let Some(v) = &self.time {
             v.write_field(w, "time");
         }
@@ -522,9 +517,9 @@ impl ToJson for BiologicallyDerivedProductStorage {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "temperature", "_temperature", &self.temperature);
-        write_value(w, "scale", "_scale", &self.scale);
+        write_value(w, "description", &self.description);
+        write_value(w, "temperature", &self.temperature);
+        write_value(w, "scale", &self.scale);
         write_single(w, "duration", &self.duration);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

@@ -86,12 +86,12 @@ impl ToJson for Bundle {
         w.string("Bundle");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "identifier", &self.identifier);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "timestamp", "_timestamp", &self.timestamp);
-        write_value(w, "total", "_total", &self.total);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "timestamp", &self.timestamp);
+        write_value(w, "total", &self.total);
         write_many(w, "link", &self.link);
         write_many(w, "entry", &self.entry);
         write_single(w, "signature", &self.signature);
@@ -148,8 +148,8 @@ impl ToJson for BundleLink {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "relation", "_relation", &self.relation);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "relation", &self.relation);
+        write_value(w, "url", &self.url);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -215,7 +215,7 @@ impl ToJson for BundleEntry {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "link", &self.link);
-        write_value(w, "fullUrl", "_fullUrl", &self.full_url);
+        write_value(w, "fullUrl", &self.full_url);
         write_single(w, "resource", &self.resource);
         write_single(w, "search", &self.search);
         write_single(w, "request", &self.request);
@@ -273,8 +273,8 @@ impl ToJson for BundleEntrySearch {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "mode", "_mode", &self.mode);
-        write_value(w, "score", "_score", &self.score);
+        write_value(w, "mode", &self.mode);
+        write_value(w, "score", &self.score);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -344,17 +344,12 @@ impl ToJson for BundleEntryRequest {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "method", "_method", &self.method);
-        write_value(w, "url", "_url", &self.url);
-        write_value(w, "ifNoneMatch", "_ifNoneMatch", &self.if_none_match);
-        write_value(
-            w,
-            "ifModifiedSince",
-            "_ifModifiedSince",
-            &self.if_modified_since,
-        );
-        write_value(w, "ifMatch", "_ifMatch", &self.if_match);
-        write_value(w, "ifNoneExist", "_ifNoneExist", &self.if_none_exist);
+        write_value(w, "method", &self.method);
+        write_value(w, "url", &self.url);
+        write_value(w, "ifNoneMatch", &self.if_none_match);
+        write_value(w, "ifModifiedSince", &self.if_modified_since);
+        write_value(w, "ifMatch", &self.if_match);
+        write_value(w, "ifNoneExist", &self.if_none_exist);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -419,10 +414,10 @@ impl ToJson for BundleEntryResponse {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "location", "_location", &self.location);
-        write_value(w, "etag", "_etag", &self.etag);
-        write_value(w, "lastModified", "_lastModified", &self.last_modified);
+        write_value(w, "status", &self.status);
+        write_value(w, "location", &self.location);
+        write_value(w, "etag", &self.etag);
+        write_value(w, "lastModified", &self.last_modified);
         write_single(w, "outcome", &self.outcome);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

@@ -175,40 +175,35 @@ impl ToJson for CapabilityStatement {
         w.string("CapabilityStatement");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "experimental", "_experimental", &self.experimental);
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "url", &self.url);
+        write_value(w, "version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_value(w, "status", &self.status);
+        write_value(w, "experimental", &self.experimental);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "purpose", "_purpose", &self.purpose);
-        write_value(w, "copyright", "_copyright", &self.copyright);
-        write_value(w, "kind", "_kind", &self.kind);
-        write_values(w, "instantiates", "_instantiates", &self.instantiates);
-        write_values(w, "imports", "_imports", &self.imports);
+        write_value(w, "purpose", &self.purpose);
+        write_value(w, "copyright", &self.copyright);
+        write_value(w, "kind", &self.kind);
+        write_values(w, "instantiates", &self.instantiates);
+        write_values(w, "imports", &self.imports);
         write_single(w, "software", &self.software);
         write_single(w, "implementation", &self.implementation);
-        write_value(w, "fhirVersion", "_fhirVersion", &self.fhir_version);
-        write_values(w, "format", "_format", &self.format);
-        write_values(w, "patchFormat", "_patchFormat", &self.patch_format);
-        write_values(
-            w,
-            "implementationGuide",
-            "_implementationGuide",
-            &self.implementation_guide,
-        );
+        write_value(w, "fhirVersion", &self.fhir_version);
+        write_values(w, "format", &self.format);
+        write_values(w, "patchFormat", &self.patch_format);
+        write_values(w, "implementationGuide", &self.implementation_guide);
         write_many(w, "rest", &self.rest);
         write_many(w, "messaging", &self.messaging);
         write_many(w, "document", &self.document);
@@ -269,9 +264,9 @@ impl ToJson for CapabilityStatementSoftware {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "releaseDate", "_releaseDate", &self.release_date);
+        write_value(w, "name", &self.name);
+        write_value(w, "version", &self.version);
+        write_value(w, "releaseDate", &self.release_date);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -328,8 +323,8 @@ impl ToJson for CapabilityStatementImplementation {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "description", &self.description);
+        write_value(w, "url", &self.url);
         write_single(w, "custodian", &self.custodian);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -404,14 +399,14 @@ impl ToJson for CapabilityStatementRest {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "mode", "_mode", &self.mode);
-        write_value(w, "documentation", "_documentation", &self.documentation);
+        write_value(w, "mode", &self.mode);
+        write_value(w, "documentation", &self.documentation);
         write_single(w, "security", &self.security);
         write_many(w, "resource", &self.resource);
         write_many(w, "interaction", &self.interaction);
         write_many(w, "searchParam", &self.search_param);
         write_many(w, "operation", &self.operation);
-        write_values(w, "compartment", "_compartment", &self.compartment);
+        write_values(w, "compartment", &self.compartment);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -468,9 +463,9 @@ impl ToJson for CapabilityStatementRestSecurity {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "cors", "_cors", &self.cors);
+        write_value(w, "cors", &self.cors);
         write_many(w, "service", &self.service);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -585,56 +580,21 @@ impl ToJson for CapabilityStatementRestResource {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "profile", "_profile", &self.profile);
-        write_values(
-            w,
-            "supportedProfile",
-            "_supportedProfile",
-            &self.supported_profile,
-        );
-        write_value(w, "documentation", "_documentation", &self.documentation);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "profile", &self.profile);
+        write_values(w, "supportedProfile", &self.supported_profile);
+        write_value(w, "documentation", &self.documentation);
         write_many(w, "interaction", &self.interaction);
-        write_value(w, "versioning", "_versioning", &self.versioning);
-        write_value(w, "readHistory", "_readHistory", &self.read_history);
-        write_value(w, "updateCreate", "_updateCreate", &self.update_create);
-        write_value(
-            w,
-            "conditionalCreate",
-            "_conditionalCreate",
-            &self.conditional_create,
-        );
-        write_value(
-            w,
-            "conditionalRead",
-            "_conditionalRead",
-            &self.conditional_read,
-        );
-        write_value(
-            w,
-            "conditionalUpdate",
-            "_conditionalUpdate",
-            &self.conditional_update,
-        );
-        write_value(
-            w,
-            "conditionalDelete",
-            "_conditionalDelete",
-            &self.conditional_delete,
-        );
-        write_values(
-            w,
-            "referencePolicy",
-            "_referencePolicy",
-            &self.reference_policy,
-        );
-        write_values(w, "searchInclude", "_searchInclude", &self.search_include);
-        write_values(
-            w,
-            "searchRevInclude",
-            "_searchRevInclude",
-            &self.search_rev_include,
-        );
+        write_value(w, "versioning", &self.versioning);
+        write_value(w, "readHistory", &self.read_history);
+        write_value(w, "updateCreate", &self.update_create);
+        write_value(w, "conditionalCreate", &self.conditional_create);
+        write_value(w, "conditionalRead", &self.conditional_read);
+        write_value(w, "conditionalUpdate", &self.conditional_update);
+        write_value(w, "conditionalDelete", &self.conditional_delete);
+        write_values(w, "referencePolicy", &self.reference_policy);
+        write_values(w, "searchInclude", &self.search_include);
+        write_values(w, "searchRevInclude", &self.search_rev_include);
         write_many(w, "searchParam", &self.search_param);
         write_many(w, "operation", &self.operation);
         write_unknown(w, &self.unknown_elements);
@@ -690,8 +650,8 @@ impl ToJson for CapabilityStatementRestResourceInteraction {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "code", "_code", &self.code);
-        write_value(w, "documentation", "_documentation", &self.documentation);
+        write_value(w, "code", &self.code);
+        write_value(w, "documentation", &self.documentation);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -753,10 +713,10 @@ impl ToJson for CapabilityStatementRestResourceSearchParam {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "definition", "_definition", &self.definition);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "documentation", "_documentation", &self.documentation);
+        write_value(w, "name", &self.name);
+        write_value(w, "definition", &self.definition);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "documentation", &self.documentation);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -814,9 +774,9 @@ impl ToJson for CapabilityStatementRestResourceOperation {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "definition", "_definition", &self.definition);
-        write_value(w, "documentation", "_documentation", &self.documentation);
+        write_value(w, "name", &self.name);
+        write_value(w, "definition", &self.definition);
+        write_value(w, "documentation", &self.documentation);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -870,8 +830,8 @@ impl ToJson for CapabilityStatementRestInteraction {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "code", "_code", &self.code);
-        write_value(w, "documentation", "_documentation", &self.documentation);
+        write_value(w, "code", &self.code);
+        write_value(w, "documentation", &self.documentation);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -932,8 +892,8 @@ impl ToJson for CapabilityStatementMessaging {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "endpoint", &self.endpoint);
-        write_value(w, "reliableCache", "_reliableCache", &self.reliable_cache);
-        write_value(w, "documentation", "_documentation", &self.documentation);
+        write_value(w, "reliableCache", &self.reliable_cache);
+        write_value(w, "documentation", &self.documentation);
         write_many(w, "supportedMessage", &self.supported_message);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -988,7 +948,7 @@ impl ToJson for CapabilityStatementMessagingEndpoint {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "protocol", &self.protocol);
-        write_value(w, "address", "_address", &self.address);
+        write_value(w, "address", &self.address);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -1042,8 +1002,8 @@ impl ToJson for CapabilityStatementMessagingSupportedMessage {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "mode", "_mode", &self.mode);
-        write_value(w, "definition", "_definition", &self.definition);
+        write_value(w, "mode", &self.mode);
+        write_value(w, "definition", &self.definition);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -1101,9 +1061,9 @@ impl ToJson for CapabilityStatementDocument {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "mode", "_mode", &self.mode);
-        write_value(w, "documentation", "_documentation", &self.documentation);
-        write_value(w, "profile", "_profile", &self.profile);
+        write_value(w, "mode", &self.mode);
+        write_value(w, "documentation", &self.documentation);
+        write_value(w, "profile", &self.profile);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

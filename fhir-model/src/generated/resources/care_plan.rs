@@ -152,37 +152,27 @@ impl ToJson for CarePlan {
         w.string("CarePlan");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_values(
-            w,
-            "instantiatesCanonical",
-            "_instantiatesCanonical",
-            &self.instantiates_canonical,
-        );
-        write_values(
-            w,
-            "instantiatesUri",
-            "_instantiatesUri",
-            &self.instantiates_uri,
-        );
+        write_values(w, "instantiatesCanonical", &self.instantiates_canonical);
+        write_values(w, "instantiatesUri", &self.instantiates_uri);
         write_many(w, "basedOn", &self.based_on);
         write_many(w, "replaces", &self.replaces);
         write_many(w, "partOf", &self.part_of);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "intent", "_intent", &self.intent);
+        write_value(w, "status", &self.status);
+        write_value(w, "intent", &self.intent);
         write_many(w, "category", &self.category);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "title", &self.title);
+        write_value(w, "description", &self.description);
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
         write_single(w, "period", &self.period);
-        write_value(w, "created", "_created", &self.created);
+        write_value(w, "created", &self.created);
         write_single(w, "author", &self.author);
         write_many(w, "contributor", &self.contributor);
         write_many(w, "careTeam", &self.care_team);
@@ -369,26 +359,16 @@ impl ToJson for CarePlanActivityDetail {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "kind", "_kind", &self.kind);
-        write_values(
-            w,
-            "instantiatesCanonical",
-            "_instantiatesCanonical",
-            &self.instantiates_canonical,
-        );
-        write_values(
-            w,
-            "instantiatesUri",
-            "_instantiatesUri",
-            &self.instantiates_uri,
-        );
+        write_value(w, "kind", &self.kind);
+        write_values(w, "instantiatesCanonical", &self.instantiates_canonical);
+        write_values(w, "instantiatesUri", &self.instantiates_uri);
         write_single(w, "code", &self.code);
         write_many(w, "reasonCode", &self.reason_code);
         write_many(w, "reasonReference", &self.reason_reference);
         write_many(w, "goal", &self.goal);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "statusReason", &self.status_reason);
-        write_value(w, "doNotPerform", "_doNotPerform", &self.do_not_perform);
+        write_value(w, "doNotPerform", &self.do_not_perform);
         if let Some(v) = &self.scheduled {
             v.write_field(w, "scheduled");
         }
@@ -399,7 +379,7 @@ impl ToJson for CarePlanActivityDetail {
         }
         write_single(w, "dailyAmount", &self.daily_amount);
         write_single(w, "quantity", &self.quantity);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

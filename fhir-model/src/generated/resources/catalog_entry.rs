@@ -117,22 +117,22 @@ impl ToJson for CatalogEntry {
         w.string("CatalogEntry");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
         write_single(w, "type", &self.r#type);
-        write_value(w, "orderable", "_orderable", &self.orderable);
+        write_value(w, "orderable", &self.orderable);
         write_single(w, "referencedItem", &self.referenced_item);
         write_many(w, "additionalIdentifier", &self.additional_identifier);
         write_many(w, "classification", &self.classification);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "validityPeriod", &self.validity_period);
-        write_value(w, "validTo", "_validTo", &self.valid_to);
-        write_value(w, "lastUpdated", "_lastUpdated", &self.last_updated);
+        write_value(w, "validTo", &self.valid_to);
+        write_value(w, "lastUpdated", &self.last_updated);
         write_many(
             w,
             "additionalCharacteristic",
@@ -196,7 +196,7 @@ impl ToJson for CatalogEntryRelatedEntry {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "relationtype", "_relationtype", &self.relationtype);
+        write_value(w, "relationtype", &self.relationtype);
         write_single(w, "item", &self.item);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

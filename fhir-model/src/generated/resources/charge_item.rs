@@ -167,21 +167,16 @@ impl ToJson for ChargeItem {
         w.string("ChargeItem");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_values(w, "definitionUri", "_definitionUri", &self.definition_uri);
-        write_values(
-            w,
-            "definitionCanonical",
-            "_definitionCanonical",
-            &self.definition_canonical,
-        );
-        write_value(w, "status", "_status", &self.status);
+        write_values(w, "definitionUri", &self.definition_uri);
+        write_values(w, "definitionCanonical", &self.definition_canonical);
+        write_value(w, "status", &self.status);
         write_many(w, "partOf", &self.part_of);
         write_single(w, "code", &self.code);
         write_single(w, "subject", &self.subject);
@@ -195,21 +190,11 @@ impl ToJson for ChargeItem {
         write_single(w, "costCenter", &self.cost_center);
         write_single(w, "quantity", &self.quantity);
         write_many(w, "bodysite", &self.bodysite);
-        write_value(
-            w,
-            "factorOverride",
-            "_factorOverride",
-            &self.factor_override,
-        );
+        write_value(w, "factorOverride", &self.factor_override);
         write_single(w, "priceOverride", &self.price_override);
-        write_value(
-            w,
-            "overrideReason",
-            "_overrideReason",
-            &self.override_reason,
-        );
+        write_value(w, "overrideReason", &self.override_reason);
         write_single(w, "enterer", &self.enterer);
-        write_value(w, "enteredDate", "_enteredDate", &self.entered_date);
+        write_value(w, "enteredDate", &self.entered_date);
         write_many(w, "reason", &self.reason);
         write_many(w, "service", &self.service);
         if let Some(v) = &self.product {

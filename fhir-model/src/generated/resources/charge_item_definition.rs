@@ -160,40 +160,30 @@ impl ToJson for ChargeItemDefinition {
         w.string("ChargeItemDefinition");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "url", &self.url);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "title", "_title", &self.title);
-        write_values(
-            w,
-            "derivedFromUri",
-            "_derivedFromUri",
-            &self.derived_from_uri,
-        );
-        write_values(w, "partOf", "_partOf", &self.part_of);
-        write_values(w, "replaces", "_replaces", &self.replaces);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "experimental", "_experimental", &self.experimental);
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "version", &self.version);
+        write_value(w, "title", &self.title);
+        write_values(w, "derivedFromUri", &self.derived_from_uri);
+        write_values(w, "partOf", &self.part_of);
+        write_values(w, "replaces", &self.replaces);
+        write_value(w, "status", &self.status);
+        write_value(w, "experimental", &self.experimental);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "copyright", "_copyright", &self.copyright);
-        write_value(w, "approvalDate", "_approvalDate", &self.approval_date);
-        write_value(
-            w,
-            "lastReviewDate",
-            "_lastReviewDate",
-            &self.last_review_date,
-        );
+        write_value(w, "copyright", &self.copyright);
+        write_value(w, "approvalDate", &self.approval_date);
+        write_value(w, "lastReviewDate", &self.last_review_date);
         write_single(w, "effectivePeriod", &self.effective_period);
         write_single(w, "code", &self.code);
         write_many(w, "instance", &self.instance);
@@ -256,9 +246,9 @@ impl ToJson for ChargeItemDefinitionApplicability {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "language", "_language", &self.language);
-        write_value(w, "expression", "_expression", &self.expression);
+        write_value(w, "description", &self.description);
+        write_value(w, "language", &self.language);
+        write_value(w, "expression", &self.expression);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -371,9 +361,9 @@ impl ToJson for ChargeItemDefinitionPropertyGroupPriceComponent {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "type", "_type", &self.r#type);
+        write_value(w, "type", &self.r#type);
         write_single(w, "code", &self.code);
-        write_value(w, "factor", "_factor", &self.factor);
+        write_value(w, "factor", &self.factor);
         write_single(w, "amount", &self.amount);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

@@ -158,20 +158,20 @@ impl ToJson for Claim {
         w.string("Claim");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "type", &self.r#type);
         write_single(w, "subType", &self.sub_type);
-        write_value(w, "use", "_use", &self.r#use);
+        write_value(w, "use", &self.r#use);
         write_single(w, "patient", &self.patient);
         write_single(w, "billablePeriod", &self.billable_period);
-        write_value(w, "created", "_created", &self.created);
+        write_value(w, "created", &self.created);
         write_single(w, "enterer", &self.enterer);
         write_single(w, "insurer", &self.insurer);
         write_single(w, "provider", &self.provider);
@@ -363,9 +363,9 @@ impl ToJson for ClaimCareTeam {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
+        write_value(w, "sequence", &self.sequence);
         write_single(w, "provider", &self.provider);
-        write_value(w, "responsible", "_responsible", &self.responsible);
+        write_value(w, "responsible", &self.responsible);
         write_single(w, "role", &self.role);
         write_single(w, "qualification", &self.qualification);
         write_unknown(w, &self.unknown_elements);
@@ -437,7 +437,7 @@ impl ToJson for ClaimSupportingInfo {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
+        write_value(w, "sequence", &self.sequence);
         write_single(w, "category", &self.category);
         write_single(w, "code", &self.code);
         if let Some(v) = &self.timing {
@@ -615,7 +615,7 @@ impl ToJson for ClaimDiagnosis {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
+        write_value(w, "sequence", &self.sequence);
         if let Some(v) = &self.diagnosis {
             v.write_field(w, "diagnosis");
         }
@@ -722,9 +722,9 @@ impl ToJson for ClaimProcedure {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
+        write_value(w, "sequence", &self.sequence);
         write_many(w, "type", &self.r#type);
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         if let Some(v) = &self.procedure {
             v.write_field(w, "procedure");
         }
@@ -836,17 +836,12 @@ impl ToJson for ClaimInsurance {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
-        write_value(w, "focal", "_focal", &self.focal);
+        write_value(w, "sequence", &self.sequence);
+        write_value(w, "focal", &self.focal);
         write_single(w, "identifier", &self.identifier);
         write_single(w, "coverage", &self.coverage);
-        write_value(
-            w,
-            "businessArrangement",
-            "_businessArrangement",
-            &self.business_arrangement,
-        );
-        write_values(w, "preAuthRef", "_preAuthRef", &self.pre_auth_ref);
+        write_value(w, "businessArrangement", &self.business_arrangement);
+        write_values(w, "preAuthRef", &self.pre_auth_ref);
         write_single(w, "claimResponse", &self.claim_response);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -905,7 +900,7 @@ impl ToJson for ClaimAccident {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         write_single(w, "type", &self.r#type);
         if let Some(v) = &self.location {
             v.write_field(w, "location");
@@ -1068,31 +1063,11 @@ impl ToJson for ClaimItem {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
-        write_values(
-            w,
-            "careTeamSequence",
-            "_careTeamSequence",
-            &self.care_team_sequence,
-        );
-        write_values(
-            w,
-            "diagnosisSequence",
-            "_diagnosisSequence",
-            &self.diagnosis_sequence,
-        );
-        write_values(
-            w,
-            "procedureSequence",
-            "_procedureSequence",
-            &self.procedure_sequence,
-        );
-        write_values(
-            w,
-            "informationSequence",
-            "_informationSequence",
-            &self.information_sequence,
-        );
+        write_value(w, "sequence", &self.sequence);
+        write_values(w, "careTeamSequence", &self.care_team_sequence);
+        write_values(w, "diagnosisSequence", &self.diagnosis_sequence);
+        write_values(w, "procedureSequence", &self.procedure_sequence);
+        write_values(w, "informationSequence", &self.information_sequence);
         write_single(w, "revenue", &self.revenue);
         write_single(w, "category", &self.category);
         write_single(w, "productOrService", &self.product_or_service);
@@ -1106,7 +1081,7 @@ impl ToJson for ClaimItem {
         }
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
-        write_value(w, "factor", "_factor", &self.factor);
+        write_value(w, "factor", &self.factor);
         write_single(w, "net", &self.net);
         write_many(w, "udi", &self.udi);
         write_single(w, "bodySite", &self.body_site);
@@ -1279,7 +1254,7 @@ impl ToJson for ClaimItemDetail {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
+        write_value(w, "sequence", &self.sequence);
         write_single(w, "revenue", &self.revenue);
         write_single(w, "category", &self.category);
         write_single(w, "productOrService", &self.product_or_service);
@@ -1287,7 +1262,7 @@ impl ToJson for ClaimItemDetail {
         write_many(w, "programCode", &self.program_code);
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
-        write_value(w, "factor", "_factor", &self.factor);
+        write_value(w, "factor", &self.factor);
         write_single(w, "net", &self.net);
         write_many(w, "udi", &self.udi);
         write_many(w, "subDetail", &self.sub_detail);
@@ -1371,7 +1346,7 @@ impl ToJson for ClaimItemDetailSubDetail {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
+        write_value(w, "sequence", &self.sequence);
         write_single(w, "revenue", &self.revenue);
         write_single(w, "category", &self.category);
         write_single(w, "productOrService", &self.product_or_service);
@@ -1379,7 +1354,7 @@ impl ToJson for ClaimItemDetailSubDetail {
         write_many(w, "programCode", &self.program_code);
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
-        write_value(w, "factor", "_factor", &self.factor);
+        write_value(w, "factor", &self.factor);
         write_single(w, "net", &self.net);
         write_many(w, "udi", &self.udi);
         write_unknown(w, &self.unknown_elements);

@@ -161,25 +161,25 @@ impl ToJson for ClaimResponse {
         w.string("ClaimResponse");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "type", &self.r#type);
         write_single(w, "subType", &self.sub_type);
-        write_value(w, "use", "_use", &self.r#use);
+        write_value(w, "use", &self.r#use);
         write_single(w, "patient", &self.patient);
-        write_value(w, "created", "_created", &self.created);
+        write_value(w, "created", &self.created);
         write_single(w, "insurer", &self.insurer);
         write_single(w, "requestor", &self.requestor);
         write_single(w, "request", &self.request);
-        write_value(w, "outcome", "_outcome", &self.outcome);
-        write_value(w, "disposition", "_disposition", &self.disposition);
-        write_value(w, "preAuthRef", "_preAuthRef", &self.pre_auth_ref);
+        write_value(w, "outcome", &self.outcome);
+        write_value(w, "disposition", &self.disposition);
+        write_value(w, "preAuthRef", &self.pre_auth_ref);
         write_single(w, "preAuthPeriod", &self.pre_auth_period);
         write_single(w, "payeeType", &self.payee_type);
         write_many(w, "item", &self.item);
@@ -254,8 +254,8 @@ impl ToJson for ClaimResponseItem {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "itemSequence", "_itemSequence", &self.item_sequence);
-        write_values(w, "noteNumber", "_noteNumber", &self.note_number);
+        write_value(w, "itemSequence", &self.item_sequence);
+        write_values(w, "noteNumber", &self.note_number);
         write_many(w, "adjudication", &self.adjudication);
         write_many(w, "detail", &self.detail);
         write_unknown(w, &self.unknown_elements);
@@ -319,7 +319,7 @@ impl ToJson for ClaimResponseItemAdjudication {
         write_single(w, "category", &self.category);
         write_single(w, "reason", &self.reason);
         write_single(w, "amount", &self.amount);
-        write_value(w, "value", "_value", &self.value);
+        write_value(w, "value", &self.value);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -380,13 +380,8 @@ impl ToJson for ClaimResponseItemDetail {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(
-            w,
-            "detailSequence",
-            "_detailSequence",
-            &self.detail_sequence,
-        );
-        write_values(w, "noteNumber", "_noteNumber", &self.note_number);
+        write_value(w, "detailSequence", &self.detail_sequence);
+        write_values(w, "noteNumber", &self.note_number);
         write_many(w, "adjudication", &self.adjudication);
         write_many(w, "subDetail", &self.sub_detail);
         write_unknown(w, &self.unknown_elements);
@@ -446,13 +441,8 @@ impl ToJson for ClaimResponseItemDetailSubDetail {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(
-            w,
-            "subDetailSequence",
-            "_subDetailSequence",
-            &self.sub_detail_sequence,
-        );
-        write_values(w, "noteNumber", "_noteNumber", &self.note_number);
+        write_value(w, "subDetailSequence", &self.sub_detail_sequence);
+        write_values(w, "noteNumber", &self.note_number);
         write_many(w, "adjudication", &self.adjudication);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -566,19 +556,9 @@ impl ToJson for ClaimResponseAddItem {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_values(w, "itemSequence", "_itemSequence", &self.item_sequence);
-        write_values(
-            w,
-            "detailSequence",
-            "_detailSequence",
-            &self.detail_sequence,
-        );
-        write_values(
-            w,
-            "subdetailSequence",
-            "_subdetailSequence",
-            &self.subdetail_sequence,
-        );
+        write_values(w, "itemSequence", &self.item_sequence);
+        write_values(w, "detailSequence", &self.detail_sequence);
+        write_values(w, "subdetailSequence", &self.subdetail_sequence);
         write_many(w, "provider", &self.provider);
         write_single(w, "productOrService", &self.product_or_service);
         write_many(w, "modifier", &self.modifier);
@@ -591,11 +571,11 @@ impl ToJson for ClaimResponseAddItem {
         }
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
-        write_value(w, "factor", "_factor", &self.factor);
+        write_value(w, "factor", &self.factor);
         write_single(w, "net", &self.net);
         write_single(w, "bodySite", &self.body_site);
         write_many(w, "subSite", &self.sub_site);
-        write_values(w, "noteNumber", "_noteNumber", &self.note_number);
+        write_values(w, "noteNumber", &self.note_number);
         write_many(w, "adjudication", &self.adjudication);
         write_many(w, "detail", &self.detail);
         write_unknown(w, &self.unknown_elements);
@@ -760,9 +740,9 @@ impl ToJson for ClaimResponseAddItemDetail {
         write_many(w, "modifier", &self.modifier);
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
-        write_value(w, "factor", "_factor", &self.factor);
+        write_value(w, "factor", &self.factor);
         write_single(w, "net", &self.net);
-        write_values(w, "noteNumber", "_noteNumber", &self.note_number);
+        write_values(w, "noteNumber", &self.note_number);
         write_many(w, "adjudication", &self.adjudication);
         write_many(w, "subDetail", &self.sub_detail);
         write_unknown(w, &self.unknown_elements);
@@ -841,9 +821,9 @@ impl ToJson for ClaimResponseAddItemDetailSubDetail {
         write_many(w, "modifier", &self.modifier);
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
-        write_value(w, "factor", "_factor", &self.factor);
+        write_value(w, "factor", &self.factor);
         write_single(w, "net", &self.net);
-        write_values(w, "noteNumber", "_noteNumber", &self.note_number);
+        write_values(w, "noteNumber", &self.note_number);
         write_many(w, "adjudication", &self.adjudication);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -965,7 +945,7 @@ impl ToJson for ClaimResponsePayment {
         write_single(w, "type", &self.r#type);
         write_single(w, "adjustment", &self.adjustment);
         write_single(w, "adjustmentReason", &self.adjustment_reason);
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         write_single(w, "amount", &self.amount);
         write_single(w, "identifier", &self.identifier);
         write_unknown(w, &self.unknown_elements);
@@ -1028,9 +1008,9 @@ impl ToJson for ClaimResponseProcessNote {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "number", "_number", &self.number);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "text", "_text", &self.text);
+        write_value(w, "number", &self.number);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "text", &self.text);
         write_single(w, "language", &self.language);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -1095,15 +1075,10 @@ impl ToJson for ClaimResponseInsurance {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
-        write_value(w, "focal", "_focal", &self.focal);
+        write_value(w, "sequence", &self.sequence);
+        write_value(w, "focal", &self.focal);
         write_single(w, "coverage", &self.coverage);
-        write_value(
-            w,
-            "businessArrangement",
-            "_businessArrangement",
-            &self.business_arrangement,
-        );
+        write_value(w, "businessArrangement", &self.business_arrangement);
         write_single(w, "claimResponse", &self.claim_response);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -1165,19 +1140,9 @@ impl ToJson for ClaimResponseError {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "itemSequence", "_itemSequence", &self.item_sequence);
-        write_value(
-            w,
-            "detailSequence",
-            "_detailSequence",
-            &self.detail_sequence,
-        );
-        write_value(
-            w,
-            "subDetailSequence",
-            "_subDetailSequence",
-            &self.sub_detail_sequence,
-        );
+        write_value(w, "itemSequence", &self.item_sequence);
+        write_value(w, "detailSequence", &self.detail_sequence);
+        write_value(w, "subDetailSequence", &self.sub_detail_sequence);
         write_single(w, "code", &self.code);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

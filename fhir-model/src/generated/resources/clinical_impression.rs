@@ -142,29 +142,29 @@ impl ToJson for ClinicalImpression {
         w.string("ClinicalImpression");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "statusReason", &self.status_reason);
         write_single(w, "code", &self.code);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
         if let Some(v) = &self.effective {
             v.write_field(w, "effective");
         }
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         write_single(w, "assessor", &self.assessor);
         write_single(w, "previous", &self.previous);
         write_many(w, "problem", &self.problem);
         write_many(w, "investigation", &self.investigation);
-        write_values(w, "protocol", "_protocol", &self.protocol);
-        write_value(w, "summary", "_summary", &self.summary);
+        write_values(w, "protocol", &self.protocol);
+        write_value(w, "summary", &self.summary);
         write_many(w, "finding", &self.finding);
         write_many(
             w,
@@ -327,7 +327,7 @@ impl ToJson for ClinicalImpressionFinding {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "itemCodeableConcept", &self.item_codeable_concept);
         write_single(w, "itemReference", &self.item_reference);
-        write_value(w, "basis", "_basis", &self.basis);
+        write_value(w, "basis", &self.basis);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -171,40 +171,35 @@ impl ToJson for CodeSystem {
         w.string("CodeSystem");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "url", &self.url);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "experimental", "_experimental", &self.experimental);
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_value(w, "status", &self.status);
+        write_value(w, "experimental", &self.experimental);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "purpose", "_purpose", &self.purpose);
-        write_value(w, "copyright", "_copyright", &self.copyright);
-        write_value(w, "caseSensitive", "_caseSensitive", &self.case_sensitive);
-        write_value(w, "valueSet", "_valueSet", &self.value_set);
-        write_value(
-            w,
-            "hierarchyMeaning",
-            "_hierarchyMeaning",
-            &self.hierarchy_meaning,
-        );
-        write_value(w, "compositional", "_compositional", &self.compositional);
-        write_value(w, "versionNeeded", "_versionNeeded", &self.version_needed);
-        write_value(w, "content", "_content", &self.content);
-        write_value(w, "supplements", "_supplements", &self.supplements);
-        write_value(w, "count", "_count", &self.count);
+        write_value(w, "purpose", &self.purpose);
+        write_value(w, "copyright", &self.copyright);
+        write_value(w, "caseSensitive", &self.case_sensitive);
+        write_value(w, "valueSet", &self.value_set);
+        write_value(w, "hierarchyMeaning", &self.hierarchy_meaning);
+        write_value(w, "compositional", &self.compositional);
+        write_value(w, "versionNeeded", &self.version_needed);
+        write_value(w, "content", &self.content);
+        write_value(w, "supplements", &self.supplements);
+        write_value(w, "count", &self.count);
         write_many(w, "filter", &self.filter);
         write_many(w, "property", &self.property);
         write_many(w, "concept", &self.concept);
@@ -270,10 +265,10 @@ impl ToJson for CodeSystemFilter {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "code", "_code", &self.code);
-        write_value(w, "description", "_description", &self.description);
-        write_values(w, "operator", "_operator", &self.operator);
-        write_value(w, "value", "_value", &self.value);
+        write_value(w, "code", &self.code);
+        write_value(w, "description", &self.description);
+        write_values(w, "operator", &self.operator);
+        write_value(w, "value", &self.value);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -335,10 +330,10 @@ impl ToJson for CodeSystemProperty {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "code", "_code", &self.code);
-        write_value(w, "uri", "_uri", &self.uri);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "type", "_type", &self.r#type);
+        write_value(w, "code", &self.code);
+        write_value(w, "uri", &self.uri);
+        write_value(w, "description", &self.description);
+        write_value(w, "type", &self.r#type);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -405,9 +400,9 @@ impl ToJson for CodeSystemConcept {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "code", "_code", &self.code);
-        write_value(w, "display", "_display", &self.display);
-        write_value(w, "definition", "_definition", &self.definition);
+        write_value(w, "code", &self.code);
+        write_value(w, "display", &self.display);
+        write_value(w, "definition", &self.definition);
         write_many(w, "designation", &self.designation);
         write_many(w, "property", &self.property);
         write_many(w, "concept", &self.concept);
@@ -467,9 +462,9 @@ impl ToJson for CodeSystemConceptDesignation {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "language", &self.language);
         write_single(w, "use", &self.r#use);
-        write_value(w, "value", "_value", &self.value);
+        write_value(w, "value", &self.value);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -526,7 +521,7 @@ impl ToJson for CodeSystemConceptProperty {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "code", "_code", &self.code);
+        write_value(w, "code", &self.code);
         if let Some(v) = &self.value {
             v.write_field(w, "value");
         }

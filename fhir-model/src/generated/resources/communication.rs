@@ -151,39 +151,29 @@ impl ToJson for Communication {
         w.string("Communication");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_values(
-            w,
-            "instantiatesCanonical",
-            "_instantiatesCanonical",
-            &self.instantiates_canonical,
-        );
-        write_values(
-            w,
-            "instantiatesUri",
-            "_instantiatesUri",
-            &self.instantiates_uri,
-        );
+        write_values(w, "instantiatesCanonical", &self.instantiates_canonical);
+        write_values(w, "instantiatesUri", &self.instantiates_uri);
         write_many(w, "basedOn", &self.based_on);
         write_many(w, "partOf", &self.part_of);
         write_many(w, "inResponseTo", &self.in_response_to);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "statusReason", &self.status_reason);
         write_many(w, "category", &self.category);
-        write_value(w, "priority", "_priority", &self.priority);
+        write_value(w, "priority", &self.priority);
         write_many(w, "medium", &self.medium);
         write_single(w, "subject", &self.subject);
         write_single(w, "topic", &self.topic);
         write_many(w, "about", &self.about);
         write_single(w, "encounter", &self.encounter);
-        write_value(w, "sent", "_sent", &self.sent);
-        write_value(w, "received", "_received", &self.received);
+        write_value(w, "sent", &self.sent);
+        write_value(w, "received", &self.received);
         write_many(w, "recipient", &self.recipient);
         write_single(w, "sender", &self.sender);
         write_many(w, "reasonCode", &self.reason_code);

@@ -151,8 +151,8 @@ impl ToJson for CommunicationRequest {
         w.string("CommunicationRequest");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -161,11 +161,11 @@ impl ToJson for CommunicationRequest {
         write_many(w, "basedOn", &self.based_on);
         write_many(w, "replaces", &self.replaces);
         write_single(w, "groupIdentifier", &self.group_identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "statusReason", &self.status_reason);
         write_many(w, "category", &self.category);
-        write_value(w, "priority", "_priority", &self.priority);
-        write_value(w, "doNotPerform", "_doNotPerform", &self.do_not_perform);
+        write_value(w, "priority", &self.priority);
+        write_value(w, "doNotPerform", &self.do_not_perform);
         write_many(w, "medium", &self.medium);
         write_single(w, "subject", &self.subject);
         write_many(w, "about", &self.about);
@@ -174,7 +174,7 @@ impl ToJson for CommunicationRequest {
         if let Some(v) = &self.occurrence {
             v.write_field(w, "occurrence");
         }
-        write_value(w, "authoredOn", "_authoredOn", &self.authored_on);
+        write_value(w, "authoredOn", &self.authored_on);
         write_single(w, "requester", &self.requester);
         write_many(w, "recipient", &self.recipient);
         write_single(w, "sender", &self.sender);

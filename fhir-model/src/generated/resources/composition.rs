@@ -123,27 +123,22 @@ impl ToJson for Composition {
         w.string("Composition");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "type", &self.r#type);
         write_many(w, "category", &self.category);
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         write_many(w, "author", &self.author);
-        write_value(w, "title", "_title", &self.title);
-        write_value(
-            w,
-            "confidentiality",
-            "_confidentiality",
-            &self.confidentiality,
-        );
+        write_value(w, "title", &self.title);
+        write_value(w, "confidentiality", &self.confidentiality);
         write_many(w, "attester", &self.attester);
         write_single(w, "custodian", &self.custodian);
         write_many(w, "relatesTo", &self.relates_to);
@@ -205,8 +200,8 @@ impl ToJson for CompositionAttester {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "mode", "_mode", &self.mode);
-        write_value(w, "time", "_time", &self.time);
+        write_value(w, "mode", &self.mode);
+        write_value(w, "time", &self.time);
         write_single(w, "party", &self.party);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -262,7 +257,7 @@ impl ToJson for CompositionRelatesTo {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "code", "_code", &self.code);
+        write_value(w, "code", &self.code);
         if let Some(v) = &self.target {
             v.write_field(w, "target");
         }
@@ -436,12 +431,12 @@ impl ToJson for CompositionSection {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "title", "_title", &self.title);
+        write_value(w, "title", &self.title);
         write_single(w, "code", &self.code);
         write_many(w, "author", &self.author);
         write_single(w, "focus", &self.focus);
         write_single(w, "text", &self.text);
-        write_value(w, "mode", "_mode", &self.mode);
+        write_value(w, "mode", &self.mode);
         write_single(w, "orderedBy", &self.ordered_by);
         write_many(w, "entry", &self.entry);
         write_single(w, "emptyReason", &self.empty_reason);

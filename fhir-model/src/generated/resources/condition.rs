@@ -132,8 +132,8 @@ impl ToJson for Condition {
         w.string("Condition");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -153,7 +153,7 @@ impl ToJson for Condition {
         if let Some(v) = &self.abatement {
             v.write_field(w, "abatement");
         }
-        write_value(w, "recordedDate", "_recordedDate", &self.recorded_date);
+        write_value(w, "recordedDate", &self.recorded_date);
         write_single(w, "recorder", &self.recorder);
         write_single(w, "asserter", &self.asserter);
         write_many(w, "stage", &self.stage);

@@ -117,18 +117,18 @@ impl ToJson for Consent {
         w.string("Consent");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "scope", &self.scope);
         write_many(w, "category", &self.category);
         write_single(w, "patient", &self.patient);
-        write_value(w, "dateTime", "_dateTime", &self.date_time);
+        write_value(w, "dateTime", &self.date_time);
         write_many(w, "performer", &self.performer);
         write_many(w, "organization", &self.organization);
         if let Some(v) = &self.source {
@@ -227,8 +227,8 @@ impl ToJson for ConsentPolicy {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "authority", "_authority", &self.authority);
-        write_value(w, "uri", "_uri", &self.uri);
+        write_value(w, "authority", &self.authority);
+        write_value(w, "uri", &self.uri);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -285,14 +285,9 @@ impl ToJson for ConsentVerification {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "verified", "_verified", &self.verified);
+        write_value(w, "verified", &self.verified);
         write_single(w, "verifiedWith", &self.verified_with);
-        write_value(
-            w,
-            "verificationDate",
-            "_verificationDate",
-            &self.verification_date,
-        );
+        write_value(w, "verificationDate", &self.verification_date);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -372,7 +367,7 @@ impl ToJson for ConsentProvision {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "type", "_type", &self.r#type);
+        write_value(w, "type", &self.r#type);
         write_single(w, "period", &self.period);
         write_many(w, "actor", &self.actor);
         write_many(w, "action", &self.action);
@@ -488,7 +483,7 @@ impl ToJson for ConsentProvisionData {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "meaning", "_meaning", &self.meaning);
+        write_value(w, "meaning", &self.meaning);
         write_single(w, "reference", &self.reference);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

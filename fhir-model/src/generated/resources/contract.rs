@@ -192,36 +192,31 @@ impl ToJson for Contract {
         w.string("Contract");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "url", "_url", &self.url);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "url", &self.url);
+        write_value(w, "version", &self.version);
+        write_value(w, "status", &self.status);
         write_single(w, "legalState", &self.legal_state);
         write_single(w, "instantiatesCanonical", &self.instantiates_canonical);
-        write_value(
-            w,
-            "instantiatesUri",
-            "_instantiatesUri",
-            &self.instantiates_uri,
-        );
+        write_value(w, "instantiatesUri", &self.instantiates_uri);
         write_single(w, "contentDerivative", &self.content_derivative);
-        write_value(w, "issued", "_issued", &self.issued);
+        write_value(w, "issued", &self.issued);
         write_single(w, "applies", &self.applies);
         write_single(w, "expirationType", &self.expiration_type);
         write_many(w, "subject", &self.subject);
         write_many(w, "authority", &self.authority);
         write_many(w, "domain", &self.domain);
         write_many(w, "site", &self.site);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "subtitle", "_subtitle", &self.subtitle);
-        write_values(w, "alias", "_alias", &self.alias);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_value(w, "subtitle", &self.subtitle);
+        write_values(w, "alias", &self.alias);
         write_single(w, "author", &self.author);
         write_single(w, "scope", &self.scope);
         if let Some(v) = &self.topic {
@@ -381,19 +376,9 @@ impl ToJson for ContractContentDefinition {
         write_single(w, "type", &self.r#type);
         write_single(w, "subType", &self.sub_type);
         write_single(w, "publisher", &self.publisher);
-        write_value(
-            w,
-            "publicationDate",
-            "_publicationDate",
-            &self.publication_date,
-        );
-        write_value(
-            w,
-            "publicationStatus",
-            "_publicationStatus",
-            &self.publication_status,
-        );
-        write_value(w, "copyright", "_copyright", &self.copyright);
+        write_value(w, "publicationDate", &self.publication_date);
+        write_value(w, "publicationStatus", &self.publication_status);
+        write_value(w, "copyright", &self.copyright);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -480,14 +465,14 @@ impl ToJson for ContractTerm {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "identifier", &self.identifier);
-        write_value(w, "issued", "_issued", &self.issued);
+        write_value(w, "issued", &self.issued);
         write_single(w, "applies", &self.applies);
         if let Some(v) = &self.topic {
             v.write_field(w, "topic");
         }
         write_single(w, "type", &self.r#type);
         write_single(w, "subType", &self.sub_type);
-        write_value(w, "text", "_text", &self.text);
+        write_value(w, "text", &self.text);
         write_many(w, "securityLabel", &self.security_label);
         write_single(w, "offer", &self.offer);
         write_many(w, "asset", &self.asset);
@@ -588,7 +573,7 @@ impl ToJson for ContractTermSecurityLabel {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_values(w, "number", "_number", &self.number);
+        write_values(w, "number", &self.number);
         write_single(w, "classification", &self.classification);
         write_many(w, "category", &self.category);
         write_many(w, "control", &self.control);
@@ -679,14 +664,9 @@ impl ToJson for ContractTermOffer {
         write_single(w, "decision", &self.decision);
         write_many(w, "decisionMode", &self.decision_mode);
         write_many(w, "answer", &self.answer);
-        write_value(w, "text", "_text", &self.text);
-        write_values(w, "linkId", "_linkId", &self.link_id);
-        write_values(
-            w,
-            "securityLabelNumber",
-            "_securityLabelNumber",
-            &self.security_label_number,
-        );
+        write_value(w, "text", &self.text);
+        write_values(w, "linkId", &self.link_id);
+        write_values(w, "securityLabelNumber", &self.security_label_number);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -1031,19 +1011,14 @@ impl ToJson for ContractTermAsset {
         write_many(w, "subtype", &self.subtype);
         write_single(w, "relationship", &self.relationship);
         write_many(w, "context", &self.context);
-        write_value(w, "condition", "_condition", &self.condition);
+        write_value(w, "condition", &self.condition);
         write_many(w, "periodType", &self.period_type);
         write_many(w, "period", &self.period);
         write_many(w, "usePeriod", &self.use_period);
-        write_value(w, "text", "_text", &self.text);
-        write_values(w, "linkId", "_linkId", &self.link_id);
+        write_value(w, "text", &self.text);
+        write_values(w, "linkId", &self.link_id);
         write_many(w, "answer", &self.answer);
-        write_values(
-            w,
-            "securityLabelNumber",
-            "_securityLabelNumber",
-            &self.security_label_number,
-        );
+        write_values(w, "securityLabelNumber", &self.security_label_number);
         write_many(w, "valuedItem", &self.valued_item);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -1102,7 +1077,7 @@ impl ToJson for ContractTermAssetContext {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "reference", &self.reference);
         write_many(w, "code", &self.code);
-        write_value(w, "text", "_text", &self.text);
+        write_value(w, "text", &self.text);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -1205,23 +1180,18 @@ impl ToJson for ContractTermAssetValuedItem {
             v.write_field(w, "entity");
         }
         write_single(w, "identifier", &self.identifier);
-        write_value(w, "effectiveTime", "_effectiveTime", &self.effective_time);
+        write_value(w, "effectiveTime", &self.effective_time);
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
-        write_value(w, "factor", "_factor", &self.factor);
-        write_value(w, "points", "_points", &self.points);
+        write_value(w, "factor", &self.factor);
+        write_value(w, "points", &self.points);
         write_single(w, "net", &self.net);
-        write_value(w, "payment", "_payment", &self.payment);
-        write_value(w, "paymentDate", "_paymentDate", &self.payment_date);
+        write_value(w, "payment", &self.payment);
+        write_value(w, "paymentDate", &self.payment_date);
         write_single(w, "responsible", &self.responsible);
         write_single(w, "recipient", &self.recipient);
-        write_values(w, "linkId", "_linkId", &self.link_id);
-        write_values(
-            w,
-            "securityLabelNumber",
-            "_securityLabelNumber",
-            &self.security_label_number,
-        );
+        write_values(w, "linkId", &self.link_id);
+        write_values(w, "securityLabelNumber", &self.security_label_number);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -1389,44 +1359,29 @@ impl ToJson for ContractTermAction {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "doNotPerform", "_doNotPerform", &self.do_not_perform);
+        write_value(w, "doNotPerform", &self.do_not_perform);
         write_single(w, "type", &self.r#type);
         write_many(w, "subject", &self.subject);
         write_single(w, "intent", &self.intent);
-        write_values(w, "linkId", "_linkId", &self.link_id);
+        write_values(w, "linkId", &self.link_id);
         write_single(w, "status", &self.status);
         write_single(w, "context", &self.context);
-        write_values(w, "contextLinkId", "_contextLinkId", &self.context_link_id);
+        write_values(w, "contextLinkId", &self.context_link_id);
         if let Some(v) = &self.occurrence {
             v.write_field(w, "occurrence");
         }
         write_many(w, "requester", &self.requester);
-        write_values(
-            w,
-            "requesterLinkId",
-            "_requesterLinkId",
-            &self.requester_link_id,
-        );
+        write_values(w, "requesterLinkId", &self.requester_link_id);
         write_many(w, "performerType", &self.performer_type);
         write_single(w, "performerRole", &self.performer_role);
         write_single(w, "performer", &self.performer);
-        write_values(
-            w,
-            "performerLinkId",
-            "_performerLinkId",
-            &self.performer_link_id,
-        );
+        write_values(w, "performerLinkId", &self.performer_link_id);
         write_many(w, "reasonCode", &self.reason_code);
         write_many(w, "reasonReference", &self.reason_reference);
-        write_values(w, "reason", "_reason", &self.reason);
-        write_values(w, "reasonLinkId", "_reasonLinkId", &self.reason_link_id);
+        write_values(w, "reason", &self.reason);
+        write_values(w, "reasonLinkId", &self.reason_link_id);
         write_many(w, "note", &self.note);
-        write_values(
-            w,
-            "securityLabelNumber",
-            "_securityLabelNumber",
-            &self.security_label_number,
-        );
+        write_values(w, "securityLabelNumber", &self.security_label_number);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -127,21 +127,21 @@ impl ToJson for CoverageEligibilityRequest {
         w.string("CoverageEligibilityRequest");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "priority", &self.priority);
-        write_values(w, "purpose", "_purpose", &self.purpose);
+        write_values(w, "purpose", &self.purpose);
         write_single(w, "patient", &self.patient);
         if let Some(v) = &self.serviced {
             v.write_field(w, "serviced");
         }
-        write_value(w, "created", "_created", &self.created);
+        write_value(w, "created", &self.created);
         write_single(w, "enterer", &self.enterer);
         write_single(w, "provider", &self.provider);
         write_single(w, "insurer", &self.insurer);
@@ -248,9 +248,9 @@ impl ToJson for CoverageEligibilityRequestSupportingInfo {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
+        write_value(w, "sequence", &self.sequence);
         write_single(w, "information", &self.information);
-        write_value(w, "appliesToAll", "_appliesToAll", &self.applies_to_all);
+        write_value(w, "appliesToAll", &self.applies_to_all);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -307,14 +307,9 @@ impl ToJson for CoverageEligibilityRequestInsurance {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "focal", "_focal", &self.focal);
+        write_value(w, "focal", &self.focal);
         write_single(w, "coverage", &self.coverage);
-        write_value(
-            w,
-            "businessArrangement",
-            "_businessArrangement",
-            &self.business_arrangement,
-        );
+        write_value(w, "businessArrangement", &self.business_arrangement);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -392,12 +387,7 @@ impl ToJson for CoverageEligibilityRequestItem {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_values(
-            w,
-            "supportingInfoSequence",
-            "_supportingInfoSequence",
-            &self.supporting_info_sequence,
-        );
+        write_values(w, "supportingInfoSequence", &self.supporting_info_sequence);
         write_single(w, "category", &self.category);
         write_single(w, "productOrService", &self.product_or_service);
         write_many(w, "modifier", &self.modifier);

@@ -133,27 +133,27 @@ impl ToJson for CoverageEligibilityResponse {
         w.string("CoverageEligibilityResponse");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
-        write_values(w, "purpose", "_purpose", &self.purpose);
+        write_value(w, "status", &self.status);
+        write_values(w, "purpose", &self.purpose);
         write_single(w, "patient", &self.patient);
         if let Some(v) = &self.serviced {
             v.write_field(w, "serviced");
         }
-        write_value(w, "created", "_created", &self.created);
+        write_value(w, "created", &self.created);
         write_single(w, "requestor", &self.requestor);
         write_single(w, "request", &self.request);
-        write_value(w, "outcome", "_outcome", &self.outcome);
-        write_value(w, "disposition", "_disposition", &self.disposition);
+        write_value(w, "outcome", &self.outcome);
+        write_value(w, "disposition", &self.disposition);
         write_single(w, "insurer", &self.insurer);
         write_many(w, "insurance", &self.insurance);
-        write_value(w, "preAuthRef", "_preAuthRef", &self.pre_auth_ref);
+        write_value(w, "preAuthRef", &self.pre_auth_ref);
         write_single(w, "form", &self.form);
         write_many(w, "error", &self.error);
         write_unknown(w, &self.unknown_elements);
@@ -258,7 +258,7 @@ impl ToJson for CoverageEligibilityResponseInsurance {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "coverage", &self.coverage);
-        write_value(w, "inforce", "_inforce", &self.inforce);
+        write_value(w, "inforce", &self.inforce);
         write_single(w, "benefitPeriod", &self.benefit_period);
         write_many(w, "item", &self.item);
         write_unknown(w, &self.unknown_elements);
@@ -357,26 +357,16 @@ impl ToJson for CoverageEligibilityResponseInsuranceItem {
         write_single(w, "productOrService", &self.product_or_service);
         write_many(w, "modifier", &self.modifier);
         write_single(w, "provider", &self.provider);
-        write_value(w, "excluded", "_excluded", &self.excluded);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "excluded", &self.excluded);
+        write_value(w, "name", &self.name);
+        write_value(w, "description", &self.description);
         write_single(w, "network", &self.network);
         write_single(w, "unit", &self.unit);
         write_single(w, "term", &self.term);
         write_many(w, "benefit", &self.benefit);
-        write_value(
-            w,
-            "authorizationRequired",
-            "_authorizationRequired",
-            &self.authorization_required,
-        );
+        write_value(w, "authorizationRequired", &self.authorization_required);
         write_many(w, "authorizationSupporting", &self.authorization_supporting);
-        write_value(
-            w,
-            "authorizationUrl",
-            "_authorizationUrl",
-            &self.authorization_url,
-        );
+        write_value(w, "authorizationUrl", &self.authorization_url);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

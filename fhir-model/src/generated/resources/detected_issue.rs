@@ -116,16 +116,16 @@ impl ToJson for DetectedIssue {
         w.string("DetectedIssue");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "code", &self.code);
-        write_value(w, "severity", "_severity", &self.severity);
+        write_value(w, "severity", &self.severity);
         write_single(w, "patient", &self.patient);
         if let Some(v) = &self.identified {
             v.write_field(w, "identified");
@@ -133,8 +133,8 @@ impl ToJson for DetectedIssue {
         write_single(w, "author", &self.author);
         write_many(w, "implicated", &self.implicated);
         write_many(w, "evidence", &self.evidence);
-        write_value(w, "detail", "_detail", &self.detail);
-        write_value(w, "reference", "_reference", &self.reference);
+        write_value(w, "detail", &self.detail);
+        write_value(w, "reference", &self.reference);
         write_many(w, "mitigation", &self.mitigation);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -288,7 +288,7 @@ impl ToJson for DetectedIssueMitigation {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "action", &self.action);
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         write_single(w, "author", &self.author);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

@@ -162,8 +162,8 @@ impl ToJson for Device {
         w.string("Device");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -171,32 +171,17 @@ impl ToJson for Device {
         write_many(w, "identifier", &self.identifier);
         write_single(w, "definition", &self.definition);
         write_many(w, "udiCarrier", &self.udi_carrier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_many(w, "statusReason", &self.status_reason);
-        write_value(
-            w,
-            "distinctIdentifier",
-            "_distinctIdentifier",
-            &self.distinct_identifier,
-        );
-        write_value(w, "manufacturer", "_manufacturer", &self.manufacturer);
-        write_value(
-            w,
-            "manufactureDate",
-            "_manufactureDate",
-            &self.manufacture_date,
-        );
-        write_value(
-            w,
-            "expirationDate",
-            "_expirationDate",
-            &self.expiration_date,
-        );
-        write_value(w, "lotNumber", "_lotNumber", &self.lot_number);
-        write_value(w, "serialNumber", "_serialNumber", &self.serial_number);
+        write_value(w, "distinctIdentifier", &self.distinct_identifier);
+        write_value(w, "manufacturer", &self.manufacturer);
+        write_value(w, "manufactureDate", &self.manufacture_date);
+        write_value(w, "expirationDate", &self.expiration_date);
+        write_value(w, "lotNumber", &self.lot_number);
+        write_value(w, "serialNumber", &self.serial_number);
         write_many(w, "deviceName", &self.device_name);
-        write_value(w, "modelNumber", "_modelNumber", &self.model_number);
-        write_value(w, "partNumber", "_partNumber", &self.part_number);
+        write_value(w, "modelNumber", &self.model_number);
+        write_value(w, "partNumber", &self.part_number);
         write_single(w, "type", &self.r#type);
         write_many(w, "specialization", &self.specialization);
         write_many(w, "version", &self.version);
@@ -205,7 +190,7 @@ impl ToJson for Device {
         write_single(w, "owner", &self.owner);
         write_many(w, "contact", &self.contact);
         write_single(w, "location", &self.location);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "url", &self.url);
         write_many(w, "note", &self.note);
         write_many(w, "safety", &self.safety);
         write_single(w, "parent", &self.parent);
@@ -278,17 +263,12 @@ impl ToJson for DeviceUdiCarrier {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(
-            w,
-            "deviceIdentifier",
-            "_deviceIdentifier",
-            &self.device_identifier,
-        );
-        write_value(w, "issuer", "_issuer", &self.issuer);
-        write_value(w, "jurisdiction", "_jurisdiction", &self.jurisdiction);
-        write_value(w, "carrierAIDC", "_carrierAIDC", &self.carrier_a_i_d_c);
-        write_value(w, "carrierHRF", "_carrierHRF", &self.carrier_h_r_f);
-        write_value(w, "entryType", "_entryType", &self.entry_type);
+        write_value(w, "deviceIdentifier", &self.device_identifier);
+        write_value(w, "issuer", &self.issuer);
+        write_value(w, "jurisdiction", &self.jurisdiction);
+        write_value(w, "carrierAIDC", &self.carrier_a_i_d_c);
+        write_value(w, "carrierHRF", &self.carrier_h_r_f);
+        write_value(w, "entryType", &self.entry_type);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -342,8 +322,8 @@ impl ToJson for DeviceDeviceName {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "type", "_type", &self.r#type);
+        write_value(w, "name", &self.name);
+        write_value(w, "type", &self.r#type);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -397,7 +377,7 @@ impl ToJson for DeviceSpecialization {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "systemType", &self.system_type);
-        write_value(w, "version", "_version", &self.version);
+        write_value(w, "version", &self.version);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -455,7 +435,7 @@ impl ToJson for DeviceVersion {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
         write_single(w, "component", &self.component);
-        write_value(w, "value", "_value", &self.value);
+        write_value(w, "value", &self.value);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

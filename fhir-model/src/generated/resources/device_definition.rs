@@ -155,8 +155,8 @@ impl ToJson for DeviceDefinition {
         w.string("DeviceDefinition");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -167,10 +167,10 @@ impl ToJson for DeviceDefinition {
             v.write_field(w, "manufacturer");
         }
         write_many(w, "deviceName", &self.device_name);
-        write_value(w, "modelNumber", "_modelNumber", &self.model_number);
+        write_value(w, "modelNumber", &self.model_number);
         write_single(w, "type", &self.r#type);
         write_many(w, "specialization", &self.specialization);
-        write_values(w, "version", "_version", &self.version);
+        write_values(w, "version", &self.version);
         write_many(w, "safety", &self.safety);
         write_many(w, "shelfLifeStorage", &self.shelf_life_storage);
         write_single(w, "physicalCharacteristics", &self.physical_characteristics);
@@ -179,13 +179,8 @@ impl ToJson for DeviceDefinition {
         write_many(w, "property", &self.property);
         write_single(w, "owner", &self.owner);
         write_many(w, "contact", &self.contact);
-        write_value(w, "url", "_url", &self.url);
-        write_value(
-            w,
-            "onlineInformation",
-            "_onlineInformation",
-            &self.online_information,
-        );
+        write_value(w, "url", &self.url);
+        write_value(w, "onlineInformation", &self.online_information);
         write_many(w, "note", &self.note);
         write_single(w, "quantity", &self.quantity);
         write_single(w, "parentDevice", &self.parent_device);
@@ -291,14 +286,9 @@ impl ToJson for DeviceDefinitionUdiDeviceIdentifier {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(
-            w,
-            "deviceIdentifier",
-            "_deviceIdentifier",
-            &self.device_identifier,
-        );
-        write_value(w, "issuer", "_issuer", &self.issuer);
-        write_value(w, "jurisdiction", "_jurisdiction", &self.jurisdiction);
+        write_value(w, "deviceIdentifier", &self.device_identifier);
+        write_value(w, "issuer", &self.issuer);
+        write_value(w, "jurisdiction", &self.jurisdiction);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -352,8 +342,8 @@ impl ToJson for DeviceDefinitionDeviceName {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "type", "_type", &self.r#type);
+        write_value(w, "name", &self.name);
+        write_value(w, "type", &self.r#type);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -407,8 +397,8 @@ impl ToJson for DeviceDefinitionSpecialization {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "systemType", "_systemType", &self.system_type);
-        write_value(w, "version", "_version", &self.version);
+        write_value(w, "systemType", &self.system_type);
+        write_value(w, "version", &self.version);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -576,13 +566,8 @@ impl ToJson for DeviceDefinitionMaterial {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "substance", &self.substance);
-        write_value(w, "alternate", "_alternate", &self.alternate);
-        write_value(
-            w,
-            "allergenicIndicator",
-            "_allergenicIndicator",
-            &self.allergenic_indicator,
-        );
+        write_value(w, "alternate", &self.alternate);
+        write_value(w, "allergenicIndicator", &self.allergenic_indicator);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -107,8 +107,8 @@ impl ToJson for DeviceMetric {
         w.string("DeviceMetric");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -118,14 +118,9 @@ impl ToJson for DeviceMetric {
         write_single(w, "unit", &self.unit);
         write_single(w, "source", &self.source);
         write_single(w, "parent", &self.parent);
-        write_value(
-            w,
-            "operationalStatus",
-            "_operationalStatus",
-            &self.operational_status,
-        );
-        write_value(w, "color", "_color", &self.color);
-        write_value(w, "category", "_category", &self.category);
+        write_value(w, "operationalStatus", &self.operational_status);
+        write_value(w, "color", &self.color);
+        write_value(w, "category", &self.category);
         write_single(w, "measurementPeriod", &self.measurement_period);
         write_many(w, "calibration", &self.calibration);
         write_unknown(w, &self.unknown_elements);
@@ -185,9 +180,9 @@ impl ToJson for DeviceMetricCalibration {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "state", "_state", &self.state);
-        write_value(w, "time", "_time", &self.time);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "state", &self.state);
+        write_value(w, "time", &self.time);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

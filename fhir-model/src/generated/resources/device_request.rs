@@ -161,31 +161,21 @@ impl ToJson for DeviceRequest {
         w.string("DeviceRequest");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_values(
-            w,
-            "instantiatesCanonical",
-            "_instantiatesCanonical",
-            &self.instantiates_canonical,
-        );
-        write_values(
-            w,
-            "instantiatesUri",
-            "_instantiatesUri",
-            &self.instantiates_uri,
-        );
+        write_values(w, "instantiatesCanonical", &self.instantiates_canonical);
+        write_values(w, "instantiatesUri", &self.instantiates_uri);
         write_many(w, "basedOn", &self.based_on);
         write_many(w, "priorRequest", &self.prior_request);
         write_single(w, "groupIdentifier", &self.group_identifier);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "intent", "_intent", &self.intent);
-        write_value(w, "priority", "_priority", &self.priority);
+        write_value(w, "status", &self.status);
+        write_value(w, "intent", &self.intent);
+        write_value(w, "priority", &self.priority);
         if let Some(v) = &self.code {
             v.write_field(w, "code");
         }
@@ -195,7 +185,7 @@ impl ToJson for DeviceRequest {
         if let Some(v) = &self.occurrence {
             v.write_field(w, "occurrence");
         }
-        write_value(w, "authoredOn", "_authoredOn", &self.authored_on);
+        write_value(w, "authoredOn", &self.authored_on);
         write_single(w, "requester", &self.requester);
         write_single(w, "performerType", &self.performer_type);
         write_single(w, "performer", &self.performer);

@@ -117,21 +117,21 @@ impl ToJson for DeviceUseStatement {
         w.string("DeviceUseStatement");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
         write_many(w, "basedOn", &self.based_on);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "subject", &self.subject);
         write_many(w, "derivedFrom", &self.derived_from);
         if let Some(v) = &self.timing {
             v.write_field(w, "timing");
         }
-        write_value(w, "recordedOn", "_recordedOn", &self.recorded_on);
+        write_value(w, "recordedOn", &self.recorded_on);
         write_single(w, "source", &self.source);
         write_single(w, "device", &self.device);
         write_many(w, "reasonCode", &self.reason_code);

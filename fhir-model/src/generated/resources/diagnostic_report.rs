@@ -133,15 +133,15 @@ impl ToJson for DiagnosticReport {
         w.string("DiagnosticReport");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
         write_many(w, "basedOn", &self.based_on);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_many(w, "category", &self.category);
         write_single(w, "code", &self.code);
         write_single(w, "subject", &self.subject);
@@ -149,14 +149,14 @@ impl ToJson for DiagnosticReport {
         if let Some(v) = &self.effective {
             v.write_field(w, "effective");
         }
-        write_value(w, "issued", "_issued", &self.issued);
+        write_value(w, "issued", &self.issued);
         write_many(w, "performer", &self.performer);
         write_many(w, "resultsInterpreter", &self.results_interpreter);
         write_many(w, "specimen", &self.specimen);
         write_many(w, "result", &self.result);
         write_many(w, "imagingStudy", &self.imaging_study);
         write_many(w, "media", &self.media);
-        write_value(w, "conclusion", "_conclusion", &self.conclusion);
+        write_value(w, "conclusion", &self.conclusion);
         write_many(w, "conclusionCode", &self.conclusion_code);
         write_many(w, "presentedForm", &self.presented_form);
         write_unknown(w, &self.unknown_elements);
@@ -254,7 +254,7 @@ impl ToJson for DiagnosticReportMedia {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "comment", "_comment", &self.comment);
+        write_value(w, "comment", &self.comment);
         write_single(w, "link", &self.link);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

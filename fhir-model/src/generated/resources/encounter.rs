@@ -144,14 +144,14 @@ impl ToJson for Encounter {
         w.string("Encounter");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_many(w, "statusHistory", &self.status_history);
         write_single(w, "class", &self.class);
         write_many(w, "classHistory", &self.class_history);
@@ -225,7 +225,7 @@ impl ToJson for EncounterStatusHistory {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "period", &self.period);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -394,7 +394,7 @@ impl ToJson for EncounterDiagnosis {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "condition", &self.condition);
         write_single(w, "use", &self.r#use);
-        write_value(w, "rank", "_rank", &self.rank);
+        write_value(w, "rank", &self.rank);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -535,7 +535,7 @@ impl ToJson for EncounterLocation {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "location", &self.location);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "physicalType", &self.physical_type);
         write_single(w, "period", &self.period);
         write_unknown(w, &self.unknown_elements);

@@ -114,28 +114,23 @@ impl ToJson for Endpoint {
         w.string("Endpoint");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "connectionType", &self.connection_type);
-        write_value(w, "name", "_name", &self.name);
+        write_value(w, "name", &self.name);
         write_single(w, "managingOrganization", &self.managing_organization);
         write_many(w, "contact", &self.contact);
         write_single(w, "period", &self.period);
         write_many(w, "payloadType", &self.payload_type);
-        write_values(
-            w,
-            "payloadMimeType",
-            "_payloadMimeType",
-            &self.payload_mime_type,
-        );
-        write_value(w, "address", "_address", &self.address);
-        write_values(w, "header", "_header", &self.header);
+        write_values(w, "payloadMimeType", &self.payload_mime_type);
+        write_value(w, "address", &self.address);
+        write_values(w, "header", &self.header);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -111,14 +111,14 @@ impl ToJson for EpisodeOfCare {
         w.string("EpisodeOfCare");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_many(w, "statusHistory", &self.status_history);
         write_many(w, "type", &self.r#type);
         write_many(w, "diagnosis", &self.diagnosis);
@@ -181,7 +181,7 @@ impl ToJson for EpisodeOfCareStatusHistory {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "period", &self.period);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -240,7 +240,7 @@ impl ToJson for EpisodeOfCareDiagnosis {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "condition", &self.condition);
         write_single(w, "role", &self.role);
-        write_value(w, "rank", "_rank", &self.rank);
+        write_value(w, "rank", &self.rank);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

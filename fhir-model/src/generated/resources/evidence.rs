@@ -171,35 +171,30 @@ impl ToJson for Evidence {
         w.string("Evidence");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "url", &self.url);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "shortTitle", "_shortTitle", &self.short_title);
-        write_value(w, "subtitle", "_subtitle", &self.subtitle);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_value(w, "shortTitle", &self.short_title);
+        write_value(w, "subtitle", &self.subtitle);
+        write_value(w, "status", &self.status);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "note", &self.note);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "copyright", "_copyright", &self.copyright);
-        write_value(w, "approvalDate", "_approvalDate", &self.approval_date);
-        write_value(
-            w,
-            "lastReviewDate",
-            "_lastReviewDate",
-            &self.last_review_date,
-        );
+        write_value(w, "copyright", &self.copyright);
+        write_value(w, "approvalDate", &self.approval_date);
+        write_value(w, "lastReviewDate", &self.last_review_date);
         write_single(w, "effectivePeriod", &self.effective_period);
         write_many(w, "topic", &self.topic);
         write_many(w, "author", &self.author);

@@ -136,29 +136,29 @@ impl ToJson for ExampleScenario {
         w.string("ExampleScenario");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "url", &self.url);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "experimental", "_experimental", &self.experimental);
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "status", &self.status);
+        write_value(w, "experimental", &self.experimental);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "copyright", "_copyright", &self.copyright);
-        write_value(w, "purpose", "_purpose", &self.purpose);
+        write_value(w, "copyright", &self.copyright);
+        write_value(w, "purpose", &self.purpose);
         write_many(w, "actor", &self.actor);
         write_many(w, "instance", &self.instance);
         write_many(w, "process", &self.process);
-        write_values(w, "workflow", "_workflow", &self.workflow);
+        write_values(w, "workflow", &self.workflow);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -220,10 +220,10 @@ impl ToJson for ExampleScenarioActor {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "actorId", "_actorId", &self.actor_id);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "actorId", &self.actor_id);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "name", &self.name);
+        write_value(w, "description", &self.description);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -291,10 +291,10 @@ impl ToJson for ExampleScenarioInstance {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "resourceId", "_resourceId", &self.resource_id);
-        write_value(w, "resourceType", "_resourceType", &self.resource_type);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "resourceId", &self.resource_id);
+        write_value(w, "resourceType", &self.resource_type);
+        write_value(w, "name", &self.name);
+        write_value(w, "description", &self.description);
         write_many(w, "version", &self.version);
         write_many(w, "containedInstance", &self.contained_instance);
         write_unknown(w, &self.unknown_elements);
@@ -350,8 +350,8 @@ impl ToJson for ExampleScenarioInstanceVersion {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "versionId", "_versionId", &self.version_id);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "versionId", &self.version_id);
+        write_value(w, "description", &self.description);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -405,8 +405,8 @@ impl ToJson for ExampleScenarioInstanceContainedInstance {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "resourceId", "_resourceId", &self.resource_id);
-        write_value(w, "versionId", "_versionId", &self.version_id);
+        write_value(w, "resourceId", &self.resource_id);
+        write_value(w, "versionId", &self.version_id);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -471,15 +471,10 @@ impl ToJson for ExampleScenarioProcess {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "preConditions", "_preConditions", &self.pre_conditions);
-        write_value(
-            w,
-            "postConditions",
-            "_postConditions",
-            &self.post_conditions,
-        );
+        write_value(w, "title", &self.title);
+        write_value(w, "description", &self.description);
+        write_value(w, "preConditions", &self.pre_conditions);
+        write_value(w, "postConditions", &self.post_conditions);
         write_many(w, "step", &self.step);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -540,7 +535,7 @@ impl ToJson for ExampleScenarioProcessStep {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "process", &self.process);
-        write_value(w, "pause", "_pause", &self.pause);
+        write_value(w, "pause", &self.pause);
         write_single(w, "operation", &self.operation);
         write_many(w, "alternative", &self.alternative);
         write_unknown(w, &self.unknown_elements);
@@ -626,24 +621,14 @@ impl ToJson for ExampleScenarioProcessStepOperation {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "number", "_number", &self.number);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "initiator", "_initiator", &self.initiator);
-        write_value(w, "receiver", "_receiver", &self.receiver);
-        write_value(w, "description", "_description", &self.description);
-        write_value(
-            w,
-            "initiatorActive",
-            "_initiatorActive",
-            &self.initiator_active,
-        );
-        write_value(
-            w,
-            "receiverActive",
-            "_receiverActive",
-            &self.receiver_active,
-        );
+        write_value(w, "number", &self.number);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "name", &self.name);
+        write_value(w, "initiator", &self.initiator);
+        write_value(w, "receiver", &self.receiver);
+        write_value(w, "description", &self.description);
+        write_value(w, "initiatorActive", &self.initiator_active);
+        write_value(w, "receiverActive", &self.receiver_active);
         write_single(w, "request", &self.request);
         write_single(w, "response", &self.response);
         write_unknown(w, &self.unknown_elements);
@@ -702,8 +687,8 @@ impl ToJson for ExampleScenarioProcessStepAlternative {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "title", &self.title);
+        write_value(w, "description", &self.description);
         write_many(w, "step", &self.step);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

@@ -211,20 +211,20 @@ impl ToJson for ExplanationOfBenefit {
         w.string("ExplanationOfBenefit");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "type", &self.r#type);
         write_single(w, "subType", &self.sub_type);
-        write_value(w, "use", "_use", &self.r#use);
+        write_value(w, "use", &self.r#use);
         write_single(w, "patient", &self.patient);
         write_single(w, "billablePeriod", &self.billable_period);
-        write_value(w, "created", "_created", &self.created);
+        write_value(w, "created", &self.created);
         write_single(w, "enterer", &self.enterer);
         write_single(w, "insurer", &self.insurer);
         write_single(w, "provider", &self.provider);
@@ -239,15 +239,15 @@ impl ToJson for ExplanationOfBenefit {
         write_single(w, "facility", &self.facility);
         write_single(w, "claim", &self.claim);
         write_single(w, "claimResponse", &self.claim_response);
-        write_value(w, "outcome", "_outcome", &self.outcome);
-        write_value(w, "disposition", "_disposition", &self.disposition);
-        write_values(w, "preAuthRef", "_preAuthRef", &self.pre_auth_ref);
+        write_value(w, "outcome", &self.outcome);
+        write_value(w, "disposition", &self.disposition);
+        write_values(w, "preAuthRef", &self.pre_auth_ref);
         write_many(w, "preAuthRefPeriod", &self.pre_auth_ref_period);
         write_many(w, "careTeam", &self.care_team);
         write_many(w, "supportingInfo", &self.supporting_info);
         write_many(w, "diagnosis", &self.diagnosis);
         write_many(w, "procedure", &self.procedure);
-        write_value(w, "precedence", "_precedence", &self.precedence);
+        write_value(w, "precedence", &self.precedence);
         write_many(w, "insurance", &self.insurance);
         write_single(w, "accident", &self.accident);
         write_many(w, "item", &self.item);
@@ -432,9 +432,9 @@ impl ToJson for ExplanationOfBenefitCareTeam {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
+        write_value(w, "sequence", &self.sequence);
         write_single(w, "provider", &self.provider);
-        write_value(w, "responsible", "_responsible", &self.responsible);
+        write_value(w, "responsible", &self.responsible);
         write_single(w, "role", &self.role);
         write_single(w, "qualification", &self.qualification);
         write_unknown(w, &self.unknown_elements);
@@ -516,7 +516,7 @@ impl ToJson for ExplanationOfBenefitSupportingInfo {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
+        write_value(w, "sequence", &self.sequence);
         write_single(w, "category", &self.category);
         write_single(w, "code", &self.code);
         if let Some(v) = &self.timing {
@@ -699,7 +699,7 @@ impl ToJson for ExplanationOfBenefitDiagnosis {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
+        write_value(w, "sequence", &self.sequence);
         if let Some(v) = &self.diagnosis {
             v.write_field(w, "diagnosis");
         }
@@ -811,9 +811,9 @@ impl ToJson for ExplanationOfBenefitProcedure {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
+        write_value(w, "sequence", &self.sequence);
         write_many(w, "type", &self.r#type);
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         if let Some(v) = &self.procedure {
             v.write_field(w, "procedure");
         }
@@ -911,9 +911,9 @@ impl ToJson for ExplanationOfBenefitInsurance {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "focal", "_focal", &self.focal);
+        write_value(w, "focal", &self.focal);
         write_single(w, "coverage", &self.coverage);
-        write_values(w, "preAuthRef", "_preAuthRef", &self.pre_auth_ref);
+        write_values(w, "preAuthRef", &self.pre_auth_ref);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -976,7 +976,7 @@ impl ToJson for ExplanationOfBenefitAccident {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         write_single(w, "type", &self.r#type);
         if let Some(v) = &self.location {
             v.write_field(w, "location");
@@ -1157,31 +1157,11 @@ impl ToJson for ExplanationOfBenefitItem {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
-        write_values(
-            w,
-            "careTeamSequence",
-            "_careTeamSequence",
-            &self.care_team_sequence,
-        );
-        write_values(
-            w,
-            "diagnosisSequence",
-            "_diagnosisSequence",
-            &self.diagnosis_sequence,
-        );
-        write_values(
-            w,
-            "procedureSequence",
-            "_procedureSequence",
-            &self.procedure_sequence,
-        );
-        write_values(
-            w,
-            "informationSequence",
-            "_informationSequence",
-            &self.information_sequence,
-        );
+        write_value(w, "sequence", &self.sequence);
+        write_values(w, "careTeamSequence", &self.care_team_sequence);
+        write_values(w, "diagnosisSequence", &self.diagnosis_sequence);
+        write_values(w, "procedureSequence", &self.procedure_sequence);
+        write_values(w, "informationSequence", &self.information_sequence);
         write_single(w, "revenue", &self.revenue);
         write_single(w, "category", &self.category);
         write_single(w, "productOrService", &self.product_or_service);
@@ -1195,13 +1175,13 @@ impl ToJson for ExplanationOfBenefitItem {
         }
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
-        write_value(w, "factor", "_factor", &self.factor);
+        write_value(w, "factor", &self.factor);
         write_single(w, "net", &self.net);
         write_many(w, "udi", &self.udi);
         write_single(w, "bodySite", &self.body_site);
         write_many(w, "subSite", &self.sub_site);
         write_many(w, "encounter", &self.encounter);
-        write_values(w, "noteNumber", "_noteNumber", &self.note_number);
+        write_values(w, "noteNumber", &self.note_number);
         write_many(w, "adjudication", &self.adjudication);
         write_many(w, "detail", &self.detail);
         write_unknown(w, &self.unknown_elements);
@@ -1348,7 +1328,7 @@ impl ToJson for ExplanationOfBenefitItemAdjudication {
         write_single(w, "category", &self.category);
         write_single(w, "reason", &self.reason);
         write_single(w, "amount", &self.amount);
-        write_value(w, "value", "_value", &self.value);
+        write_value(w, "value", &self.value);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -1440,7 +1420,7 @@ impl ToJson for ExplanationOfBenefitItemDetail {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
+        write_value(w, "sequence", &self.sequence);
         write_single(w, "revenue", &self.revenue);
         write_single(w, "category", &self.category);
         write_single(w, "productOrService", &self.product_or_service);
@@ -1448,10 +1428,10 @@ impl ToJson for ExplanationOfBenefitItemDetail {
         write_many(w, "programCode", &self.program_code);
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
-        write_value(w, "factor", "_factor", &self.factor);
+        write_value(w, "factor", &self.factor);
         write_single(w, "net", &self.net);
         write_many(w, "udi", &self.udi);
-        write_values(w, "noteNumber", "_noteNumber", &self.note_number);
+        write_values(w, "noteNumber", &self.note_number);
         write_many(w, "adjudication", &self.adjudication);
         write_many(w, "subDetail", &self.sub_detail);
         write_unknown(w, &self.unknown_elements);
@@ -1542,7 +1522,7 @@ impl ToJson for ExplanationOfBenefitItemDetailSubDetail {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
+        write_value(w, "sequence", &self.sequence);
         write_single(w, "revenue", &self.revenue);
         write_single(w, "category", &self.category);
         write_single(w, "productOrService", &self.product_or_service);
@@ -1550,10 +1530,10 @@ impl ToJson for ExplanationOfBenefitItemDetailSubDetail {
         write_many(w, "programCode", &self.program_code);
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
-        write_value(w, "factor", "_factor", &self.factor);
+        write_value(w, "factor", &self.factor);
         write_single(w, "net", &self.net);
         write_many(w, "udi", &self.udi);
-        write_values(w, "noteNumber", "_noteNumber", &self.note_number);
+        write_values(w, "noteNumber", &self.note_number);
         write_many(w, "adjudication", &self.adjudication);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -1677,19 +1657,9 @@ impl ToJson for ExplanationOfBenefitAddItem {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_values(w, "itemSequence", "_itemSequence", &self.item_sequence);
-        write_values(
-            w,
-            "detailSequence",
-            "_detailSequence",
-            &self.detail_sequence,
-        );
-        write_values(
-            w,
-            "subDetailSequence",
-            "_subDetailSequence",
-            &self.sub_detail_sequence,
-        );
+        write_values(w, "itemSequence", &self.item_sequence);
+        write_values(w, "detailSequence", &self.detail_sequence);
+        write_values(w, "subDetailSequence", &self.sub_detail_sequence);
         write_many(w, "provider", &self.provider);
         write_single(w, "productOrService", &self.product_or_service);
         write_many(w, "modifier", &self.modifier);
@@ -1702,11 +1672,11 @@ impl ToJson for ExplanationOfBenefitAddItem {
         }
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
-        write_value(w, "factor", "_factor", &self.factor);
+        write_value(w, "factor", &self.factor);
         write_single(w, "net", &self.net);
         write_single(w, "bodySite", &self.body_site);
         write_many(w, "subSite", &self.sub_site);
-        write_values(w, "noteNumber", "_noteNumber", &self.note_number);
+        write_values(w, "noteNumber", &self.note_number);
         write_many(w, "adjudication", &self.adjudication);
         write_many(w, "detail", &self.detail);
         write_unknown(w, &self.unknown_elements);
@@ -1871,9 +1841,9 @@ impl ToJson for ExplanationOfBenefitAddItemDetail {
         write_many(w, "modifier", &self.modifier);
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
-        write_value(w, "factor", "_factor", &self.factor);
+        write_value(w, "factor", &self.factor);
         write_single(w, "net", &self.net);
-        write_values(w, "noteNumber", "_noteNumber", &self.note_number);
+        write_values(w, "noteNumber", &self.note_number);
         write_many(w, "adjudication", &self.adjudication);
         write_many(w, "subDetail", &self.sub_detail);
         write_unknown(w, &self.unknown_elements);
@@ -1952,9 +1922,9 @@ impl ToJson for ExplanationOfBenefitAddItemDetailSubDetail {
         write_many(w, "modifier", &self.modifier);
         write_single(w, "quantity", &self.quantity);
         write_single(w, "unitPrice", &self.unit_price);
-        write_value(w, "factor", "_factor", &self.factor);
+        write_value(w, "factor", &self.factor);
         write_single(w, "net", &self.net);
-        write_values(w, "noteNumber", "_noteNumber", &self.note_number);
+        write_values(w, "noteNumber", &self.note_number);
         write_many(w, "adjudication", &self.adjudication);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -2076,7 +2046,7 @@ impl ToJson for ExplanationOfBenefitPayment {
         write_single(w, "type", &self.r#type);
         write_single(w, "adjustment", &self.adjustment);
         write_single(w, "adjustmentReason", &self.adjustment_reason);
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         write_single(w, "amount", &self.amount);
         write_single(w, "identifier", &self.identifier);
         write_unknown(w, &self.unknown_elements);
@@ -2139,9 +2109,9 @@ impl ToJson for ExplanationOfBenefitProcessNote {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "number", "_number", &self.number);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "text", "_text", &self.text);
+        write_value(w, "number", &self.number);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "text", &self.text);
         write_single(w, "language", &self.language);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -2216,9 +2186,9 @@ impl ToJson for ExplanationOfBenefitBenefitBalance {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "category", &self.category);
-        write_value(w, "excluded", "_excluded", &self.excluded);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "excluded", &self.excluded);
+        write_value(w, "name", &self.name);
+        write_value(w, "description", &self.description);
         write_single(w, "network", &self.network);
         write_single(w, "unit", &self.unit);
         write_single(w, "term", &self.term);

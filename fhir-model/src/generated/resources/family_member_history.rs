@@ -143,30 +143,20 @@ impl ToJson for FamilyMemberHistory {
         w.string("FamilyMemberHistory");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_values(
-            w,
-            "instantiatesCanonical",
-            "_instantiatesCanonical",
-            &self.instantiates_canonical,
-        );
-        write_values(
-            w,
-            "instantiatesUri",
-            "_instantiatesUri",
-            &self.instantiates_uri,
-        );
-        write_value(w, "status", "_status", &self.status);
+        write_values(w, "instantiatesCanonical", &self.instantiates_canonical);
+        write_values(w, "instantiatesUri", &self.instantiates_uri);
+        write_value(w, "status", &self.status);
         write_single(w, "dataAbsentReason", &self.data_absent_reason);
         write_single(w, "patient", &self.patient);
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "name", "_name", &self.name);
+        write_value(w, "date", &self.date);
+        write_value(w, "name", &self.name);
         write_single(w, "relationship", &self.relationship);
         write_single(w, "sex", &self.sex);
         if let Some(v) = &self.born {
@@ -175,7 +165,7 @@ impl ToJson for FamilyMemberHistory {
         if let Some(v) = &self.age {
             v.write_field(w, "age");
         }
-        write_value(w, "estimatedAge", "_estimatedAge", &self.estimated_age);
+        write_value(w, "estimatedAge", &self.estimated_age);
         if let Some(v) = &self.deceased {
             v.write_field(w, "deceased");
         }
@@ -418,12 +408,7 @@ impl ToJson for FamilyMemberHistoryCondition {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "code", &self.code);
         write_single(w, "outcome", &self.outcome);
-        write_value(
-            w,
-            "contributedToDeath",
-            "_contributedToDeath",
-            &self.contributed_to_death,
-        );
+        write_value(w, "contributedToDeath", &self.contributed_to_death);
         if let Some(v) = &self.onset {
             v.write_field(w, "onset");
         }

@@ -127,19 +127,14 @@ impl ToJson for Goal {
         w.string("Goal");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(
-            w,
-            "lifecycleStatus",
-            "_lifecycleStatus",
-            &self.lifecycle_status,
-        );
+        write_value(w, "lifecycleStatus", &self.lifecycle_status);
         write_single(w, "achievementStatus", &self.achievement_status);
         write_many(w, "category", &self.category);
         write_single(w, "priority", &self.priority);
@@ -149,8 +144,8 @@ impl ToJson for Goal {
             v.write_field(w, "start");
         }
         write_many(w, "target", &self.target);
-        write_value(w, "statusDate", "_statusDate", &self.status_date);
-        write_value(w, "statusReason", "_statusReason", &self.status_reason);
+        write_value(w, "statusDate", &self.status_date);
+        write_value(w, "statusReason", &self.status_reason);
         write_single(w, "expressedBy", &self.expressed_by);
         write_many(w, "addresses", &self.addresses);
         write_many(w, "note", &self.note);

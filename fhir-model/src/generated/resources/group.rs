@@ -109,19 +109,19 @@ impl ToJson for Group {
         w.string("Group");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "active", "_active", &self.active);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "actual", "_actual", &self.actual);
+        write_value(w, "active", &self.active);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "actual", &self.actual);
         write_single(w, "code", &self.code);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "quantity", "_quantity", &self.quantity);
+        write_value(w, "name", &self.name);
+        write_value(w, "quantity", &self.quantity);
         write_single(w, "managingEntity", &self.managing_entity);
         write_many(w, "characteristic", &self.characteristic);
         write_many(w, "member", &self.member);
@@ -194,7 +194,7 @@ impl ToJson for GroupCharacteristic {
         if let Some(v) = &self.value {
             v.write_field(w, "value");
         }
-        write_value(w, "exclude", "_exclude", &self.exclude);
+        write_value(w, "exclude", &self.exclude);
         write_single(w, "period", &self.period);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -308,7 +308,7 @@ impl ToJson for GroupMember {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "entity", &self.entity);
         write_single(w, "period", &self.period);
-        write_value(w, "inactive", "_inactive", &self.inactive);
+        write_value(w, "inactive", &self.inactive);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

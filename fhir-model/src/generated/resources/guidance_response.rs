@@ -127,8 +127,8 @@ impl ToJson for GuidanceResponse {
         w.string("GuidanceResponse");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -138,15 +138,10 @@ impl ToJson for GuidanceResponse {
         if let Some(v) = &self.module {
             v.write_field(w, "module");
         }
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
-        write_value(
-            w,
-            "occurrenceDateTime",
-            "_occurrenceDateTime",
-            &self.occurrence_date_time,
-        );
+        write_value(w, "occurrenceDateTime", &self.occurrence_date_time);
         write_single(w, "performer", &self.performer);
         write_many(w, "reasonCode", &self.reason_code);
         write_many(w, "reasonReference", &self.reason_reference);

@@ -155,23 +155,23 @@ impl ToJson for HealthcareService {
         w.string("HealthcareService");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "active", "_active", &self.active);
+        write_value(w, "active", &self.active);
         write_single(w, "providedBy", &self.provided_by);
         write_many(w, "offeredIn", &self.offered_in);
         write_many(w, "category", &self.category);
         write_many(w, "type", &self.r#type);
         write_many(w, "specialty", &self.specialty);
         write_many(w, "location", &self.location);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "comment", "_comment", &self.comment);
-        write_value(w, "extraDetails", "_extraDetails", &self.extra_details);
+        write_value(w, "name", &self.name);
+        write_value(w, "comment", &self.comment);
+        write_value(w, "extraDetails", &self.extra_details);
         write_single(w, "photo", &self.photo);
         write_many(w, "telecom", &self.telecom);
         write_many(w, "coverageArea", &self.coverage_area);
@@ -181,20 +181,10 @@ impl ToJson for HealthcareService {
         write_many(w, "characteristic", &self.characteristic);
         write_many(w, "communication", &self.communication);
         write_many(w, "referralMethod", &self.referral_method);
-        write_value(
-            w,
-            "appointmentRequired",
-            "_appointmentRequired",
-            &self.appointment_required,
-        );
+        write_value(w, "appointmentRequired", &self.appointment_required);
         write_many(w, "availableTime", &self.available_time);
         write_many(w, "notAvailable", &self.not_available);
-        write_value(
-            w,
-            "availabilityExceptions",
-            "_availabilityExceptions",
-            &self.availability_exceptions,
-        );
+        write_value(w, "availabilityExceptions", &self.availability_exceptions);
         write_many(w, "endpoint", &self.endpoint);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -249,7 +239,7 @@ impl ToJson for HealthcareServiceEligibility {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "code", &self.code);
-        write_value(w, "comment", "_comment", &self.comment);
+        write_value(w, "comment", &self.comment);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -312,20 +302,10 @@ impl ToJson for HealthcareServiceAvailableTime {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_values(w, "daysOfWeek", "_daysOfWeek", &self.days_of_week);
-        write_value(w, "allDay", "_allDay", &self.all_day);
-        write_value(
-            w,
-            "availableStartTime",
-            "_availableStartTime",
-            &self.available_start_time,
-        );
-        write_value(
-            w,
-            "availableEndTime",
-            "_availableEndTime",
-            &self.available_end_time,
-        );
+        write_values(w, "daysOfWeek", &self.days_of_week);
+        write_value(w, "allDay", &self.all_day);
+        write_value(w, "availableStartTime", &self.available_start_time);
+        write_value(w, "availableEndTime", &self.available_end_time);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -378,7 +358,7 @@ impl ToJson for HealthcareServiceNotAvailable {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_single(w, "during", &self.during);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

@@ -139,41 +139,31 @@ impl ToJson for ImagingStudy {
         w.string("ImagingStudy");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_many(w, "modality", &self.modality);
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
-        write_value(w, "started", "_started", &self.started);
+        write_value(w, "started", &self.started);
         write_many(w, "basedOn", &self.based_on);
         write_single(w, "referrer", &self.referrer);
         write_many(w, "interpreter", &self.interpreter);
         write_many(w, "endpoint", &self.endpoint);
-        write_value(
-            w,
-            "numberOfSeries",
-            "_numberOfSeries",
-            &self.number_of_series,
-        );
-        write_value(
-            w,
-            "numberOfInstances",
-            "_numberOfInstances",
-            &self.number_of_instances,
-        );
+        write_value(w, "numberOfSeries", &self.number_of_series);
+        write_value(w, "numberOfInstances", &self.number_of_instances);
         write_single(w, "procedureReference", &self.procedure_reference);
         write_many(w, "procedureCode", &self.procedure_code);
         write_single(w, "location", &self.location);
         write_many(w, "reasonCode", &self.reason_code);
         write_many(w, "reasonReference", &self.reason_reference);
         write_many(w, "note", &self.note);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "series", &self.series);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -261,21 +251,16 @@ impl ToJson for ImagingStudySeries {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "uid", "_uid", &self.uid);
-        write_value(w, "number", "_number", &self.number);
+        write_value(w, "uid", &self.uid);
+        write_value(w, "number", &self.number);
         write_single(w, "modality", &self.modality);
-        write_value(w, "description", "_description", &self.description);
-        write_value(
-            w,
-            "numberOfInstances",
-            "_numberOfInstances",
-            &self.number_of_instances,
-        );
+        write_value(w, "description", &self.description);
+        write_value(w, "numberOfInstances", &self.number_of_instances);
         write_many(w, "endpoint", &self.endpoint);
         write_single(w, "bodySite", &self.body_site);
         write_single(w, "laterality", &self.laterality);
         write_many(w, "specimen", &self.specimen);
-        write_value(w, "started", "_started", &self.started);
+        write_value(w, "started", &self.started);
         write_many(w, "performer", &self.performer);
         write_many(w, "instance", &self.instance);
         write_unknown(w, &self.unknown_elements);
@@ -391,10 +376,10 @@ impl ToJson for ImagingStudySeriesInstance {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "uid", "_uid", &self.uid);
+        write_value(w, "uid", &self.uid);
         write_single(w, "sopClass", &self.sop_class);
-        write_value(w, "number", "_number", &self.number);
-        write_value(w, "title", "_title", &self.title);
+        write_value(w, "number", &self.number);
+        write_value(w, "title", &self.title);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

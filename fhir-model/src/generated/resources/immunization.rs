@@ -169,14 +169,14 @@ impl ToJson for Immunization {
         w.string("Immunization");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "statusReason", &self.status_reason);
         write_single(w, "vaccineCode", &self.vaccine_code);
         write_single(w, "patient", &self.patient);
@@ -184,18 +184,13 @@ impl ToJson for Immunization {
         if let Some(v) = &self.occurrence {
             v.write_field(w, "occurrence");
         }
-        write_value(w, "recorded", "_recorded", &self.recorded);
-        write_value(w, "primarySource", "_primarySource", &self.primary_source);
+        write_value(w, "recorded", &self.recorded);
+        write_value(w, "primarySource", &self.primary_source);
         write_single(w, "reportOrigin", &self.report_origin);
         write_single(w, "location", &self.location);
         write_single(w, "manufacturer", &self.manufacturer);
-        write_value(w, "lotNumber", "_lotNumber", &self.lot_number);
-        write_value(
-            w,
-            "expirationDate",
-            "_expirationDate",
-            &self.expiration_date,
-        );
+        write_value(w, "lotNumber", &self.lot_number);
+        write_value(w, "expirationDate", &self.expiration_date);
         write_single(w, "site", &self.site);
         write_single(w, "route", &self.route);
         write_single(w, "doseQuantity", &self.dose_quantity);
@@ -203,7 +198,7 @@ impl ToJson for Immunization {
         write_many(w, "note", &self.note);
         write_many(w, "reasonCode", &self.reason_code);
         write_many(w, "reasonReference", &self.reason_reference);
-        write_value(w, "isSubpotent", "_isSubpotent", &self.is_subpotent);
+        write_value(w, "isSubpotent", &self.is_subpotent);
         write_many(w, "subpotentReason", &self.subpotent_reason);
         write_many(w, "education", &self.education);
         write_many(w, "programEligibility", &self.program_eligibility);
@@ -374,20 +369,10 @@ impl ToJson for ImmunizationEducation {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "documentType", "_documentType", &self.document_type);
-        write_value(w, "reference", "_reference", &self.reference);
-        write_value(
-            w,
-            "publicationDate",
-            "_publicationDate",
-            &self.publication_date,
-        );
-        write_value(
-            w,
-            "presentationDate",
-            "_presentationDate",
-            &self.presentation_date,
-        );
+        write_value(w, "documentType", &self.document_type);
+        write_value(w, "reference", &self.reference);
+        write_value(w, "publicationDate", &self.publication_date);
+        write_value(w, "presentationDate", &self.presentation_date);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -444,9 +429,9 @@ impl ToJson for ImmunizationReaction {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         write_single(w, "detail", &self.detail);
-        write_value(w, "reported", "_reported", &self.reported);
+        write_value(w, "reported", &self.reported);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -524,7 +509,7 @@ impl ToJson for ImmunizationProtocolApplied {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "series", "_series", &self.series);
+        write_value(w, "series", &self.series);
         write_single(w, "authority", &self.authority);
         write_many(w, "targetDisease", &self.target_disease);
         if let Some(v) = &self.dose_number {

@@ -133,23 +133,23 @@ impl ToJson for ImmunizationEvaluation {
         w.string("ImmunizationEvaluation");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "patient", &self.patient);
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         write_single(w, "authority", &self.authority);
         write_single(w, "targetDisease", &self.target_disease);
         write_single(w, "immunizationEvent", &self.immunization_event);
         write_single(w, "doseStatus", &self.dose_status);
         write_many(w, "doseStatusReason", &self.dose_status_reason);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "series", "_series", &self.series);
+        write_value(w, "description", &self.description);
+        write_value(w, "series", &self.series);
         if let Some(v) = &self.dose_number {
             v.write_field(w, "doseNumber");
         }

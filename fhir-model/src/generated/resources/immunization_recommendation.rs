@@ -90,15 +90,15 @@ impl ToJson for ImmunizationRecommendation {
         w.string("ImmunizationRecommendation");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
         write_single(w, "patient", &self.patient);
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         write_single(w, "authority", &self.authority);
         write_many(w, "recommendation", &self.recommendation);
         write_unknown(w, &self.unknown_elements);
@@ -216,8 +216,8 @@ impl ToJson for ImmunizationRecommendationRecommendation {
         write_single(w, "forecastStatus", &self.forecast_status);
         write_many(w, "forecastReason", &self.forecast_reason);
         write_many(w, "dateCriterion", &self.date_criterion);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "series", "_series", &self.series);
+        write_value(w, "description", &self.description);
+        write_value(w, "series", &self.series);
         if let Some(v) = &self.dose_number {
             v.write_field(w, "doseNumber");
         }
@@ -383,7 +383,7 @@ impl ToJson for ImmunizationRecommendationRecommendationDateCriterion {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "code", &self.code);
-        write_value(w, "value", "_value", &self.value);
+        write_value(w, "value", &self.value);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -148,28 +148,28 @@ impl ToJson for ImplementationGuide {
         w.string("ImplementationGuide");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "experimental", "_experimental", &self.experimental);
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "url", &self.url);
+        write_value(w, "version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_value(w, "status", &self.status);
+        write_value(w, "experimental", &self.experimental);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "copyright", "_copyright", &self.copyright);
-        write_value(w, "packageId", "_packageId", &self.package_id);
-        write_value(w, "license", "_license", &self.license);
-        write_values(w, "fhirVersion", "_fhirVersion", &self.fhir_version);
+        write_value(w, "copyright", &self.copyright);
+        write_value(w, "packageId", &self.package_id);
+        write_value(w, "license", &self.license);
+        write_values(w, "fhirVersion", &self.fhir_version);
         write_many(w, "dependsOn", &self.depends_on);
         write_many(w, "global", &self.global);
         write_single(w, "definition", &self.definition);
@@ -231,9 +231,9 @@ impl ToJson for ImplementationGuideDependsOn {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "uri", "_uri", &self.uri);
-        write_value(w, "packageId", "_packageId", &self.package_id);
-        write_value(w, "version", "_version", &self.version);
+        write_value(w, "uri", &self.uri);
+        write_value(w, "packageId", &self.package_id);
+        write_value(w, "version", &self.version);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -287,8 +287,8 @@ impl ToJson for ImplementationGuideGlobal {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "profile", "_profile", &self.profile);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "profile", &self.profile);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -407,8 +407,8 @@ impl ToJson for ImplementationGuideDefinitionGrouping {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "name", &self.name);
+        write_value(w, "description", &self.description);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -485,13 +485,13 @@ impl ToJson for ImplementationGuideDefinitionResource {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "reference", &self.reference);
-        write_values(w, "fhirVersion", "_fhirVersion", &self.fhir_version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "description", "_description", &self.description);
+        write_values(w, "fhirVersion", &self.fhir_version);
+        write_value(w, "name", &self.name);
+        write_value(w, "description", &self.description);
         if let Some(v) = &self.example {
             v.write_field(w, "example");
         }
-        write_value(w, "groupingId", "_groupingId", &self.grouping_id);
+        write_value(w, "groupingId", &self.grouping_id);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -606,8 +606,8 @@ impl ToJson for ImplementationGuideDefinitionPage {
         if let Some(v) = &self.name {
             v.write_field(w, "name");
         }
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "generation", "_generation", &self.generation);
+        write_value(w, "title", &self.title);
+        write_value(w, "generation", &self.generation);
         write_many(w, "page", &self.page);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -705,8 +705,8 @@ impl ToJson for ImplementationGuideDefinitionParameter {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "code", "_code", &self.code);
-        write_value(w, "value", "_value", &self.value);
+        write_value(w, "code", &self.code);
+        write_value(w, "value", &self.value);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -764,9 +764,9 @@ impl ToJson for ImplementationGuideDefinitionTemplate {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "code", "_code", &self.code);
-        write_value(w, "source", "_source", &self.source);
-        write_value(w, "scope", "_scope", &self.scope);
+        write_value(w, "code", &self.code);
+        write_value(w, "source", &self.source);
+        write_value(w, "scope", &self.scope);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -832,11 +832,11 @@ impl ToJson for ImplementationGuideManifest {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "rendering", "_rendering", &self.rendering);
+        write_value(w, "rendering", &self.rendering);
         write_many(w, "resource", &self.resource);
         write_many(w, "page", &self.page);
-        write_values(w, "image", "_image", &self.image);
-        write_values(w, "other", "_other", &self.other);
+        write_values(w, "image", &self.image);
+        write_values(w, "other", &self.other);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -903,7 +903,7 @@ impl ToJson for ImplementationGuideManifestResource {
         if let Some(v) = &self.example {
             v.write_field(w, "example");
         }
-        write_value(w, "relativePath", "_relativePath", &self.relative_path);
+        write_value(w, "relativePath", &self.relative_path);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -1012,9 +1012,9 @@ impl ToJson for ImplementationGuideManifestPage {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_values(w, "anchor", "_anchor", &self.anchor);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_values(w, "anchor", &self.anchor);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -120,17 +120,17 @@ impl ToJson for InsurancePlan {
         w.string("InsurancePlan");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_many(w, "type", &self.r#type);
-        write_value(w, "name", "_name", &self.name);
-        write_values(w, "alias", "_alias", &self.alias);
+        write_value(w, "name", &self.name);
+        write_values(w, "alias", &self.alias);
         write_single(w, "period", &self.period);
         write_single(w, "ownedBy", &self.owned_by);
         write_single(w, "administeredBy", &self.administered_by);
@@ -314,7 +314,7 @@ impl ToJson for InsurancePlanCoverageBenefit {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
-        write_value(w, "requirement", "_requirement", &self.requirement);
+        write_value(w, "requirement", &self.requirement);
         write_many(w, "limit", &self.limit);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -498,9 +498,9 @@ impl ToJson for InsurancePlanPlanGeneralCost {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
-        write_value(w, "groupSize", "_groupSize", &self.group_size);
+        write_value(w, "groupSize", &self.group_size);
         write_single(w, "cost", &self.cost);
-        write_value(w, "comment", "_comment", &self.comment);
+        write_value(w, "comment", &self.comment);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

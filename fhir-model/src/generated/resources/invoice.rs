@@ -126,24 +126,19 @@ impl ToJson for Invoice {
         w.string("Invoice");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
-        write_value(
-            w,
-            "cancelledReason",
-            "_cancelledReason",
-            &self.cancelled_reason,
-        );
+        write_value(w, "status", &self.status);
+        write_value(w, "cancelledReason", &self.cancelled_reason);
         write_single(w, "type", &self.r#type);
         write_single(w, "subject", &self.subject);
         write_single(w, "recipient", &self.recipient);
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         write_many(w, "participant", &self.participant);
         write_single(w, "issuer", &self.issuer);
         write_single(w, "account", &self.account);
@@ -151,7 +146,7 @@ impl ToJson for Invoice {
         write_many(w, "totalPriceComponent", &self.total_price_component);
         write_single(w, "totalNet", &self.total_net);
         write_single(w, "totalGross", &self.total_gross);
-        write_value(w, "paymentTerms", "_paymentTerms", &self.payment_terms);
+        write_value(w, "paymentTerms", &self.payment_terms);
         write_many(w, "note", &self.note);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -263,7 +258,7 @@ impl ToJson for InvoiceLineItem {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "sequence", "_sequence", &self.sequence);
+        write_value(w, "sequence", &self.sequence);
         if let Some(v) = &self.charge_item {
             v.write_field(w, "chargeItem");
         }
@@ -363,9 +358,9 @@ impl ToJson for InvoiceLineItemPriceComponent {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "type", "_type", &self.r#type);
+        write_value(w, "type", &self.r#type);
         write_single(w, "code", &self.code);
-        write_value(w, "factor", "_factor", &self.factor);
+        write_value(w, "factor", &self.factor);
         write_single(w, "amount", &self.amount);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

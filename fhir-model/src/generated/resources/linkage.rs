@@ -84,13 +84,13 @@ impl ToJson for Linkage {
         w.string("Linkage");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "active", "_active", &self.active);
+        write_value(w, "active", &self.active);
         write_single(w, "author", &self.author);
         write_many(w, "item", &self.item);
         write_unknown(w, &self.unknown_elements);
@@ -145,7 +145,7 @@ impl ToJson for LinkageItem {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "type", "_type", &self.r#type);
+        write_value(w, "type", &self.r#type);
         write_single(w, "resource", &self.resource);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

@@ -132,19 +132,19 @@ impl ToJson for Location {
         w.string("Location");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "operationalStatus", &self.operational_status);
-        write_value(w, "name", "_name", &self.name);
-        write_values(w, "alias", "_alias", &self.alias);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "mode", "_mode", &self.mode);
+        write_value(w, "name", &self.name);
+        write_values(w, "alias", &self.alias);
+        write_value(w, "description", &self.description);
+        write_value(w, "mode", &self.mode);
         write_many(w, "type", &self.r#type);
         write_many(w, "telecom", &self.telecom);
         write_single(w, "address", &self.address);
@@ -153,12 +153,7 @@ impl ToJson for Location {
         write_single(w, "managingOrganization", &self.managing_organization);
         write_single(w, "partOf", &self.part_of);
         write_many(w, "hoursOfOperation", &self.hours_of_operation);
-        write_value(
-            w,
-            "availabilityExceptions",
-            "_availabilityExceptions",
-            &self.availability_exceptions,
-        );
+        write_value(w, "availabilityExceptions", &self.availability_exceptions);
         write_many(w, "endpoint", &self.endpoint);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -217,9 +212,9 @@ impl ToJson for LocationPosition {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "longitude", "_longitude", &self.longitude);
-        write_value(w, "latitude", "_latitude", &self.latitude);
-        write_value(w, "altitude", "_altitude", &self.altitude);
+        write_value(w, "longitude", &self.longitude);
+        write_value(w, "latitude", &self.latitude);
+        write_value(w, "altitude", &self.altitude);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -282,10 +277,10 @@ impl ToJson for LocationHoursOfOperation {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_values(w, "daysOfWeek", "_daysOfWeek", &self.days_of_week);
-        write_value(w, "allDay", "_allDay", &self.all_day);
-        write_value(w, "openingTime", "_openingTime", &self.opening_time);
-        write_value(w, "closingTime", "_closingTime", &self.closing_time);
+        write_values(w, "daysOfWeek", &self.days_of_week);
+        write_value(w, "allDay", &self.all_day);
+        write_value(w, "openingTime", &self.opening_time);
+        write_value(w, "closingTime", &self.closing_time);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -228,39 +228,34 @@ impl ToJson for Measure {
         w.string("Measure");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "url", &self.url);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "subtitle", "_subtitle", &self.subtitle);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "experimental", "_experimental", &self.experimental);
+        write_value(w, "version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_value(w, "subtitle", &self.subtitle);
+        write_value(w, "status", &self.status);
+        write_value(w, "experimental", &self.experimental);
         if let Some(v) = &self.subject {
             v.write_field(w, "subject");
         }
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "purpose", "_purpose", &self.purpose);
-        write_value(w, "usage", "_usage", &self.usage);
-        write_value(w, "copyright", "_copyright", &self.copyright);
-        write_value(w, "approvalDate", "_approvalDate", &self.approval_date);
-        write_value(
-            w,
-            "lastReviewDate",
-            "_lastReviewDate",
-            &self.last_review_date,
-        );
+        write_value(w, "purpose", &self.purpose);
+        write_value(w, "usage", &self.usage);
+        write_value(w, "copyright", &self.copyright);
+        write_value(w, "approvalDate", &self.approval_date);
+        write_value(w, "lastReviewDate", &self.last_review_date);
         write_single(w, "effectivePeriod", &self.effective_period);
         write_many(w, "topic", &self.topic);
         write_many(w, "author", &self.author);
@@ -268,33 +263,22 @@ impl ToJson for Measure {
         write_many(w, "reviewer", &self.reviewer);
         write_many(w, "endorser", &self.endorser);
         write_many(w, "relatedArtifact", &self.related_artifact);
-        write_values(w, "library", "_library", &self.library);
-        write_value(w, "disclaimer", "_disclaimer", &self.disclaimer);
+        write_values(w, "library", &self.library);
+        write_value(w, "disclaimer", &self.disclaimer);
         write_single(w, "scoring", &self.scoring);
         write_single(w, "compositeScoring", &self.composite_scoring);
         write_many(w, "type", &self.r#type);
-        write_value(
-            w,
-            "riskAdjustment",
-            "_riskAdjustment",
-            &self.risk_adjustment,
-        );
-        write_value(
-            w,
-            "rateAggregation",
-            "_rateAggregation",
-            &self.rate_aggregation,
-        );
-        write_value(w, "rationale", "_rationale", &self.rationale);
+        write_value(w, "riskAdjustment", &self.risk_adjustment);
+        write_value(w, "rateAggregation", &self.rate_aggregation);
+        write_value(w, "rationale", &self.rationale);
         write_value(
             w,
             "clinicalRecommendationStatement",
-            "_clinicalRecommendationStatement",
             &self.clinical_recommendation_statement,
         );
         write_single(w, "improvementNotation", &self.improvement_notation);
-        write_values(w, "definition", "_definition", &self.definition);
-        write_value(w, "guidance", "_guidance", &self.guidance);
+        write_values(w, "definition", &self.definition);
+        write_value(w, "guidance", &self.guidance);
         write_many(w, "group", &self.group);
         write_many(w, "supplementalData", &self.supplemental_data);
         write_unknown(w, &self.unknown_elements);
@@ -392,7 +376,7 @@ impl ToJson for MeasureGroup {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "code", &self.code);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "population", &self.population);
         write_many(w, "stratifier", &self.stratifier);
         write_unknown(w, &self.unknown_elements);
@@ -451,7 +435,7 @@ impl ToJson for MeasureGroupPopulation {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "code", &self.code);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_single(w, "criteria", &self.criteria);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -512,7 +496,7 @@ impl ToJson for MeasureGroupStratifier {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "code", &self.code);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_single(w, "criteria", &self.criteria);
         write_many(w, "component", &self.component);
         write_unknown(w, &self.unknown_elements);
@@ -571,7 +555,7 @@ impl ToJson for MeasureGroupStratifierComponent {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "code", &self.code);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_single(w, "criteria", &self.criteria);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -633,7 +617,7 @@ impl ToJson for MeasureSupplementalData {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "code", &self.code);
         write_many(w, "usage", &self.usage);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_single(w, "criteria", &self.criteria);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

@@ -149,8 +149,8 @@ impl ToJson for Media {
         w.string("Media");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -158,7 +158,7 @@ impl ToJson for Media {
         write_many(w, "identifier", &self.identifier);
         write_many(w, "basedOn", &self.based_on);
         write_many(w, "partOf", &self.part_of);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "type", &self.r#type);
         write_single(w, "modality", &self.modality);
         write_single(w, "view", &self.view);
@@ -167,16 +167,16 @@ impl ToJson for Media {
         if let Some(v) = &self.created {
             v.write_field(w, "created");
         }
-        write_value(w, "issued", "_issued", &self.issued);
+        write_value(w, "issued", &self.issued);
         write_single(w, "operator", &self.operator);
         write_many(w, "reasonCode", &self.reason_code);
         write_single(w, "bodySite", &self.body_site);
-        write_value(w, "deviceName", "_deviceName", &self.device_name);
+        write_value(w, "deviceName", &self.device_name);
         write_single(w, "device", &self.device);
-        write_value(w, "height", "_height", &self.height);
-        write_value(w, "width", "_width", &self.width);
-        write_value(w, "frames", "_frames", &self.frames);
-        write_value(w, "duration", "_duration", &self.duration);
+        write_value(w, "height", &self.height);
+        write_value(w, "width", &self.width);
+        write_value(w, "frames", &self.frames);
+        write_value(w, "duration", &self.duration);
         write_single(w, "content", &self.content);
         write_many(w, "note", &self.note);
         write_unknown(w, &self.unknown_elements);

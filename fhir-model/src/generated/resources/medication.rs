@@ -99,15 +99,15 @@ impl ToJson for Medication {
         w.string("Medication");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
         write_single(w, "code", &self.code);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "manufacturer", &self.manufacturer);
         write_single(w, "form", &self.form);
         write_single(w, "amount", &self.amount);
@@ -173,7 +173,7 @@ impl ToJson for MedicationIngredient {
         if let Some(v) = &self.item {
             v.write_field(w, "item");
         }
-        write_value(w, "isActive", "_isActive", &self.is_active);
+        write_value(w, "isActive", &self.is_active);
         write_single(w, "strength", &self.strength);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -264,13 +264,8 @@ impl ToJson for MedicationBatch {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "lotNumber", "_lotNumber", &self.lot_number);
-        write_value(
-            w,
-            "expirationDate",
-            "_expirationDate",
-            &self.expiration_date,
-        );
+        write_value(w, "lotNumber", &self.lot_number);
+        write_value(w, "expirationDate", &self.expiration_date);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

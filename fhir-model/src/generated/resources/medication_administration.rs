@@ -148,16 +148,16 @@ impl ToJson for MedicationAdministration {
         w.string("MedicationAdministration");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_values(w, "instantiates", "_instantiates", &self.instantiates);
+        write_values(w, "instantiates", &self.instantiates);
         write_many(w, "partOf", &self.part_of);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_many(w, "statusReason", &self.status_reason);
         write_single(w, "category", &self.category);
         if let Some(v) = &self.medication {
@@ -375,7 +375,7 @@ impl ToJson for MedicationAdministrationDosage {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "text", "_text", &self.text);
+        write_value(w, "text", &self.text);
         write_single(w, "site", &self.site);
         write_single(w, "route", &self.route);
         write_single(w, "method", &self.method);

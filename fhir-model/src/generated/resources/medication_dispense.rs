@@ -163,15 +163,15 @@ impl ToJson for MedicationDispense {
         w.string("MedicationDispense");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
         write_many(w, "partOf", &self.part_of);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         if let Some(v) = &self.status_reason {
             v.write_field(w, "statusReason");
         }
@@ -188,13 +188,8 @@ impl ToJson for MedicationDispense {
         write_single(w, "type", &self.r#type);
         write_single(w, "quantity", &self.quantity);
         write_single(w, "daysSupply", &self.days_supply);
-        write_value(w, "whenPrepared", "_whenPrepared", &self.when_prepared);
-        write_value(
-            w,
-            "whenHandedOver",
-            "_whenHandedOver",
-            &self.when_handed_over,
-        );
+        write_value(w, "whenPrepared", &self.when_prepared);
+        write_value(w, "whenHandedOver", &self.when_handed_over);
         write_single(w, "destination", &self.destination);
         write_many(w, "receiver", &self.receiver);
         write_many(w, "note", &self.note);
@@ -385,12 +380,7 @@ impl ToJson for MedicationDispenseSubstitution {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(
-            w,
-            "wasSubstituted",
-            "_wasSubstituted",
-            &self.was_substituted,
-        );
+        write_value(w, "wasSubstituted", &self.was_substituted);
         write_single(w, "type", &self.r#type);
         write_many(w, "reason", &self.reason);
         write_many(w, "responsibleParty", &self.responsible_party);

@@ -144,18 +144,18 @@ impl ToJson for MedicationKnowledge {
         w.string("MedicationKnowledge");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "code", &self.code);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "manufacturer", &self.manufacturer);
         write_single(w, "doseForm", &self.dose_form);
         write_single(w, "amount", &self.amount);
-        write_values(w, "synonym", "_synonym", &self.synonym);
+        write_values(w, "synonym", &self.synonym);
         write_many(
             w,
             "relatedMedicationKnowledge",
@@ -165,12 +165,7 @@ impl ToJson for MedicationKnowledge {
         write_many(w, "productType", &self.product_type);
         write_many(w, "monograph", &self.monograph);
         write_many(w, "ingredient", &self.ingredient);
-        write_value(
-            w,
-            "preparationInstruction",
-            "_preparationInstruction",
-            &self.preparation_instruction,
-        );
+        write_value(w, "preparationInstruction", &self.preparation_instruction);
         write_many(w, "intendedRoute", &self.intended_route);
         write_many(w, "cost", &self.cost);
         write_many(w, "monitoringProgram", &self.monitoring_program);
@@ -351,7 +346,7 @@ impl ToJson for MedicationKnowledgeIngredient {
         if let Some(v) = &self.item {
             v.write_field(w, "item");
         }
-        write_value(w, "isActive", "_isActive", &self.is_active);
+        write_value(w, "isActive", &self.is_active);
         write_single(w, "strength", &self.strength);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -445,7 +440,7 @@ impl ToJson for MedicationKnowledgeCost {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
-        write_value(w, "source", "_source", &self.source);
+        write_value(w, "source", &self.source);
         write_single(w, "cost", &self.cost);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -500,7 +495,7 @@ impl ToJson for MedicationKnowledgeMonitoringProgram {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
-        write_value(w, "name", "_name", &self.name);
+        write_value(w, "name", &self.name);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -714,7 +709,7 @@ impl ToJson for MedicationKnowledgeAdministrationGuidelinesPatientCharacteristic
         if let Some(v) = &self.characteristic {
             v.write_field(w, "characteristic");
         }
-        write_values(w, "value", "_value", &self.value);
+        write_values(w, "value", &self.value);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -1096,7 +1091,7 @@ impl ToJson for MedicationKnowledgeRegulatorySubstitution {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
-        write_value(w, "allowed", "_allowed", &self.allowed);
+        write_value(w, "allowed", &self.allowed);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -183,19 +183,19 @@ impl ToJson for MedicationRequest {
         w.string("MedicationRequest");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "statusReason", &self.status_reason);
-        write_value(w, "intent", "_intent", &self.intent);
+        write_value(w, "intent", &self.intent);
         write_many(w, "category", &self.category);
-        write_value(w, "priority", "_priority", &self.priority);
-        write_value(w, "doNotPerform", "_doNotPerform", &self.do_not_perform);
+        write_value(w, "priority", &self.priority);
+        write_value(w, "doNotPerform", &self.do_not_perform);
         if let Some(v) = &self.reported {
             v.write_field(w, "reported");
         }
@@ -205,25 +205,15 @@ impl ToJson for MedicationRequest {
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
         write_many(w, "supportingInformation", &self.supporting_information);
-        write_value(w, "authoredOn", "_authoredOn", &self.authored_on);
+        write_value(w, "authoredOn", &self.authored_on);
         write_single(w, "requester", &self.requester);
         write_single(w, "performer", &self.performer);
         write_single(w, "performerType", &self.performer_type);
         write_single(w, "recorder", &self.recorder);
         write_many(w, "reasonCode", &self.reason_code);
         write_many(w, "reasonReference", &self.reason_reference);
-        write_values(
-            w,
-            "instantiatesCanonical",
-            "_instantiatesCanonical",
-            &self.instantiates_canonical,
-        );
-        write_values(
-            w,
-            "instantiatesUri",
-            "_instantiatesUri",
-            &self.instantiates_uri,
-        );
+        write_values(w, "instantiatesCanonical", &self.instantiates_canonical);
+        write_values(w, "instantiatesUri", &self.instantiates_uri);
         write_many(w, "basedOn", &self.based_on);
         write_single(w, "groupIdentifier", &self.group_identifier);
         write_single(w, "courseOfTherapyType", &self.course_of_therapy_type);
@@ -384,12 +374,7 @@ impl ToJson for MedicationRequestDispenseRequest {
         write_single(w, "initialFill", &self.initial_fill);
         write_single(w, "dispenseInterval", &self.dispense_interval);
         write_single(w, "validityPeriod", &self.validity_period);
-        write_value(
-            w,
-            "numberOfRepeatsAllowed",
-            "_numberOfRepeatsAllowed",
-            &self.number_of_repeats_allowed,
-        );
+        write_value(w, "numberOfRepeatsAllowed", &self.number_of_repeats_allowed);
         write_single(w, "quantity", &self.quantity);
         write_single(w, "expectedSupplyDuration", &self.expected_supply_duration);
         write_single(w, "performer", &self.performer);

@@ -136,8 +136,8 @@ impl ToJson for MedicationStatement {
         w.string("MedicationStatement");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -145,7 +145,7 @@ impl ToJson for MedicationStatement {
         write_many(w, "identifier", &self.identifier);
         write_many(w, "basedOn", &self.based_on);
         write_many(w, "partOf", &self.part_of);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_many(w, "statusReason", &self.status_reason);
         write_single(w, "category", &self.category);
         if let Some(v) = &self.medication {
@@ -156,7 +156,7 @@ impl ToJson for MedicationStatement {
         if let Some(v) = &self.effective {
             v.write_field(w, "effective");
         }
-        write_value(w, "dateAsserted", "_dateAsserted", &self.date_asserted);
+        write_value(w, "dateAsserted", &self.date_asserted);
         write_single(w, "informationSource", &self.information_source);
         write_many(w, "derivedFrom", &self.derived_from);
         write_many(w, "reasonCode", &self.reason_code);

@@ -142,8 +142,8 @@ impl ToJson for MedicinalProduct {
         w.string("MedicinalProduct");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -162,12 +162,7 @@ impl ToJson for MedicinalProduct {
             "additionalMonitoringIndicator",
             &self.additional_monitoring_indicator,
         );
-        write_values(
-            w,
-            "specialMeasures",
-            "_specialMeasures",
-            &self.special_measures,
-        );
+        write_values(w, "specialMeasures", &self.special_measures);
         write_single(w, "paediatricUseIndicator", &self.paediatric_use_indicator);
         write_many(w, "productClassification", &self.product_classification);
         write_many(w, "marketingStatus", &self.marketing_status);
@@ -244,7 +239,7 @@ impl ToJson for MedicinalProductName {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "productName", "_productName", &self.product_name);
+        write_value(w, "productName", &self.product_name);
         write_many(w, "namePart", &self.name_part);
         write_many(w, "countryLanguage", &self.country_language);
         write_unknown(w, &self.unknown_elements);
@@ -299,7 +294,7 @@ impl ToJson for MedicinalProductNameNamePart {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "part", "_part", &self.part);
+        write_value(w, "part", &self.part);
         write_single(w, "type", &self.r#type);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -430,7 +425,7 @@ impl ToJson for MedicinalProductManufacturingBusinessOperation {
             "authorisationReferenceNumber",
             &self.authorisation_reference_number,
         );
-        write_value(w, "effectiveDate", "_effectiveDate", &self.effective_date);
+        write_value(w, "effectiveDate", &self.effective_date);
         write_single(
             w,
             "confidentialityIndicator",
@@ -519,7 +514,7 @@ impl ToJson for MedicinalProductSpecialDesignation {
             v.write_field(w, "indication");
         }
         write_single(w, "status", &self.status);
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         write_single(w, "species", &self.species);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

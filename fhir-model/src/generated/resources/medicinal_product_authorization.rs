@@ -126,8 +126,8 @@ impl ToJson for MedicinalProductAuthorization {
         w.string("MedicinalProductAuthorization");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -137,22 +137,16 @@ impl ToJson for MedicinalProductAuthorization {
         write_many(w, "country", &self.country);
         write_many(w, "jurisdiction", &self.jurisdiction);
         write_single(w, "status", &self.status);
-        write_value(w, "statusDate", "_statusDate", &self.status_date);
-        write_value(w, "restoreDate", "_restoreDate", &self.restore_date);
+        write_value(w, "statusDate", &self.status_date);
+        write_value(w, "restoreDate", &self.restore_date);
         write_single(w, "validityPeriod", &self.validity_period);
         write_single(w, "dataExclusivityPeriod", &self.data_exclusivity_period);
         write_value(
             w,
             "dateOfFirstAuthorization",
-            "_dateOfFirstAuthorization",
             &self.date_of_first_authorization,
         );
-        write_value(
-            w,
-            "internationalBirthDate",
-            "_internationalBirthDate",
-            &self.international_birth_date,
-        );
+        write_value(w, "internationalBirthDate", &self.international_birth_date);
         write_single(w, "legalBasis", &self.legal_basis);
         write_many(
             w,

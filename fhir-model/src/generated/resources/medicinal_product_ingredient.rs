@@ -93,20 +93,15 @@ impl ToJson for MedicinalProductIngredient {
         w.string("MedicinalProductIngredient");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "identifier", &self.identifier);
         write_single(w, "role", &self.role);
-        write_value(
-            w,
-            "allergenicIndicator",
-            "_allergenicIndicator",
-            &self.allergenic_indicator,
-        );
+        write_value(w, "allergenicIndicator", &self.allergenic_indicator);
         write_many(w, "manufacturer", &self.manufacturer);
         write_many(w, "specifiedSubstance", &self.specified_substance);
         write_single(w, "substance", &self.substance);
@@ -243,12 +238,7 @@ impl ToJson for MedicinalProductIngredientSpecifiedSubstanceStrength {
         write_single(w, "presentationLowLimit", &self.presentation_low_limit);
         write_single(w, "concentration", &self.concentration);
         write_single(w, "concentrationLowLimit", &self.concentration_low_limit);
-        write_value(
-            w,
-            "measurementPoint",
-            "_measurementPoint",
-            &self.measurement_point,
-        );
+        write_value(w, "measurementPoint", &self.measurement_point);
         write_many(w, "country", &self.country);
         write_many(w, "referenceStrength", &self.reference_strength);
         write_unknown(w, &self.unknown_elements);
@@ -315,12 +305,7 @@ impl ToJson for MedicinalProductIngredientSpecifiedSubstanceStrengthReferenceStr
         write_single(w, "substance", &self.substance);
         write_single(w, "strength", &self.strength);
         write_single(w, "strengthLowLimit", &self.strength_low_limit);
-        write_value(
-            w,
-            "measurementPoint",
-            "_measurementPoint",
-            &self.measurement_point,
-        );
+        write_value(w, "measurementPoint", &self.measurement_point);
         write_many(w, "country", &self.country);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

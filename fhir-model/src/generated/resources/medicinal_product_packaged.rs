@@ -102,15 +102,15 @@ impl ToJson for MedicinalProductPackaged {
         w.string("MedicinalProductPackaged");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
         write_many(w, "subject", &self.subject);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_single(w, "legalStatusOfSupply", &self.legal_status_of_supply);
         write_many(w, "marketingStatus", &self.marketing_status);
         write_single(w, "marketingAuthorization", &self.marketing_authorization);

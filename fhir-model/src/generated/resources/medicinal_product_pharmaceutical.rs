@@ -95,8 +95,8 @@ impl ToJson for MedicinalProductPharmaceutical {
         w.string("MedicinalProductPharmaceutical");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -349,12 +349,7 @@ impl ToJson for MedicinalProductPharmaceuticalRouteOfAdministrationTargetSpecies
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "tissue", &self.tissue);
         write_single(w, "value", &self.value);
-        write_value(
-            w,
-            "supportingInformation",
-            "_supportingInformation",
-            &self.supporting_information,
-        );
+        write_value(w, "supportingInformation", &self.supporting_information);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

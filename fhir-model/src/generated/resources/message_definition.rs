@@ -168,43 +168,38 @@ impl ToJson for MessageDefinition {
         w.string("MessageDefinition");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "url", &self.url);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_values(w, "replaces", "_replaces", &self.replaces);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "experimental", "_experimental", &self.experimental);
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_values(w, "replaces", &self.replaces);
+        write_value(w, "status", &self.status);
+        write_value(w, "experimental", &self.experimental);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "purpose", "_purpose", &self.purpose);
-        write_value(w, "copyright", "_copyright", &self.copyright);
-        write_value(w, "base", "_base", &self.base);
-        write_values(w, "parent", "_parent", &self.parent);
+        write_value(w, "purpose", &self.purpose);
+        write_value(w, "copyright", &self.copyright);
+        write_value(w, "base", &self.base);
+        write_values(w, "parent", &self.parent);
         if let Some(v) = &self.event {
             v.write_field(w, "event");
         }
-        write_value(w, "category", "_category", &self.category);
+        write_value(w, "category", &self.category);
         write_many(w, "focus", &self.focus);
-        write_value(
-            w,
-            "responseRequired",
-            "_responseRequired",
-            &self.response_required,
-        );
+        write_value(w, "responseRequired", &self.response_required);
         write_many(w, "allowedResponse", &self.allowed_response);
-        write_values(w, "graph", "_graph", &self.graph);
+        write_values(w, "graph", &self.graph);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -309,10 +304,10 @@ impl ToJson for MessageDefinitionFocus {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "code", "_code", &self.code);
-        write_value(w, "profile", "_profile", &self.profile);
-        write_value(w, "min", "_min", &self.min);
-        write_value(w, "max", "_max", &self.max);
+        write_value(w, "code", &self.code);
+        write_value(w, "profile", &self.profile);
+        write_value(w, "min", &self.min);
+        write_value(w, "max", &self.max);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -366,8 +361,8 @@ impl ToJson for MessageDefinitionAllowedResponse {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "message", "_message", &self.message);
-        write_value(w, "situation", "_situation", &self.situation);
+        write_value(w, "message", &self.message);
+        write_value(w, "situation", &self.situation);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -110,8 +110,8 @@ impl ToJson for MessageHeader {
         w.string("MessageHeader");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -128,7 +128,7 @@ impl ToJson for MessageHeader {
         write_single(w, "reason", &self.reason);
         write_single(w, "response", &self.response);
         write_many(w, "focus", &self.focus);
-        write_value(w, "definition", "_definition", &self.definition);
+        write_value(w, "definition", &self.definition);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -231,9 +231,9 @@ impl ToJson for MessageHeaderDestination {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
+        write_value(w, "name", &self.name);
         write_single(w, "target", &self.target);
-        write_value(w, "endpoint", "_endpoint", &self.endpoint);
+        write_value(w, "endpoint", &self.endpoint);
         write_single(w, "receiver", &self.receiver);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -299,11 +299,11 @@ impl ToJson for MessageHeaderSource {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "software", "_software", &self.software);
-        write_value(w, "version", "_version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "software", &self.software);
+        write_value(w, "version", &self.version);
         write_single(w, "contact", &self.contact);
-        write_value(w, "endpoint", "_endpoint", &self.endpoint);
+        write_value(w, "endpoint", &self.endpoint);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -360,8 +360,8 @@ impl ToJson for MessageHeaderResponse {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "identifier", "_identifier", &self.identifier);
-        write_value(w, "code", "_code", &self.code);
+        write_value(w, "identifier", &self.identifier);
+        write_value(w, "code", &self.code);
         write_single(w, "details", &self.details);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

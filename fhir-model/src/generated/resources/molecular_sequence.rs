@@ -126,20 +126,15 @@ impl ToJson for MolecularSequence {
         w.string("MolecularSequence");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(
-            w,
-            "coordinateSystem",
-            "_coordinateSystem",
-            &self.coordinate_system,
-        );
+        write_value(w, "type", &self.r#type);
+        write_value(w, "coordinateSystem", &self.coordinate_system);
         write_single(w, "patient", &self.patient);
         write_single(w, "specimen", &self.specimen);
         write_single(w, "device", &self.device);
@@ -147,9 +142,9 @@ impl ToJson for MolecularSequence {
         write_single(w, "quantity", &self.quantity);
         write_single(w, "referenceSeq", &self.reference_seq);
         write_many(w, "variant", &self.variant);
-        write_value(w, "observedSeq", "_observedSeq", &self.observed_seq);
+        write_value(w, "observedSeq", &self.observed_seq);
         write_many(w, "quality", &self.quality);
-        write_value(w, "readCoverage", "_readCoverage", &self.read_coverage);
+        write_value(w, "readCoverage", &self.read_coverage);
         write_many(w, "repository", &self.repository);
         write_many(w, "pointer", &self.pointer);
         write_many(w, "structureVariant", &self.structure_variant);
@@ -232,19 +227,14 @@ impl ToJson for MolecularSequenceReferenceSeq {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "chromosome", &self.chromosome);
-        write_value(w, "genomeBuild", "_genomeBuild", &self.genome_build);
-        write_value(w, "orientation", "_orientation", &self.orientation);
+        write_value(w, "genomeBuild", &self.genome_build);
+        write_value(w, "orientation", &self.orientation);
         write_single(w, "referenceSeqId", &self.reference_seq_id);
         write_single(w, "referenceSeqPointer", &self.reference_seq_pointer);
-        write_value(
-            w,
-            "referenceSeqString",
-            "_referenceSeqString",
-            &self.reference_seq_string,
-        );
-        write_value(w, "strand", "_strand", &self.strand);
-        write_value(w, "windowStart", "_windowStart", &self.window_start);
-        write_value(w, "windowEnd", "_windowEnd", &self.window_end);
+        write_value(w, "referenceSeqString", &self.reference_seq_string);
+        write_value(w, "strand", &self.strand);
+        write_value(w, "windowStart", &self.window_start);
+        write_value(w, "windowEnd", &self.window_end);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -313,21 +303,11 @@ impl ToJson for MolecularSequenceVariant {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "start", "_start", &self.start);
-        write_value(w, "end", "_end", &self.end);
-        write_value(
-            w,
-            "observedAllele",
-            "_observedAllele",
-            &self.observed_allele,
-        );
-        write_value(
-            w,
-            "referenceAllele",
-            "_referenceAllele",
-            &self.reference_allele,
-        );
-        write_value(w, "cigar", "_cigar", &self.cigar);
+        write_value(w, "start", &self.start);
+        write_value(w, "end", &self.end);
+        write_value(w, "observedAllele", &self.observed_allele);
+        write_value(w, "referenceAllele", &self.reference_allele);
+        write_value(w, "cigar", &self.cigar);
         write_single(w, "variantPointer", &self.variant_pointer);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -430,20 +410,20 @@ impl ToJson for MolecularSequenceQuality {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "type", "_type", &self.r#type);
+        write_value(w, "type", &self.r#type);
         write_single(w, "standardSequence", &self.standard_sequence);
-        write_value(w, "start", "_start", &self.start);
-        write_value(w, "end", "_end", &self.end);
+        write_value(w, "start", &self.start);
+        write_value(w, "end", &self.end);
         write_single(w, "score", &self.score);
         write_single(w, "method", &self.method);
-        write_value(w, "truthTP", "_truthTP", &self.truth_t_p);
-        write_value(w, "queryTP", "_queryTP", &self.query_t_p);
-        write_value(w, "truthFN", "_truthFN", &self.truth_f_n);
-        write_value(w, "queryFP", "_queryFP", &self.query_f_p);
-        write_value(w, "gtFP", "_gtFP", &self.gt_f_p);
-        write_value(w, "precision", "_precision", &self.precision);
-        write_value(w, "recall", "_recall", &self.recall);
-        write_value(w, "fScore", "_fScore", &self.f_score);
+        write_value(w, "truthTP", &self.truth_t_p);
+        write_value(w, "queryTP", &self.query_t_p);
+        write_value(w, "truthFN", &self.truth_f_n);
+        write_value(w, "queryFP", &self.query_f_p);
+        write_value(w, "gtFP", &self.gt_f_p);
+        write_value(w, "precision", &self.precision);
+        write_value(w, "recall", &self.recall);
+        write_value(w, "fScore", &self.f_score);
         write_single(w, "roc", &self.roc);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -525,13 +505,13 @@ impl ToJson for MolecularSequenceQualityRoc {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_values(w, "score", "_score", &self.score);
-        write_values(w, "numTP", "_numTP", &self.num_t_p);
-        write_values(w, "numFP", "_numFP", &self.num_f_p);
-        write_values(w, "numFN", "_numFN", &self.num_f_n);
-        write_values(w, "precision", "_precision", &self.precision);
-        write_values(w, "sensitivity", "_sensitivity", &self.sensitivity);
-        write_values(w, "fMeasure", "_fMeasure", &self.f_measure);
+        write_values(w, "score", &self.score);
+        write_values(w, "numTP", &self.num_t_p);
+        write_values(w, "numFP", &self.num_f_p);
+        write_values(w, "numFN", &self.num_f_n);
+        write_values(w, "precision", &self.precision);
+        write_values(w, "sensitivity", &self.sensitivity);
+        write_values(w, "fMeasure", &self.f_measure);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -601,12 +581,12 @@ impl ToJson for MolecularSequenceRepository {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "url", "_url", &self.url);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "datasetId", "_datasetId", &self.dataset_id);
-        write_value(w, "variantsetId", "_variantsetId", &self.variantset_id);
-        write_value(w, "readsetId", "_readsetId", &self.readset_id);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "url", &self.url);
+        write_value(w, "name", &self.name);
+        write_value(w, "datasetId", &self.dataset_id);
+        write_value(w, "variantsetId", &self.variantset_id);
+        write_value(w, "readsetId", &self.readset_id);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -670,8 +650,8 @@ impl ToJson for MolecularSequenceStructureVariant {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "variantType", &self.variant_type);
-        write_value(w, "exact", "_exact", &self.exact);
-        write_value(w, "length", "_length", &self.length);
+        write_value(w, "exact", &self.exact);
+        write_value(w, "length", &self.length);
         write_single(w, "outer", &self.outer);
         write_single(w, "inner", &self.inner);
         write_unknown(w, &self.unknown_elements);
@@ -727,8 +707,8 @@ impl ToJson for MolecularSequenceStructureVariantOuter {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "start", "_start", &self.start);
-        write_value(w, "end", "_end", &self.end);
+        write_value(w, "start", &self.start);
+        write_value(w, "end", &self.end);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -782,8 +762,8 @@ impl ToJson for MolecularSequenceStructureVariantInner {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "start", "_start", &self.start);
-        write_value(w, "end", "_end", &self.end);
+        write_value(w, "start", &self.start);
+        write_value(w, "end", &self.end);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -134,31 +134,21 @@ impl ToJson for NutritionOrder {
         w.string("NutritionOrder");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_values(
-            w,
-            "instantiatesCanonical",
-            "_instantiatesCanonical",
-            &self.instantiates_canonical,
-        );
-        write_values(
-            w,
-            "instantiatesUri",
-            "_instantiatesUri",
-            &self.instantiates_uri,
-        );
-        write_values(w, "instantiates", "_instantiates", &self.instantiates);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "intent", "_intent", &self.intent);
+        write_values(w, "instantiatesCanonical", &self.instantiates_canonical);
+        write_values(w, "instantiatesUri", &self.instantiates_uri);
+        write_values(w, "instantiates", &self.instantiates);
+        write_value(w, "status", &self.status);
+        write_value(w, "intent", &self.intent);
         write_single(w, "patient", &self.patient);
         write_single(w, "encounter", &self.encounter);
-        write_value(w, "dateTime", "_dateTime", &self.date_time);
+        write_value(w, "dateTime", &self.date_time);
         write_single(w, "orderer", &self.orderer);
         write_many(w, "allergyIntolerance", &self.allergy_intolerance);
         write_many(w, "foodPreferenceModifier", &self.food_preference_modifier);
@@ -236,7 +226,7 @@ impl ToJson for NutritionOrderOralDiet {
         write_many(w, "nutrient", &self.nutrient);
         write_many(w, "texture", &self.texture);
         write_many(w, "fluidConsistencyType", &self.fluid_consistency_type);
-        write_value(w, "instruction", "_instruction", &self.instruction);
+        write_value(w, "instruction", &self.instruction);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -406,10 +396,10 @@ impl ToJson for NutritionOrderSupplement {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
-        write_value(w, "productName", "_productName", &self.product_name);
+        write_value(w, "productName", &self.product_name);
         write_many(w, "schedule", &self.schedule);
         write_single(w, "quantity", &self.quantity);
-        write_value(w, "instruction", "_instruction", &self.instruction);
+        write_value(w, "instruction", &self.instruction);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -486,19 +476,9 @@ impl ToJson for NutritionOrderEnteralFormula {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "baseFormulaType", &self.base_formula_type);
-        write_value(
-            w,
-            "baseFormulaProductName",
-            "_baseFormulaProductName",
-            &self.base_formula_product_name,
-        );
+        write_value(w, "baseFormulaProductName", &self.base_formula_product_name);
         write_single(w, "additiveType", &self.additive_type);
-        write_value(
-            w,
-            "additiveProductName",
-            "_additiveProductName",
-            &self.additive_product_name,
-        );
+        write_value(w, "additiveProductName", &self.additive_product_name);
         write_single(w, "caloricDensity", &self.caloric_density);
         write_single(w, "routeofAdministration", &self.routeof_administration);
         write_many(w, "administration", &self.administration);
@@ -506,7 +486,6 @@ impl ToJson for NutritionOrderEnteralFormula {
         write_value(
             w,
             "administrationInstruction",
-            "_administrationInstruction",
             &self.administration_instruction,
         );
         write_unknown(w, &self.unknown_elements);

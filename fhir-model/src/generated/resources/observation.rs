@@ -166,8 +166,8 @@ impl ToJson for Observation {
         w.string("Observation");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -175,7 +175,7 @@ impl ToJson for Observation {
         write_many(w, "identifier", &self.identifier);
         write_many(w, "basedOn", &self.based_on);
         write_many(w, "partOf", &self.part_of);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_many(w, "category", &self.category);
         write_single(w, "code", &self.code);
         write_single(w, "subject", &self.subject);
@@ -184,7 +184,7 @@ impl ToJson for Observation {
         if let Some(v) = &self.effective {
             v.write_field(w, "effective");
         }
-        write_value(w, "issued", "_issued", &self.issued);
+        write_value(w, "issued", &self.issued);
         write_many(w, "performer", &self.performer);
         if let Some(v) = &self.value {
             v.write_field(w, "value");
@@ -434,7 +434,7 @@ impl ToJson for ObservationReferenceRange {
         write_single(w, "type", &self.r#type);
         write_many(w, "appliesTo", &self.applies_to);
         write_single(w, "age", &self.age);
-        write_value(w, "text", "_text", &self.text);
+        write_value(w, "text", &self.text);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -117,8 +117,8 @@ impl ToJson for ObservationDefinition {
         w.string("ObservationDefinition");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -126,25 +126,10 @@ impl ToJson for ObservationDefinition {
         write_many(w, "category", &self.category);
         write_single(w, "code", &self.code);
         write_many(w, "identifier", &self.identifier);
-        write_values(
-            w,
-            "permittedDataType",
-            "_permittedDataType",
-            &self.permitted_data_type,
-        );
-        write_value(
-            w,
-            "multipleResultsAllowed",
-            "_multipleResultsAllowed",
-            &self.multiple_results_allowed,
-        );
+        write_values(w, "permittedDataType", &self.permitted_data_type);
+        write_value(w, "multipleResultsAllowed", &self.multiple_results_allowed);
         write_single(w, "method", &self.method);
-        write_value(
-            w,
-            "preferredReportName",
-            "_preferredReportName",
-            &self.preferred_report_name,
-        );
+        write_value(w, "preferredReportName", &self.preferred_report_name);
         write_single(w, "quantitativeDetails", &self.quantitative_details);
         write_many(w, "qualifiedInterval", &self.qualified_interval);
         write_single(w, "validCodedValueSet", &self.valid_coded_value_set);
@@ -212,18 +197,8 @@ impl ToJson for ObservationDefinitionQuantitativeDetails {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "customaryUnit", &self.customary_unit);
         write_single(w, "unit", &self.unit);
-        write_value(
-            w,
-            "conversionFactor",
-            "_conversionFactor",
-            &self.conversion_factor,
-        );
-        write_value(
-            w,
-            "decimalPrecision",
-            "_decimalPrecision",
-            &self.decimal_precision,
-        );
+        write_value(w, "conversionFactor", &self.conversion_factor);
+        write_value(w, "decimalPrecision", &self.decimal_precision);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -296,14 +271,14 @@ impl ToJson for ObservationDefinitionQualifiedInterval {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "category", "_category", &self.category);
+        write_value(w, "category", &self.category);
         write_single(w, "range", &self.range);
         write_single(w, "context", &self.context);
         write_many(w, "appliesTo", &self.applies_to);
-        write_value(w, "gender", "_gender", &self.gender);
+        write_value(w, "gender", &self.gender);
         write_single(w, "age", &self.age);
         write_single(w, "gestationalAge", &self.gestational_age);
-        write_value(w, "condition", "_condition", &self.condition);
+        write_value(w, "condition", &self.condition);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -77,8 +77,8 @@ impl ToJson for OperationOutcome {
         w.string("OperationOutcome");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -154,12 +154,12 @@ impl ToJson for OperationOutcomeIssue {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "severity", "_severity", &self.severity);
-        write_value(w, "code", "_code", &self.code);
+        write_value(w, "severity", &self.severity);
+        write_value(w, "code", &self.code);
         write_single(w, "details", &self.details);
-        write_value(w, "diagnostics", "_diagnostics", &self.diagnostics);
-        write_values(w, "location", "_location", &self.location);
-        write_values(w, "expression", "_expression", &self.expression);
+        write_value(w, "diagnostics", &self.diagnostics);
+        write_values(w, "location", &self.location);
+        write_values(w, "expression", &self.expression);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -111,14 +111,14 @@ impl ToJson for OrganizationAffiliation {
         w.string("OrganizationAffiliation");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "active", "_active", &self.active);
+        write_value(w, "active", &self.active);
         write_single(w, "period", &self.period);
         write_single(w, "organization", &self.organization);
         write_single(

@@ -65,8 +65,8 @@ impl ToJson for Parameters {
         w.string("Parameters");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_many(w, "parameter", &self.parameter);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -128,7 +128,7 @@ impl ToJson for ParametersParameter {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
+        write_value(w, "name", &self.name);
         if let Some(v) = &self.value {
             v.write_field(w, "value");
         }

@@ -133,18 +133,18 @@ impl ToJson for Patient {
         w.string("Patient");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "active", "_active", &self.active);
+        write_value(w, "active", &self.active);
         write_many(w, "name", &self.name);
         write_many(w, "telecom", &self.telecom);
-        write_value(w, "gender", "_gender", &self.gender);
-        write_value(w, "birthDate", "_birthDate", &self.birth_date);
+        write_value(w, "gender", &self.gender);
+        write_value(w, "birthDate", &self.birth_date);
         if let Some(v) = &self.deceased {
             v.write_field(w, "deceased");
         }
@@ -330,7 +330,7 @@ impl ToJson for PatientContact {
         write_single(w, "name", &self.name);
         write_many(w, "telecom", &self.telecom);
         write_single(w, "address", &self.address);
-        write_value(w, "gender", "_gender", &self.gender);
+        write_value(w, "gender", &self.gender);
         write_single(w, "organization", &self.organization);
         write_single(w, "period", &self.period);
         write_unknown(w, &self.unknown_elements);
@@ -386,7 +386,7 @@ impl ToJson for PatientCommunication {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "language", &self.language);
-        write_value(w, "preferred", "_preferred", &self.preferred);
+        write_value(w, "preferred", &self.preferred);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -440,7 +440,7 @@ impl ToJson for PatientLink {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "other", &self.other);
-        write_value(w, "type", "_type", &self.r#type);
+        write_value(w, "type", &self.r#type);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -107,8 +107,8 @@ impl ToJson for Person {
         w.string("Person");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -116,12 +116,12 @@ impl ToJson for Person {
         write_many(w, "identifier", &self.identifier);
         write_many(w, "name", &self.name);
         write_many(w, "telecom", &self.telecom);
-        write_value(w, "gender", "_gender", &self.gender);
-        write_value(w, "birthDate", "_birthDate", &self.birth_date);
+        write_value(w, "gender", &self.gender);
+        write_value(w, "birthDate", &self.birth_date);
         write_many(w, "address", &self.address);
         write_single(w, "photo", &self.photo);
         write_single(w, "managingOrganization", &self.managing_organization);
-        write_value(w, "active", "_active", &self.active);
+        write_value(w, "active", &self.active);
         write_many(w, "link", &self.link);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -176,7 +176,7 @@ impl ToJson for PersonLink {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "target", &self.target);
-        write_value(w, "assurance", "_assurance", &self.assurance);
+        write_value(w, "assurance", &self.assurance);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

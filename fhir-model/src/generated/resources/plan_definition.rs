@@ -186,40 +186,35 @@ impl ToJson for PlanDefinition {
         w.string("PlanDefinition");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "url", &self.url);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "subtitle", "_subtitle", &self.subtitle);
+        write_value(w, "version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_value(w, "subtitle", &self.subtitle);
         write_single(w, "type", &self.r#type);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "experimental", "_experimental", &self.experimental);
+        write_value(w, "status", &self.status);
+        write_value(w, "experimental", &self.experimental);
         if let Some(v) = &self.subject {
             v.write_field(w, "subject");
         }
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "purpose", "_purpose", &self.purpose);
-        write_value(w, "usage", "_usage", &self.usage);
-        write_value(w, "copyright", "_copyright", &self.copyright);
-        write_value(w, "approvalDate", "_approvalDate", &self.approval_date);
-        write_value(
-            w,
-            "lastReviewDate",
-            "_lastReviewDate",
-            &self.last_review_date,
-        );
+        write_value(w, "purpose", &self.purpose);
+        write_value(w, "usage", &self.usage);
+        write_value(w, "copyright", &self.copyright);
+        write_value(w, "approvalDate", &self.approval_date);
+        write_value(w, "lastReviewDate", &self.last_review_date);
         write_single(w, "effectivePeriod", &self.effective_period);
         write_many(w, "topic", &self.topic);
         write_many(w, "author", &self.author);
@@ -227,7 +222,7 @@ impl ToJson for PlanDefinition {
         write_many(w, "reviewer", &self.reviewer);
         write_many(w, "endorser", &self.endorser);
         write_many(w, "relatedArtifact", &self.related_artifact);
-        write_values(w, "library", "_library", &self.library);
+        write_values(w, "library", &self.library);
         write_many(w, "goal", &self.goal);
         write_many(w, "action", &self.action);
         write_unknown(w, &self.unknown_elements);
@@ -592,20 +587,15 @@ impl ToJson for PlanDefinitionAction {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "prefix", "_prefix", &self.prefix);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "description", "_description", &self.description);
-        write_value(
-            w,
-            "textEquivalent",
-            "_textEquivalent",
-            &self.text_equivalent,
-        );
-        write_value(w, "priority", "_priority", &self.priority);
+        write_value(w, "prefix", &self.prefix);
+        write_value(w, "title", &self.title);
+        write_value(w, "description", &self.description);
+        write_value(w, "textEquivalent", &self.text_equivalent);
+        write_value(w, "priority", &self.priority);
         write_many(w, "code", &self.code);
         write_many(w, "reason", &self.reason);
         write_many(w, "documentation", &self.documentation);
-        write_values(w, "goalId", "_goalId", &self.goal_id);
+        write_values(w, "goalId", &self.goal_id);
         if let Some(v) = &self.subject {
             v.write_field(w, "subject");
         }
@@ -619,40 +609,15 @@ impl ToJson for PlanDefinitionAction {
         }
         write_many(w, "participant", &self.participant);
         write_single(w, "type", &self.r#type);
-        write_value(
-            w,
-            "groupingBehavior",
-            "_groupingBehavior",
-            &self.grouping_behavior,
-        );
-        write_value(
-            w,
-            "selectionBehavior",
-            "_selectionBehavior",
-            &self.selection_behavior,
-        );
-        write_value(
-            w,
-            "requiredBehavior",
-            "_requiredBehavior",
-            &self.required_behavior,
-        );
-        write_value(
-            w,
-            "precheckBehavior",
-            "_precheckBehavior",
-            &self.precheck_behavior,
-        );
-        write_value(
-            w,
-            "cardinalityBehavior",
-            "_cardinalityBehavior",
-            &self.cardinality_behavior,
-        );
+        write_value(w, "groupingBehavior", &self.grouping_behavior);
+        write_value(w, "selectionBehavior", &self.selection_behavior);
+        write_value(w, "requiredBehavior", &self.required_behavior);
+        write_value(w, "precheckBehavior", &self.precheck_behavior);
+        write_value(w, "cardinalityBehavior", &self.cardinality_behavior);
         if let Some(v) = &self.definition {
             v.write_field(w, "definition");
         }
-        write_value(w, "transform", "_transform", &self.transform);
+        write_value(w, "transform", &self.transform);
         write_many(w, "dynamicValue", &self.dynamic_value);
         write_many(w, "action", &self.action);
         write_unknown(w, &self.unknown_elements);
@@ -852,7 +817,7 @@ impl ToJson for PlanDefinitionActionCondition {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "kind", "_kind", &self.kind);
+        write_value(w, "kind", &self.kind);
         write_single(w, "expression", &self.expression);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -917,8 +882,8 @@ impl ToJson for PlanDefinitionActionRelatedAction {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "actionId", "_actionId", &self.action_id);
-        write_value(w, "relationship", "_relationship", &self.relationship);
+        write_value(w, "actionId", &self.action_id);
+        write_value(w, "relationship", &self.relationship);
         if let Some(v) = &self.offset {
             v.write_field(w, "offset");
         }
@@ -1010,7 +975,7 @@ impl ToJson for PlanDefinitionActionParticipant {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "type", "_type", &self.r#type);
+        write_value(w, "type", &self.r#type);
         write_single(w, "role", &self.role);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -1064,7 +1029,7 @@ impl ToJson for PlanDefinitionActionDynamicValue {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "path", "_path", &self.path);
+        write_value(w, "path", &self.path);
         write_single(w, "expression", &self.expression);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

@@ -118,14 +118,14 @@ impl ToJson for PractitionerRole {
         w.string("PractitionerRole");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "active", "_active", &self.active);
+        write_value(w, "active", &self.active);
         write_single(w, "period", &self.period);
         write_single(w, "practitioner", &self.practitioner);
         write_single(w, "organization", &self.organization);
@@ -136,12 +136,7 @@ impl ToJson for PractitionerRole {
         write_many(w, "telecom", &self.telecom);
         write_many(w, "availableTime", &self.available_time);
         write_many(w, "notAvailable", &self.not_available);
-        write_value(
-            w,
-            "availabilityExceptions",
-            "_availabilityExceptions",
-            &self.availability_exceptions,
-        );
+        write_value(w, "availabilityExceptions", &self.availability_exceptions);
         write_many(w, "endpoint", &self.endpoint);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -205,20 +200,10 @@ impl ToJson for PractitionerRoleAvailableTime {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_values(w, "daysOfWeek", "_daysOfWeek", &self.days_of_week);
-        write_value(w, "allDay", "_allDay", &self.all_day);
-        write_value(
-            w,
-            "availableStartTime",
-            "_availableStartTime",
-            &self.available_start_time,
-        );
-        write_value(
-            w,
-            "availableEndTime",
-            "_availableEndTime",
-            &self.available_end_time,
-        );
+        write_values(w, "daysOfWeek", &self.days_of_week);
+        write_value(w, "allDay", &self.all_day);
+        write_value(w, "availableStartTime", &self.available_start_time);
+        write_value(w, "availableEndTime", &self.available_end_time);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -271,7 +256,7 @@ impl ToJson for PractitionerRoleNotAvailable {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_single(w, "during", &self.during);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

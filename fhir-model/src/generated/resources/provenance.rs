@@ -109,8 +109,8 @@ impl ToJson for Provenance {
         w.string("Provenance");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -119,8 +119,8 @@ impl ToJson for Provenance {
         if let Some(v) = &self.occurred {
             v.write_field(w, "occurred");
         }
-        write_value(w, "recorded", "_recorded", &self.recorded);
-        write_values(w, "policy", "_policy", &self.policy);
+        write_value(w, "recorded", &self.recorded);
+        write_values(w, "policy", &self.policy);
         write_single(w, "location", &self.location);
         write_many(w, "reason", &self.reason);
         write_single(w, "activity", &self.activity);
@@ -286,7 +286,7 @@ impl ToJson for ProvenanceEntity {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "role", "_role", &self.role);
+        write_value(w, "role", &self.role);
         write_single(w, "what", &self.what);
         write_many(w, "agent", &self.agent);
         write_unknown(w, &self.unknown_elements);

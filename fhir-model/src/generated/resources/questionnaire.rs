@@ -157,36 +157,31 @@ impl ToJson for Questionnaire {
         w.string("Questionnaire");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "url", &self.url);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_values(w, "derivedFrom", "_derivedFrom", &self.derived_from);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "experimental", "_experimental", &self.experimental);
-        write_values(w, "subjectType", "_subjectType", &self.subject_type);
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_values(w, "derivedFrom", &self.derived_from);
+        write_value(w, "status", &self.status);
+        write_value(w, "experimental", &self.experimental);
+        write_values(w, "subjectType", &self.subject_type);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "purpose", "_purpose", &self.purpose);
-        write_value(w, "copyright", "_copyright", &self.copyright);
-        write_value(w, "approvalDate", "_approvalDate", &self.approval_date);
-        write_value(
-            w,
-            "lastReviewDate",
-            "_lastReviewDate",
-            &self.last_review_date,
-        );
+        write_value(w, "purpose", &self.purpose);
+        write_value(w, "copyright", &self.copyright);
+        write_value(w, "approvalDate", &self.approval_date);
+        write_value(w, "lastReviewDate", &self.last_review_date);
         write_single(w, "effectivePeriod", &self.effective_period);
         write_many(w, "code", &self.code);
         write_many(w, "item", &self.item);
@@ -294,29 +289,19 @@ impl ToJson for QuestionnaireItem {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "linkId", "_linkId", &self.link_id);
-        write_value(w, "definition", "_definition", &self.definition);
+        write_value(w, "linkId", &self.link_id);
+        write_value(w, "definition", &self.definition);
         write_many(w, "code", &self.code);
-        write_value(w, "prefix", "_prefix", &self.prefix);
-        write_value(w, "text", "_text", &self.text);
-        write_value(w, "type", "_type", &self.r#type);
+        write_value(w, "prefix", &self.prefix);
+        write_value(w, "text", &self.text);
+        write_value(w, "type", &self.r#type);
         write_many(w, "enableWhen", &self.enable_when);
-        write_value(
-            w,
-            "enableBehavior",
-            "_enableBehavior",
-            &self.enable_behavior,
-        );
-        write_value(w, "required", "_required", &self.required);
-        write_value(w, "repeats", "_repeats", &self.repeats);
-        write_value(w, "readOnly", "_readOnly", &self.read_only);
-        write_value(w, "maxLength", "_maxLength", &self.max_length);
-        write_value(
-            w,
-            "answerValueSet",
-            "_answerValueSet",
-            &self.answer_value_set,
-        );
+        write_value(w, "enableBehavior", &self.enable_behavior);
+        write_value(w, "required", &self.required);
+        write_value(w, "repeats", &self.repeats);
+        write_value(w, "readOnly", &self.read_only);
+        write_value(w, "maxLength", &self.max_length);
+        write_value(w, "answerValueSet", &self.answer_value_set);
         write_many(w, "answerOption", &self.answer_option);
         write_many(w, "initial", &self.initial);
         write_many(w, "item", &self.item);
@@ -382,8 +367,8 @@ impl ToJson for QuestionnaireItemEnableWhen {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "question", "_question", &self.question);
-        write_value(w, "operator", "_operator", &self.operator);
+        write_value(w, "question", &self.question);
+        write_value(w, "operator", &self.operator);
         if let Some(v) = &self.answer {
             v.write_field(w, "answer");
         }
@@ -563,12 +548,7 @@ impl ToJson for QuestionnaireItemAnswerOption {
         if let Some(v) = &self.value {
             v.write_field(w, "value");
         }
-        write_value(
-            w,
-            "initialSelected",
-            "_initialSelected",
-            &self.initial_selected,
-        );
+        write_value(w, "initialSelected", &self.initial_selected);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -110,8 +110,8 @@ impl ToJson for QuestionnaireResponse {
         w.string("QuestionnaireResponse");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -119,11 +119,11 @@ impl ToJson for QuestionnaireResponse {
         write_single(w, "identifier", &self.identifier);
         write_many(w, "basedOn", &self.based_on);
         write_many(w, "partOf", &self.part_of);
-        write_value(w, "questionnaire", "_questionnaire", &self.questionnaire);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "questionnaire", &self.questionnaire);
+        write_value(w, "status", &self.status);
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
-        write_value(w, "authored", "_authored", &self.authored);
+        write_value(w, "authored", &self.authored);
         write_single(w, "author", &self.author);
         write_single(w, "source", &self.source);
         write_many(w, "item", &self.item);
@@ -190,9 +190,9 @@ impl ToJson for QuestionnaireResponseItem {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "linkId", "_linkId", &self.link_id);
-        write_value(w, "definition", "_definition", &self.definition);
-        write_value(w, "text", "_text", &self.text);
+        write_value(w, "linkId", &self.link_id);
+        write_value(w, "definition", &self.definition);
+        write_value(w, "text", &self.text);
         write_many(w, "answer", &self.answer);
         write_many(w, "item", &self.item);
         write_unknown(w, &self.unknown_elements);

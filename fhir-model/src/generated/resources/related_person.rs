@@ -113,20 +113,20 @@ impl ToJson for RelatedPerson {
         w.string("RelatedPerson");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "active", "_active", &self.active);
+        write_value(w, "active", &self.active);
         write_single(w, "patient", &self.patient);
         write_many(w, "relationship", &self.relationship);
         write_many(w, "name", &self.name);
         write_many(w, "telecom", &self.telecom);
-        write_value(w, "gender", "_gender", &self.gender);
-        write_value(w, "birthDate", "_birthDate", &self.birth_date);
+        write_value(w, "gender", &self.gender);
+        write_value(w, "birthDate", &self.birth_date);
         write_many(w, "address", &self.address);
         write_many(w, "photo", &self.photo);
         write_single(w, "period", &self.period);
@@ -184,7 +184,7 @@ impl ToJson for RelatedPersonCommunication {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "language", &self.language);
-        write_value(w, "preferred", "_preferred", &self.preferred);
+        write_value(w, "preferred", &self.preferred);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -136,35 +136,25 @@ impl ToJson for RequestGroup {
         w.string("RequestGroup");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_values(
-            w,
-            "instantiatesCanonical",
-            "_instantiatesCanonical",
-            &self.instantiates_canonical,
-        );
-        write_values(
-            w,
-            "instantiatesUri",
-            "_instantiatesUri",
-            &self.instantiates_uri,
-        );
+        write_values(w, "instantiatesCanonical", &self.instantiates_canonical);
+        write_values(w, "instantiatesUri", &self.instantiates_uri);
         write_many(w, "basedOn", &self.based_on);
         write_many(w, "replaces", &self.replaces);
         write_single(w, "groupIdentifier", &self.group_identifier);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "intent", "_intent", &self.intent);
-        write_value(w, "priority", "_priority", &self.priority);
+        write_value(w, "status", &self.status);
+        write_value(w, "intent", &self.intent);
+        write_value(w, "priority", &self.priority);
         write_single(w, "code", &self.code);
         write_single(w, "subject", &self.subject);
         write_single(w, "encounter", &self.encounter);
-        write_value(w, "authoredOn", "_authoredOn", &self.authored_on);
+        write_value(w, "authoredOn", &self.authored_on);
         write_single(w, "author", &self.author);
         write_many(w, "reasonCode", &self.reason_code);
         write_many(w, "reasonReference", &self.reason_reference);
@@ -285,16 +275,11 @@ impl ToJson for RequestGroupAction {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "prefix", "_prefix", &self.prefix);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "description", "_description", &self.description);
-        write_value(
-            w,
-            "textEquivalent",
-            "_textEquivalent",
-            &self.text_equivalent,
-        );
-        write_value(w, "priority", "_priority", &self.priority);
+        write_value(w, "prefix", &self.prefix);
+        write_value(w, "title", &self.title);
+        write_value(w, "description", &self.description);
+        write_value(w, "textEquivalent", &self.text_equivalent);
+        write_value(w, "priority", &self.priority);
         write_many(w, "code", &self.code);
         write_many(w, "documentation", &self.documentation);
         write_many(w, "condition", &self.condition);
@@ -304,36 +289,11 @@ impl ToJson for RequestGroupAction {
         }
         write_many(w, "participant", &self.participant);
         write_single(w, "type", &self.r#type);
-        write_value(
-            w,
-            "groupingBehavior",
-            "_groupingBehavior",
-            &self.grouping_behavior,
-        );
-        write_value(
-            w,
-            "selectionBehavior",
-            "_selectionBehavior",
-            &self.selection_behavior,
-        );
-        write_value(
-            w,
-            "requiredBehavior",
-            "_requiredBehavior",
-            &self.required_behavior,
-        );
-        write_value(
-            w,
-            "precheckBehavior",
-            "_precheckBehavior",
-            &self.precheck_behavior,
-        );
-        write_value(
-            w,
-            "cardinalityBehavior",
-            "_cardinalityBehavior",
-            &self.cardinality_behavior,
-        );
+        write_value(w, "groupingBehavior", &self.grouping_behavior);
+        write_value(w, "selectionBehavior", &self.selection_behavior);
+        write_value(w, "requiredBehavior", &self.required_behavior);
+        write_value(w, "precheckBehavior", &self.precheck_behavior);
+        write_value(w, "cardinalityBehavior", &self.cardinality_behavior);
         write_single(w, "resource", &self.resource);
         write_many(w, "action", &self.action);
         write_unknown(w, &self.unknown_elements);
@@ -447,7 +407,7 @@ impl ToJson for RequestGroupActionCondition {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "kind", "_kind", &self.kind);
+        write_value(w, "kind", &self.kind);
         write_single(w, "expression", &self.expression);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -512,8 +472,8 @@ impl ToJson for RequestGroupActionRelatedAction {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "actionId", "_actionId", &self.action_id);
-        write_value(w, "relationship", "_relationship", &self.relationship);
+        write_value(w, "actionId", &self.action_id);
+        write_value(w, "relationship", &self.relationship);
         if let Some(v) = &self.offset {
             v.write_field(w, "offset");
         }

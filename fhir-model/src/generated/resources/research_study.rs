@@ -149,17 +149,17 @@ impl ToJson for ResearchStudy {
         w.string("ResearchStudy");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "title", "_title", &self.title);
+        write_value(w, "title", &self.title);
         write_many(w, "protocol", &self.protocol);
         write_many(w, "partOf", &self.part_of);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "primaryPurposeType", &self.primary_purpose_type);
         write_single(w, "phase", &self.phase);
         write_many(w, "category", &self.category);
@@ -169,7 +169,7 @@ impl ToJson for ResearchStudy {
         write_many(w, "relatedArtifact", &self.related_artifact);
         write_many(w, "keyword", &self.keyword);
         write_many(w, "location", &self.location);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "enrollment", &self.enrollment);
         write_single(w, "period", &self.period);
         write_single(w, "sponsor", &self.sponsor);
@@ -235,9 +235,9 @@ impl ToJson for ResearchStudyArm {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
+        write_value(w, "name", &self.name);
         write_single(w, "type", &self.r#type);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -290,7 +290,7 @@ impl ToJson for ResearchStudyObjective {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
+        write_value(w, "name", &self.name);
         write_single(w, "type", &self.r#type);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

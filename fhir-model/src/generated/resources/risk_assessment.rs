@@ -129,8 +129,8 @@ impl ToJson for RiskAssessment {
         w.string("RiskAssessment");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -138,7 +138,7 @@ impl ToJson for RiskAssessment {
         write_many(w, "identifier", &self.identifier);
         write_single(w, "basedOn", &self.based_on);
         write_single(w, "parent", &self.parent);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "method", &self.method);
         write_single(w, "code", &self.code);
         write_single(w, "subject", &self.subject);
@@ -152,7 +152,7 @@ impl ToJson for RiskAssessment {
         write_many(w, "reasonReference", &self.reason_reference);
         write_many(w, "basis", &self.basis);
         write_many(w, "prediction", &self.prediction);
-        write_value(w, "mitigation", "_mitigation", &self.mitigation);
+        write_value(w, "mitigation", &self.mitigation);
         write_many(w, "note", &self.note);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -276,11 +276,11 @@ impl ToJson for RiskAssessmentPrediction {
             v.write_field(w, "probability");
         }
         write_single(w, "qualitativeRisk", &self.qualitative_risk);
-        write_value(w, "relativeRisk", "_relativeRisk", &self.relative_risk);
+        write_value(w, "relativeRisk", &self.relative_risk);
         if let Some(v) = &self.when {
             v.write_field(w, "when");
         }
-        write_value(w, "rationale", "_rationale", &self.rationale);
+        write_value(w, "rationale", &self.rationale);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -178,33 +178,28 @@ impl ToJson for RiskEvidenceSynthesis {
         w.string("RiskEvidenceSynthesis");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "url", &self.url);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_value(w, "status", &self.status);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "note", &self.note);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "copyright", "_copyright", &self.copyright);
-        write_value(w, "approvalDate", "_approvalDate", &self.approval_date);
-        write_value(
-            w,
-            "lastReviewDate",
-            "_lastReviewDate",
-            &self.last_review_date,
-        );
+        write_value(w, "copyright", &self.copyright);
+        write_value(w, "approvalDate", &self.approval_date);
+        write_value(w, "lastReviewDate", &self.last_review_date);
         write_single(w, "effectivePeriod", &self.effective_period);
         write_many(w, "topic", &self.topic);
         write_many(w, "author", &self.author);
@@ -277,19 +272,9 @@ impl ToJson for RiskEvidenceSynthesisSampleSize {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "description", "_description", &self.description);
-        write_value(
-            w,
-            "numberOfStudies",
-            "_numberOfStudies",
-            &self.number_of_studies,
-        );
-        write_value(
-            w,
-            "numberOfParticipants",
-            "_numberOfParticipants",
-            &self.number_of_participants,
-        );
+        write_value(w, "description", &self.description);
+        write_value(w, "numberOfStudies", &self.number_of_studies);
+        write_value(w, "numberOfParticipants", &self.number_of_participants);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -360,22 +345,12 @@ impl ToJson for RiskEvidenceSynthesisRiskEstimate {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_single(w, "type", &self.r#type);
-        write_value(w, "value", "_value", &self.value);
+        write_value(w, "value", &self.value);
         write_single(w, "unitOfMeasure", &self.unit_of_measure);
-        write_value(
-            w,
-            "denominatorCount",
-            "_denominatorCount",
-            &self.denominator_count,
-        );
-        write_value(
-            w,
-            "numeratorCount",
-            "_numeratorCount",
-            &self.numerator_count,
-        );
+        write_value(w, "denominatorCount", &self.denominator_count);
+        write_value(w, "numeratorCount", &self.numerator_count);
         write_many(w, "precisionEstimate", &self.precision_estimate);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -438,9 +413,9 @@ impl ToJson for RiskEvidenceSynthesisRiskEstimatePrecisionEstimate {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
-        write_value(w, "level", "_level", &self.level);
-        write_value(w, "from", "_from", &self.from);
-        write_value(w, "to", "_to", &self.to);
+        write_value(w, "level", &self.level);
+        write_value(w, "from", &self.from);
+        write_value(w, "to", &self.to);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

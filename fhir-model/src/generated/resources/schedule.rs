@@ -100,20 +100,20 @@ impl ToJson for Schedule {
         w.string("Schedule");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "active", "_active", &self.active);
+        write_value(w, "active", &self.active);
         write_many(w, "serviceCategory", &self.service_category);
         write_many(w, "serviceType", &self.service_type);
         write_many(w, "specialty", &self.specialty);
         write_many(w, "actor", &self.actor);
         write_single(w, "planningHorizon", &self.planning_horizon);
-        write_value(w, "comment", "_comment", &self.comment);
+        write_value(w, "comment", &self.comment);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

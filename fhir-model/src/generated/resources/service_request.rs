@@ -192,33 +192,23 @@ impl ToJson for ServiceRequest {
         w.string("ServiceRequest");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_values(
-            w,
-            "instantiatesCanonical",
-            "_instantiatesCanonical",
-            &self.instantiates_canonical,
-        );
-        write_values(
-            w,
-            "instantiatesUri",
-            "_instantiatesUri",
-            &self.instantiates_uri,
-        );
+        write_values(w, "instantiatesCanonical", &self.instantiates_canonical);
+        write_values(w, "instantiatesUri", &self.instantiates_uri);
         write_many(w, "basedOn", &self.based_on);
         write_many(w, "replaces", &self.replaces);
         write_single(w, "requisition", &self.requisition);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "intent", "_intent", &self.intent);
+        write_value(w, "status", &self.status);
+        write_value(w, "intent", &self.intent);
         write_many(w, "category", &self.category);
-        write_value(w, "priority", "_priority", &self.priority);
-        write_value(w, "doNotPerform", "_doNotPerform", &self.do_not_perform);
+        write_value(w, "priority", &self.priority);
+        write_value(w, "doNotPerform", &self.do_not_perform);
         write_single(w, "code", &self.code);
         write_many(w, "orderDetail", &self.order_detail);
         if let Some(v) = &self.quantity {
@@ -232,7 +222,7 @@ impl ToJson for ServiceRequest {
         if let Some(v) = &self.as_needed {
             v.write_field(w, "asNeeded");
         }
-        write_value(w, "authoredOn", "_authoredOn", &self.authored_on);
+        write_value(w, "authoredOn", &self.authored_on);
         write_single(w, "requester", &self.requester);
         write_single(w, "performerType", &self.performer_type);
         write_many(w, "performer", &self.performer);
@@ -245,12 +235,7 @@ impl ToJson for ServiceRequest {
         write_many(w, "specimen", &self.specimen);
         write_many(w, "bodySite", &self.body_site);
         write_many(w, "note", &self.note);
-        write_value(
-            w,
-            "patientInstruction",
-            "_patientInstruction",
-            &self.patient_instruction,
-        );
+        write_value(w, "patientInstruction", &self.patient_instruction);
         write_many(w, "relevantHistory", &self.relevant_history);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

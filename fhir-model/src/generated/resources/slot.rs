@@ -112,8 +112,8 @@ impl ToJson for Slot {
         w.string("Slot");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -124,11 +124,11 @@ impl ToJson for Slot {
         write_many(w, "specialty", &self.specialty);
         write_single(w, "appointmentType", &self.appointment_type);
         write_single(w, "schedule", &self.schedule);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "start", "_start", &self.start);
-        write_value(w, "end", "_end", &self.end);
-        write_value(w, "overbooked", "_overbooked", &self.overbooked);
-        write_value(w, "comment", "_comment", &self.comment);
+        write_value(w, "status", &self.status);
+        write_value(w, "start", &self.start);
+        write_value(w, "end", &self.end);
+        write_value(w, "overbooked", &self.overbooked);
+        write_value(w, "comment", &self.comment);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

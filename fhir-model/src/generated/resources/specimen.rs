@@ -115,18 +115,18 @@ impl ToJson for Specimen {
         w.string("Specimen");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
         write_single(w, "accessionIdentifier", &self.accession_identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "type", &self.r#type);
         write_single(w, "subject", &self.subject);
-        write_value(w, "receivedTime", "_receivedTime", &self.received_time);
+        write_value(w, "receivedTime", &self.received_time);
         write_many(w, "parent", &self.parent);
         write_many(w, "request", &self.request);
         write_single(w, "collection", &self.collection);
@@ -359,7 +359,7 @@ impl ToJson for SpecimenProcessing {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_single(w, "procedure", &self.procedure);
         write_many(w, "additive", &self.additive);
         if let Some(v) = &self.time {
@@ -475,7 +475,7 @@ impl ToJson for SpecimenContainer {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_single(w, "type", &self.r#type);
         write_single(w, "capacity", &self.capacity);
         write_single(w, "specimenQuantity", &self.specimen_quantity);

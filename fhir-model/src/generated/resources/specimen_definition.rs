@@ -93,8 +93,8 @@ impl ToJson for SpecimenDefinition {
         w.string("SpecimenDefinition");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -102,7 +102,7 @@ impl ToJson for SpecimenDefinition {
         write_single(w, "identifier", &self.identifier);
         write_single(w, "typeCollected", &self.type_collected);
         write_many(w, "patientPreparation", &self.patient_preparation);
-        write_value(w, "timeAspect", "_timeAspect", &self.time_aspect);
+        write_value(w, "timeAspect", &self.time_aspect);
         write_many(w, "collection", &self.collection);
         write_many(w, "typeTested", &self.type_tested);
         write_unknown(w, &self.unknown_elements);
@@ -177,11 +177,11 @@ impl ToJson for SpecimenDefinitionTypeTested {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "isDerived", "_isDerived", &self.is_derived);
+        write_value(w, "isDerived", &self.is_derived);
         write_single(w, "type", &self.r#type);
-        write_value(w, "preference", "_preference", &self.preference);
+        write_value(w, "preference", &self.preference);
         write_single(w, "container", &self.container);
-        write_value(w, "requirement", "_requirement", &self.requirement);
+        write_value(w, "requirement", &self.requirement);
         write_single(w, "retentionTime", &self.retention_time);
         write_many(w, "rejectionCriterion", &self.rejection_criterion);
         write_many(w, "handling", &self.handling);
@@ -266,13 +266,13 @@ impl ToJson for SpecimenDefinitionTypeTestedContainer {
         write_single(w, "material", &self.material);
         write_single(w, "type", &self.r#type);
         write_single(w, "cap", &self.cap);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_single(w, "capacity", &self.capacity);
         if let Some(v) = &self.minimum_volume {
             v.write_field(w, "minimumVolume");
         }
         write_many(w, "additive", &self.additive);
-        write_value(w, "preparation", "_preparation", &self.preparation);
+        write_value(w, "preparation", &self.preparation);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -471,7 +471,7 @@ impl ToJson for SpecimenDefinitionTypeTestedHandling {
         write_single(w, "temperatureQualifier", &self.temperature_qualifier);
         write_single(w, "temperatureRange", &self.temperature_range);
         write_single(w, "maxDuration", &self.max_duration);
-        write_value(w, "instruction", "_instruction", &self.instruction);
+        write_value(w, "instruction", &self.instruction);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

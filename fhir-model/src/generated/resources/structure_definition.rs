@@ -174,47 +174,37 @@ impl ToJson for StructureDefinition {
         w.string("StructureDefinition");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "url", &self.url);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "experimental", "_experimental", &self.experimental);
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_value(w, "status", &self.status);
+        write_value(w, "experimental", &self.experimental);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "purpose", "_purpose", &self.purpose);
-        write_value(w, "copyright", "_copyright", &self.copyright);
+        write_value(w, "purpose", &self.purpose);
+        write_value(w, "copyright", &self.copyright);
         write_many(w, "keyword", &self.keyword);
-        write_value(w, "fhirVersion", "_fhirVersion", &self.fhir_version);
+        write_value(w, "fhirVersion", &self.fhir_version);
         write_many(w, "mapping", &self.mapping);
-        write_value(w, "kind", "_kind", &self.kind);
-        write_value(w, "abstract", "_abstract", &self.r#abstract);
+        write_value(w, "kind", &self.kind);
+        write_value(w, "abstract", &self.r#abstract);
         write_many(w, "context", &self.context);
-        write_values(
-            w,
-            "contextInvariant",
-            "_contextInvariant",
-            &self.context_invariant,
-        );
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(
-            w,
-            "baseDefinition",
-            "_baseDefinition",
-            &self.base_definition,
-        );
-        write_value(w, "derivation", "_derivation", &self.derivation);
+        write_values(w, "contextInvariant", &self.context_invariant);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "baseDefinition", &self.base_definition);
+        write_value(w, "derivation", &self.derivation);
         write_single(w, "snapshot", &self.snapshot);
         write_single(w, "differential", &self.differential);
         write_unknown(w, &self.unknown_elements);
@@ -278,10 +268,10 @@ impl ToJson for StructureDefinitionMapping {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "identity", "_identity", &self.identity);
-        write_value(w, "uri", "_uri", &self.uri);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "comment", "_comment", &self.comment);
+        write_value(w, "identity", &self.identity);
+        write_value(w, "uri", &self.uri);
+        write_value(w, "name", &self.name);
+        write_value(w, "comment", &self.comment);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -335,8 +325,8 @@ impl ToJson for StructureDefinitionContext {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "expression", "_expression", &self.expression);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "expression", &self.expression);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

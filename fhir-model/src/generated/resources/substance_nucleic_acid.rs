@@ -91,25 +91,15 @@ impl ToJson for SubstanceNucleicAcid {
         w.string("SubstanceNucleicAcid");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "sequenceType", &self.sequence_type);
-        write_value(
-            w,
-            "numberOfSubunits",
-            "_numberOfSubunits",
-            &self.number_of_subunits,
-        );
-        write_value(
-            w,
-            "areaOfHybridisation",
-            "_areaOfHybridisation",
-            &self.area_of_hybridisation,
-        );
+        write_value(w, "numberOfSubunits", &self.number_of_subunits);
+        write_value(w, "areaOfHybridisation", &self.area_of_hybridisation);
         write_single(w, "oligoNucleotideType", &self.oligo_nucleotide_type);
         write_many(w, "subunit", &self.subunit);
         write_unknown(w, &self.unknown_elements);
@@ -184,9 +174,9 @@ impl ToJson for SubstanceNucleicAcidSubunit {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "subunit", "_subunit", &self.subunit);
-        write_value(w, "sequence", "_sequence", &self.sequence);
-        write_value(w, "length", "_length", &self.length);
+        write_value(w, "subunit", &self.subunit);
+        write_value(w, "sequence", &self.sequence);
+        write_value(w, "length", &self.length);
         write_single(w, "sequenceAttachment", &self.sequence_attachment);
         write_single(w, "fivePrime", &self.five_prime);
         write_single(w, "threePrime", &self.three_prime);
@@ -252,10 +242,10 @@ impl ToJson for SubstanceNucleicAcidSubunitLinkage {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "connectivity", "_connectivity", &self.connectivity);
+        write_value(w, "connectivity", &self.connectivity);
         write_single(w, "identifier", &self.identifier);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "residueSite", "_residueSite", &self.residue_site);
+        write_value(w, "name", &self.name);
+        write_value(w, "residueSite", &self.residue_site);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -313,8 +303,8 @@ impl ToJson for SubstanceNucleicAcidSubunitSugar {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "identifier", &self.identifier);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "residueSite", "_residueSite", &self.residue_site);
+        write_value(w, "name", &self.name);
+        write_value(w, "residueSite", &self.residue_site);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

@@ -94,8 +94,8 @@ impl ToJson for SubstancePolymer {
         w.string("SubstancePolymer");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -103,7 +103,7 @@ impl ToJson for SubstancePolymer {
         write_single(w, "class", &self.class);
         write_single(w, "geometry", &self.geometry);
         write_many(w, "copolymerConnectivity", &self.copolymer_connectivity);
-        write_values(w, "modification", "_modification", &self.modification);
+        write_values(w, "modification", &self.modification);
         write_many(w, "monomerSet", &self.monomer_set);
         write_many(w, "repeat", &self.repeat);
         write_unknown(w, &self.unknown_elements);
@@ -219,7 +219,7 @@ impl ToJson for SubstancePolymerMonomerSetStartingMaterial {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "material", &self.material);
         write_single(w, "type", &self.r#type);
-        write_value(w, "isDefining", "_isDefining", &self.is_defining);
+        write_value(w, "isDefining", &self.is_defining);
         write_single(w, "amount", &self.amount);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -280,11 +280,10 @@ impl ToJson for SubstancePolymerRepeat {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "numberOfUnits", "_numberOfUnits", &self.number_of_units);
+        write_value(w, "numberOfUnits", &self.number_of_units);
         write_value(
             w,
             "averageMolecularFormula",
-            "_averageMolecularFormula",
             &self.average_molecular_formula,
         );
         write_single(w, "repeatUnitAmountType", &self.repeat_unit_amount_type);
@@ -357,7 +356,7 @@ impl ToJson for SubstancePolymerRepeatRepeatUnit {
             "orientationOfPolymerisation",
             &self.orientation_of_polymerisation,
         );
-        write_value(w, "repeatUnit", "_repeatUnit", &self.repeat_unit);
+        write_value(w, "repeatUnit", &self.repeat_unit);
         write_single(w, "amount", &self.amount);
         write_many(w, "degreeOfPolymerisation", &self.degree_of_polymerisation);
         write_many(
@@ -474,7 +473,7 @@ impl ToJson for SubstancePolymerRepeatRepeatUnitStructuralRepresentation {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
-        write_value(w, "representation", "_representation", &self.representation);
+        write_value(w, "representation", &self.representation);
         write_single(w, "attachment", &self.attachment);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

@@ -89,25 +89,15 @@ impl ToJson for SubstanceProtein {
         w.string("SubstanceProtein");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "sequenceType", &self.sequence_type);
-        write_value(
-            w,
-            "numberOfSubunits",
-            "_numberOfSubunits",
-            &self.number_of_subunits,
-        );
-        write_values(
-            w,
-            "disulfideLinkage",
-            "_disulfideLinkage",
-            &self.disulfide_linkage,
-        );
+        write_value(w, "numberOfSubunits", &self.number_of_subunits);
+        write_values(w, "disulfideLinkage", &self.disulfide_linkage);
         write_many(w, "subunit", &self.subunit);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -183,32 +173,22 @@ impl ToJson for SubstanceProteinSubunit {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "subunit", "_subunit", &self.subunit);
-        write_value(w, "sequence", "_sequence", &self.sequence);
-        write_value(w, "length", "_length", &self.length);
+        write_value(w, "subunit", &self.subunit);
+        write_value(w, "sequence", &self.sequence);
+        write_value(w, "length", &self.length);
         write_single(w, "sequenceAttachment", &self.sequence_attachment);
         write_single(
             w,
             "nTerminalModificationId",
             &self.n_terminal_modification_id,
         );
-        write_value(
-            w,
-            "nTerminalModification",
-            "_nTerminalModification",
-            &self.n_terminal_modification,
-        );
+        write_value(w, "nTerminalModification", &self.n_terminal_modification);
         write_single(
             w,
             "cTerminalModificationId",
             &self.c_terminal_modification_id,
         );
-        write_value(
-            w,
-            "cTerminalModification",
-            "_cTerminalModification",
-            &self.c_terminal_modification,
-        );
+        write_value(w, "cTerminalModification", &self.c_terminal_modification);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

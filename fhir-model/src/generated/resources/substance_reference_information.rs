@@ -90,13 +90,13 @@ impl ToJson for SubstanceReferenceInformation {
         w.string("SubstanceReferenceInformation");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "comment", "_comment", &self.comment);
+        write_value(w, "comment", &self.comment);
         write_many(w, "gene", &self.gene);
         write_many(w, "geneElement", &self.gene_element);
         write_many(w, "classification", &self.classification);

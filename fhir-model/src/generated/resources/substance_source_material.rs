@@ -118,8 +118,8 @@ impl ToJson for SubstanceSourceMaterial {
         w.string("SubstanceSourceMaterial");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -128,21 +128,11 @@ impl ToJson for SubstanceSourceMaterial {
         write_single(w, "sourceMaterialType", &self.source_material_type);
         write_single(w, "sourceMaterialState", &self.source_material_state);
         write_single(w, "organismId", &self.organism_id);
-        write_value(w, "organismName", "_organismName", &self.organism_name);
+        write_value(w, "organismName", &self.organism_name);
         write_many(w, "parentSubstanceId", &self.parent_substance_id);
-        write_values(
-            w,
-            "parentSubstanceName",
-            "_parentSubstanceName",
-            &self.parent_substance_name,
-        );
+        write_values(w, "parentSubstanceName", &self.parent_substance_name);
         write_many(w, "countryOfOrigin", &self.country_of_origin);
-        write_values(
-            w,
-            "geographicalLocation",
-            "_geographicalLocation",
-            &self.geographical_location,
-        );
+        write_values(w, "geographicalLocation", &self.geographical_location);
         write_single(w, "developmentStage", &self.development_stage);
         write_many(w, "fractionDescription", &self.fraction_description);
         write_single(w, "organism", &self.organism);
@@ -199,7 +189,7 @@ impl ToJson for SubstanceSourceMaterialFractionDescription {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "fraction", "_fraction", &self.fraction);
+        write_value(w, "fraction", &self.fraction);
         write_single(w, "materialType", &self.material_type);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -278,7 +268,6 @@ impl ToJson for SubstanceSourceMaterialOrganism {
         write_value(
             w,
             "intraspecificDescription",
-            "_intraspecificDescription",
             &self.intraspecific_description,
         );
         write_many(w, "author", &self.author);
@@ -337,12 +326,7 @@ impl ToJson for SubstanceSourceMaterialOrganismAuthor {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "authorType", &self.author_type);
-        write_value(
-            w,
-            "authorDescription",
-            "_authorDescription",
-            &self.author_description,
-        );
+        write_value(w, "authorDescription", &self.author_description);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -407,30 +391,10 @@ impl ToJson for SubstanceSourceMaterialOrganismHybrid {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(
-            w,
-            "maternalOrganismId",
-            "_maternalOrganismId",
-            &self.maternal_organism_id,
-        );
-        write_value(
-            w,
-            "maternalOrganismName",
-            "_maternalOrganismName",
-            &self.maternal_organism_name,
-        );
-        write_value(
-            w,
-            "paternalOrganismId",
-            "_paternalOrganismId",
-            &self.paternal_organism_id,
-        );
-        write_value(
-            w,
-            "paternalOrganismName",
-            "_paternalOrganismName",
-            &self.paternal_organism_name,
-        );
+        write_value(w, "maternalOrganismId", &self.maternal_organism_id);
+        write_value(w, "maternalOrganismName", &self.maternal_organism_name);
+        write_value(w, "paternalOrganismId", &self.paternal_organism_id);
+        write_value(w, "paternalOrganismName", &self.paternal_organism_name);
         write_single(w, "hybridType", &self.hybrid_type);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

@@ -133,8 +133,8 @@ impl ToJson for SubstanceSpecification {
         w.string("SubstanceSpecification");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -143,9 +143,9 @@ impl ToJson for SubstanceSpecification {
         write_single(w, "type", &self.r#type);
         write_single(w, "status", &self.status);
         write_single(w, "domain", &self.domain);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "source", &self.source);
-        write_value(w, "comment", "_comment", &self.comment);
+        write_value(w, "comment", &self.comment);
         write_many(w, "moiety", &self.moiety);
         write_many(w, "property", &self.property);
         write_single(w, "referenceInformation", &self.reference_information);
@@ -230,15 +230,10 @@ impl ToJson for SubstanceSpecificationMoiety {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "role", &self.role);
         write_single(w, "identifier", &self.identifier);
-        write_value(w, "name", "_name", &self.name);
+        write_value(w, "name", &self.name);
         write_single(w, "stereochemistry", &self.stereochemistry);
         write_single(w, "opticalActivity", &self.optical_activity);
-        write_value(
-            w,
-            "molecularFormula",
-            "_molecularFormula",
-            &self.molecular_formula,
-        );
+        write_value(w, "molecularFormula", &self.molecular_formula);
         if let Some(v) = &self.amount {
             v.write_field(w, "amount");
         }
@@ -362,7 +357,7 @@ impl ToJson for SubstanceSpecificationProperty {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "category", &self.category);
         write_single(w, "code", &self.code);
-        write_value(w, "parameters", "_parameters", &self.parameters);
+        write_value(w, "parameters", &self.parameters);
         if let Some(v) = &self.defining_substance {
             v.write_field(w, "definingSubstance");
         }
@@ -521,16 +516,10 @@ impl ToJson for SubstanceSpecificationStructure {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "stereochemistry", &self.stereochemistry);
         write_single(w, "opticalActivity", &self.optical_activity);
-        write_value(
-            w,
-            "molecularFormula",
-            "_molecularFormula",
-            &self.molecular_formula,
-        );
+        write_value(w, "molecularFormula", &self.molecular_formula);
         write_value(
             w,
             "molecularFormulaByMoiety",
-            "_molecularFormulaByMoiety",
             &self.molecular_formula_by_moiety,
         );
         write_many(w, "isotope", &self.isotope);
@@ -715,7 +704,7 @@ impl ToJson for SubstanceSpecificationStructureRepresentation {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
-        write_value(w, "representation", "_representation", &self.representation);
+        write_value(w, "representation", &self.representation);
         write_single(w, "attachment", &self.attachment);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -781,8 +770,8 @@ impl ToJson for SubstanceSpecificationCode {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "code", &self.code);
         write_single(w, "status", &self.status);
-        write_value(w, "statusDate", "_statusDate", &self.status_date);
-        write_value(w, "comment", "_comment", &self.comment);
+        write_value(w, "statusDate", &self.status_date);
+        write_value(w, "comment", &self.comment);
         write_many(w, "source", &self.source);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -864,10 +853,10 @@ impl ToJson for SubstanceSpecificationName {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
+        write_value(w, "name", &self.name);
         write_single(w, "type", &self.r#type);
         write_single(w, "status", &self.status);
-        write_value(w, "preferred", "_preferred", &self.preferred);
+        write_value(w, "preferred", &self.preferred);
         write_many(w, "language", &self.language);
         write_many(w, "domain", &self.domain);
         write_many(w, "jurisdiction", &self.jurisdiction);
@@ -932,7 +921,7 @@ impl ToJson for SubstanceSpecificationNameOfficial {
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "authority", &self.authority);
         write_single(w, "status", &self.status);
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -1017,7 +1006,7 @@ impl ToJson for SubstanceSpecificationRelationship {
             v.write_field(w, "substance");
         }
         write_single(w, "relationship", &self.relationship);
-        write_value(w, "isDefining", "_isDefining", &self.is_defining);
+        write_value(w, "isDefining", &self.is_defining);
         if let Some(v) = &self.amount {
             v.write_field(w, "amount");
         }

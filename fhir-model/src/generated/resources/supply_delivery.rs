@@ -113,8 +113,8 @@ impl ToJson for SupplyDelivery {
         w.string("SupplyDelivery");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
@@ -122,7 +122,7 @@ impl ToJson for SupplyDelivery {
         write_many(w, "identifier", &self.identifier);
         write_many(w, "basedOn", &self.based_on);
         write_many(w, "partOf", &self.part_of);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "patient", &self.patient);
         write_single(w, "type", &self.r#type);
         write_single(w, "suppliedItem", &self.supplied_item);

@@ -129,16 +129,16 @@ impl ToJson for SupplyRequest {
         w.string("SupplyRequest");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "category", &self.category);
-        write_value(w, "priority", "_priority", &self.priority);
+        write_value(w, "priority", &self.priority);
         if let Some(v) = &self.item {
             v.write_field(w, "item");
         }
@@ -147,7 +147,7 @@ impl ToJson for SupplyRequest {
         if let Some(v) = &self.occurrence {
             v.write_field(w, "occurrence");
         }
-        write_value(w, "authoredOn", "_authoredOn", &self.authored_on);
+        write_value(w, "authoredOn", &self.authored_on);
         write_single(w, "requester", &self.requester);
         write_many(w, "supplier", &self.supplier);
         write_many(w, "reasonCode", &self.reason_code);

@@ -175,41 +175,31 @@ impl ToJson for Task {
         w.string("Task");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "identifier", &self.identifier);
-        write_value(
-            w,
-            "instantiatesCanonical",
-            "_instantiatesCanonical",
-            &self.instantiates_canonical,
-        );
-        write_value(
-            w,
-            "instantiatesUri",
-            "_instantiatesUri",
-            &self.instantiates_uri,
-        );
+        write_value(w, "instantiatesCanonical", &self.instantiates_canonical);
+        write_value(w, "instantiatesUri", &self.instantiates_uri);
         write_many(w, "basedOn", &self.based_on);
         write_single(w, "groupIdentifier", &self.group_identifier);
         write_many(w, "partOf", &self.part_of);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "status", &self.status);
         write_single(w, "statusReason", &self.status_reason);
         write_single(w, "businessStatus", &self.business_status);
-        write_value(w, "intent", "_intent", &self.intent);
-        write_value(w, "priority", "_priority", &self.priority);
+        write_value(w, "intent", &self.intent);
+        write_value(w, "priority", &self.priority);
         write_single(w, "code", &self.code);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_single(w, "focus", &self.focus);
         write_single(w, "for", &self.r#for);
         write_single(w, "encounter", &self.encounter);
         write_single(w, "executionPeriod", &self.execution_period);
-        write_value(w, "authoredOn", "_authoredOn", &self.authored_on);
-        write_value(w, "lastModified", "_lastModified", &self.last_modified);
+        write_value(w, "authoredOn", &self.authored_on);
+        write_value(w, "lastModified", &self.last_modified);
         write_single(w, "requester", &self.requester);
         write_many(w, "performerType", &self.performer_type);
         write_single(w, "owner", &self.owner);
@@ -277,7 +267,7 @@ impl ToJson for TaskRestriction {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "repetitions", "_repetitions", &self.repetitions);
+        write_value(w, "repetitions", &self.repetitions);
         write_single(w, "period", &self.period);
         write_many(w, "recipient", &self.recipient);
         write_unknown(w, &self.unknown_elements);

@@ -160,33 +160,33 @@ impl ToJson for TerminologyCapabilities {
         w.string("TerminologyCapabilities");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "experimental", "_experimental", &self.experimental);
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "url", &self.url);
+        write_value(w, "version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_value(w, "status", &self.status);
+        write_value(w, "experimental", &self.experimental);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "purpose", "_purpose", &self.purpose);
-        write_value(w, "copyright", "_copyright", &self.copyright);
-        write_value(w, "kind", "_kind", &self.kind);
+        write_value(w, "purpose", &self.purpose);
+        write_value(w, "copyright", &self.copyright);
+        write_value(w, "kind", &self.kind);
         write_single(w, "software", &self.software);
         write_single(w, "implementation", &self.implementation);
-        write_value(w, "lockedDate", "_lockedDate", &self.locked_date);
+        write_value(w, "lockedDate", &self.locked_date);
         write_many(w, "codeSystem", &self.code_system);
         write_single(w, "expansion", &self.expansion);
-        write_value(w, "codeSearch", "_codeSearch", &self.code_search);
+        write_value(w, "codeSearch", &self.code_search);
         write_single(w, "validateCode", &self.validate_code);
         write_single(w, "translation", &self.translation);
         write_single(w, "closure", &self.closure);
@@ -243,8 +243,8 @@ impl ToJson for TerminologyCapabilitiesSoftware {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "version", "_version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "version", &self.version);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -298,8 +298,8 @@ impl ToJson for TerminologyCapabilitiesImplementation {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "description", &self.description);
+        write_value(w, "url", &self.url);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -356,9 +356,9 @@ impl ToJson for TerminologyCapabilitiesCodeSystem {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "uri", "_uri", &self.uri);
+        write_value(w, "uri", &self.uri);
         write_many(w, "version", &self.version);
-        write_value(w, "subsumption", "_subsumption", &self.subsumption);
+        write_value(w, "subsumption", &self.subsumption);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -429,12 +429,12 @@ impl ToJson for TerminologyCapabilitiesCodeSystemVersion {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "code", "_code", &self.code);
-        write_value(w, "isDefault", "_isDefault", &self.is_default);
-        write_value(w, "compositional", "_compositional", &self.compositional);
-        write_values(w, "language", "_language", &self.language);
+        write_value(w, "code", &self.code);
+        write_value(w, "isDefault", &self.is_default);
+        write_value(w, "compositional", &self.compositional);
+        write_values(w, "language", &self.language);
         write_many(w, "filter", &self.filter);
-        write_values(w, "property", "_property", &self.property);
+        write_values(w, "property", &self.property);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -489,8 +489,8 @@ impl ToJson for TerminologyCapabilitiesCodeSystemVersionFilter {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "code", "_code", &self.code);
-        write_values(w, "op", "_op", &self.op);
+        write_value(w, "code", &self.code);
+        write_values(w, "op", &self.op);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -555,11 +555,11 @@ impl ToJson for TerminologyCapabilitiesExpansion {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "hierarchical", "_hierarchical", &self.hierarchical);
-        write_value(w, "paging", "_paging", &self.paging);
-        write_value(w, "incomplete", "_incomplete", &self.incomplete);
+        write_value(w, "hierarchical", &self.hierarchical);
+        write_value(w, "paging", &self.paging);
+        write_value(w, "incomplete", &self.incomplete);
         write_many(w, "parameter", &self.parameter);
-        write_value(w, "textFilter", "_textFilter", &self.text_filter);
+        write_value(w, "textFilter", &self.text_filter);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -613,8 +613,8 @@ impl ToJson for TerminologyCapabilitiesExpansionParameter {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "documentation", "_documentation", &self.documentation);
+        write_value(w, "name", &self.name);
+        write_value(w, "documentation", &self.documentation);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -664,7 +664,7 @@ impl ToJson for TerminologyCapabilitiesValidateCode {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "translations", "_translations", &self.translations);
+        write_value(w, "translations", &self.translations);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -714,7 +714,7 @@ impl ToJson for TerminologyCapabilitiesTranslation {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "needsMap", "_needsMap", &self.needs_map);
+        write_value(w, "needsMap", &self.needs_map);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -764,7 +764,7 @@ impl ToJson for TerminologyCapabilitiesClosure {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "translation", "_translation", &self.translation);
+        write_value(w, "translation", &self.translation);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }

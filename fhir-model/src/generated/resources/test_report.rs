@@ -116,20 +116,20 @@ impl ToJson for TestReport {
         w.string("TestReport");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "identifier", &self.identifier);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "status", "_status", &self.status);
+        write_value(w, "name", &self.name);
+        write_value(w, "status", &self.status);
         write_single(w, "testScript", &self.test_script);
-        write_value(w, "result", "_result", &self.result);
-        write_value(w, "score", "_score", &self.score);
-        write_value(w, "tester", "_tester", &self.tester);
-        write_value(w, "issued", "_issued", &self.issued);
+        write_value(w, "result", &self.result);
+        write_value(w, "score", &self.score);
+        write_value(w, "tester", &self.tester);
+        write_value(w, "issued", &self.issued);
         write_many(w, "participant", &self.participant);
         write_single(w, "setup", &self.setup);
         write_many(w, "test", &self.test);
@@ -191,9 +191,9 @@ impl ToJson for TestReportParticipant {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "type", "_type", &self.r#type);
-        write_value(w, "uri", "_uri", &self.uri);
-        write_value(w, "display", "_display", &self.display);
+        write_value(w, "type", &self.r#type);
+        write_value(w, "uri", &self.uri);
+        write_value(w, "display", &self.display);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -353,9 +353,9 @@ impl ToJson for TestReportSetupActionOperation {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "result", "_result", &self.result);
-        write_value(w, "message", "_message", &self.message);
-        write_value(w, "detail", "_detail", &self.detail);
+        write_value(w, "result", &self.result);
+        write_value(w, "message", &self.message);
+        write_value(w, "detail", &self.detail);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -413,9 +413,9 @@ impl ToJson for TestReportSetupActionAssert {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "result", "_result", &self.result);
-        write_value(w, "message", "_message", &self.message);
-        write_value(w, "detail", "_detail", &self.detail);
+        write_value(w, "result", &self.result);
+        write_value(w, "message", &self.message);
+        write_value(w, "detail", &self.detail);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -472,8 +472,8 @@ impl ToJson for TestReportTest {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "name", &self.name);
+        write_value(w, "description", &self.description);
         write_many(w, "action", &self.action);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

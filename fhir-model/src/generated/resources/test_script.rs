@@ -157,27 +157,27 @@ impl ToJson for TestScript {
         w.string("TestScript");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "url", &self.url);
         write_single(w, "identifier", &self.identifier);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "experimental", "_experimental", &self.experimental);
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_value(w, "status", &self.status);
+        write_value(w, "experimental", &self.experimental);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "purpose", "_purpose", &self.purpose);
-        write_value(w, "copyright", "_copyright", &self.copyright);
+        write_value(w, "purpose", &self.purpose);
+        write_value(w, "copyright", &self.copyright);
         write_many(w, "origin", &self.origin);
         write_many(w, "destination", &self.destination);
         write_single(w, "metadata", &self.metadata);
@@ -239,7 +239,7 @@ impl ToJson for TestScriptOrigin {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "index", "_index", &self.index);
+        write_value(w, "index", &self.index);
         write_single(w, "profile", &self.profile);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -293,7 +293,7 @@ impl ToJson for TestScriptDestination {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "index", "_index", &self.index);
+        write_value(w, "index", &self.index);
         write_single(w, "profile", &self.profile);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -401,8 +401,8 @@ impl ToJson for TestScriptMetadataLink {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "url", &self.url);
+        write_value(w, "description", &self.description);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -478,13 +478,13 @@ impl ToJson for TestScriptMetadataCapability {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "required", "_required", &self.required);
-        write_value(w, "validated", "_validated", &self.validated);
-        write_value(w, "description", "_description", &self.description);
-        write_values(w, "origin", "_origin", &self.origin);
-        write_value(w, "destination", "_destination", &self.destination);
-        write_values(w, "link", "_link", &self.link);
-        write_value(w, "capabilities", "_capabilities", &self.capabilities);
+        write_value(w, "required", &self.required);
+        write_value(w, "validated", &self.validated);
+        write_value(w, "description", &self.description);
+        write_values(w, "origin", &self.origin);
+        write_value(w, "destination", &self.destination);
+        write_values(w, "link", &self.link);
+        write_value(w, "capabilities", &self.capabilities);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -541,8 +541,8 @@ impl ToJson for TestScriptFixture {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "autocreate", "_autocreate", &self.autocreate);
-        write_value(w, "autodelete", "_autodelete", &self.autodelete);
+        write_value(w, "autocreate", &self.autocreate);
+        write_value(w, "autodelete", &self.autodelete);
         write_single(w, "resource", &self.resource);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -621,14 +621,14 @@ impl ToJson for TestScriptVariable {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "defaultValue", "_defaultValue", &self.default_value);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "expression", "_expression", &self.expression);
-        write_value(w, "headerField", "_headerField", &self.header_field);
-        write_value(w, "hint", "_hint", &self.hint);
-        write_value(w, "path", "_path", &self.path);
-        write_value(w, "sourceId", "_sourceId", &self.source_id);
+        write_value(w, "name", &self.name);
+        write_value(w, "defaultValue", &self.default_value);
+        write_value(w, "description", &self.description);
+        write_value(w, "expression", &self.expression);
+        write_value(w, "headerField", &self.header_field);
+        write_value(w, "hint", &self.hint);
+        write_value(w, "path", &self.path);
+        write_value(w, "sourceId", &self.source_id);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -843,27 +843,22 @@ impl ToJson for TestScriptSetupActionOperation {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "type", &self.r#type);
-        write_value(w, "resource", "_resource", &self.resource);
-        write_value(w, "label", "_label", &self.label);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "accept", "_accept", &self.accept);
-        write_value(w, "contentType", "_contentType", &self.content_type);
-        write_value(w, "destination", "_destination", &self.destination);
-        write_value(
-            w,
-            "encodeRequestUrl",
-            "_encodeRequestUrl",
-            &self.encode_request_url,
-        );
-        write_value(w, "method", "_method", &self.method);
-        write_value(w, "origin", "_origin", &self.origin);
-        write_value(w, "params", "_params", &self.params);
+        write_value(w, "resource", &self.resource);
+        write_value(w, "label", &self.label);
+        write_value(w, "description", &self.description);
+        write_value(w, "accept", &self.accept);
+        write_value(w, "contentType", &self.content_type);
+        write_value(w, "destination", &self.destination);
+        write_value(w, "encodeRequestUrl", &self.encode_request_url);
+        write_value(w, "method", &self.method);
+        write_value(w, "origin", &self.origin);
+        write_value(w, "params", &self.params);
         write_many(w, "requestHeader", &self.request_header);
-        write_value(w, "requestId", "_requestId", &self.request_id);
-        write_value(w, "responseId", "_responseId", &self.response_id);
-        write_value(w, "sourceId", "_sourceId", &self.source_id);
-        write_value(w, "targetId", "_targetId", &self.target_id);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "requestId", &self.request_id);
+        write_value(w, "responseId", &self.response_id);
+        write_value(w, "sourceId", &self.source_id);
+        write_value(w, "targetId", &self.target_id);
+        write_value(w, "url", &self.url);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -917,8 +912,8 @@ impl ToJson for TestScriptSetupActionOperationRequestHeader {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "field", "_field", &self.field);
-        write_value(w, "value", "_value", &self.value);
+        write_value(w, "field", &self.field);
+        write_value(w, "value", &self.value);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -1052,53 +1047,32 @@ impl ToJson for TestScriptSetupActionAssert {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "label", "_label", &self.label);
-        write_value(w, "description", "_description", &self.description);
-        write_value(w, "direction", "_direction", &self.direction);
-        write_value(
-            w,
-            "compareToSourceId",
-            "_compareToSourceId",
-            &self.compare_to_source_id,
-        );
+        write_value(w, "label", &self.label);
+        write_value(w, "description", &self.description);
+        write_value(w, "direction", &self.direction);
+        write_value(w, "compareToSourceId", &self.compare_to_source_id);
         write_value(
             w,
             "compareToSourceExpression",
-            "_compareToSourceExpression",
             &self.compare_to_source_expression,
         );
-        write_value(
-            w,
-            "compareToSourcePath",
-            "_compareToSourcePath",
-            &self.compare_to_source_path,
-        );
-        write_value(w, "contentType", "_contentType", &self.content_type);
-        write_value(w, "expression", "_expression", &self.expression);
-        write_value(w, "headerField", "_headerField", &self.header_field);
-        write_value(w, "minimumId", "_minimumId", &self.minimum_id);
-        write_value(
-            w,
-            "navigationLinks",
-            "_navigationLinks",
-            &self.navigation_links,
-        );
-        write_value(w, "operator", "_operator", &self.operator);
-        write_value(w, "path", "_path", &self.path);
-        write_value(w, "requestMethod", "_requestMethod", &self.request_method);
-        write_value(w, "requestURL", "_requestURL", &self.request_u_r_l);
-        write_value(w, "resource", "_resource", &self.resource);
-        write_value(w, "response", "_response", &self.response);
-        write_value(w, "responseCode", "_responseCode", &self.response_code);
-        write_value(w, "sourceId", "_sourceId", &self.source_id);
-        write_value(
-            w,
-            "validateProfileId",
-            "_validateProfileId",
-            &self.validate_profile_id,
-        );
-        write_value(w, "value", "_value", &self.value);
-        write_value(w, "warningOnly", "_warningOnly", &self.warning_only);
+        write_value(w, "compareToSourcePath", &self.compare_to_source_path);
+        write_value(w, "contentType", &self.content_type);
+        write_value(w, "expression", &self.expression);
+        write_value(w, "headerField", &self.header_field);
+        write_value(w, "minimumId", &self.minimum_id);
+        write_value(w, "navigationLinks", &self.navigation_links);
+        write_value(w, "operator", &self.operator);
+        write_value(w, "path", &self.path);
+        write_value(w, "requestMethod", &self.request_method);
+        write_value(w, "requestURL", &self.request_u_r_l);
+        write_value(w, "resource", &self.resource);
+        write_value(w, "response", &self.response);
+        write_value(w, "responseCode", &self.response_code);
+        write_value(w, "sourceId", &self.source_id);
+        write_value(w, "validateProfileId", &self.validate_profile_id);
+        write_value(w, "value", &self.value);
+        write_value(w, "warningOnly", &self.warning_only);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -1155,8 +1129,8 @@ impl ToJson for TestScriptTest {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "name", &self.name);
+        write_value(w, "description", &self.description);
         write_many(w, "action", &self.action);
         write_unknown(w, &self.unknown_elements);
         w.end_object();

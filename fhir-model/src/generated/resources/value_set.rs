@@ -140,28 +140,28 @@ impl ToJson for ValueSet {
         w.string("ValueSet");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "url", "_url", &self.url);
+        write_value(w, "url", &self.url);
         write_many(w, "identifier", &self.identifier);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "name", "_name", &self.name);
-        write_value(w, "title", "_title", &self.title);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "experimental", "_experimental", &self.experimental);
-        write_value(w, "date", "_date", &self.date);
-        write_value(w, "publisher", "_publisher", &self.publisher);
+        write_value(w, "version", &self.version);
+        write_value(w, "name", &self.name);
+        write_value(w, "title", &self.title);
+        write_value(w, "status", &self.status);
+        write_value(w, "experimental", &self.experimental);
+        write_value(w, "date", &self.date);
+        write_value(w, "publisher", &self.publisher);
         write_many(w, "contact", &self.contact);
-        write_value(w, "description", "_description", &self.description);
+        write_value(w, "description", &self.description);
         write_many(w, "useContext", &self.use_context);
         write_many(w, "jurisdiction", &self.jurisdiction);
-        write_value(w, "immutable", "_immutable", &self.immutable);
-        write_value(w, "purpose", "_purpose", &self.purpose);
-        write_value(w, "copyright", "_copyright", &self.copyright);
+        write_value(w, "immutable", &self.immutable);
+        write_value(w, "purpose", &self.purpose);
+        write_value(w, "copyright", &self.copyright);
         write_single(w, "compose", &self.compose);
         write_single(w, "expansion", &self.expansion);
         write_unknown(w, &self.unknown_elements);
@@ -223,8 +223,8 @@ impl ToJson for ValueSetCompose {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "lockedDate", "_lockedDate", &self.locked_date);
-        write_value(w, "inactive", "_inactive", &self.inactive);
+        write_value(w, "lockedDate", &self.locked_date);
+        write_value(w, "inactive", &self.inactive);
         write_many(w, "include", &self.include);
         write_many(w, "exclude", &self.exclude);
         write_unknown(w, &self.unknown_elements);
@@ -291,11 +291,11 @@ impl ToJson for ValueSetComposeInclude {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "system", "_system", &self.system);
-        write_value(w, "version", "_version", &self.version);
+        write_value(w, "system", &self.system);
+        write_value(w, "version", &self.version);
         write_many(w, "concept", &self.concept);
         write_many(w, "filter", &self.filter);
-        write_values(w, "valueSet", "_valueSet", &self.value_set);
+        write_values(w, "valueSet", &self.value_set);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -352,8 +352,8 @@ impl ToJson for ValueSetComposeIncludeConcept {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "code", "_code", &self.code);
-        write_value(w, "display", "_display", &self.display);
+        write_value(w, "code", &self.code);
+        write_value(w, "display", &self.display);
         write_many(w, "designation", &self.designation);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
@@ -411,9 +411,9 @@ impl ToJson for ValueSetComposeIncludeConceptDesignation {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "language", &self.language);
         write_single(w, "use", &self.r#use);
-        write_value(w, "value", "_value", &self.value);
+        write_value(w, "value", &self.value);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -471,9 +471,9 @@ impl ToJson for ValueSetComposeIncludeFilter {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "property", "_property", &self.property);
-        write_value(w, "op", "_op", &self.op);
-        write_value(w, "value", "_value", &self.value);
+        write_value(w, "property", &self.property);
+        write_value(w, "op", &self.op);
+        write_value(w, "value", &self.value);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
     }
@@ -541,10 +541,10 @@ impl ToJson for ValueSetExpansion {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "identifier", "_identifier", &self.identifier);
-        write_value(w, "timestamp", "_timestamp", &self.timestamp);
-        write_value(w, "total", "_total", &self.total);
-        write_value(w, "offset", "_offset", &self.offset);
+        write_value(w, "identifier", &self.identifier);
+        write_value(w, "timestamp", &self.timestamp);
+        write_value(w, "total", &self.total);
+        write_value(w, "offset", &self.offset);
         write_many(w, "parameter", &self.parameter);
         write_many(w, "contains", &self.contains);
         write_unknown(w, &self.unknown_elements);
@@ -604,7 +604,7 @@ impl ToJson for ValueSetExpansionParameter {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "name", "_name", &self.name);
+        write_value(w, "name", &self.name);
         if let Some(v) = &self.value {
             v.write_field(w, "value");
         }
@@ -788,12 +788,12 @@ impl ToJson for ValueSetExpansionContains {
         write_string(w, "id", &self.id);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
-        write_value(w, "system", "_system", &self.system);
-        write_value(w, "abstract", "_abstract", &self.r#abstract);
-        write_value(w, "inactive", "_inactive", &self.inactive);
-        write_value(w, "version", "_version", &self.version);
-        write_value(w, "code", "_code", &self.code);
-        write_value(w, "display", "_display", &self.display);
+        write_value(w, "system", &self.system);
+        write_value(w, "abstract", &self.r#abstract);
+        write_value(w, "inactive", &self.inactive);
+        write_value(w, "version", &self.version);
+        write_value(w, "code", &self.code);
+        write_value(w, "display", &self.display);
         write_many(w, "designation", &self.designation);
         write_many(w, "contains", &self.contains);
         write_unknown(w, &self.unknown_elements);

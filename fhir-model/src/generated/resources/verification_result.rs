@@ -122,27 +122,22 @@ impl ToJson for VerificationResult {
         w.string("VerificationResult");
         write_string(w, "id", &self.id);
         write_single(w, "meta", &self.meta);
-        write_value(w, "implicitRules", "_implicitRules", &self.implicit_rules);
-        write_value(w, "language", "_language", &self.language);
+        write_value(w, "implicitRules", &self.implicit_rules);
+        write_value(w, "language", &self.language);
         write_single(w, "text", &self.text);
         write_many(w, "contained", &self.contained);
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_many(w, "target", &self.target);
-        write_values(
-            w,
-            "targetLocation",
-            "_targetLocation",
-            &self.target_location,
-        );
+        write_values(w, "targetLocation", &self.target_location);
         write_single(w, "need", &self.need);
-        write_value(w, "status", "_status", &self.status);
-        write_value(w, "statusDate", "_statusDate", &self.status_date);
+        write_value(w, "status", &self.status);
+        write_value(w, "statusDate", &self.status_date);
         write_single(w, "validationType", &self.validation_type);
         write_many(w, "validationProcess", &self.validation_process);
         write_single(w, "frequency", &self.frequency);
-        write_value(w, "lastPerformed", "_lastPerformed", &self.last_performed);
-        write_value(w, "nextScheduled", "_nextScheduled", &self.next_scheduled);
+        write_value(w, "lastPerformed", &self.last_performed);
+        write_value(w, "nextScheduled", &self.next_scheduled);
         write_single(w, "failureAction", &self.failure_action);
         write_many(w, "primarySource", &self.primary_source);
         write_single(w, "attestation", &self.attestation);
@@ -218,12 +213,7 @@ impl ToJson for VerificationResultPrimarySource {
         write_many(w, "type", &self.r#type);
         write_many(w, "communicationMethod", &self.communication_method);
         write_single(w, "validationStatus", &self.validation_status);
-        write_value(
-            w,
-            "validationDate",
-            "_validationDate",
-            &self.validation_date,
-        );
+        write_value(w, "validationDate", &self.validation_date);
         write_single(w, "canPushUpdates", &self.can_push_updates);
         write_many(w, "pushTypeAvailable", &self.push_type_available);
         write_unknown(w, &self.unknown_elements);
@@ -301,17 +291,15 @@ impl ToJson for VerificationResultAttestation {
         write_single(w, "who", &self.who);
         write_single(w, "onBehalfOf", &self.on_behalf_of);
         write_single(w, "communicationMethod", &self.communication_method);
-        write_value(w, "date", "_date", &self.date);
+        write_value(w, "date", &self.date);
         write_value(
             w,
             "sourceIdentityCertificate",
-            "_sourceIdentityCertificate",
             &self.source_identity_certificate,
         );
         write_value(
             w,
             "proxyIdentityCertificate",
-            "_proxyIdentityCertificate",
             &self.proxy_identity_certificate,
         );
         write_single(w, "proxySignature", &self.proxy_signature);
@@ -372,12 +360,7 @@ impl ToJson for VerificationResultValidator {
         write_many(w, "extension", &self.extension);
         write_many(w, "modifierExtension", &self.modifier_extension);
         write_single(w, "organization", &self.organization);
-        write_value(
-            w,
-            "identityCertificate",
-            "_identityCertificate",
-            &self.identity_certificate,
-        );
+        write_value(w, "identityCertificate", &self.identity_certificate);
         write_single(w, "attestationSignature", &self.attestation_signature);
         write_unknown(w, &self.unknown_elements);
         w.end_object();
