@@ -27,7 +27,7 @@ use crate::reference::ParsedReference;
 #[cfg(feature = "OperationOutcome")]
 use crate::resources::OperationOutcome;
 use crate::resources::{Bundle, BundleEntry, BundleEntryRequest, BundleEntrySearch, BundleLink};
-use crate::{Decimal, Primitive, Resource};
+use crate::{Decimal, Primitive, Resource, TypedResource};
 
 /// `Bundle.type` (<http://hl7.org/fhir/R4/valueset-bundle-type.html>).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -318,11 +318,12 @@ impl Bundle {
             .collect()
     }
 
+    /// The entry resources of one type: `bundle.resources_of::<ExplanationOfBenefit>()`.
+    pub fn resources_of<T: TypedResource>(&self) -> impl Iterator<Item = &T> {
+        self.resources().filter_map(T::from_resource)
+    }
+
     /// The resources of one type, consuming the Bundle: `into_resources_of::<Patient>()`.
-    ///
-    /// Only a consuming form exists: a borrowing `resources_of::<T>()` needs a
-    /// `&Resource -> Option<&T>` conversion per resource type, which the generated code
-    /// does not provide (yet).
     pub fn into_resources_of<T: TryFrom<Resource>>(self) -> Vec<T> {
         self.entry
             .into_iter()
@@ -783,6 +784,11 @@ mod tests {
         assert_eq!(ids(bundle.clone().into_matches().iter()), ["p1", "p2"]);
         let patients: Vec<Patient> = bundle.clone().into_resources_of();
         assert_eq!(patients, [patient("p1"), patient("p2")]);
+        let borrowed: Vec<&Patient> = bundle.resources_of::<Patient>().collect();
+        assert_eq!(borrowed, [&patient("p1"), &patient("p2")]);
+        let first = bundle.resources().next().expect("an entry");
+        assert_eq!(first.downcast_ref::<Patient>(), Some(&patient("p1")));
+        assert!(first.downcast_ref::<OperationOutcome>().is_none());
         let all = bundle.into_resources();
         assert_eq!(ids(all.iter()), ["p1", "p2", "o1", "warn"]);
     }

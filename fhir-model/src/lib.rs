@@ -48,7 +48,7 @@ pub use generated::resource::Resource;
 pub use generated::{datatypes, resources};
 pub use primitive::{Decimal, Primitive};
 pub use reference::ParsedReference;
-pub use resource::RawResource;
+pub use resource::{RawResource, TypedResource};
 pub use unknown::UnknownElements;
 
 use json::FromJson;

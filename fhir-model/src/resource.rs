@@ -3,12 +3,42 @@
 
 use std::borrow::Cow;
 
+use crate::Resource;
+use crate::datatypes::Meta;
 use crate::error::IssueKind;
 use crate::error::Severity;
 use crate::generated::resource::RESOURCE_TYPES;
 use crate::json::ToJson;
 use crate::json::reader::{PResult, PendingIssue, Reader, content_error};
 use crate::json::writer::Writer;
+
+/// What every generated resource struct implements, so generic code can go between
+/// [`Resource`] and a concrete type: `bundle.resources_of::<Patient>()`,
+/// `resource.downcast_ref::<ExplanationOfBenefit>()`.
+pub trait TypedResource:
+    Sized + Into<Resource> + TryFrom<Resource, Error = Resource> + 'static
+{
+    /// The `resourceType`, e.g. `"Patient"`.
+    const RESOURCE_TYPE: &'static str;
+    /// The resource as this type, if it is one.
+    fn from_resource(resource: &Resource) -> Option<&Self>;
+    /// The resource as this type, mutably, if it is one.
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self>;
+    /// The resource's `meta`, if present.
+    fn meta(&self) -> Option<&Meta>;
+}
+
+impl Resource {
+    /// The resource as `T`, if it is one.
+    pub fn downcast_ref<T: TypedResource>(&self) -> Option<&T> {
+        T::from_resource(self)
+    }
+
+    /// The resource as `T`, mutably, if it is one.
+    pub fn downcast_mut<T: TypedResource>(&mut self) -> Option<&mut T> {
+        T::from_resource_mut(self)
+    }
+}
 
 /// A resource kept as JSON: its type is not compiled into this build (see the cargo
 /// features), or, in lenient mode, FHIR R4 does not define it.

@@ -19,7 +19,7 @@ pub(crate) mod prelude {
     pub(crate) use crate::json::writer::Writer;
     pub(crate) use crate::json::{FromJson, ToJson};
     pub(crate) use crate::primitive::{Decimal, Primitive};
-    pub(crate) use crate::resource::read_resource_type;
+    pub(crate) use crate::resource::{TypedResource, read_resource_type};
     pub(crate) use crate::resources::*;
     pub(crate) use crate::unknown::UnknownElements;
     pub(crate) use std::num::NonZeroU32;

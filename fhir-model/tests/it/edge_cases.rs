@@ -1348,3 +1348,19 @@ fn open_typed_values_round_trip_and_unknown_types_are_errors() {
     );
     assert_eq!(issue_of(&e).kind, IssueKind::Duplicate, "{e}");
 }
+
+#[test]
+fn typed_access_from_a_resource() {
+    use fhir_model::TypedResource;
+    use fhir_model::resources::{Observation, Patient};
+
+    let resource = from_json(r#"{"resourceType":"Patient","id":"p1","meta":{"versionId":"3"}}"#)
+        .expect("valid Patient");
+    let meta = resource.meta().expect("meta is present");
+    assert_eq!(meta.version_id.as_str(), Some("3"));
+    let patient: &Patient = resource.downcast_ref().expect("a Patient");
+    assert_eq!(patient.id.as_deref(), Some("p1"));
+    assert_eq!(TypedResource::meta(patient), Some(meta));
+    assert!(resource.downcast_ref::<Observation>().is_none());
+    assert_eq!(<Patient as TypedResource>::RESOURCE_TYPE, "Patient");
+}

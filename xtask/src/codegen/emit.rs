@@ -55,7 +55,7 @@ pub(crate) use crate::json::reader::{PResult, Reader};\n\
 pub(crate) use crate::json::writer::Writer;\n\
 pub(crate) use crate::json::{FromJson, ToJson};\n\
 pub(crate) use crate::primitive::{Decimal, Primitive};\n\
-pub(crate) use crate::resource::read_resource_type;\n\
+pub(crate) use crate::resource::{TypedResource, read_resource_type};\n\
 pub(crate) use std::num::NonZeroU32;\n\
 pub(crate) use crate::resources::*;\n\
 pub(crate) use crate::unknown::UnknownElements;\n\
@@ -180,7 +180,12 @@ fn struct_source(out: &mut String, unit: &Unit, s: &Struct) {
     if is_resource {
         let _ = writeln!(
             out,
-            "impl {name} {{\n/// The `resourceType` of this resource.\npub const RESOURCE_TYPE: &'static str = \"{name}\";\n}}\n",
+            "impl {name} {{\n/// The `resourceType` of this resource.\npub const RESOURCE_TYPE: &'static str = \"{name}\";\n}}\n\n\
+             impl TypedResource for {name} {{\n\
+             const RESOURCE_TYPE: &'static str = \"{name}\";\n\
+             fn from_resource(resource: &Resource) -> Option<&Self> {{\nmatch resource {{\nResource::{name}(r) => Some(r),\n_ => None,\n}}\n}}\n\
+             fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {{\nmatch resource {{\nResource::{name}(r) => Some(r),\n_ => None,\n}}\n}}\n\
+             fn meta(&self) -> Option<&Meta> {{\nself.meta.as_ref()\n}}\n}}\n",
             name = s.name
         );
     }
@@ -499,7 +504,15 @@ fn resource_enum(model: &Model) -> String {
             "#[cfg(feature = \"{name}\")]\nSelf::{name}(r) => r.id.as_deref(),"
         );
     }
-    out.push_str("Self::Raw(r) => r.id(),\n}\n}\n}\n\n");
+    out.push_str("Self::Raw(r) => r.id(),\n}\n}\n\n");
+    out.push_str("/// The resource's `meta`, if any (`None` for a [`RawResource`]).\npub fn meta(&self) -> Option<&Meta> {\nmatch self {\n");
+    for name in resource_names(model) {
+        let _ = writeln!(
+            out,
+            "#[cfg(feature = \"{name}\")]\nSelf::{name}(r) => r.meta.as_ref(),"
+        );
+    }
+    out.push_str("Self::Raw(_) => None,\n}\n}\n}\n\n");
 
     // The match only picks a function: arms that each held a parsed resource would give
     // this frame one slot per resource type, and it recurses for `contained` and Bundles.

@@ -56,6 +56,25 @@ impl Account {
     pub const RESOURCE_TYPE: &'static str = "Account";
 }
 
+impl TypedResource for Account {
+    const RESOURCE_TYPE: &'static str = "Account";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Account(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Account(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Account {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

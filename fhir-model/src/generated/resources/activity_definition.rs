@@ -126,6 +126,25 @@ impl ActivityDefinition {
     pub const RESOURCE_TYPE: &'static str = "ActivityDefinition";
 }
 
+impl TypedResource for ActivityDefinition {
+    const RESOURCE_TYPE: &'static str = "ActivityDefinition";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::ActivityDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::ActivityDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for ActivityDefinition {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

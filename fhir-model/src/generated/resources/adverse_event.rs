@@ -74,6 +74,25 @@ impl AdverseEvent {
     pub const RESOURCE_TYPE: &'static str = "AdverseEvent";
 }
 
+impl TypedResource for AdverseEvent {
+    const RESOURCE_TYPE: &'static str = "AdverseEvent";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::AdverseEvent(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::AdverseEvent(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for AdverseEvent {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -66,6 +66,25 @@ impl AllergyIntolerance {
     pub const RESOURCE_TYPE: &'static str = "AllergyIntolerance";
 }
 
+impl TypedResource for AllergyIntolerance {
+    const RESOURCE_TYPE: &'static str = "AllergyIntolerance";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::AllergyIntolerance(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::AllergyIntolerance(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for AllergyIntolerance {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -50,6 +50,25 @@ impl AppointmentResponse {
     pub const RESOURCE_TYPE: &'static str = "AppointmentResponse";
 }
 
+impl TypedResource for AppointmentResponse {
+    const RESOURCE_TYPE: &'static str = "AppointmentResponse";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::AppointmentResponse(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::AppointmentResponse(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for AppointmentResponse {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

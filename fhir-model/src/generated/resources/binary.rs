@@ -32,6 +32,25 @@ impl Binary {
     pub const RESOURCE_TYPE: &'static str = "Binary";
 }
 
+impl TypedResource for Binary {
+    const RESOURCE_TYPE: &'static str = "Binary";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Binary(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Binary(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Binary {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

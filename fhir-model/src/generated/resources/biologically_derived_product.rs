@@ -57,6 +57,25 @@ impl BiologicallyDerivedProduct {
     pub const RESOURCE_TYPE: &'static str = "BiologicallyDerivedProduct";
 }
 
+impl TypedResource for BiologicallyDerivedProduct {
+    const RESOURCE_TYPE: &'static str = "BiologicallyDerivedProduct";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::BiologicallyDerivedProduct(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::BiologicallyDerivedProduct(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for BiologicallyDerivedProduct {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -40,6 +40,25 @@ impl Bundle {
     pub const RESOURCE_TYPE: &'static str = "Bundle";
 }
 
+impl TypedResource for Bundle {
+    const RESOURCE_TYPE: &'static str = "Bundle";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Bundle(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Bundle(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Bundle {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

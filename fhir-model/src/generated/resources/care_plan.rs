@@ -80,6 +80,25 @@ impl CarePlan {
     pub const RESOURCE_TYPE: &'static str = "CarePlan";
 }
 
+impl TypedResource for CarePlan {
+    const RESOURCE_TYPE: &'static str = "CarePlan";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::CarePlan(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::CarePlan(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for CarePlan {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -60,6 +60,25 @@ impl CareTeam {
     pub const RESOURCE_TYPE: &'static str = "CareTeam";
 }
 
+impl TypedResource for CareTeam {
+    const RESOURCE_TYPE: &'static str = "CareTeam";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::CareTeam(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::CareTeam(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for CareTeam {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

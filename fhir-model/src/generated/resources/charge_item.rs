@@ -86,6 +86,25 @@ impl ChargeItem {
     pub const RESOURCE_TYPE: &'static str = "ChargeItem";
 }
 
+impl TypedResource for ChargeItem {
+    const RESOURCE_TYPE: &'static str = "ChargeItem";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::ChargeItem(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::ChargeItem(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for ChargeItem {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

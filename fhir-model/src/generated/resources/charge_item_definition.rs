@@ -80,6 +80,25 @@ impl ChargeItemDefinition {
     pub const RESOURCE_TYPE: &'static str = "ChargeItemDefinition";
 }
 
+impl TypedResource for ChargeItemDefinition {
+    const RESOURCE_TYPE: &'static str = "ChargeItemDefinition";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::ChargeItemDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::ChargeItemDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for ChargeItemDefinition {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

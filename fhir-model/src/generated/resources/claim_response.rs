@@ -88,6 +88,25 @@ impl ClaimResponse {
     pub const RESOURCE_TYPE: &'static str = "ClaimResponse";
 }
 
+impl TypedResource for ClaimResponse {
+    const RESOURCE_TYPE: &'static str = "ClaimResponse";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::ClaimResponse(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::ClaimResponse(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for ClaimResponse {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -74,6 +74,25 @@ impl ClinicalImpression {
     pub const RESOURCE_TYPE: &'static str = "ClinicalImpression";
 }
 
+impl TypedResource for ClinicalImpression {
+    const RESOURCE_TYPE: &'static str = "ClinicalImpression";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::ClinicalImpression(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::ClinicalImpression(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for ClinicalImpression {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

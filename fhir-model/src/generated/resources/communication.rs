@@ -80,6 +80,25 @@ impl Communication {
     pub const RESOURCE_TYPE: &'static str = "Communication";
 }
 
+impl TypedResource for Communication {
+    const RESOURCE_TYPE: &'static str = "Communication";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Communication(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Communication(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Communication {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

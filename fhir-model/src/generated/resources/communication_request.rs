@@ -78,6 +78,25 @@ impl CommunicationRequest {
     pub const RESOURCE_TYPE: &'static str = "CommunicationRequest";
 }
 
+impl TypedResource for CommunicationRequest {
+    const RESOURCE_TYPE: &'static str = "CommunicationRequest";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::CommunicationRequest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::CommunicationRequest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for CommunicationRequest {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

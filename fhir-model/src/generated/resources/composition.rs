@@ -64,6 +64,25 @@ impl Composition {
     pub const RESOURCE_TYPE: &'static str = "Composition";
 }
 
+impl TypedResource for Composition {
+    const RESOURCE_TYPE: &'static str = "Composition";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Composition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Composition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Composition {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -70,6 +70,25 @@ impl ConceptMap {
     pub const RESOURCE_TYPE: &'static str = "ConceptMap";
 }
 
+impl TypedResource for ConceptMap {
+    const RESOURCE_TYPE: &'static str = "ConceptMap";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::ConceptMap(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::ConceptMap(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for ConceptMap {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -68,6 +68,25 @@ impl Condition {
     pub const RESOURCE_TYPE: &'static str = "Condition";
 }
 
+impl TypedResource for Condition {
+    const RESOURCE_TYPE: &'static str = "Condition";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Condition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Condition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Condition {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -60,6 +60,25 @@ impl Consent {
     pub const RESOURCE_TYPE: &'static str = "Consent";
 }
 
+impl TypedResource for Consent {
+    const RESOURCE_TYPE: &'static str = "Consent";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Consent(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Consent(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Consent {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -100,6 +100,25 @@ impl Contract {
     pub const RESOURCE_TYPE: &'static str = "Contract";
 }
 
+impl TypedResource for Contract {
+    const RESOURCE_TYPE: &'static str = "Contract";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Contract(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Contract(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Contract {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

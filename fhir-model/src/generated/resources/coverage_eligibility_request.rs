@@ -62,6 +62,25 @@ impl CoverageEligibilityRequest {
     pub const RESOURCE_TYPE: &'static str = "CoverageEligibilityRequest";
 }
 
+impl TypedResource for CoverageEligibilityRequest {
+    const RESOURCE_TYPE: &'static str = "CoverageEligibilityRequest";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::CoverageEligibilityRequest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::CoverageEligibilityRequest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for CoverageEligibilityRequest {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -64,6 +64,25 @@ impl CoverageEligibilityResponse {
     pub const RESOURCE_TYPE: &'static str = "CoverageEligibilityResponse";
 }
 
+impl TypedResource for CoverageEligibilityResponse {
+    const RESOURCE_TYPE: &'static str = "CoverageEligibilityResponse";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::CoverageEligibilityResponse(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::CoverageEligibilityResponse(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for CoverageEligibilityResponse {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -58,6 +58,25 @@ impl DetectedIssue {
     pub const RESOURCE_TYPE: &'static str = "DetectedIssue";
 }
 
+impl TypedResource for DetectedIssue {
+    const RESOURCE_TYPE: &'static str = "DetectedIssue";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::DetectedIssue(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::DetectedIssue(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for DetectedIssue {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -80,6 +80,25 @@ impl DeviceDefinition {
     pub const RESOURCE_TYPE: &'static str = "DeviceDefinition";
 }
 
+impl TypedResource for DeviceDefinition {
+    const RESOURCE_TYPE: &'static str = "DeviceDefinition";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::DeviceDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::DeviceDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for DeviceDefinition {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

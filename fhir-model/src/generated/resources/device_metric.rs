@@ -54,6 +54,25 @@ impl DeviceMetric {
     pub const RESOURCE_TYPE: &'static str = "DeviceMetric";
 }
 
+impl TypedResource for DeviceMetric {
+    const RESOURCE_TYPE: &'static str = "DeviceMetric";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::DeviceMetric(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::DeviceMetric(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for DeviceMetric {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -82,6 +82,25 @@ impl DeviceRequest {
     pub const RESOURCE_TYPE: &'static str = "DeviceRequest";
 }
 
+impl TypedResource for DeviceRequest {
+    const RESOURCE_TYPE: &'static str = "DeviceRequest";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::DeviceRequest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::DeviceRequest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for DeviceRequest {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

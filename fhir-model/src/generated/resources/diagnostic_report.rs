@@ -70,6 +70,25 @@ impl DiagnosticReport {
     pub const RESOURCE_TYPE: &'static str = "DiagnosticReport";
 }
 
+impl TypedResource for DiagnosticReport {
+    const RESOURCE_TYPE: &'static str = "DiagnosticReport";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::DiagnosticReport(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::DiagnosticReport(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for DiagnosticReport {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -58,6 +58,25 @@ impl DocumentManifest {
     pub const RESOURCE_TYPE: &'static str = "DocumentManifest";
 }
 
+impl TypedResource for DocumentManifest {
+    const RESOURCE_TYPE: &'static str = "DocumentManifest";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::DocumentManifest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::DocumentManifest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for DocumentManifest {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -66,6 +66,25 @@ impl DocumentReference {
     pub const RESOURCE_TYPE: &'static str = "DocumentReference";
 }
 
+impl TypedResource for DocumentReference {
+    const RESOURCE_TYPE: &'static str = "DocumentReference";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::DocumentReference(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::DocumentReference(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for DocumentReference {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

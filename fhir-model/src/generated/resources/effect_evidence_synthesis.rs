@@ -100,6 +100,25 @@ impl EffectEvidenceSynthesis {
     pub const RESOURCE_TYPE: &'static str = "EffectEvidenceSynthesis";
 }
 
+impl TypedResource for EffectEvidenceSynthesis {
+    const RESOURCE_TYPE: &'static str = "EffectEvidenceSynthesis";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::EffectEvidenceSynthesis(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::EffectEvidenceSynthesis(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for EffectEvidenceSynthesis {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

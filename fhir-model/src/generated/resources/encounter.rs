@@ -80,6 +80,25 @@ impl Encounter {
     pub const RESOURCE_TYPE: &'static str = "Encounter";
 }
 
+impl TypedResource for Encounter {
+    const RESOURCE_TYPE: &'static str = "Encounter";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Encounter(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Encounter(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Encounter {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

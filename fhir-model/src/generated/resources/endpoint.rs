@@ -56,6 +56,25 @@ impl Endpoint {
     pub const RESOURCE_TYPE: &'static str = "Endpoint";
 }
 
+impl TypedResource for Endpoint {
+    const RESOURCE_TYPE: &'static str = "Endpoint";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Endpoint(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Endpoint(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Endpoint {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

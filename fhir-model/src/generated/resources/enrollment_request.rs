@@ -48,6 +48,25 @@ impl EnrollmentRequest {
     pub const RESOURCE_TYPE: &'static str = "EnrollmentRequest";
 }
 
+impl TypedResource for EnrollmentRequest {
+    const RESOURCE_TYPE: &'static str = "EnrollmentRequest";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::EnrollmentRequest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::EnrollmentRequest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for EnrollmentRequest {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -58,6 +58,25 @@ impl EpisodeOfCare {
     pub const RESOURCE_TYPE: &'static str = "EpisodeOfCare";
 }
 
+impl TypedResource for EpisodeOfCare {
+    const RESOURCE_TYPE: &'static str = "EpisodeOfCare";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::EpisodeOfCare(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::EpisodeOfCare(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for EpisodeOfCare {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -90,6 +90,25 @@ impl EventDefinition {
     pub const RESOURCE_TYPE: &'static str = "EventDefinition";
 }
 
+impl TypedResource for EventDefinition {
+    const RESOURCE_TYPE: &'static str = "EventDefinition";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::EventDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::EventDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for EventDefinition {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

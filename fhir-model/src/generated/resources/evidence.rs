@@ -90,6 +90,25 @@ impl Evidence {
     pub const RESOURCE_TYPE: &'static str = "Evidence";
 }
 
+impl TypedResource for Evidence {
+    const RESOURCE_TYPE: &'static str = "Evidence";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Evidence(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Evidence(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Evidence {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

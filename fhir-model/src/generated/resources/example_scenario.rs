@@ -68,6 +68,25 @@ impl ExampleScenario {
     pub const RESOURCE_TYPE: &'static str = "ExampleScenario";
 }
 
+impl TypedResource for ExampleScenario {
+    const RESOURCE_TYPE: &'static str = "ExampleScenario";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::ExampleScenario(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::ExampleScenario(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for ExampleScenario {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -120,6 +120,25 @@ impl ExplanationOfBenefit {
     pub const RESOURCE_TYPE: &'static str = "ExplanationOfBenefit";
 }
 
+impl TypedResource for ExplanationOfBenefit {
+    const RESOURCE_TYPE: &'static str = "ExplanationOfBenefit";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::ExplanationOfBenefit(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::ExplanationOfBenefit(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for ExplanationOfBenefit {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -70,6 +70,25 @@ impl FamilyMemberHistory {
     pub const RESOURCE_TYPE: &'static str = "FamilyMemberHistory";
 }
 
+impl TypedResource for FamilyMemberHistory {
+    const RESOURCE_TYPE: &'static str = "FamilyMemberHistory";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::FamilyMemberHistory(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::FamilyMemberHistory(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for FamilyMemberHistory {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

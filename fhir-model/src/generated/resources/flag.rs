@@ -50,6 +50,25 @@ impl Flag {
     pub const RESOURCE_TYPE: &'static str = "Flag";
 }
 
+impl TypedResource for Flag {
+    const RESOURCE_TYPE: &'static str = "Flag";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Flag(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Flag(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Flag {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

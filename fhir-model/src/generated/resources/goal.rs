@@ -66,6 +66,25 @@ impl Goal {
     pub const RESOURCE_TYPE: &'static str = "Goal";
 }
 
+impl TypedResource for Goal {
+    const RESOURCE_TYPE: &'static str = "Goal";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Goal(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Goal(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Goal {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

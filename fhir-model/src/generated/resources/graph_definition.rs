@@ -64,6 +64,25 @@ impl GraphDefinition {
     pub const RESOURCE_TYPE: &'static str = "GraphDefinition";
 }
 
+impl TypedResource for GraphDefinition {
+    const RESOURCE_TYPE: &'static str = "GraphDefinition";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::GraphDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::GraphDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for GraphDefinition {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

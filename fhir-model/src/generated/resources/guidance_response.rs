@@ -64,6 +64,25 @@ impl GuidanceResponse {
     pub const RESOURCE_TYPE: &'static str = "GuidanceResponse";
 }
 
+impl TypedResource for GuidanceResponse {
+    const RESOURCE_TYPE: &'static str = "GuidanceResponse";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::GuidanceResponse(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::GuidanceResponse(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for GuidanceResponse {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

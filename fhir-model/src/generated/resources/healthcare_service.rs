@@ -84,6 +84,25 @@ impl HealthcareService {
     pub const RESOURCE_TYPE: &'static str = "HealthcareService";
 }
 
+impl TypedResource for HealthcareService {
+    const RESOURCE_TYPE: &'static str = "HealthcareService";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::HealthcareService(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::HealthcareService(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for HealthcareService {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -90,6 +90,25 @@ impl Immunization {
     pub const RESOURCE_TYPE: &'static str = "Immunization";
 }
 
+impl TypedResource for Immunization {
+    const RESOURCE_TYPE: &'static str = "Immunization";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Immunization(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Immunization(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Immunization {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -60,6 +60,25 @@ impl ImmunizationEvaluation {
     pub const RESOURCE_TYPE: &'static str = "ImmunizationEvaluation";
 }
 
+impl TypedResource for ImmunizationEvaluation {
+    const RESOURCE_TYPE: &'static str = "ImmunizationEvaluation";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::ImmunizationEvaluation(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::ImmunizationEvaluation(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for ImmunizationEvaluation {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

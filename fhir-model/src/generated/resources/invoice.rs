@@ -66,6 +66,25 @@ impl Invoice {
     pub const RESOURCE_TYPE: &'static str = "Invoice";
 }
 
+impl TypedResource for Invoice {
+    const RESOURCE_TYPE: &'static str = "Invoice";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Invoice(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Invoice(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Invoice {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -96,6 +96,25 @@ impl Library {
     pub const RESOURCE_TYPE: &'static str = "Library";
 }
 
+impl TypedResource for Library {
+    const RESOURCE_TYPE: &'static str = "Library";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Library(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Library(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Library {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

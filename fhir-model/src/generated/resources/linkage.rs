@@ -40,6 +40,25 @@ impl Linkage {
     pub const RESOURCE_TYPE: &'static str = "Linkage";
 }
 
+impl TypedResource for Linkage {
+    const RESOURCE_TYPE: &'static str = "Linkage";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Linkage(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Linkage(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Linkage {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

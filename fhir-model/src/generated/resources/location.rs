@@ -68,6 +68,25 @@ impl Location {
     pub const RESOURCE_TYPE: &'static str = "Location";
 }
 
+impl TypedResource for Location {
+    const RESOURCE_TYPE: &'static str = "Location";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Location(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Location(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Location {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

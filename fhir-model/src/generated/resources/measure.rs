@@ -116,6 +116,25 @@ impl Measure {
     pub const RESOURCE_TYPE: &'static str = "Measure";
 }
 
+impl TypedResource for Measure {
+    const RESOURCE_TYPE: &'static str = "Measure";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Measure(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Measure(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Measure {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

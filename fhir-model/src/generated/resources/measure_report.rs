@@ -56,6 +56,25 @@ impl MeasureReport {
     pub const RESOURCE_TYPE: &'static str = "MeasureReport";
 }
 
+impl TypedResource for MeasureReport {
+    const RESOURCE_TYPE: &'static str = "MeasureReport";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::MeasureReport(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::MeasureReport(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for MeasureReport {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

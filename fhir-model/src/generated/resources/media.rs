@@ -78,6 +78,25 @@ impl Media {
     pub const RESOURCE_TYPE: &'static str = "Media";
 }
 
+impl TypedResource for Media {
+    const RESOURCE_TYPE: &'static str = "Media";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Media(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Media(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Media {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

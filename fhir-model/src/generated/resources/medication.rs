@@ -50,6 +50,25 @@ impl Medication {
     pub const RESOURCE_TYPE: &'static str = "Medication";
 }
 
+impl TypedResource for Medication {
+    const RESOURCE_TYPE: &'static str = "Medication";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Medication(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Medication(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Medication {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

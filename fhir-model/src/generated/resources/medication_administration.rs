@@ -72,6 +72,25 @@ impl MedicationAdministration {
     pub const RESOURCE_TYPE: &'static str = "MedicationAdministration";
 }
 
+impl TypedResource for MedicationAdministration {
+    const RESOURCE_TYPE: &'static str = "MedicationAdministration";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::MedicationAdministration(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::MedicationAdministration(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for MedicationAdministration {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

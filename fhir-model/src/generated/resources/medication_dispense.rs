@@ -82,6 +82,25 @@ impl MedicationDispense {
     pub const RESOURCE_TYPE: &'static str = "MedicationDispense";
 }
 
+impl TypedResource for MedicationDispense {
+    const RESOURCE_TYPE: &'static str = "MedicationDispense";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::MedicationDispense(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::MedicationDispense(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for MedicationDispense {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -78,6 +78,25 @@ impl MedicationKnowledge {
     pub const RESOURCE_TYPE: &'static str = "MedicationKnowledge";
 }
 
+impl TypedResource for MedicationKnowledge {
+    const RESOURCE_TYPE: &'static str = "MedicationKnowledge";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::MedicationKnowledge(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::MedicationKnowledge(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for MedicationKnowledge {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

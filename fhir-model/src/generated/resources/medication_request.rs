@@ -98,6 +98,25 @@ impl MedicationRequest {
     pub const RESOURCE_TYPE: &'static str = "MedicationRequest";
 }
 
+impl TypedResource for MedicationRequest {
+    const RESOURCE_TYPE: &'static str = "MedicationRequest";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::MedicationRequest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::MedicationRequest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for MedicationRequest {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

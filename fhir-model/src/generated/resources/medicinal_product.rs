@@ -74,6 +74,25 @@ impl MedicinalProduct {
     pub const RESOURCE_TYPE: &'static str = "MedicinalProduct";
 }
 
+impl TypedResource for MedicinalProduct {
+    const RESOURCE_TYPE: &'static str = "MedicinalProduct";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::MedicinalProduct(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::MedicinalProduct(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for MedicinalProduct {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

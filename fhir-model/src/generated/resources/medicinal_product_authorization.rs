@@ -66,6 +66,25 @@ impl MedicinalProductAuthorization {
     pub const RESOURCE_TYPE: &'static str = "MedicinalProductAuthorization";
 }
 
+impl TypedResource for MedicinalProductAuthorization {
+    const RESOURCE_TYPE: &'static str = "MedicinalProductAuthorization";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::MedicinalProductAuthorization(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::MedicinalProductAuthorization(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for MedicinalProductAuthorization {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -52,6 +52,25 @@ impl MedicinalProductIndication {
     pub const RESOURCE_TYPE: &'static str = "MedicinalProductIndication";
 }
 
+impl TypedResource for MedicinalProductIndication {
+    const RESOURCE_TYPE: &'static str = "MedicinalProductIndication";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::MedicinalProductIndication(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::MedicinalProductIndication(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for MedicinalProductIndication {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

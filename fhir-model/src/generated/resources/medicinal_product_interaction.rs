@@ -48,6 +48,25 @@ impl MedicinalProductInteraction {
     pub const RESOURCE_TYPE: &'static str = "MedicinalProductInteraction";
 }
 
+impl TypedResource for MedicinalProductInteraction {
+    const RESOURCE_TYPE: &'static str = "MedicinalProductInteraction";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::MedicinalProductInteraction(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::MedicinalProductInteraction(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for MedicinalProductInteraction {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

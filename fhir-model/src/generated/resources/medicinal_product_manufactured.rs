@@ -48,6 +48,25 @@ impl MedicinalProductManufactured {
     pub const RESOURCE_TYPE: &'static str = "MedicinalProductManufactured";
 }
 
+impl TypedResource for MedicinalProductManufactured {
+    const RESOURCE_TYPE: &'static str = "MedicinalProductManufactured";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::MedicinalProductManufactured(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::MedicinalProductManufactured(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for MedicinalProductManufactured {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -52,6 +52,25 @@ impl MedicinalProductPackaged {
     pub const RESOURCE_TYPE: &'static str = "MedicinalProductPackaged";
 }
 
+impl TypedResource for MedicinalProductPackaged {
+    const RESOURCE_TYPE: &'static str = "MedicinalProductPackaged";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::MedicinalProductPackaged(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::MedicinalProductPackaged(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for MedicinalProductPackaged {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -48,6 +48,25 @@ impl MedicinalProductPharmaceutical {
     pub const RESOURCE_TYPE: &'static str = "MedicinalProductPharmaceutical";
 }
 
+impl TypedResource for MedicinalProductPharmaceutical {
+    const RESOURCE_TYPE: &'static str = "MedicinalProductPharmaceutical";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::MedicinalProductPharmaceutical(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::MedicinalProductPharmaceutical(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for MedicinalProductPharmaceutical {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

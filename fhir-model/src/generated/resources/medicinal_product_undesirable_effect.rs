@@ -44,6 +44,25 @@ impl MedicinalProductUndesirableEffect {
     pub const RESOURCE_TYPE: &'static str = "MedicinalProductUndesirableEffect";
 }
 
+impl TypedResource for MedicinalProductUndesirableEffect {
+    const RESOURCE_TYPE: &'static str = "MedicinalProductUndesirableEffect";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::MedicinalProductUndesirableEffect(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::MedicinalProductUndesirableEffect(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for MedicinalProductUndesirableEffect {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

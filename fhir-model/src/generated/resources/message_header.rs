@@ -56,6 +56,25 @@ impl MessageHeader {
     pub const RESOURCE_TYPE: &'static str = "MessageHeader";
 }
 
+impl TypedResource for MessageHeader {
+    const RESOURCE_TYPE: &'static str = "MessageHeader";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::MessageHeader(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::MessageHeader(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for MessageHeader {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -66,6 +66,25 @@ impl MolecularSequence {
     pub const RESOURCE_TYPE: &'static str = "MolecularSequence";
 }
 
+impl TypedResource for MolecularSequence {
+    const RESOURCE_TYPE: &'static str = "MolecularSequence";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::MolecularSequence(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::MolecularSequence(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for MolecularSequence {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

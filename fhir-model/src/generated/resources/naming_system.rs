@@ -60,6 +60,25 @@ impl NamingSystem {
     pub const RESOURCE_TYPE: &'static str = "NamingSystem";
 }
 
+impl TypedResource for NamingSystem {
+    const RESOURCE_TYPE: &'static str = "NamingSystem";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::NamingSystem(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::NamingSystem(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for NamingSystem {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -68,6 +68,25 @@ impl NutritionOrder {
     pub const RESOURCE_TYPE: &'static str = "NutritionOrder";
 }
 
+impl TypedResource for NutritionOrder {
+    const RESOURCE_TYPE: &'static str = "NutritionOrder";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::NutritionOrder(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::NutritionOrder(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for NutritionOrder {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

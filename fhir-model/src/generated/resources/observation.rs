@@ -82,6 +82,25 @@ impl Observation {
     pub const RESOURCE_TYPE: &'static str = "Observation";
 }
 
+impl TypedResource for Observation {
+    const RESOURCE_TYPE: &'static str = "Observation";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Observation(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Observation(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Observation {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -60,6 +60,25 @@ impl ObservationDefinition {
     pub const RESOURCE_TYPE: &'static str = "ObservationDefinition";
 }
 
+impl TypedResource for ObservationDefinition {
+    const RESOURCE_TYPE: &'static str = "ObservationDefinition";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::ObservationDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::ObservationDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for ObservationDefinition {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

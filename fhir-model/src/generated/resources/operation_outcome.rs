@@ -36,6 +36,25 @@ impl OperationOutcome {
     pub const RESOURCE_TYPE: &'static str = "OperationOutcome";
 }
 
+impl TypedResource for OperationOutcome {
+    const RESOURCE_TYPE: &'static str = "OperationOutcome";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::OperationOutcome(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::OperationOutcome(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for OperationOutcome {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

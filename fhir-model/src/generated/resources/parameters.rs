@@ -28,6 +28,25 @@ impl Parameters {
     pub const RESOURCE_TYPE: &'static str = "Parameters";
 }
 
+impl TypedResource for Parameters {
+    const RESOURCE_TYPE: &'static str = "Parameters";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Parameters(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Parameters(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Parameters {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -66,6 +66,25 @@ impl Patient {
     pub const RESOURCE_TYPE: &'static str = "Patient";
 }
 
+impl TypedResource for Patient {
+    const RESOURCE_TYPE: &'static str = "Patient";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Patient(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Patient(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Patient {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

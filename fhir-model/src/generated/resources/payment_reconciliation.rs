@@ -64,6 +64,25 @@ impl PaymentReconciliation {
     pub const RESOURCE_TYPE: &'static str = "PaymentReconciliation";
 }
 
+impl TypedResource for PaymentReconciliation {
+    const RESOURCE_TYPE: &'static str = "PaymentReconciliation";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::PaymentReconciliation(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::PaymentReconciliation(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for PaymentReconciliation {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

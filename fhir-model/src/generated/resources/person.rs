@@ -54,6 +54,25 @@ impl Person {
     pub const RESOURCE_TYPE: &'static str = "Person";
 }
 
+impl TypedResource for Person {
+    const RESOURCE_TYPE: &'static str = "Person";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Person(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Person(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Person {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -54,6 +54,25 @@ impl Practitioner {
     pub const RESOURCE_TYPE: &'static str = "Practitioner";
 }
 
+impl TypedResource for Practitioner {
+    const RESOURCE_TYPE: &'static str = "Practitioner";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Practitioner(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Practitioner(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Practitioner {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -62,6 +62,25 @@ impl PractitionerRole {
     pub const RESOURCE_TYPE: &'static str = "PractitionerRole";
 }
 
+impl TypedResource for PractitionerRole {
+    const RESOURCE_TYPE: &'static str = "PractitionerRole";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::PractitionerRole(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::PractitionerRole(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for PractitionerRole {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -54,6 +54,25 @@ impl Provenance {
     pub const RESOURCE_TYPE: &'static str = "Provenance";
 }
 
+impl TypedResource for Provenance {
+    const RESOURCE_TYPE: &'static str = "Provenance";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Provenance(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Provenance(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Provenance {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -58,6 +58,25 @@ impl RelatedPerson {
     pub const RESOURCE_TYPE: &'static str = "RelatedPerson";
 }
 
+impl TypedResource for RelatedPerson {
+    const RESOURCE_TYPE: &'static str = "RelatedPerson";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::RelatedPerson(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::RelatedPerson(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for RelatedPerson {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -70,6 +70,25 @@ impl RequestGroup {
     pub const RESOURCE_TYPE: &'static str = "RequestGroup";
 }
 
+impl TypedResource for RequestGroup {
+    const RESOURCE_TYPE: &'static str = "RequestGroup";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::RequestGroup(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::RequestGroup(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for RequestGroup {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -102,6 +102,25 @@ impl ResearchDefinition {
     pub const RESOURCE_TYPE: &'static str = "ResearchDefinition";
 }
 
+impl TypedResource for ResearchDefinition {
+    const RESOURCE_TYPE: &'static str = "ResearchDefinition";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::ResearchDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::ResearchDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for ResearchDefinition {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

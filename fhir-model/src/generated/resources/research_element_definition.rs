@@ -100,6 +100,25 @@ impl ResearchElementDefinition {
     pub const RESOURCE_TYPE: &'static str = "ResearchElementDefinition";
 }
 
+impl TypedResource for ResearchElementDefinition {
+    const RESOURCE_TYPE: &'static str = "ResearchElementDefinition";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::ResearchElementDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::ResearchElementDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for ResearchElementDefinition {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

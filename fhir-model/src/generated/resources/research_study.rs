@@ -82,6 +82,25 @@ impl ResearchStudy {
     pub const RESOURCE_TYPE: &'static str = "ResearchStudy";
 }
 
+impl TypedResource for ResearchStudy {
+    const RESOURCE_TYPE: &'static str = "ResearchStudy";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::ResearchStudy(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::ResearchStudy(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for ResearchStudy {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

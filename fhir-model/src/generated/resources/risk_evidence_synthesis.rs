@@ -96,6 +96,25 @@ impl RiskEvidenceSynthesis {
     pub const RESOURCE_TYPE: &'static str = "RiskEvidenceSynthesis";
 }
 
+impl TypedResource for RiskEvidenceSynthesis {
+    const RESOURCE_TYPE: &'static str = "RiskEvidenceSynthesis";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::RiskEvidenceSynthesis(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::RiskEvidenceSynthesis(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for RiskEvidenceSynthesis {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -86,6 +86,25 @@ impl SearchParameter {
     pub const RESOURCE_TYPE: &'static str = "SearchParameter";
 }
 
+impl TypedResource for SearchParameter {
+    const RESOURCE_TYPE: &'static str = "SearchParameter";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::SearchParameter(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::SearchParameter(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for SearchParameter {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -100,6 +100,25 @@ impl ServiceRequest {
     pub const RESOURCE_TYPE: &'static str = "ServiceRequest";
 }
 
+impl TypedResource for ServiceRequest {
+    const RESOURCE_TYPE: &'static str = "ServiceRequest";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::ServiceRequest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::ServiceRequest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for ServiceRequest {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

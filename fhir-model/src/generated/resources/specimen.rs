@@ -60,6 +60,25 @@ impl Specimen {
     pub const RESOURCE_TYPE: &'static str = "Specimen";
 }
 
+impl TypedResource for Specimen {
+    const RESOURCE_TYPE: &'static str = "Specimen";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Specimen(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Specimen(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Specimen {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

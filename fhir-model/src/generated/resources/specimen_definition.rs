@@ -46,6 +46,25 @@ impl SpecimenDefinition {
     pub const RESOURCE_TYPE: &'static str = "SpecimenDefinition";
 }
 
+impl TypedResource for SpecimenDefinition {
+    const RESOURCE_TYPE: &'static str = "SpecimenDefinition";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::SpecimenDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::SpecimenDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for SpecimenDefinition {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

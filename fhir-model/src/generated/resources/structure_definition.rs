@@ -88,6 +88,25 @@ impl StructureDefinition {
     pub const RESOURCE_TYPE: &'static str = "StructureDefinition";
 }
 
+impl TypedResource for StructureDefinition {
+    const RESOURCE_TYPE: &'static str = "StructureDefinition";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::StructureDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::StructureDefinition(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for StructureDefinition {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -70,6 +70,25 @@ impl StructureMap {
     pub const RESOURCE_TYPE: &'static str = "StructureMap";
 }
 
+impl TypedResource for StructureMap {
+    const RESOURCE_TYPE: &'static str = "StructureMap";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::StructureMap(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::StructureMap(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for StructureMap {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

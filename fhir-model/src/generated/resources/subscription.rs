@@ -48,6 +48,25 @@ impl Subscription {
     pub const RESOURCE_TYPE: &'static str = "Subscription";
 }
 
+impl TypedResource for Subscription {
+    const RESOURCE_TYPE: &'static str = "Subscription";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Subscription(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Subscription(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Subscription {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -48,6 +48,25 @@ impl Substance {
     pub const RESOURCE_TYPE: &'static str = "Substance";
 }
 
+impl TypedResource for Substance {
+    const RESOURCE_TYPE: &'static str = "Substance";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Substance(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Substance(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Substance {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

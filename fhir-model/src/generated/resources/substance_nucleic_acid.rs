@@ -44,6 +44,25 @@ impl SubstanceNucleicAcid {
     pub const RESOURCE_TYPE: &'static str = "SubstanceNucleicAcid";
 }
 
+impl TypedResource for SubstanceNucleicAcid {
+    const RESOURCE_TYPE: &'static str = "SubstanceNucleicAcid";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::SubstanceNucleicAcid(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::SubstanceNucleicAcid(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for SubstanceNucleicAcid {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

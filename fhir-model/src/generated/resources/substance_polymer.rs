@@ -46,6 +46,25 @@ impl SubstancePolymer {
     pub const RESOURCE_TYPE: &'static str = "SubstancePolymer";
 }
 
+impl TypedResource for SubstancePolymer {
+    const RESOURCE_TYPE: &'static str = "SubstancePolymer";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::SubstancePolymer(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::SubstancePolymer(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for SubstancePolymer {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

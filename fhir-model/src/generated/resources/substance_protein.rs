@@ -42,6 +42,25 @@ impl SubstanceProtein {
     pub const RESOURCE_TYPE: &'static str = "SubstanceProtein";
 }
 
+impl TypedResource for SubstanceProtein {
+    const RESOURCE_TYPE: &'static str = "SubstanceProtein";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::SubstanceProtein(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::SubstanceProtein(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for SubstanceProtein {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -44,6 +44,25 @@ impl SubstanceReferenceInformation {
     pub const RESOURCE_TYPE: &'static str = "SubstanceReferenceInformation";
 }
 
+impl TypedResource for SubstanceReferenceInformation {
+    const RESOURCE_TYPE: &'static str = "SubstanceReferenceInformation";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::SubstanceReferenceInformation(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::SubstanceReferenceInformation(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for SubstanceReferenceInformation {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -60,6 +60,25 @@ impl SubstanceSourceMaterial {
     pub const RESOURCE_TYPE: &'static str = "SubstanceSourceMaterial";
 }
 
+impl TypedResource for SubstanceSourceMaterial {
+    const RESOURCE_TYPE: &'static str = "SubstanceSourceMaterial";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::SubstanceSourceMaterial(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::SubstanceSourceMaterial(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for SubstanceSourceMaterial {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

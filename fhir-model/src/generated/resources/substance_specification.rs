@@ -72,6 +72,25 @@ impl SubstanceSpecification {
     pub const RESOURCE_TYPE: &'static str = "SubstanceSpecification";
 }
 
+impl TypedResource for SubstanceSpecification {
+    const RESOURCE_TYPE: &'static str = "SubstanceSpecification";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::SubstanceSpecification(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::SubstanceSpecification(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for SubstanceSpecification {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

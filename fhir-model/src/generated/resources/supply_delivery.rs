@@ -56,6 +56,25 @@ impl SupplyDelivery {
     pub const RESOURCE_TYPE: &'static str = "SupplyDelivery";
 }
 
+impl TypedResource for SupplyDelivery {
+    const RESOURCE_TYPE: &'static str = "SupplyDelivery";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::SupplyDelivery(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::SupplyDelivery(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for SupplyDelivery {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -64,6 +64,25 @@ impl SupplyRequest {
     pub const RESOURCE_TYPE: &'static str = "SupplyRequest";
 }
 
+impl TypedResource for SupplyRequest {
+    const RESOURCE_TYPE: &'static str = "SupplyRequest";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::SupplyRequest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::SupplyRequest(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for SupplyRequest {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

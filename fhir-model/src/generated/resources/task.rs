@@ -96,6 +96,25 @@ impl Task {
     pub const RESOURCE_TYPE: &'static str = "Task";
 }
 
+impl TypedResource for Task {
+    const RESOURCE_TYPE: &'static str = "Task";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::Task(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::Task(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for Task {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

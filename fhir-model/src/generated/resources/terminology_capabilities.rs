@@ -82,6 +82,25 @@ impl TerminologyCapabilities {
     pub const RESOURCE_TYPE: &'static str = "TerminologyCapabilities";
 }
 
+impl TypedResource for TerminologyCapabilities {
+    const RESOURCE_TYPE: &'static str = "TerminologyCapabilities";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::TerminologyCapabilities(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::TerminologyCapabilities(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for TerminologyCapabilities {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

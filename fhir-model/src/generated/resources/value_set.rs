@@ -70,6 +70,25 @@ impl ValueSet {
     pub const RESOURCE_TYPE: &'static str = "ValueSet";
 }
 
+impl TypedResource for ValueSet {
+    const RESOURCE_TYPE: &'static str = "ValueSet";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::ValueSet(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::ValueSet(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for ValueSet {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)

@@ -62,6 +62,25 @@ impl VerificationResult {
     pub const RESOURCE_TYPE: &'static str = "VerificationResult";
 }
 
+impl TypedResource for VerificationResult {
+    const RESOURCE_TYPE: &'static str = "VerificationResult";
+    fn from_resource(resource: &Resource) -> Option<&Self> {
+        match resource {
+            Resource::VerificationResult(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn from_resource_mut(resource: &mut Resource) -> Option<&mut Self> {
+        match resource {
+            Resource::VerificationResult(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn meta(&self) -> Option<&Meta> {
+        self.meta.as_ref()
+    }
+}
+
 impl FromJson for VerificationResult {
     fn from_json(r: &mut Reader<'_>) -> PResult<Self> {
         Self::from_json_boxed(r).map(|o| *o)
