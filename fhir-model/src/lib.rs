@@ -60,14 +60,7 @@ use json::writer::Writer;
 /// primitives and duplicate members are errors that name their location.
 pub fn from_json(json: &str) -> Result<Resource> {
     let mut reader = Reader::new(json, false);
-    let result = Resource::from_json(&mut reader).and_then(|resource| {
-        reader.end()?;
-        Ok(resource)
-    });
-    result.map_err(|err| {
-        let root = root_name(json);
-        reader.error_of(*err, &root)
-    })
+    read_document(&mut reader).map_err(|err| reader.error_of(*err, &root_name(json)))
 }
 
 /// Parses a FHIR R4 resource from JSON, leniently: what cannot be parsed as its FHIR type
@@ -77,20 +70,26 @@ pub fn from_json(json: &str) -> Result<Resource> {
 /// not an object with a `resourceType`.
 pub fn from_json_lenient(json: &str) -> (Option<Resource>, Vec<Issue>) {
     let mut reader = Reader::new(json, true);
-    let result = Resource::from_json(&mut reader).and_then(|resource| {
-        reader.end()?;
-        Ok(resource)
-    });
+    let result = read_document(&mut reader);
+    if result.is_ok() && reader.issues.is_empty() {
+        return (result.ok(), Vec::new());
+    }
     let root = root_name(json);
+    let mut issues = reader.take_issues(&root);
     match result {
-        Ok(resource) => (Some(resource), reader.take_issues(&root)),
+        Ok(resource) => (Some(resource), issues),
         Err(err) => {
-            let mut issues = reader.take_issues(&root);
-            let error = reader.error_of(*err, &root);
-            issues.push(issue_of(error));
+            issues.push(issue_of(reader.error_of(*err, &root)));
             (None, issues)
         }
     }
+}
+
+/// One resource and nothing after it.
+fn read_document(reader: &mut Reader<'_>) -> json::reader::PResult<Resource> {
+    let resource = Resource::from_json(reader)?;
+    reader.end()?;
+    Ok(resource)
 }
 
 fn issue_of(error: Error) -> Issue {

@@ -75,23 +75,28 @@ impl ToJson for RawResource {
 /// Finds `resourceType` without consuming the object: it is usually the first member,
 /// so the common case reads one key; otherwise the object is scanned and re-read.
 pub(crate) fn peek_resource_type<'a>(r: &mut Reader<'a>) -> PResult<Cow<'a, str>> {
+    string_member(r, "resourceType")?.ok_or_else(|| {
+        content_error(
+            IssueKind::UnknownResourceType,
+            "a resource needs a `resourceType`",
+        )
+    })
+}
+
+/// The string member `key` of the object that starts here; the reader stays where it was.
+fn string_member<'a>(r: &mut Reader<'a>, key: &str) -> PResult<Option<Cow<'a, str>>> {
     let start = r.mark();
     r.begin_object()?;
     let mut found = None;
-    while let Some(key) = r.next_key()? {
-        if key == "resourceType" {
+    while let Some(k) = r.next_key()? {
+        if k == key {
             found = Some(r.read_str()?);
             break;
         }
         r.skip_value()?;
     }
     r.rewind(start);
-    found.ok_or_else(|| {
-        content_error(
-            IssueKind::UnknownResourceType,
-            "a resource needs a `resourceType`",
-        )
-    })
+    Ok(found)
 }
 
 /// Checks the `resourceType` member while a typed resource is read.
@@ -131,23 +136,10 @@ pub(crate) fn read_raw_resource(
         });
     }
     let start = r.mark();
-    let json = r.capture_raw()?;
-    let end = r.mark();
-    // Read the id back out of the captured JSON: rare path, simplest code.
+    // An `id` that is not a string is kept in the JSON but not offered as the id.
+    let id = string_member(r, "id").ok().flatten().map(Cow::into_owned);
     r.rewind(start);
-    r.begin_object()?;
-    let mut id = None;
-    while let Some(key) = r.next_key()? {
-        if key == "id" && id.is_none() {
-            id = r.read_str().ok().map(Cow::into_owned);
-            if id.is_none() {
-                r.skip_value()?;
-            }
-        } else {
-            r.skip_value()?;
-        }
-    }
-    r.rewind(end);
+    let json = r.capture_raw()?;
     Ok(RawResource {
         resource_type: resource_type.into_owned(),
         id,
