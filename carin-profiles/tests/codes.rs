@@ -4,11 +4,10 @@
 //! Reads `hl7.fhir.us.carin-bb-2.0.0.tgz` from `$FHIR_PACKAGES_DIR` (default
 //! `../shared/fhir-packages` beside the workspace).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::error::Error;
-use std::fs::File;
-use std::io::Read as _;
-use std::path::{Path, PathBuf};
 
 use carin_profiles::codes::*;
 use serde_json::Value;
@@ -68,22 +67,6 @@ fn generated() -> Vec<Entry> {
     ]
 }
 
-fn package_path() -> Result<PathBuf, String> {
-    let dir = match std::env::var_os("FHIR_PACKAGES_DIR") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fhir-packages"),
-    };
-    let path = dir.join(PACKAGE);
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(format!(
-            "{} not found; set FHIR_PACKAGES_DIR to the directory of FHIR IG packages (*.tgz)",
-            path.display()
-        ))
-    }
-}
-
 /// The package's CodeSystem resources and its examples as (entry name, JSON text).
 struct Package {
     code_systems: Vec<Value>,
@@ -91,29 +74,20 @@ struct Package {
 }
 
 fn read_package() -> Result<Package, Box<dyn Error>> {
-    let file = File::open(package_path()?)?;
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
     let mut package = Package {
         code_systems: Vec::new(),
         examples: Vec::new(),
     };
-    for entry in archive.entries()? {
-        let mut entry = entry?;
-        let name = entry.path()?.to_string_lossy().into_owned();
-        let is_code_system = name.starts_with("package/CodeSystem-");
-        let is_example = name.starts_with("package/example/");
-        if !name.ends_with(".json") || !(is_code_system || is_example) {
-            continue;
-        }
-        let mut text = String::new();
-        entry.read_to_string(&mut text)?;
-        if is_code_system {
+    let files = common::package_files(PACKAGE, |name| {
+        name.starts_with("package/CodeSystem-") || name.starts_with("package/example/")
+    })?;
+    for (name, text) in files {
+        if name.starts_with("package/CodeSystem-") {
             package.code_systems.push(serde_json::from_str(&text)?);
         } else {
             package.examples.push((name, text));
         }
     }
-    package.examples.sort();
     Ok(package)
 }
 

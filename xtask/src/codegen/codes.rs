@@ -40,7 +40,7 @@ pub(crate) struct Concept {
 
 /// Unpacks the CARIN BB package (once) and returns its code systems, sorted by file name.
 pub(crate) fn load(root: &Path) -> Result<Vec<CodeSystem>, BoxError> {
-    let package = unpack(root)?;
+    let package = unpack(root, PACKAGE)?;
     let mut files: Vec<PathBuf> = fs::read_dir(&package)
         .map_err(|e| format!("{}: {e}", package.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -194,13 +194,14 @@ fn string_literal(s: &str) -> String {
     format!("{s:?}")
 }
 
-/// The unpacked `package/` directory of the CARIN BB package in `target/codegen-cache/`.
-fn unpack(root: &Path) -> Result<PathBuf, BoxError> {
+/// The unpacked `package/` directory of the IG package `name` (`hl7.fhir.us.core-6.1.0`)
+/// in `target/codegen-cache/`, unpacked from `$FHIR_PACKAGES_DIR/<name>.tgz` once.
+pub(crate) fn unpack(root: &Path, name: &str) -> Result<PathBuf, BoxError> {
     let dir = match std::env::var_os(PACKAGES_ENV) {
         Some(d) if !d.is_empty() => PathBuf::from(d),
         _ => root.join("../shared/fhir-packages"),
     };
-    let tgz = dir.join(format!("{PACKAGE}.tgz"));
+    let tgz = dir.join(format!("{name}.tgz"));
     if !tgz.is_file() {
         return Err(format!(
             "{} not found: set {PACKAGES_ENV} to the directory of FHIR IG packages (*.tgz) \
@@ -209,7 +210,7 @@ fn unpack(root: &Path) -> Result<PathBuf, BoxError> {
         )
         .into());
     }
-    let cache = root.join("target/codegen-cache").join(PACKAGE);
+    let cache = root.join("target/codegen-cache").join(name);
     let package = cache.join("package");
     let done = cache.join(".unpacked");
     if done.exists() {

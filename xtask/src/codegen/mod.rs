@@ -4,11 +4,14 @@
 //! The package is fetched with `npm pack` into `target/codegen-cache/` (never committed);
 //! the output is rustfmt'd and checked in, and `--check` fails when it is stale.
 //!
-//! Also the CARIN BB code systems in `carin-profiles/src/generated/codes.rs` (see [`codes`]).
+//! Also the CARIN BB code systems in `carin-profiles/src/generated/codes.rs` (see [`codes`])
+//! and the validator's profile tables in `carin-profiles/src/generated/profiles.rs` (see
+//! [`profiles`]).
 
 mod codes;
 mod emit;
 mod model;
+mod profiles;
 
 use std::fs;
 use std::io::Write as _;
@@ -60,6 +63,8 @@ pub(crate) fn run(check: bool) -> Result<(), BoxError> {
         codes_dir.join("codes.rs"),
         rustfmt(&codes::source(&code_systems))?,
     ));
+    let tables = profiles::generate(&root, &definitions)?;
+    expected.push((codes_dir.join("profiles.rs"), rustfmt(&tables.source)?));
 
     let mut stale = Vec::new();
     for (path, text) in &expected {
@@ -103,13 +108,17 @@ pub(crate) fn run(check: bool) -> Result<(), BoxError> {
     }
     println!(
         "codegen: wrote {} files ({} changed, {} removed): {} resources, {} datatype structs, \
-         {} code systems",
+         {} code systems; {} profiles ({} elements checked), {} value sets, {} unchecked value sets",
         expected.len(),
         stale.len(),
         extra.len(),
         model.resources.len(),
         model.datatypes.structs.len(),
-        code_systems.len()
+        code_systems.len(),
+        tables.profiles,
+        tables.nodes,
+        tables.value_sets,
+        tables.unchecked.len()
     );
     Ok(())
 }
