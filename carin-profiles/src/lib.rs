@@ -6,6 +6,9 @@
 //!   extension definitions, and the IG invariants listed in the crate README), choosing
 //!   the profile by `meta.profile` and the content; [`to_operation_outcome`] turns the
 //!   [`Issue`]s into an `OperationOutcome`.
+//! - [`views`]: typed read-only views of CARIN EOB, Coverage and Patient resources (EOB
+//!   profile by content, amounts by adjudication category, line items, member ids) and a
+//!   builder for Professional NonClinician EOBs.
 //! - [`codes`]: the code systems of CARIN Blue Button 2.0.0 (adjudication categories,
 //!   payer adjudication status, supporting info types, ...) as enums that keep unknown codes.
 //!
@@ -13,6 +16,7 @@
 
 pub mod codes;
 mod validate;
+pub mod views;
 
 /// The tables generated from the IG packages by `cargo xtask codegen`.
 mod generated {
@@ -20,7 +24,6 @@ mod generated {
     pub(crate) mod profiles;
 }
 
-pub use validate::select_eob_profile as eob_profile_by_content;
 pub use validate::{
     ChoiceReason, Ig, Issue, IssueKind, Profile, ProfileChoice, choose_profiles, profile, profiles,
     skipped_invariants, to_operation_outcome, unchecked_value_sets, validate, validate_as,

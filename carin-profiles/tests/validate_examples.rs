@@ -29,7 +29,10 @@ const KNOWN_IG_DEFECTS: &[(&str, &str, &str)] = &[
 ];
 
 #[test]
-#[allow(clippy::print_stdout, reason = "the per-IG count is the point of this test")]
+#[allow(
+    clippy::print_stdout,
+    reason = "the per-IG count is the point of this test"
+)]
 fn every_example_validates_against_its_declared_profiles() -> TestResult {
     let mut failures = Vec::new();
     let mut summary = Vec::new();

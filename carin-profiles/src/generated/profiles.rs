@@ -157,15 +157,15 @@ pub(crate) static PROFILES: &[&Profile] = &[
 
 /// Value sets of required bindings the packages do not carry; not checked.
 pub(crate) const UNCHECKED_VALUE_SETS: &[&str] = &[
-    "http://cts.nlm.nih.gov/fhir/ValueSet/2.16.840.1.113762.1.4.1240.3",
-    "http://cts.nlm.nih.gov/fhir/ValueSet/2.16.840.1.114222.4.11.1066",
-    "http://hl7.org/fhir/us/core/ValueSet/birthsex",
-    "http://hl7.org/fhir/us/core/ValueSet/detailed-ethnicity",
-    "http://hl7.org/fhir/us/core/ValueSet/detailed-race",
-    "http://hl7.org/fhir/us/core/ValueSet/omb-ethnicity-category",
-    "http://hl7.org/fhir/us/core/ValueSet/omb-race-category",
-    "https://valueset.x12.org/x217/005010/request/2000E/UM/1/06/00/1338",
-    "https://valueset.x12.org/x217/005010/response/2000F/HCR/1/01/00/306",
+    "http://cts.nlm.nih.gov/fhir/ValueSet/2.16.840.1.113762.1.4.1240.3 (bound in hl7.fhir.us.core-6.1.0)",
+    "http://cts.nlm.nih.gov/fhir/ValueSet/2.16.840.1.114222.4.11.1066 (bound in hl7.fhir.us.carin-bb-2.0.0)",
+    "http://hl7.org/fhir/us/core/ValueSet/birthsex (bound in hl7.fhir.us.core-6.1.0)",
+    "http://hl7.org/fhir/us/core/ValueSet/detailed-ethnicity (bound in hl7.fhir.us.core-6.1.0)",
+    "http://hl7.org/fhir/us/core/ValueSet/detailed-race (bound in hl7.fhir.us.core-6.1.0)",
+    "http://hl7.org/fhir/us/core/ValueSet/omb-ethnicity-category (bound in hl7.fhir.us.core-6.1.0)",
+    "http://hl7.org/fhir/us/core/ValueSet/omb-race-category (bound in hl7.fhir.us.core-6.1.0)",
+    "https://valueset.x12.org/x217/005010/request/2000E/UM/1/06/00/1338 (bound in hl7.fhir.us.davinci-pdex-2.0.0)",
+    "https://valueset.x12.org/x217/005010/response/2000F/HCR/1/01/00/306 (bound in hl7.fhir.us.davinci-pdex-2.0.0)",
 ];
 
 /// C4BB Coverage (`http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Coverage`, hl7.fhir.us.carin-bb-2.0.0).

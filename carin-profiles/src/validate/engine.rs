@@ -12,29 +12,58 @@ use super::{Issue, IssueKind};
 use fhir_model::outcome::IssueSeverity;
 
 /// One occurrence of an element: its JSON value and, for a primitive, its `_name` object.
-#[derive(Clone)]
-pub(crate) struct Item<'v> {
-    pub(crate) value: Option<&'v Value>,
+///
+/// Its location is kept as a link to its parent occurrence and built only when an issue
+/// needs it: most occurrences never break anything.
+#[derive(Clone, Copy)]
+pub(crate) struct Item<'a> {
+    pub(crate) value: Option<&'a Value>,
     /// The `_name` sibling of a primitive (its id and extensions).
-    pub(crate) element: Option<&'v Value>,
+    pub(crate) element: Option<&'a Value>,
     /// The type, for a choice element (`Quantity` from `valueQuantity`).
-    pub(crate) type_suffix: Option<&'v str>,
-    pub(crate) path: String,
+    pub(crate) type_suffix: Option<&'a str>,
+    parent: Option<&'a Item<'a>>,
+    /// The member name (the resource type for the root).
+    key: &'a str,
+    /// The position in the member's array, if it is one.
+    index: Option<usize>,
 }
 
-impl<'v> Item<'v> {
-    pub(crate) fn root(value: &'v Value, path: String) -> Self {
+impl<'a> Item<'a> {
+    pub(crate) fn root(value: &'a Value, resource_type: &'a str) -> Self {
         Item {
             value: Some(value),
             element: None,
             type_suffix: None,
-            path,
+            parent: None,
+            key: resource_type,
+            index: None,
+        }
+    }
+
+    /// The FHIRPath-like location: `ExplanationOfBenefit.item[0].adjudication[1]`.
+    pub(crate) fn path(&self) -> String {
+        let mut out = String::new();
+        self.write_path(&mut out);
+        out
+    }
+
+    fn write_path(&self, out: &mut String) {
+        if let Some(parent) = self.parent {
+            parent.write_path(out);
+            out.push('.');
+        }
+        out.push_str(self.key);
+        if let Some(i) = self.index {
+            out.push('[');
+            out.push_str(&i.to_string());
+            out.push(']');
         }
     }
 
     /// The object holding this item's children: the value itself, or for a primitive its
     /// `_name` object.
-    fn members(&self) -> Option<&'v Map<String, Value>> {
+    fn members(&self) -> Option<&'a Map<String, Value>> {
         match self.value {
             Some(Value::Object(m)) => Some(m),
             _ => self.element.and_then(Value::as_object),
@@ -81,28 +110,28 @@ impl Validator {
     fn check_children(&mut self, children: &'static [Node], parent: &Item<'_>) {
         for child in children {
             let items = collect(parent, child);
-            let location = element_path(parent, child);
-            self.check_element(child, &items, &location);
+            self.check_element(child, &items, parent);
         }
     }
 
-    /// Cardinality, each occurrence's value, and slicing of one element; `location` is
-    /// where the element is (or would be), without an index.
-    fn check_element(&mut self, node: &'static Node, items: &[Item<'_>], location: &str) {
-        self.check_count(node, items.len(), location, None);
+    /// Cardinality, each occurrence's value, and slicing of one element under `parent`.
+    fn check_element(&mut self, node: &'static Node, items: &[Item<'_>], parent: &Item<'_>) {
+        self.check_count(node, items.len(), parent, node, None);
         for item in items {
             self.check_value(node, item);
         }
         if let Some(slicing) = node.slicing {
-            self.check_slicing(node, slicing, items, location);
+            self.check_slicing(node, slicing, items, parent);
         }
     }
 
+    /// The count of `node` (an element, or a slice of `element`) under `parent`.
     fn check_count(
         &mut self,
         node: &'static Node,
         count: usize,
-        location: &str,
+        parent: &Item<'_>,
+        element: &Node,
         slice: Option<&str>,
     ) {
         let count = u32::try_from(count).unwrap_or(u32::MAX);
@@ -129,7 +158,8 @@ impl Validator {
                 node.min
             )
         };
-        self.report(IssueKind::Cardinality, node.id, location, message);
+        let location = element_path(parent, element);
+        self.report(IssueKind::Cardinality, node.id, &location, message);
     }
 
     /// The constraints on one occurrence and its children.
@@ -141,7 +171,7 @@ impl Validator {
             self.report(
                 IssueKind::Type,
                 node.id,
-                &item.path,
+                &item.path(),
                 format!(
                     "{}: type {suffix} is not allowed here (allowed: {})",
                     node.id,
@@ -155,7 +185,7 @@ impl Validator {
             self.report(
                 IssueKind::Fixed,
                 node.id,
-                &item.path,
+                &item.path(),
                 format!("{}: value must be exactly {}", node.id, json_text(fixed)),
             );
         }
@@ -165,7 +195,7 @@ impl Validator {
             self.report(
                 IssueKind::Pattern,
                 node.id,
-                &item.path,
+                &item.path(),
                 format!(
                     "{}: value must match the pattern {}",
                     node.id,
@@ -179,7 +209,7 @@ impl Validator {
             self.report(
                 IssueKind::Binding,
                 node.id,
-                &item.path,
+                &item.path(),
                 format!(
                     "{}: {found} is not in the required value set {}",
                     node.id, vs.url
@@ -197,7 +227,7 @@ impl Validator {
             self.report(
                 IssueKind::ReferenceTarget,
                 node.id,
-                &format!("{}.reference", item.path),
+                &format!("{}.reference", item.path()),
                 format!(
                     "{}: a reference to {target} is not allowed (allowed: {})",
                     node.id,
@@ -220,7 +250,7 @@ impl Validator {
         node: &'static Node,
         slicing: &'static Slicing,
         items: &[Item<'_>],
-        location: &str,
+        parent: &Item<'_>,
     ) {
         let mut matched: Vec<Vec<Item<'_>>> = vec![Vec::new(); slicing.slices.len()];
         for item in items {
@@ -231,11 +261,11 @@ impl Validator {
                     .all(|(key, path)| key_matches(key, path, item))
             });
             match slice {
-                Some(i) => matched[i].push(item.clone()),
+                Some(i) => matched[i].push(*item),
                 None if slicing.closed => self.report(
                     IssueKind::Slicing,
                     node.id,
-                    &item.path,
+                    &item.path(),
                     format!(
                         "{}: matches none of the slices ({}) and the slicing is closed",
                         node.id,
@@ -251,19 +281,25 @@ impl Validator {
             }
         }
         for (slice, slice_items) in slicing.slices.iter().zip(&matched) {
-            self.check_count(&slice.node, slice_items.len(), location, Some(slice.name));
+            self.check_count(
+                &slice.node,
+                slice_items.len(),
+                parent,
+                node,
+                Some(slice.name),
+            );
             for item in slice_items {
                 self.check_value(&slice.node, item);
             }
             if let Some(inner) = slice.node.slicing {
-                self.check_slicing(&slice.node, inner, slice_items, location);
+                self.check_slicing(&slice.node, inner, slice_items, parent);
             }
         }
     }
 }
 
 /// The occurrences of `node` under `parent`, with their locations.
-pub(crate) fn collect<'v>(parent: &Item<'v>, node: &Node) -> Vec<Item<'v>> {
+pub(crate) fn collect<'a>(parent: &'a Item<'a>, node: &'a Node) -> Vec<Item<'a>> {
     let mut out = Vec::new();
     let Some(members) = parent.members() else {
         return out;
@@ -276,7 +312,7 @@ pub(crate) fn collect<'v>(parent: &Item<'v>, node: &Node) -> Vec<Item<'v>> {
             if !suffix.starts_with(|c: char| c.is_ascii_uppercase()) {
                 continue;
             }
-            let element = members.get(&format!("_{key}"));
+            let element = shadow(members, key);
             push_occurrences(&mut out, parent, key, Some(value), element, Some(suffix));
         }
         // A primitive choice sent with only its extensions (`_valueString`).
@@ -299,7 +335,7 @@ pub(crate) fn collect<'v>(parent: &Item<'v>, node: &Node) -> Vec<Item<'v>> {
         }
     } else {
         let value = members.get(node.name);
-        let element = members.get(&format!("_{}", node.name));
+        let element = shadow(members, node.name);
         if value.is_some() || element.is_some() {
             push_occurrences(&mut out, parent, node.name, value, element, None);
         }
@@ -307,13 +343,28 @@ pub(crate) fn collect<'v>(parent: &Item<'v>, node: &Node) -> Vec<Item<'v>> {
     out
 }
 
-fn push_occurrences<'v>(
-    out: &mut Vec<Item<'v>>,
-    parent: &Item<'v>,
-    key: &str,
-    value: Option<&'v Value>,
-    element: Option<&'v Value>,
-    type_suffix: Option<&'v str>,
+/// The `_name` member holding a primitive's id and extensions, looked up without
+/// allocating (this runs for every element of every profile).
+fn shadow<'a>(members: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    let mut buf = [0u8; 64];
+    let len = name.len() + 1;
+    if len > buf.len() {
+        return members.get(&format!("_{name}"));
+    }
+    buf[0] = b'_';
+    buf[1..len].copy_from_slice(name.as_bytes());
+    std::str::from_utf8(&buf[..len])
+        .ok()
+        .and_then(|key| members.get(key))
+}
+
+fn push_occurrences<'a>(
+    out: &mut Vec<Item<'a>>,
+    parent: &'a Item<'a>,
+    key: &'a str,
+    value: Option<&'a Value>,
+    element: Option<&'a Value>,
+    type_suffix: Option<&'a str>,
 ) {
     let array_len = match (value, element) {
         (Some(Value::Array(a)), _) => Some(a.len()),
@@ -329,7 +380,9 @@ fn push_occurrences<'v>(
                     value,
                     element,
                     type_suffix,
-                    path: format!("{}.{key}[{i}]", parent.path),
+                    parent: Some(parent),
+                    key,
+                    index: Some(i),
                 });
             }
         }
@@ -337,7 +390,9 @@ fn push_occurrences<'v>(
             value,
             element,
             type_suffix,
-            path: format!("{}.{key}", parent.path),
+            parent: Some(parent),
+            key,
+            index: None,
         }),
     }
 }
@@ -355,7 +410,7 @@ fn type_matches(suffix: &str, type_code: &str) -> bool {
 /// Where element `node` is under `parent`, without an index (`ExplanationOfBenefit.item[0].adjudication`;
 /// a choice as `Observation.value`).
 pub(crate) fn element_path(parent: &Item<'_>, node: &Node) -> String {
-    format!("{}.{}", parent.path, node.name.trim_end_matches("[x]"))
+    format!("{}.{}", parent.path(), node.name.trim_end_matches("[x]"))
 }
 
 /// Whether `item` satisfies slice key `key` at discriminator path `path`.

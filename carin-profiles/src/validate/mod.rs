@@ -33,9 +33,7 @@ use serde_json::Value;
 
 use crate::generated::profiles::PROFILES;
 pub use model::{Ig, Profile};
-pub use select::{
-    ChoiceReason, ProfileChoice, choose_profiles, eob_profile_by_content as select_eob_profile,
-};
+pub use select::{ChoiceReason, ProfileChoice, choose_profiles};
 
 /// One problem (or, with severity `information`, one note) found by validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,7 +192,7 @@ fn version_key(v: &str) -> Vec<u32> {
 pub fn validate(resource: &Resource) -> Vec<Issue> {
     let json = resource_json(resource);
     let rt = resource.resource_type();
-    let choices = select::choose(&json, rt);
+    let choices = select::choose(resource, &json);
     let mut issues = Vec::new();
     if choices.is_empty() {
         issues.push(Issue::information(
@@ -258,10 +256,12 @@ pub(crate) fn validate_json(json: &Value, rt: &str, profile: &'static Profile) -
         }];
     }
     let mut validator = engine::Validator::new(profile);
-    validator.check_root(profile.elements, &engine::Item::root(json, rt.to_owned()));
+    validator.check_root(profile.elements, &engine::Item::root(json, rt));
     invariants::check(&mut validator, profile, json);
     validator.issues
 }
 
 #[cfg(test)]
 mod negative_tests;
+#[cfg(test)]
+mod support_table;

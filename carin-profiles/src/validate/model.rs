@@ -108,7 +108,7 @@ impl Profile {
     pub fn invariants(&self) -> impl Iterator<Item = (&'static str, bool)> + '_ {
         self.invariants
             .iter()
-            .map(|i| (i.key, super::invariants::is_supported(i.key)))
+            .map(|i| (i.key, super::invariants::is_supported(self, i.key)))
     }
 }
 

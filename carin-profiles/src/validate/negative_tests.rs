@@ -78,7 +78,7 @@ fn walk(nodes: &'static [Node], parent: &Item<'_>, root: &Value, out: &mut Vec<M
     for node in nodes {
         let items = collect(parent, node);
         let location = element_path(parent, node);
-        let parent_pointer = pointer(&parent.path);
+        let parent_pointer = pointer(&parent.path());
         if node.min >= 1 && !items.is_empty() {
             let mut copy = root.clone();
             if let Some(container) = copy.pointer_mut(&parent_pointer) {
@@ -102,7 +102,7 @@ fn walk(nodes: &'static [Node], parent: &Item<'_>, root: &Value, out: &mut Vec<M
             walk(node.children, item, root, out);
         }
         if let Some(slicing) = node.slicing
-            && items.first().is_some_and(|i| i.path.ends_with(']'))
+            && items.first().is_some_and(|i| i.path().ends_with(']'))
         {
             slice_mutations(node, slicing, &items, &location, root, out);
         }
@@ -167,7 +167,7 @@ fn slice_mutations(
 fn mutate_item(node: &'static Node, item: &Item<'_>, root: &Value, out: &mut Vec<Mutation>) {
     let Some(value) = item.value else { return };
     let mut push = |what: String, kind, location: String, f: &dyn Fn(&mut Value)| {
-        if let Some(json) = replaced(root, &item.path, |v| f(v)) {
+        if let Some(json) = replaced(root, &item.path(), |v| f(v)) {
             out.push(Mutation {
                 what,
                 json,
@@ -179,23 +179,23 @@ fn mutate_item(node: &'static Node, item: &Item<'_>, root: &Value, out: &mut Vec
     };
     if let Some(Json::Str(_)) = node.fixed {
         push(
-            format!("change fixed {}", item.path),
+            format!("change fixed {}", item.path()),
             IssueKind::Fixed,
-            item.path.clone(),
+            item.path(),
             &|v| *v = json!("changed-fixed-value"),
         );
     }
     match node.pattern {
         Some(Json::Str(_)) => push(
-            format!("change pattern {}", item.path),
+            format!("change pattern {}", item.path()),
             IssueKind::Pattern,
-            item.path.clone(),
+            item.path(),
             &|v| *v = json!("changed-pattern-value"),
         ),
         Some(Json::Obj(members)) if members.iter().any(|(k, _)| *k == "coding") => push(
-            format!("change pattern coding {}", item.path),
+            format!("change pattern coding {}", item.path()),
             IssueKind::Pattern,
-            item.path.clone(),
+            item.path(),
             &|v| *v = json!({"coding": [{"system": BROKEN_SYSTEM, "code": "x"}]}),
         ),
         _ => {}
@@ -205,16 +205,16 @@ fn mutate_item(node: &'static Node, item: &Item<'_>, root: &Value, out: &mut Vec
         if vs.includes.iter().all(|i| i.codes.is_some()) {
             if value.is_string() {
                 push(
-                    format!("code outside {} at {}", vs.url, item.path),
+                    format!("code outside {} at {}", vs.url, item.path()),
                     IssueKind::Binding,
-                    item.path.clone(),
+                    item.path(),
                     &|v| *v = json!("not-a-code"),
                 );
             } else if value.get("coding").is_some() {
                 push(
-                    format!("coding outside {} at {}", vs.url, item.path),
+                    format!("coding outside {} at {}", vs.url, item.path()),
                     IssueKind::Binding,
-                    item.path.clone(),
+                    item.path(),
                     &|v| v["coding"] = json!([{"system": BROKEN_SYSTEM, "code": "x"}]),
                 );
             }
@@ -228,19 +228,23 @@ fn mutate_item(node: &'static Node, item: &Item<'_>, root: &Value, out: &mut Vec
             .is_some()
     {
         push(
-            format!("reference Basic at {}", item.path),
+            format!("reference Basic at {}", item.path()),
             IssueKind::ReferenceTarget,
-            format!("{}.reference", item.path),
+            format!("{}.reference", item.path()),
             &|v| v["reference"] = json!("Basic/not-a-target"),
         );
     }
     if let (Some(prefix), Some(suffix)) = (node.name.strip_suffix("[x]"), item.type_suffix)
         && !node.types.is_empty()
         && !node.types.contains(&"boolean")
-        && !item.path.ends_with(']')
+        && !item.path().ends_with(']')
     {
         let key = format!("{prefix}{suffix}");
-        let parent = item.path.rsplit_once('.').map_or("", |(p, _)| p).to_owned();
+        let parent = item
+            .path()
+            .rsplit_once('.')
+            .map_or("", |(p, _)| p)
+            .to_owned();
         let mut copy = root.clone();
         if let Some(Value::Object(members)) = copy.pointer_mut(&pointer(&parent)) {
             members.remove(&key);
@@ -261,7 +265,7 @@ fn mutations(profile: &'static Profile, json: &Value) -> Vec<Mutation> {
     let mut out = Vec::new();
     walk(
         profile.elements,
-        &Item::root(json, profile.resource_type.to_owned()),
+        &Item::root(json, profile.resource_type),
         json,
         &mut out,
     );
@@ -269,7 +273,10 @@ fn mutations(profile: &'static Profile, json: &Value) -> Vec<Mutation> {
 }
 
 #[test]
-#[allow(clippy::print_stdout, reason = "the per-IG count is the point of this test")]
+#[allow(
+    clippy::print_stdout,
+    reason = "the per-IG count is the point of this test"
+)]
 fn broken_examples_report_the_broken_rule_at_its_location() -> Result<(), Box<dyn std::error::Error>>
 {
     let mut failures = Vec::new();

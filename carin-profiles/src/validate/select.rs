@@ -14,12 +14,8 @@ use serde_json::Value;
 
 use super::model::Ig;
 use super::{Profile, profile, profiles, resource_json, validate_json};
+use crate::views::eob::EobView;
 
-const CLAIM_TYPE: &str = "http://terminology.hl7.org/CodeSystem/claim-type";
-const INSTITUTIONAL_SUBTYPE: &str =
-    "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBInstitutionalClaimSubType";
-const CARIN_EOB: &str =
-    "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit";
 const PDEX_PRIOR_AUTH: &str =
     "http://hl7.org/fhir/us/davinci-pdex/StructureDefinition/pdex-priorauthorization";
 
@@ -68,10 +64,12 @@ impl fmt::Display for ChoiceReason {
 /// The profiles [`super::validate`] uses for `resource`, with the reason for each; empty
 /// when no generated profile constrains its resource type.
 pub fn choose_profiles(resource: &Resource) -> Vec<ProfileChoice> {
-    choose(&resource_json(resource), resource.resource_type())
+    choose(resource, &resource_json(resource))
 }
 
-pub(crate) fn choose(json: &Value, rt: &str) -> Vec<ProfileChoice> {
+/// [`choose_profiles`] for a resource whose JSON is already at hand.
+pub(crate) fn choose(resource: &Resource, json: &Value) -> Vec<ProfileChoice> {
+    let rt = resource.resource_type();
     let declared: Vec<&'static Profile> = json
         .pointer("/meta/profile")
         .and_then(Value::as_array)
@@ -81,22 +79,14 @@ pub(crate) fn choose(json: &Value, rt: &str) -> Vec<ProfileChoice> {
         .filter_map(profile)
         .filter(|p| p.resource_type == rt)
         .collect();
-    if rt == "ExplanationOfBenefit" {
-        let codings = |member: &str| {
-            json.get(member)
-                .and_then(|c| c.get("coding"))
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|c| Some((c.get("system")?.as_str()?, c.get("code")?.as_str()?)))
-                .collect::<Vec<_>>()
+    if let Resource::ExplanationOfBenefit(eob) = resource {
+        // PDex marks prior authorizations with `use`; CARIN keys its profiles on the
+        // claim type and institutional subType (see `views::eob`).
+        let content = if eob.r#use.value.as_deref() == Some("preauthorization") {
+            profile(PDEX_PRIOR_AUTH)
+        } else {
+            EobView::new(eob).profile_by_content().and_then(profile)
         };
-        let content = eob_profile_by_content(
-            json.get("use").and_then(Value::as_str),
-            codings("type").into_iter(),
-            codings("subType").into_iter(),
-        )
-        .and_then(profile);
         if let Some(content) = content {
             let reason = if declared.iter().any(|p| std::ptr::eq(*p, content)) {
                 if declared.len() > 1 {
@@ -123,43 +113,6 @@ pub(crate) fn choose(json: &Value, rt: &str) -> Vec<ProfileChoice> {
             .collect();
     }
     best_fit(json, rt).into_iter().collect()
-}
-
-/// The CARIN BB 2.0.0 (or PDex prior authorization) EOB profile an EOB's content requires:
-/// `use = preauthorization` is a PDex prior authorization; otherwise claim type
-/// `institutional` with subType `inpatient` / `outpatient`, `professional`, `pharmacy`,
-/// `oral` (C4BB EOB profiles' required `type`/`subType` bindings). A claim type without
-/// its own CARIN profile (`vision`) gets the base C4BB EOB profile.
-pub fn eob_profile_by_content<'a>(
-    use_: Option<&str>,
-    mut claim_type: impl Iterator<Item = (&'a str, &'a str)>,
-    mut sub_type: impl Iterator<Item = (&'a str, &'a str)>,
-) -> Option<&'static str> {
-    if use_ == Some("preauthorization") {
-        return Some(PDEX_PRIOR_AUTH);
-    }
-    let code = claim_type.find(|(s, _)| *s == CLAIM_TYPE)?.1;
-    Some(match code {
-        "institutional" => match sub_type.find(|(s, _)| *s == INSTITUTIONAL_SUBTYPE)?.1 {
-            "inpatient" => {
-                "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit-Inpatient-Institutional"
-            }
-            "outpatient" => {
-                "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit-Outpatient-Institutional"
-            }
-            _ => return None,
-        },
-        "professional" => {
-            "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit-Professional-NonClinician"
-        }
-        "pharmacy" => {
-            "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit-Pharmacy"
-        }
-        "oral" => {
-            "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit-Oral"
-        }
-        _ => CARIN_EOB,
-    })
 }
 
 /// The order ties are broken in, and US Core 3.1.1 left out: its URLs are US Core 6.1.0's.

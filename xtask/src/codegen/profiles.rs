@@ -109,7 +109,8 @@ pub(crate) struct Tables {
     pub(crate) profiles: usize,
     pub(crate) nodes: usize,
     pub(crate) value_sets: usize,
-    /// Required bindings to value sets the packages do not carry (not checked).
+    /// Required bindings to value sets the packages do not carry, or that import ones they
+    /// do not carry (not checked), with the package that binds them.
     pub(crate) unchecked: BTreeSet<String>,
 }
 
@@ -680,7 +681,8 @@ impl<'a> Generator<'a> {
     fn value_set(&mut self, package: usize, url: &str) -> Option<String> {
         let url = url.split('|').next().unwrap_or(url);
         let Some(includes) = self.expand(package, url, &mut BTreeSet::new()) else {
-            self.unchecked.insert(url.to_owned());
+            let ig = self.sources.packages[package].spec.file;
+            self.unchecked.insert(format!("{url} (bound in {ig})"));
             return None;
         };
         let body = includes
