@@ -6,12 +6,14 @@
 //!
 //! Also the CARIN BB code systems in `carin-profiles/src/generated/codes.rs` (see [`codes`])
 //! and the validator's profile tables in `carin-profiles/src/generated/profiles.rs` (see
-//! [`profiles`]).
+//! [`profiles`]), and payer-server's search parameters in
+//! `payer-server/src/generated/search_params.rs` (see [`search`]).
 
 mod codes;
 mod emit;
 mod model;
 mod profiles;
+mod search;
 
 use std::fs;
 use std::io::Write as _;
@@ -65,6 +67,12 @@ pub(crate) fn run(check: bool) -> Result<(), BoxError> {
     ));
     let tables = profiles::generate(&root, &definitions)?;
     expected.push((codes_dir.join("profiles.rs"), rustfmt(&tables.source)?));
+    let search = search::generate(&root, &definitions)?;
+    let server_dir = root.join("payer-server/src/generated");
+    expected.push((
+        server_dir.join("search_params.rs"),
+        rustfmt(&search.source)?,
+    ));
 
     let mut stale = Vec::new();
     for (path, text) in &expected {
@@ -75,6 +83,7 @@ pub(crate) fn run(check: bool) -> Result<(), BoxError> {
     let extra: Vec<PathBuf> = existing_files(&out_dir)
         .into_iter()
         .chain(existing_files(&codes_dir))
+        .chain(existing_files(&server_dir))
         .filter(|p| !expected.iter().any(|(e, _)| e == p))
         .collect();
 
@@ -108,7 +117,8 @@ pub(crate) fn run(check: bool) -> Result<(), BoxError> {
     }
     println!(
         "codegen: wrote {} files ({} changed, {} removed): {} resources, {} datatype structs, \
-         {} code systems; {} profiles ({} elements checked), {} value sets, {} unchecked value sets",
+         {} code systems; {} profiles ({} elements checked), {} value sets, {} unchecked value sets; \
+         {} search parameters ({} not indexed)",
         expected.len(),
         stale.len(),
         extra.len(),
@@ -118,7 +128,9 @@ pub(crate) fn run(check: bool) -> Result<(), BoxError> {
         tables.profiles,
         tables.nodes,
         tables.value_sets,
-        tables.unchecked.len()
+        tables.unchecked.len(),
+        search.params,
+        search.skipped
     );
     Ok(())
 }

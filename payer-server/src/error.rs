@@ -1,0 +1,80 @@
+//! The crate's error type. Every variant knows the HTTP status and `OperationOutcome`
+//! issue code it answers with.
+
+use fhir_model::outcome::IssueType;
+use fhir_model::resources::OperationOutcome;
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A search or request parameter is malformed or not supported.
+    #[error("parameter '{name}' {message}")]
+    InvalidParam {
+        /// The parameter as sent (`service-date`, `_count`).
+        name: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// No such resource, or no such resource type on this server.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The resource existed and was deleted.
+    #[error("{0} was deleted")]
+    Gone(String),
+    /// A resource sent to the server is not valid FHIR (or breaks its profile when the
+    /// server rejects invalid data); nothing was written.
+    #[error("invalid resource: {0}")]
+    InvalidResource(String),
+    /// The request is well-formed but the server does not do this.
+    #[error("not supported: {0}")]
+    NotSupported(String),
+    /// The store failed. The message is for logs; clients get a generic text.
+    #[error("storage error: {0}")]
+    Store(String),
+}
+
+impl Error {
+    pub(crate) fn invalid_param(name: &str, message: &str) -> Error {
+        Error::InvalidParam {
+            name: name.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::InvalidParam { .. } | Error::InvalidResource(_) => 400,
+            Error::NotFound(_) => 404,
+            Error::Gone(_) => 410,
+            Error::NotSupported(_) => 501,
+            Error::Store(_) => 500,
+        }
+    }
+
+    /// The `OperationOutcome.issue.code`.
+    pub fn issue_type(&self) -> IssueType {
+        match self {
+            Error::InvalidParam { .. } => IssueType::Value,
+            Error::InvalidResource(_) => IssueType::Invalid,
+            Error::NotFound(_) => IssueType::NotFound,
+            Error::Gone(_) => IssueType::Deleted,
+            Error::NotSupported(_) => IssueType::NotSupported,
+            Error::Store(_) => IssueType::Exception,
+        }
+    }
+
+    /// The `OperationOutcome` a client receives. Store failures are not described to
+    /// clients: their text may carry internals.
+    pub fn to_operation_outcome(&self) -> OperationOutcome {
+        let text = match self {
+            Error::Store(_) => "internal storage error; the request changed nothing".to_owned(),
+            other => other.to_string(),
+        };
+        OperationOutcome::error(self.issue_type(), text)
+    }
+}

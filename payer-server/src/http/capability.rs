@@ -1,0 +1,57 @@
+//! The CapabilityStatement, generated from what the server actually serves: the mounted
+//! resource types, the search parameters the store indexes for each, and the profiles
+//! `carin-profiles` validates for each.
+
+use serde_json::{Value, json};
+
+use super::ServerConfig;
+use crate::search::params_of;
+
+/// The CapabilityStatements this server's behaviour follows (CARIN BB 2.0.0 and US Core
+/// 6.1.0 server statements).
+const INSTANTIATES: [&str; 2] = [
+    "http://hl7.org/fhir/us/carin-bb/CapabilityStatement/c4bb",
+    "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server",
+];
+
+pub(super) fn capability_statement(config: &ServerConfig) -> String {
+    let resources: Vec<Value> = config
+        .resource_types
+        .iter()
+        .map(|rt| {
+            let mut search_params = vec![
+                json!({"name": "_id", "definition": "http://hl7.org/fhir/SearchParameter/Resource-id", "type": "token"}),
+                json!({"name": "_lastUpdated", "definition": "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated", "type": "date"}),
+            ];
+            search_params.extend(params_of(rt).iter().map(|p| {
+                json!({"name": p.code, "definition": p.url, "type": p.kind.as_str()})
+            }));
+            let profiles: Vec<String> = carin_profiles::profiles()
+                .filter(|p| p.resource_type() == rt && !p.is_extension())
+                .map(|p| p.versioned_url())
+                .collect();
+            json!({
+                "type": rt,
+                "supportedProfile": profiles,
+                "interaction": [{"code": "read"}, {"code": "vread"}, {"code": "search-type"}],
+                "versioning": "versioned",
+                "readHistory": false,
+                "conditionalRead": "not-match",
+                "searchParam": search_params,
+            })
+        })
+        .collect();
+    json!({
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": chrono::Utc::now().format("%Y-%m-%d").to_string(),
+        "kind": "instance",
+        "instantiates": INSTANTIATES,
+        "software": {"name": "cms-interop payer-server", "version": env!("CARGO_PKG_VERSION")},
+        "implementation": {"description": "cms-interop payer-server", "url": config.base_url},
+        "fhirVersion": "4.0.1",
+        "format": ["json", "application/fhir+json"],
+        "rest": [{"mode": "server", "resource": resources}],
+    })
+    .to_string()
+}

@@ -1,0 +1,393 @@
+//! The FHIR REST API over axum: `metadata`, read, vread, search (GET and POST `_search`),
+//! with conditional reads (`ETag`, `Last-Modified`, `If-None-Match`) and an
+//! `OperationOutcome` for every error. [`router`] returns an axum `Router` (a tower
+//! `Service`) a payer can serve directly or nest in its own application.
+
+mod capability;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::error::Error;
+use crate::search::SearchQuery;
+use crate::store::{ResourceStore, StoredResource};
+
+/// The FHIR JSON media type every response uses.
+const FHIR_JSON: &str = "application/fhir+json";
+
+/// Largest request body accepted (a `_search` form); larger requests get a 413.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// How the server is reached and what it serves.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// The FHIR base URL clients use (`http://127.0.0.1:8080/fhir`), for `fullUrl`s and
+    /// paging links.
+    pub base_url: String,
+    /// The resource types served.
+    pub resource_types: Vec<String>,
+}
+
+/// The resource types of the Patient Access API: CARIN BB claims and coverage, US Core
+/// clinical data, and the resources they reference.
+pub const PATIENT_ACCESS_TYPES: &[&str] = &[
+    "AllergyIntolerance",
+    "CarePlan",
+    "CareTeam",
+    "Condition",
+    "Coverage",
+    "Device",
+    "DiagnosticReport",
+    "DocumentReference",
+    "Encounter",
+    "ExplanationOfBenefit",
+    "Goal",
+    "Immunization",
+    "Location",
+    "Medication",
+    "MedicationDispense",
+    "MedicationRequest",
+    "Observation",
+    "Organization",
+    "Patient",
+    "Practitioner",
+    "PractitionerRole",
+    "Procedure",
+    "Provenance",
+    "RelatedPerson",
+    "ServiceRequest",
+    "Specimen",
+];
+
+impl ServerConfig {
+    /// Serves the Patient Access resource types at `base_url`.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        ServerConfig {
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            resource_types: PATIENT_ACCESS_TYPES
+                .iter()
+                .map(|t| (*t).to_owned())
+                .collect(),
+        }
+    }
+
+    fn serves(&self, resource_type: &str) -> bool {
+        self.resource_types.iter().any(|t| t == resource_type)
+    }
+}
+
+struct AppState<S> {
+    store: S,
+    config: ServerConfig,
+    capability: String,
+}
+
+/// The FHIR API over `store`, as an axum `Router` rooted at the FHIR base.
+pub fn router<S: ResourceStore>(store: S, config: ServerConfig) -> Router {
+    let capability = capability::capability_statement(&config);
+    let state = Arc::new(AppState {
+        store,
+        config,
+        capability,
+    });
+    Router::new()
+        .route("/metadata", get(metadata::<S>))
+        .route("/{resource_type}", get(search_get::<S>))
+        .route(
+            "/{resource_type}/_search",
+            axum::routing::post(search_post::<S>),
+        )
+        .route("/{resource_type}/{id}", get(read::<S>))
+        .route("/{resource_type}/{id}/_history/{version}", get(vread::<S>))
+        .fallback(unknown_route)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let outcome = fhir_model::Resource::from(self.to_operation_outcome());
+        fhir_response(status, fhir_model::to_json(&outcome))
+    }
+}
+
+fn fhir_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON))],
+        body,
+    )
+        .into_response()
+}
+
+async fn unknown_route() -> Error {
+    Error::NotFound("no such FHIR endpoint on this server".to_owned())
+}
+
+async fn metadata<S: ResourceStore>(State(state): State<Arc<AppState<S>>>) -> Response {
+    fhir_response(StatusCode::OK, state.capability.clone())
+}
+
+fn check_type<S>(state: &AppState<S>, resource_type: &str) -> Result<(), Error> {
+    if state.config.serves(resource_type) {
+        Ok(())
+    } else {
+        Err(Error::NotFound(format!(
+            "resource type {resource_type} on this server"
+        )))
+    }
+}
+
+async fn read<S: ResourceStore>(
+    State(state): State<Arc<AppState<S>>>,
+    Path((resource_type, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    check_type(&state, &resource_type)?;
+    let resource = state.store.read(&resource_type, &id).await?;
+    Ok(resource_response(&resource, &headers))
+}
+
+async fn vread<S: ResourceStore>(
+    State(state): State<Arc<AppState<S>>>,
+    Path((resource_type, id, version)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    check_type(&state, &resource_type)?;
+    let version: u64 = version
+        .parse()
+        .map_err(|_| Error::NotFound(format!("{resource_type}/{id}/_history/{version}")))?;
+    let resource = state.store.vread(&resource_type, &id, version).await?;
+    Ok(resource_response(&resource, &headers))
+}
+
+/// The resource with its `ETag` and `Last-Modified`; `304 Not Modified` when the client
+/// already has this version (`If-None-Match`).
+fn resource_response(resource: &StoredResource, headers: &HeaderMap) -> Response {
+    let etag = format!("W/\"{}\"", resource.version);
+    let last_modified = chrono::DateTime::from_timestamp_millis(resource.last_updated_ms)
+        .unwrap_or_default()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        fhir_response(StatusCode::OK, resource.json.clone())
+    };
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&last_modified) {
+        h.insert(header::LAST_MODIFIED, v);
+    }
+    response
+}
+
+async fn search_get<S: ResourceStore>(
+    State(state): State<Arc<AppState<S>>>,
+    Path(resource_type): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    search(
+        &state,
+        &resource_type,
+        query.as_deref().unwrap_or(""),
+        &headers,
+    )
+    .await
+}
+
+async fn search_post<S: ResourceStore>(
+    State(state): State<Arc<AppState<S>>>,
+    Path(resource_type): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Error> {
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form && !body.is_empty() {
+        return Err(Error::InvalidParam {
+            name: "Content-Type".to_owned(),
+            message: "must be application/x-www-form-urlencoded for _search".to_owned(),
+        });
+    }
+    let body = std::str::from_utf8(&body).map_err(|_| Error::InvalidParam {
+        name: "body".to_owned(),
+        message: "is not UTF-8".to_owned(),
+    })?;
+    // Parameters in the URL and in the body both count (FHIR R4 search, POST).
+    let combined = [query.as_deref().unwrap_or(""), body]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("&");
+    search(&state, &resource_type, &combined, &headers).await
+}
+
+async fn search<S: ResourceStore>(
+    state: &AppState<S>,
+    resource_type: &str,
+    raw_query: &str,
+    headers: &HeaderMap,
+) -> Result<Response, Error> {
+    check_type(state, resource_type)?;
+    let params: Vec<(String, String)> = form_urlencoded(raw_query)?;
+    let strict = headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split([',', ';']).any(|p| p.trim() == "handling=strict"));
+    let query = SearchQuery::parse(resource_type, &params, strict)?;
+    let page = state.store.search(&query).await?;
+    Ok(fhir_response(
+        StatusCode::OK,
+        searchset(
+            &state.config.base_url,
+            resource_type,
+            &params,
+            &query,
+            &page,
+        ),
+    ))
+}
+
+/// Decodes `a=1&b=2` (percent-encoding and `+`).
+fn form_urlencoded(raw: &str) -> Result<Vec<(String, String)>, Error> {
+    let mut out = Vec::new();
+    for pair in raw.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        out.push((percent_decode(k)?, percent_decode(v)?));
+    }
+    Ok(out)
+}
+
+fn percent_decode(s: &str) -> Result<String, Error> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| Error::InvalidParam {
+                        name: s.to_owned(),
+                        message: "has a malformed percent-encoding".to_owned(),
+                    })?;
+                out.push(hex);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| Error::InvalidParam {
+        name: s.to_owned(),
+        message: "is not UTF-8 once decoded".to_owned(),
+    })
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'~' | b':' | b'/' | b'|' | b',')
+        {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The searchset Bundle, written directly as JSON: the stored resources are already
+/// serialized, so they are copied, not parsed again.
+fn searchset(
+    base: &str,
+    resource_type: &str,
+    params: &[(String, String)],
+    query: &SearchQuery,
+    page: &crate::store::SearchPage,
+) -> String {
+    let kept: Vec<String> = params
+        .iter()
+        .filter(|(k, _)| k != "_cursor" && !query.ignored.contains(k))
+        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+        .collect();
+    let link = |extra: Option<String>| {
+        let mut parts = kept.clone();
+        parts.extend(extra);
+        let json = serde_json::Value::String(format!("{base}/{resource_type}?{}", parts.join("&")));
+        json.to_string()
+    };
+    let mut out = String::from(r#"{"resourceType":"Bundle","type":"searchset""#);
+    if let Some(total) = page.total {
+        out.push_str(&format!(r#","total":{total}"#));
+    }
+    out.push_str(r#","link":[{"relation":"self","url":"#);
+    out.push_str(&link(None));
+    out.push('}');
+    if let Some(cursor) = page.next_cursor {
+        out.push_str(r#",{"relation":"next","url":"#);
+        out.push_str(&link(Some(format!("_cursor={cursor}"))));
+        out.push('}');
+    }
+    out.push(']');
+    let mut entries: Vec<String> = page
+        .resources
+        .iter()
+        .map(|r| {
+            format!(
+                r#"{{"fullUrl":{},"resource":{},"search":{{"mode":"match"}}}}"#,
+                serde_json::Value::String(format!("{base}/{}/{}", r.resource_type, r.id)),
+                r.json
+            )
+        })
+        .collect();
+    if !query.ignored.is_empty() {
+        let outcome = fhir_model::resources::OperationOutcome::warning(
+            fhir_model::outcome::IssueType::NotSupported,
+            format!(
+                "parameters not supported and ignored: {}",
+                query.ignored.join(", ")
+            ),
+        );
+        entries.push(format!(
+            r#"{{"resource":{},"search":{{"mode":"outcome"}}}}"#,
+            fhir_model::to_json(&fhir_model::Resource::from(outcome))
+        ));
+    }
+    if !entries.is_empty() {
+        out.push_str(r#","entry":["#);
+        out.push_str(&entries.join(","));
+        out.push(']');
+    }
+    out.push('}');
+    out
+}

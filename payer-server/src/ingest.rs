@@ -1,0 +1,172 @@
+//! Loading FHIR data into a store: single resources, Bundles (their entries) and NDJSON,
+//! each resource parsed strictly and validated with `carin-profiles`, written in
+//! transactions of [`BATCH_SIZE`] so a crash leaves every resource either fully written or
+//! not at all. Loading the same data twice changes nothing.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::store::{Prepared, ResourceStore, WriteOutcome};
+
+/// Resources per transaction.
+pub const BATCH_SIZE: usize = 500;
+
+/// What to do with a resource that breaks its profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Validation {
+    /// Do not load it (the default: payers should know before an app does).
+    #[default]
+    Reject,
+    /// Load it and report the problems.
+    Warn,
+    /// Do not validate against profiles (resources are still parsed strictly).
+    Off,
+}
+
+/// What a load did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoadReport {
+    /// New resources.
+    pub created: usize,
+    /// New versions of existing resources.
+    pub updated: usize,
+    /// Resources identical to what was stored.
+    pub unchanged: usize,
+    /// Resources not loaded (invalid FHIR, or breaking their profile under
+    /// [`Validation::Reject`]).
+    pub rejected: usize,
+    /// Resources loaded with profile errors under [`Validation::Warn`].
+    pub loaded_with_errors: usize,
+    /// One line per problem: where (input and position), and what. Never a value from
+    /// the resource, which may be PHI.
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for LoadReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "created: {}\nupdated: {}\nunchanged: {}\nrejected: {}\nloaded_with_profile_errors: {}",
+            self.created, self.updated, self.unchanged, self.rejected, self.loaded_with_errors
+        )
+    }
+}
+
+/// The resources in one input text: a resource, a Bundle (its entries' resources), or
+/// NDJSON (one resource per line). Each comes with its position (`line 3`, `entry 2`).
+pub fn resources_in(text: &str) -> Result<Vec<(String, Value)>> {
+    let trimmed = text.trim_start();
+    let whole: std::result::Result<Value, _> = serde_json::from_str(trimmed);
+    match whole {
+        Ok(value) if value.get("resourceType").and_then(Value::as_str) == Some("Bundle") => {
+            let entries = value
+                .get("entry")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            Ok(entries
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, mut e)| {
+                    e.get_mut("resource")
+                        .map(|r| (format!("entry {i}"), r.take()))
+                })
+                .collect())
+        }
+        Ok(value) => Ok(vec![("resource".to_owned(), value)]),
+        Err(_) => {
+            let mut out = Vec::new();
+            for (i, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let value = serde_json::from_str(line).map_err(|e| {
+                    Error::InvalidResource(format!("line {}: not JSON ({e})", i + 1))
+                })?;
+                out.push((format!("line {}", i + 1), value));
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Loads `resources` (each with where it came from, for the report) into `store`.
+/// `progress` is called with the number of resources handled so far.
+pub async fn load<S: ResourceStore>(
+    store: &S,
+    resources: Vec<(String, Value)>,
+    validation: Validation,
+    progress: &mut dyn FnMut(usize),
+) -> Result<LoadReport> {
+    let mut report = LoadReport::default();
+    let mut batch = Vec::with_capacity(BATCH_SIZE);
+    let total = resources.len();
+    for (handled, (origin, json)) in resources.into_iter().enumerate() {
+        match check(&json, validation) {
+            Ok((prepared, profile_errors)) => {
+                if profile_errors > 0 {
+                    report.loaded_with_errors += 1;
+                    report.problems.push(format!(
+                        "{origin}: {}/{}: loaded with {profile_errors} profile error(s)",
+                        prepared.resource_type(),
+                        prepared.id()
+                    ));
+                }
+                batch.push(prepared);
+            }
+            Err(message) => {
+                report.rejected += 1;
+                report.problems.push(format!("{origin}: {message}"));
+            }
+        }
+        if batch.len() == BATCH_SIZE || handled + 1 == total {
+            let written = store.upsert(std::mem::take(&mut batch)).await?;
+            for outcome in written {
+                match outcome {
+                    WriteOutcome::Created => report.created += 1,
+                    WriteOutcome::Updated => report.updated += 1,
+                    WriteOutcome::Unchanged => report.unchanged += 1,
+                }
+            }
+            progress(handled + 1);
+        }
+    }
+    Ok(report)
+}
+
+/// Parses strictly and validates; the error is the reason for rejecting it.
+fn check(json: &Value, validation: Validation) -> std::result::Result<(Prepared, usize), String> {
+    let resource =
+        fhir_model::from_json(&json.to_string()).map_err(|e| format!("not valid FHIR: {e}"))?;
+    let where_ = format!(
+        "{}/{}",
+        resource.resource_type(),
+        resource.id().unwrap_or("?")
+    );
+    let profile_errors = match validation {
+        Validation::Off => 0,
+        Validation::Reject | Validation::Warn => {
+            let issues = carin_profiles::validate(&resource);
+            let errors: Vec<&carin_profiles::Issue> =
+                issues.iter().filter(|i| i.is_error()).collect();
+            if validation == Validation::Reject && !errors.is_empty() {
+                let first = errors
+                    .iter()
+                    .take(3)
+                    .map(|i| format!("{} ({})", i.location, i.rule));
+                return Err(format!(
+                    "{where_}: breaks its profile ({} error(s), first at {})",
+                    errors.len(),
+                    first.collect::<Vec<_>>().join(", ")
+                ));
+            }
+            errors.len()
+        }
+    };
+    let prepared = Prepared::from_resource(&resource).map_err(|e| format!("{where_}: {e}"))?;
+    Ok((prepared, profile_errors))
+}

@@ -1,0 +1,138 @@
+//! `payer-server`: serve the FHIR API over a SQLite file, or load data into it.
+//!
+//! ```text
+//! payer-server serve --db payer.sqlite --listen 127.0.0.1:8080
+//! payer-server load --db payer.sqlite [--validation reject|warn|off] FILES...
+//! ```
+
+#![allow(
+    clippy::print_stdout,
+    reason = "a command-line program: what it prints on stdout (`key: value` lines) is its result"
+)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use payer_server::http::{ServerConfig, router};
+use payer_server::ingest::{self, Validation};
+use payer_server::store::SqliteStore;
+
+#[derive(Parser)]
+#[command(version, about = "Payer FHIR server (CMS Patient Access API)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the FHIR API.
+    Serve {
+        /// The SQLite database file (created if missing).
+        #[arg(long, default_value = "payer.sqlite")]
+        db: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// The FHIR base URL clients use (default: http://<listen>/fhir).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+    /// Load FHIR JSON, NDJSON or Bundle files.
+    Load {
+        /// The SQLite database file (created if missing).
+        #[arg(long, default_value = "payer.sqlite")]
+        db: PathBuf,
+        /// What to do with resources that break their profile.
+        #[arg(long, value_enum, default_value_t = ValidationArg::Reject)]
+        validation: ValidationArg,
+        /// The files to load.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ValidationArg {
+    Reject,
+    Warn,
+    Off,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve {
+            db,
+            listen,
+            base_url,
+        } => {
+            let store = SqliteStore::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
+            let base_url = base_url.unwrap_or_else(|| format!("http://{listen}/fhir"));
+            let app =
+                axum::Router::new().nest("/fhir", router(store, ServerConfig::new(&base_url)));
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .map_err(|e| format!("listening on {listen}: {e}"))?;
+            println!("fhir_base: {base_url}");
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Command::Load {
+            db,
+            validation,
+            files,
+        } => {
+            let store = SqliteStore::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
+            let validation = match validation {
+                ValidationArg::Reject => Validation::Reject,
+                ValidationArg::Warn => Validation::Warn,
+                ValidationArg::Off => Validation::Off,
+            };
+            let mut total = ingest::LoadReport::default();
+            for file in files {
+                let text = std::fs::read_to_string(&file)
+                    .map_err(|e| format!("{}: {e}", file.display()))?;
+                let resources =
+                    ingest::resources_in(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+                let origin = file.display().to_string();
+                let resources = resources
+                    .into_iter()
+                    .map(|(position, json)| (format!("{origin}: {position}"), json))
+                    .collect();
+                let report = ingest::load(&store, resources, validation, &mut |_| {})
+                    .await
+                    .map_err(|e| format!("{origin}: {e}"))?;
+                total.created += report.created;
+                total.updated += report.updated;
+                total.unchanged += report.unchanged;
+                total.rejected += report.rejected;
+                total.loaded_with_errors += report.loaded_with_errors;
+                total.problems.extend(report.problems);
+            }
+            for problem in &total.problems {
+                eprintln!("{problem}");
+            }
+            println!("{total}");
+            if total.rejected > 0 {
+                return Err(format!("{} resource(s) rejected", total.rejected));
+            }
+            Ok(())
+        }
+    }
+}

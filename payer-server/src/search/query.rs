@@ -1,0 +1,457 @@
+//! Parsing a FHIR search query string into a [`SearchQuery`], and what each clause means.
+//!
+//! Supported (FHIR R4 search): token (`code`, `system|code`, `|code`, `system|`, `:not`),
+//! string (prefix match, `:exact`, `:contains`), date with the prefixes `eq ne gt lt ge le
+//! sa eb ap`, reference (`123`, `Patient/123`, absolute URLs, `:Patient`), `:missing` on
+//! all of them, comma-separated OR lists, repeated parameters as AND, `_id`,
+//! `_lastUpdated`, `_count`, `_summary=count`, and the paging cursor `_cursor`.
+
+use super::extract::{IndexValue, date_range, normalize, parse_reference};
+use super::model::{ParamType, SearchParamDef};
+use super::param;
+use crate::error::Error;
+
+/// Largest page a client can ask for; larger `_count`s are lowered to it.
+pub const MAX_COUNT: usize = 1000;
+/// Page size when `_count` is absent.
+pub const DEFAULT_COUNT: usize = 50;
+
+/// A parsed search.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SearchQuery {
+    /// The resource type searched.
+    pub resource_type: String,
+    /// All must match (AND); each holds OR alternatives.
+    pub clauses: Vec<Clause>,
+    /// The page size.
+    pub count: usize,
+    /// `_summary=count`: only the total.
+    pub summary_count: bool,
+    /// Continue after this position (from a `next` link).
+    pub cursor: Option<i64>,
+    /// Parameters the server does not support, ignored (lenient handling).
+    pub ignored: Vec<String>,
+}
+
+/// One search parameter occurrence: `param[:modifier]=v1,v2`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Clause {
+    /// What is searched.
+    pub target: Target,
+    /// The alternatives (OR); empty for `:missing`.
+    pub values: Vec<ClauseValue>,
+    /// `:missing=true` / `:missing=false`.
+    pub missing: Option<bool>,
+    /// `:not` (token): none of the resource's values may match.
+    pub negated: bool,
+}
+
+/// What a clause searches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    /// The resource id (`_id`).
+    Id,
+    /// `meta.lastUpdated` (`_lastUpdated`).
+    LastUpdated,
+    /// A search parameter of the resource type.
+    Param(&'static SearchParamDef),
+}
+
+/// One alternative of a clause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClauseValue {
+    /// `[system|]code`: `system` `None` matches any system, `Some("")` only no system.
+    Token {
+        /// The system part, if the value had a `|`.
+        system: Option<String>,
+        /// The code; `None` for `system|` (any code of the system).
+        code: Option<String>,
+    },
+    /// A normalized string and how to compare it.
+    String {
+        /// Normalized (see `extract::normalize`).
+        value: String,
+        /// How to compare.
+        mode: StringMode,
+    },
+    /// A date range and a prefix.
+    Date {
+        /// The comparison.
+        prefix: DatePrefix,
+        /// Start (inclusive) and end (exclusive), UTC milliseconds.
+        start: i64,
+        /// End (exclusive).
+        end: i64,
+    },
+    /// `Type/id`, or an id of any allowed type.
+    Reference {
+        /// The type, when given (`Patient/123` or `:Patient`).
+        target_type: Option<String>,
+        /// The id.
+        id: String,
+    },
+}
+
+/// How a string parameter compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StringMode {
+    /// The default: the value starts with the search string.
+    Prefix,
+    /// `:exact`: equal, case and accents included (compared after normalization here).
+    Exact,
+    /// `:contains`: anywhere in the value.
+    Contains,
+}
+
+/// Date search prefixes (R4 search, "prefixes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum DatePrefix {
+    Eq,
+    Ne,
+    Gt,
+    Lt,
+    Ge,
+    Le,
+    Sa,
+    Eb,
+    Ap,
+}
+
+impl SearchQuery {
+    /// Parses the query parameters of a search on `resource_type`. With `strict`
+    /// (`Prefer: handling=strict`) an unknown parameter is an error; otherwise it is
+    /// ignored and listed in [`SearchQuery::ignored`].
+    pub fn parse(
+        resource_type: &str,
+        params: &[(String, String)],
+        strict: bool,
+    ) -> Result<SearchQuery, Error> {
+        let mut query = SearchQuery {
+            resource_type: resource_type.to_owned(),
+            clauses: Vec::new(),
+            count: DEFAULT_COUNT,
+            summary_count: false,
+            cursor: None,
+            ignored: Vec::new(),
+        };
+        for (name, value) in params {
+            let (code, modifier) = match name.split_once(':') {
+                Some((c, m)) => (c, Some(m)),
+                None => (name.as_str(), None),
+            };
+            match code {
+                "_count" => {
+                    let n: usize = value.parse().map_err(|_| {
+                        Error::invalid_param(name, "must be a non-negative integer")
+                    })?;
+                    query.count = n.min(MAX_COUNT);
+                }
+                "_summary" if value == "count" => query.summary_count = true,
+                "_cursor" => {
+                    query.cursor = Some(value.parse().map_err(|_| {
+                        Error::invalid_param(name, "is not a cursor this server issued")
+                    })?);
+                }
+                // Formatting and pretty-printing do not change what is found.
+                "_format" | "_pretty" => {}
+                "_id" => query.clauses.push(parse_clause(
+                    Target::Id,
+                    ParamType::Token,
+                    name,
+                    modifier,
+                    value,
+                )?),
+                "_lastUpdated" => query.clauses.push(parse_clause(
+                    Target::LastUpdated,
+                    ParamType::Date,
+                    name,
+                    modifier,
+                    value,
+                )?),
+                _ => match param(resource_type, code) {
+                    Some(def) => query.clauses.push(parse_clause(
+                        Target::Param(def),
+                        def.kind,
+                        name,
+                        modifier,
+                        value,
+                    )?),
+                    None if strict => {
+                        return Err(Error::invalid_param(
+                            name,
+                            &format!(
+                                "is not a search parameter of {resource_type} this server supports"
+                            ),
+                        ));
+                    }
+                    None => query.ignored.push(name.clone()),
+                },
+            }
+        }
+        Ok(query)
+    }
+}
+
+fn parse_clause(
+    target: Target,
+    kind: ParamType,
+    name: &str,
+    modifier: Option<&str>,
+    value: &str,
+) -> Result<Clause, Error> {
+    let mut clause = Clause {
+        target,
+        values: Vec::new(),
+        missing: None,
+        negated: false,
+    };
+    let mut string_mode = StringMode::Prefix;
+    let mut reference_type = None;
+    match (modifier, kind) {
+        (None, _) => {}
+        (Some("missing"), _) => {
+            clause.missing = Some(match value {
+                "true" => true,
+                "false" => false,
+                _ => return Err(Error::invalid_param(name, "takes true or false")),
+            });
+            return Ok(clause);
+        }
+        (Some("not"), ParamType::Token) => clause.negated = true,
+        (Some("exact"), ParamType::String) => string_mode = StringMode::Exact,
+        (Some("contains"), ParamType::String) => string_mode = StringMode::Contains,
+        (Some(t), ParamType::Reference) if t.starts_with(|c: char| c.is_ascii_uppercase()) => {
+            reference_type = Some(t.to_owned());
+        }
+        (Some(m), _) => {
+            return Err(Error::invalid_param(
+                name,
+                &format!("modifier :{m} is not supported here"),
+            ));
+        }
+    }
+    for alternative in split_or(value) {
+        if alternative.is_empty() {
+            return Err(Error::invalid_param(name, "has an empty value"));
+        }
+        clause.values.push(match kind {
+            ParamType::Token => {
+                let (system, code) = match alternative.split_once('|') {
+                    Some((s, c)) => (Some(s.to_owned()), (!c.is_empty()).then(|| c.to_owned())),
+                    None => (None, Some(alternative.clone())),
+                };
+                ClauseValue::Token { system, code }
+            }
+            ParamType::String => ClauseValue::String {
+                value: normalize(&alternative),
+                mode: string_mode,
+            },
+            ParamType::Date => parse_date(name, &alternative)?,
+            ParamType::Reference => {
+                let (target_type, id) = match parse_reference(&alternative) {
+                    Some((t, id)) => (Some(t.to_owned()), id.to_owned()),
+                    None if !alternative.contains('/') => {
+                        (reference_type.clone(), alternative.clone())
+                    }
+                    None => {
+                        return Err(Error::invalid_param(
+                            name,
+                            "is not a reference (Type/id or id)",
+                        ));
+                    }
+                };
+                ClauseValue::Reference { target_type, id }
+            }
+        });
+    }
+    Ok(clause)
+}
+
+/// Splits an OR list on commas not escaped with `\`, unescaping `\,`, `\|`, `\\`.
+fn split_or(value: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(next) = chars.next()
+                    && let Some(last) = out.last_mut()
+                {
+                    last.push(next);
+                }
+            }
+            ',' => out.push(String::new()),
+            c => {
+                if let Some(last) = out.last_mut() {
+                    last.push(c);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn parse_date(name: &str, value: &str) -> Result<ClauseValue, Error> {
+    let prefixes = [
+        ("eq", DatePrefix::Eq),
+        ("ne", DatePrefix::Ne),
+        ("gt", DatePrefix::Gt),
+        ("lt", DatePrefix::Lt),
+        ("ge", DatePrefix::Ge),
+        ("le", DatePrefix::Le),
+        ("sa", DatePrefix::Sa),
+        ("eb", DatePrefix::Eb),
+        ("ap", DatePrefix::Ap),
+    ];
+    let (prefix, date) = prefixes
+        .iter()
+        .find_map(|(p, prefix)| value.strip_prefix(p).map(|rest| (*prefix, rest)))
+        .unwrap_or((DatePrefix::Eq, value));
+    let (start, end) =
+        date_range(&serde_json::Value::String(date.to_owned())).ok_or_else(|| {
+            Error::invalid_param(name, "is not a FHIR date or dateTime (e.g. ge2024-01-15)")
+        })?;
+    Ok(ClauseValue::Date { prefix, start, end })
+}
+
+impl Clause {
+    /// Whether a resource with these index values for the clause's target matches. This is
+    /// the meaning of a clause; the SQL stores translate it and their conformance tests
+    /// compare with it.
+    pub(crate) fn matches(&self, values: &[IndexValue]) -> bool {
+        if let Some(missing) = self.missing {
+            return values.is_empty() == missing;
+        }
+        let any = |cv: &ClauseValue| values.iter().any(|v| value_matches(cv, v));
+        if self.negated {
+            !self.values.iter().any(any)
+        } else {
+            self.values.iter().any(any)
+        }
+    }
+}
+
+fn value_matches(clause: &ClauseValue, value: &IndexValue) -> bool {
+    match (clause, value) {
+        (
+            ClauseValue::Token { system, code },
+            IndexValue::Token {
+                system: vs,
+                code: vc,
+            },
+        ) => {
+            let system_ok = match system.as_deref() {
+                None => true,
+                Some("") => vs.is_none(),
+                Some(s) => vs.as_deref() == Some(s),
+            };
+            system_ok && code.as_ref().is_none_or(|c| c == vc)
+        }
+        (ClauseValue::String { value: s, mode }, IndexValue::String(v)) => match mode {
+            StringMode::Prefix => v.starts_with(s.as_str()),
+            StringMode::Exact => v == s,
+            StringMode::Contains => v.contains(s.as_str()),
+        },
+        (ClauseValue::Date { prefix, start, end }, IndexValue::Date { start: rs, end: re }) => {
+            date_matches(*prefix, (*start, *end), (*rs, *re))
+        }
+        (
+            ClauseValue::Reference { target_type, id },
+            IndexValue::Reference {
+                target_type: t,
+                id: i,
+            },
+        ) => i == id && target_type.as_ref().is_none_or(|ty| ty == t),
+        _ => false,
+    }
+}
+
+/// R4 search date prefixes, with the search value's range `p` and the resource's range
+/// `r` (both end-exclusive). `ap` is treated as "overlaps".
+pub(crate) fn date_matches(prefix: DatePrefix, p: (i64, i64), r: (i64, i64)) -> bool {
+    let contained = r.0 >= p.0 && r.1 <= p.1;
+    match prefix {
+        DatePrefix::Eq => contained,
+        DatePrefix::Ne => !contained,
+        DatePrefix::Gt => r.1 > p.1,
+        DatePrefix::Lt => r.0 < p.0,
+        DatePrefix::Ge => r.1 > p.1 || contained,
+        DatePrefix::Le => r.0 < p.0 || contained,
+        DatePrefix::Sa => r.0 >= p.1,
+        DatePrefix::Eb => r.1 <= p.0,
+        DatePrefix::Ap => r.0 < p.1 && r.1 > p.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(rt: &str, params: &[(&str, &str)]) -> Result<SearchQuery, Error> {
+        let params: Vec<(String, String)> = params
+            .iter()
+            .map(|(a, b)| ((*a).into(), (*b).into()))
+            .collect();
+        SearchQuery::parse(rt, &params, true)
+    }
+
+    #[test]
+    fn tokens_references_and_dates_parse() -> Result<(), Error> {
+        let query = q(
+            "ExplanationOfBenefit",
+            &[
+                ("patient", "Patient/p1"),
+                ("type", "http://x|pharmacy,oral"),
+                ("service-date", "ge2024-01"),
+                ("_count", "5000"),
+            ],
+        )?;
+        assert_eq!(query.count, MAX_COUNT);
+        assert_eq!(query.clauses.len(), 3);
+        assert_eq!(
+            query.clauses[0].values,
+            [ClauseValue::Reference {
+                target_type: Some("Patient".into()),
+                id: "p1".into()
+            }]
+        );
+        assert_eq!(query.clauses[1].values.len(), 2);
+        assert!(matches!(
+            query.clauses[2].values[0],
+            ClauseValue::Date {
+                prefix: DatePrefix::Ge,
+                ..
+            }
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn bad_input_names_the_parameter() {
+        let err = q("ExplanationOfBenefit", &[("service-date", "ge2024-13-45")]).err();
+        assert!(err.is_some_and(|e| e.to_string().contains("service-date")));
+        assert!(q("ExplanationOfBenefit", &[("no-such-param", "x")]).is_err());
+        assert!(q("Patient", &[("name:below", "x")]).is_err());
+        let lenient = SearchQuery::parse("Patient", &[("no-such".into(), "x".into())], false);
+        assert_eq!(
+            lenient.ok().map(|q| q.ignored),
+            Some(vec!["no-such".to_owned()])
+        );
+    }
+
+    #[test]
+    fn date_prefixes_follow_r4() {
+        let jan = (0, 31);
+        assert!(date_matches(DatePrefix::Eq, jan, (1, 2)));
+        assert!(!date_matches(DatePrefix::Eq, jan, (1, 40)));
+        assert!(date_matches(DatePrefix::Gt, jan, (1, 40)));
+        assert!(date_matches(DatePrefix::Ge, jan, (1, 2)));
+        assert!(!date_matches(DatePrefix::Gt, jan, (1, 2)));
+        assert!(date_matches(DatePrefix::Sa, jan, (31, 40)));
+        assert!(date_matches(DatePrefix::Eb, jan, (-5, 0)));
+        assert!(date_matches(DatePrefix::Ap, jan, (-5, 1)));
+    }
+}

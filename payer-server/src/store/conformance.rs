@@ -1,0 +1,286 @@
+//! The behaviour every [`ResourceStore`] must have, as functions the
+//! [`store_conformance_tests!`](crate::store_conformance_tests) macro turns into tests.
+//! The expected search results come from [`Clause::matches`] over the extracted index
+//! (the definition of each clause), computed here independently of the store.
+
+#![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use super::{Prepared, ResourceStore, WriteOutcome};
+use crate::error::Error;
+use crate::search::SearchQuery;
+use crate::search::extract::{IndexValue, extract};
+use crate::search::query::Target;
+
+fn prepared(json: Value) -> Prepared {
+    Prepared::from_json(json).unwrap()
+}
+
+fn patient(id: &str, family: &str, birth: &str) -> Value {
+    json!({"resourceType": "Patient", "id": id, "name": [{"family": family, "given": ["Ana"]}],
+           "birthDate": birth, "gender": if id.ends_with('1') { "female" } else { "male" }})
+}
+
+fn eob(id: &str, patient: &str, claim_type: &str, start: &str, identifier: &str) -> Value {
+    json!({
+        "resourceType": "ExplanationOfBenefit", "id": id, "status": "active",
+        "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": claim_type}]},
+        "use": "claim", "patient": {"reference": format!("Patient/{patient}")},
+        "identifier": [{"system": "https://payer.example/claims", "value": identifier}],
+        "billablePeriod": {"start": start},
+        "created": start, "insurer": {"reference": "Organization/payer"},
+        "provider": {"reference": "Organization/prov"}, "outcome": "complete",
+        "insurance": [{"focal": true, "coverage": {"reference": format!("Coverage/c-{patient}")}}]
+    })
+}
+
+/// A small data set with every indexed type in play.
+fn data() -> Vec<Value> {
+    let mut out = vec![
+        patient("p1", "Núñez", "1970-05-01"),
+        patient("p2", "Nunes", "1985"),
+        patient("p3", "Smith", "2001-12-24"),
+    ];
+    let types = ["professional", "pharmacy", "institutional", "oral"];
+    for i in 0..24 {
+        let p = ["p1", "p2", "p3"][i % 3];
+        let month = 1 + i % 12;
+        out.push(eob(
+            &format!("e{i:02}"),
+            p,
+            types[i % 4],
+            &format!("202{}-{month:02}-1{}", i % 3, i % 10),
+            &format!("claim-{i}"),
+        ));
+    }
+    out
+}
+
+/// What `query` should find in `data` (ids in store order), from the clause semantics.
+fn expected(data: &[Value], query: &SearchQuery) -> Vec<String> {
+    data.iter()
+        .filter(|r| r["resourceType"] == query.resource_type.as_str())
+        .filter(|r| {
+            let index = extract(&query.resource_type, r);
+            query.clauses.iter().all(|clause| {
+                let values: Vec<IndexValue> = match clause.target {
+                    Target::Id => vec![IndexValue::Token {
+                        system: None,
+                        code: r["id"].as_str().unwrap().to_owned(),
+                    }],
+                    Target::LastUpdated => panic!("the oracle does not know lastUpdated"),
+                    Target::Param(def) => index
+                        .iter()
+                        .filter(|e| std::ptr::eq(e.param, def))
+                        .map(|e| e.value.clone())
+                        .collect(),
+                };
+                clause.matches(&values)
+            })
+        })
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn query(resource_type: &str, params: &[(&str, &str)]) -> SearchQuery {
+    let params: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    SearchQuery::parse(resource_type, &params, true).unwrap()
+}
+
+/// Every id the query finds, following the pages.
+async fn all_pages(store: &impl ResourceStore, mut query: SearchQuery) -> Vec<String> {
+    let mut ids = Vec::new();
+    loop {
+        let page = store.search(&query).await.unwrap();
+        ids.extend(page.resources.iter().map(|r| r.id.clone()));
+        match page.next_cursor {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => return ids,
+        }
+    }
+}
+
+pub async fn writes_are_versioned_and_idempotent(store: impl ResourceStore) {
+    let p1 = patient("p1", "Núñez", "1970-05-01");
+    let out = store.upsert(vec![prepared(p1.clone())]).await.unwrap();
+    assert_eq!(out, [WriteOutcome::Created]);
+    let out = store.upsert(vec![prepared(p1.clone())]).await.unwrap();
+    assert_eq!(
+        out,
+        [WriteOutcome::Unchanged],
+        "same content twice is not a new version"
+    );
+
+    let mut changed = p1.clone();
+    changed["birthDate"] = json!("1970-05-02");
+    assert_eq!(
+        store.upsert(vec![prepared(changed)]).await.unwrap(),
+        [WriteOutcome::Updated]
+    );
+    let current = store.read("Patient", "p1").await.unwrap();
+    assert_eq!(current.version, 2);
+    let current_json: Value = serde_json::from_str(&current.json).unwrap();
+    assert_eq!(current_json["meta"]["versionId"], "2");
+    assert_eq!(current_json["birthDate"], "1970-05-02");
+    assert!(current_json["meta"]["lastUpdated"].is_string());
+
+    let first: Value =
+        serde_json::from_str(&store.vread("Patient", "p1", 1).await.unwrap().json).unwrap();
+    assert_eq!(first["birthDate"], "1970-05-01");
+    assert!(matches!(
+        store.vread("Patient", "p1", 3).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        store.read("Patient", "nobody").await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        store.read("Observation", "p1").await,
+        Err(Error::NotFound(_))
+    ));
+}
+
+pub async fn searches_match_the_clause_semantics(store: impl ResourceStore) {
+    let data = data();
+    store
+        .upsert(data.iter().cloned().map(prepared).collect())
+        .await
+        .unwrap();
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        ("ExplanationOfBenefit", &[("patient", "Patient/p1")]),
+        ("ExplanationOfBenefit", &[("patient", "p2")]),
+        ("ExplanationOfBenefit", &[("patient:Patient", "p3")]),
+        (
+            "ExplanationOfBenefit",
+            &[("patient", "Patient/p1,Patient/p3"), ("type", "pharmacy")],
+        ),
+        (
+            "ExplanationOfBenefit",
+            &[(
+                "type",
+                "http://terminology.hl7.org/CodeSystem/claim-type|oral",
+            )],
+        ),
+        ("ExplanationOfBenefit", &[("type", "http://other|oral")]),
+        ("ExplanationOfBenefit", &[("type:not", "professional")]),
+        (
+            "ExplanationOfBenefit",
+            &[("identifier", "https://payer.example/claims|claim-7")],
+        ),
+        (
+            "ExplanationOfBenefit",
+            &[("identifier", "https://payer.example/claims|")],
+        ),
+        ("ExplanationOfBenefit", &[("service-date", "ge2021-06")]),
+        (
+            "ExplanationOfBenefit",
+            &[("service-date", "lt2021-03-01"), ("service-date", "ge2020")],
+        ),
+        ("ExplanationOfBenefit", &[("service-date", "2021")]),
+        (
+            "ExplanationOfBenefit",
+            &[("service-date", "sa2021-12-31"), ("patient", "p2")],
+        ),
+        (
+            "ExplanationOfBenefit",
+            &[("billable-period-start", "eb2020-07")],
+        ),
+        (
+            "ExplanationOfBenefit",
+            &[("service-start-date", "ap2022-05-15")],
+        ),
+        ("ExplanationOfBenefit", &[("_id", "e03,e04,nope")]),
+        ("ExplanationOfBenefit", &[("provider:missing", "false")]),
+        ("ExplanationOfBenefit", &[("care-team:missing", "true")]),
+        ("ExplanationOfBenefit", &[("coverage", "Coverage/c-p2")]),
+        ("Patient", &[("name", "nun")]),
+        ("Patient", &[("name:exact", "smith")]),
+        ("Patient", &[("family:contains", "ñe")]),
+        ("Patient", &[("birthdate", "le1985")]),
+        ("Patient", &[("gender", "female")]),
+        ("Patient", &[("name", "zzz")]),
+    ];
+    for (resource_type, params) in cases {
+        let mut q = query(resource_type, params);
+        let want = expected(&data, &q);
+        assert_eq!(
+            all_pages(&store, q.clone()).await,
+            want,
+            "{resource_type}?{params:?}"
+        );
+        // The same through small pages.
+        q.count = 2;
+        assert_eq!(
+            all_pages(&store, q.clone()).await,
+            want,
+            "{resource_type}?{params:?} by 2"
+        );
+        q.summary_count = true;
+        let total = store.search(&q).await.unwrap().total;
+        assert_eq!(
+            total,
+            Some(want.len() as u64),
+            "{resource_type}?{params:?} _summary=count"
+        );
+    }
+    let sanity = expected(
+        &data,
+        &query("ExplanationOfBenefit", &[("patient", "Patient/p1")]),
+    );
+    assert_eq!(sanity.len(), 8, "the data set exercises the queries");
+}
+
+pub async fn paging_has_no_duplicates_or_gaps_under_inserts(store: impl ResourceStore) {
+    let data = data();
+    store
+        .upsert(data.iter().cloned().map(prepared).collect())
+        .await
+        .unwrap();
+    let mut q = query("ExplanationOfBenefit", &[("patient", "Patient/p1")]);
+    q.count = 3;
+    let mut seen = Vec::new();
+    let mut inserted = 0;
+    loop {
+        let page = store.search(&q).await.unwrap();
+        seen.extend(page.resources.iter().map(|r| r.id.clone()));
+        // Between pages: a new matching EOB, and an update of one already seen.
+        inserted += 1;
+        let new = eob(
+            &format!("late{inserted}"),
+            "p1",
+            "oral",
+            "2023-01-01",
+            "late",
+        );
+        let mut updated = data[3].clone();
+        updated["status"] = json!("cancelled");
+        store
+            .upsert(vec![prepared(new), prepared(updated)])
+            .await
+            .unwrap();
+        match page.next_cursor {
+            Some(cursor) => q.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    let unique: BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no duplicates: {seen:?}");
+    let before: Vec<String> = expected(
+        &data,
+        &query("ExplanationOfBenefit", &[("patient", "Patient/p1")]),
+    );
+    for id in &before {
+        assert!(seen.contains(id), "no gaps: {id} missing from {seen:?}");
+    }
+    assert!(
+        seen.iter().any(|id| id.starts_with("late")),
+        "inserts during paging appear at the end"
+    );
+}

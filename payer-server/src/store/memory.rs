@@ -1,0 +1,199 @@
+//! [`MemoryStore`]: everything in a mutex-guarded map. For tests and small demos; it is
+//! also the reference the SQL stores are compared with, since its search applies
+//! [`crate::search::Clause::matches`] directly.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::{
+    Clock, Prepared, ResourceStore, SearchPage, StoredResource, SystemClock, WriteOutcome,
+};
+use crate::error::{Error, Result};
+use crate::search::SearchQuery;
+use crate::search::extract::{IndexEntry, IndexValue};
+use crate::search::query::Target;
+
+/// An in-memory [`ResourceStore`].
+#[derive(Clone)]
+pub struct MemoryStore {
+    inner: Arc<Mutex<Inner>>,
+    clock: Arc<dyn Clock>,
+}
+
+#[derive(Default)]
+struct Inner {
+    next_seq: i64,
+    entries: HashMap<(String, String), Entry>,
+    /// Per resource type: sequence number → id, in store order.
+    by_type: HashMap<String, BTreeMap<i64, String>>,
+}
+
+struct Entry {
+    versions: Vec<StoredResource>,
+    index: Vec<IndexEntry>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore::with_clock(Arc::new(SystemClock))
+    }
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore").finish_non_exhaustive()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        MemoryStore::default()
+    }
+
+    /// An empty store that takes `meta.lastUpdated` from `clock`.
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        MemoryStore {
+            inner: Arc::new(Mutex::new(Inner::default())),
+            clock,
+        }
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>> {
+        self.inner
+            .lock()
+            .map_err(|_| Error::Store("memory store lock poisoned".to_owned()))
+    }
+}
+
+impl ResourceStore for MemoryStore {
+    async fn upsert(&self, batch: Vec<Prepared>) -> Result<Vec<WriteOutcome>> {
+        let now = self.clock.now_ms();
+        let mut inner = self.lock()?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for prepared in batch {
+            let key = (prepared.resource_type.clone(), prepared.id.clone());
+            if let Some(entry) = inner.entries.get_mut(&key) {
+                let current = entry
+                    .versions
+                    .last()
+                    .ok_or_else(|| Error::Store("entry without versions".into()))?;
+                if prepared.same_content(current.version, current.last_updated_ms, &current.json) {
+                    outcomes.push(WriteOutcome::Unchanged);
+                    continue;
+                }
+                let version = current.version + 1;
+                entry.versions.push(stored(&prepared, version, now));
+                entry.index = prepared.index;
+                outcomes.push(WriteOutcome::Updated);
+            } else {
+                inner.next_seq += 1;
+                let seq = inner.next_seq;
+                inner
+                    .by_type
+                    .entry(key.0.clone())
+                    .or_default()
+                    .insert(seq, key.1.clone());
+                let versions = vec![stored(&prepared, 1, now)];
+                inner.entries.insert(
+                    key,
+                    Entry {
+                        versions,
+                        index: prepared.index,
+                    },
+                );
+                outcomes.push(WriteOutcome::Created);
+            }
+        }
+        Ok(outcomes)
+    }
+
+    async fn read(&self, resource_type: &str, id: &str) -> Result<StoredResource> {
+        let inner = self.lock()?;
+        inner
+            .entries
+            .get(&(resource_type.to_owned(), id.to_owned()))
+            .and_then(|e| e.versions.last().cloned())
+            .ok_or_else(|| Error::NotFound(format!("{resource_type}/{id}")))
+    }
+
+    async fn vread(&self, resource_type: &str, id: &str, version: u64) -> Result<StoredResource> {
+        let inner = self.lock()?;
+        inner
+            .entries
+            .get(&(resource_type.to_owned(), id.to_owned()))
+            .and_then(|e| e.versions.iter().find(|v| v.version == version).cloned())
+            .ok_or_else(|| Error::NotFound(format!("{resource_type}/{id}/_history/{version}")))
+    }
+
+    async fn search(&self, query: &SearchQuery) -> Result<SearchPage> {
+        let inner = self.lock()?;
+        let Some(ids) = inner.by_type.get(&query.resource_type) else {
+            return Ok(SearchPage {
+                total: query.summary_count.then_some(0),
+                ..SearchPage::default()
+            });
+        };
+        let after = query.cursor.unwrap_or(i64::MIN);
+        let matches = ids
+            .range(after.saturating_add(1)..)
+            .filter_map(|(seq, id)| {
+                let entry = inner
+                    .entries
+                    .get(&(query.resource_type.clone(), id.clone()))?;
+                entry_matches(entry, id, query).then_some((*seq, entry))
+            });
+        if query.summary_count {
+            return Ok(SearchPage {
+                total: Some(matches.count() as u64),
+                ..SearchPage::default()
+            });
+        }
+        let mut page = SearchPage::default();
+        let mut last_seq = None;
+        for (seq, entry) in matches {
+            if page.resources.len() == query.count {
+                page.next_cursor = last_seq;
+                break;
+            }
+            if let Some(current) = entry.versions.last() {
+                page.resources.push(current.clone());
+                last_seq = Some(seq);
+            }
+        }
+        Ok(page)
+    }
+}
+
+fn stored(prepared: &Prepared, version: u64, now: i64) -> StoredResource {
+    StoredResource {
+        resource_type: prepared.resource_type.clone(),
+        id: prepared.id.clone(),
+        version,
+        last_updated_ms: now,
+        json: prepared.finalize(version, now),
+    }
+}
+
+fn entry_matches(entry: &Entry, id: &str, query: &SearchQuery) -> bool {
+    let last_updated = entry.versions.last().map_or(0, |v| v.last_updated_ms);
+    query.clauses.iter().all(|clause| {
+        let values: Vec<IndexValue> = match clause.target {
+            Target::Id => vec![IndexValue::Token {
+                system: None,
+                code: id.to_owned(),
+            }],
+            Target::LastUpdated => vec![IndexValue::Date {
+                start: last_updated,
+                end: last_updated + 1,
+            }],
+            Target::Param(def) => entry
+                .index
+                .iter()
+                .filter(|e| std::ptr::eq(e.param, def))
+                .map(|e| e.value.clone())
+                .collect(),
+        };
+        clause.matches(&values)
+    })
+}

@@ -1,0 +1,532 @@
+//! [`SqliteStore`]: the default embedded store, one SQLite file in WAL mode.
+//!
+//! Tables: `resources` (current version of each resource, keyed by an insertion sequence
+//! number that never changes), `history` (every version), and one index table per search
+//! parameter type (`idx_token`, `idx_string`, `idx_date`, `idx_ref`) holding the current
+//! version's entries. A search is one SQL statement: `EXISTS` per clause, `seq > cursor`,
+//! `ORDER BY seq LIMIT n + 1`. rusqlite is blocking, so every call runs on tokio's
+//! blocking pool; one connection writes, and reads share it behind a mutex (SQLite
+//! serializes writers anyway; separate reader connections are future work).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+
+use super::{
+    Clock, Prepared, ResourceStore, SearchPage, StoredResource, SystemClock, WriteOutcome,
+};
+use crate::error::{Error, Result};
+use crate::search::extract::IndexValue;
+use crate::search::query::{ClauseValue, DatePrefix, StringMode, Target};
+use crate::search::{Clause, SearchQuery};
+
+/// Schema version 1. Applied on open; `PRAGMA user_version` records it.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS resources (
+    seq INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    last_updated INTEGER NOT NULL,
+    json TEXT NOT NULL,
+    UNIQUE (type, id)
+);
+CREATE TABLE IF NOT EXISTS history (
+    type TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    last_updated INTEGER NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (type, id, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS idx_token (seq INTEGER NOT NULL, param TEXT NOT NULL, system TEXT, code TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_token_lookup ON idx_token (param, code, seq);
+CREATE INDEX IF NOT EXISTS idx_token_seq ON idx_token (seq);
+CREATE TABLE IF NOT EXISTS idx_string (seq INTEGER NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_string_lookup ON idx_string (param, value, seq);
+CREATE INDEX IF NOT EXISTS idx_string_seq ON idx_string (seq);
+CREATE TABLE IF NOT EXISTS idx_date (seq INTEGER NOT NULL, param TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_date_lookup ON idx_date (param, start, seq);
+CREATE INDEX IF NOT EXISTS idx_date_seq ON idx_date (seq);
+CREATE TABLE IF NOT EXISTS idx_ref (seq INTEGER NOT NULL, param TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_ref_lookup ON idx_ref (param, id, seq);
+CREATE INDEX IF NOT EXISTS idx_ref_seq ON idx_ref (seq);
+PRAGMA user_version = 1;
+";
+
+/// A [`ResourceStore`] in one SQLite file (or in memory, for tests).
+#[derive(Clone)]
+pub struct SqliteStore {
+    connection: Arc<Mutex<Connection>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+fn store_error(e: impl std::fmt::Display) -> Error {
+    Error::Store(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`, in WAL mode, and applies
+    /// the schema.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore> {
+        let connection = Connection::open(path).map_err(store_error)?;
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(store_error)?;
+        // WAL with NORMAL sync keeps every committed transaction atomic and consistent
+        // after a crash of the process; only a power loss may drop the last commits.
+        connection
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(store_error)?;
+        SqliteStore::init(connection)
+    }
+
+    /// A private in-memory database (for tests).
+    pub fn in_memory() -> Result<SqliteStore> {
+        SqliteStore::init(Connection::open_in_memory().map_err(store_error)?)
+    }
+
+    fn init(connection: Connection) -> Result<SqliteStore> {
+        connection.execute_batch(SCHEMA).map_err(store_error)?;
+        Ok(SqliteStore {
+            connection: Arc::new(Mutex::new(connection)),
+            clock: Arc::new(SystemClock),
+        })
+    }
+
+    /// Uses `clock` for `meta.lastUpdated`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> SqliteStore {
+        self.clock = clock;
+        self
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    async fn with_connection<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = connection
+                .lock()
+                .map_err(|_| Error::Store("sqlite connection lock poisoned".to_owned()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(store_error)?
+    }
+}
+
+impl ResourceStore for SqliteStore {
+    async fn upsert(&self, batch: Vec<Prepared>) -> Result<Vec<WriteOutcome>> {
+        let now = self.clock.now_ms();
+        self.with_connection(move |c| {
+            let tx = c.transaction().map_err(store_error)?;
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for prepared in &batch {
+                outcomes.push(write_one(&tx, prepared, now)?);
+            }
+            tx.commit().map_err(store_error)?;
+            Ok(outcomes)
+        })
+        .await
+    }
+
+    async fn read(&self, resource_type: &str, id: &str) -> Result<StoredResource> {
+        let (rt, id) = (resource_type.to_owned(), id.to_owned());
+        self.with_connection(move |c| {
+            c.query_row(
+                "SELECT version, last_updated, json FROM resources WHERE type = ?1 AND id = ?2",
+                params![rt, id],
+                |row| Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()
+            .map_err(store_error)?
+            .map(|(version, last_updated_ms, json)| StoredResource {
+                resource_type: rt.clone(),
+                id: id.clone(),
+                version: version as u64,
+                last_updated_ms,
+                json,
+            })
+            .ok_or_else(|| Error::NotFound(format!("{rt}/{id}")))
+        })
+        .await
+    }
+
+    async fn vread(&self, resource_type: &str, id: &str, version: u64) -> Result<StoredResource> {
+        let (rt, id) = (resource_type.to_owned(), id.to_owned());
+        self.with_connection(move |c| {
+            c.query_row(
+                "SELECT last_updated, json FROM history WHERE type = ?1 AND id = ?2 AND version = ?3",
+                params![rt, id, version as i64],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(store_error)?
+            .map(|(last_updated_ms, json)| StoredResource {
+                resource_type: rt.clone(),
+                id: id.clone(),
+                version,
+                last_updated_ms,
+                json,
+            })
+            .ok_or_else(|| Error::NotFound(format!("{rt}/{id}/_history/{version}")))
+        })
+        .await
+    }
+
+    async fn search(&self, query: &SearchQuery) -> Result<SearchPage> {
+        let query = query.clone();
+        self.with_connection(move |c| search(c, &query)).await
+    }
+}
+
+fn write_one(tx: &Transaction<'_>, prepared: &Prepared, now: i64) -> Result<WriteOutcome> {
+    let current: Option<(i64, i64, i64, String)> = tx
+        .query_row(
+            "SELECT seq, version, last_updated, json FROM resources WHERE type = ?1 AND id = ?2",
+            params![prepared.resource_type, prepared.id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .optional()
+        .map_err(store_error)?;
+    let (seq, version, outcome) = match current {
+        Some((seq, version, last_updated, json)) => {
+            if prepared.same_content(version as u64, last_updated, &json) {
+                return Ok(WriteOutcome::Unchanged);
+            }
+            for table in ["idx_token", "idx_string", "idx_date", "idx_ref"] {
+                tx.execute(&format!("DELETE FROM {table} WHERE seq = ?1"), [seq])
+                    .map_err(store_error)?;
+            }
+            (seq, version as u64 + 1, WriteOutcome::Updated)
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO resources (type, id, version, last_updated, json) VALUES (?1, ?2, 0, 0, '')",
+                params![prepared.resource_type, prepared.id],
+            )
+            .map_err(store_error)?;
+            (tx.last_insert_rowid(), 1, WriteOutcome::Created)
+        }
+    };
+    let json = prepared.finalize(version, now);
+    tx.execute(
+        "UPDATE resources SET version = ?1, last_updated = ?2, json = ?3 WHERE seq = ?4",
+        params![version as i64, now, json, seq],
+    )
+    .map_err(store_error)?;
+    tx.execute(
+        "INSERT INTO history (type, id, version, last_updated, json) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            prepared.resource_type,
+            prepared.id,
+            version as i64,
+            now,
+            json
+        ],
+    )
+    .map_err(store_error)?;
+    for entry in &prepared.index {
+        let param = param_key(entry.param.resource, entry.param.code);
+        match &entry.value {
+            IndexValue::Token { system, code } => tx.execute(
+                "INSERT INTO idx_token (seq, param, system, code) VALUES (?1, ?2, ?3, ?4)",
+                params![seq, param, system, code],
+            ),
+            IndexValue::String(value) => tx.execute(
+                "INSERT INTO idx_string (seq, param, value) VALUES (?1, ?2, ?3)",
+                params![seq, param, value],
+            ),
+            IndexValue::Date { start, end } => tx.execute(
+                "INSERT INTO idx_date (seq, param, start, end) VALUES (?1, ?2, ?3, ?4)",
+                params![seq, param, start, end],
+            ),
+            IndexValue::Reference { target_type, id } => tx.execute(
+                "INSERT INTO idx_ref (seq, param, type, id) VALUES (?1, ?2, ?3, ?4)",
+                params![seq, param, target_type, id],
+            ),
+        }
+        .map_err(store_error)?;
+    }
+    Ok(outcome)
+}
+
+fn param_key(resource: &str, code: &str) -> String {
+    format!("{resource}.{code}")
+}
+
+/// SQL text and its parameters, built together.
+#[derive(Default)]
+struct Sql {
+    text: String,
+    params: Vec<rusqlite::types::Value>,
+}
+
+impl Sql {
+    fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    fn bind(&mut self, value: impl Into<rusqlite::types::Value>) {
+        self.params.push(value.into());
+        self.text.push('?');
+    }
+}
+
+fn search(c: &mut Connection, query: &SearchQuery) -> Result<SearchPage> {
+    let mut sql = Sql::default();
+    sql.push(if query.summary_count {
+        "SELECT count(*) FROM resources r WHERE r.type = "
+    } else {
+        "SELECT r.seq, r.id, r.version, r.last_updated, r.json FROM resources r WHERE r.type = "
+    });
+    sql.bind(query.resource_type.clone());
+    if let Some(cursor) = query.cursor {
+        sql.push(" AND r.seq > ");
+        sql.bind(cursor);
+    }
+    for clause in &query.clauses {
+        sql.push(" AND ");
+        clause_sql(&mut sql, &query.resource_type, clause);
+    }
+    if query.summary_count {
+        let total: i64 = c
+            .query_row(&sql.text, params_from_iter(sql.params.iter()), |row| {
+                row.get(0)
+            })
+            .map_err(store_error)?;
+        return Ok(SearchPage {
+            total: Some(total as u64),
+            ..SearchPage::default()
+        });
+    }
+    sql.push(" ORDER BY r.seq LIMIT ");
+    sql.bind(query.count as i64 + 1);
+    let mut statement = c.prepare_cached(&sql.text).map_err(store_error)?;
+    let rows = statement
+        .query_map(params_from_iter(sql.params.iter()), |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                StoredResource {
+                    resource_type: query.resource_type.clone(),
+                    id: row.get(1)?,
+                    version: row.get::<_, i64>(2)? as u64,
+                    last_updated_ms: row.get(3)?,
+                    json: row.get(4)?,
+                },
+            ))
+        })
+        .map_err(store_error)?;
+    let mut page = SearchPage::default();
+    let mut last_seq = None;
+    for row in rows {
+        let (seq, resource) = row.map_err(store_error)?;
+        if page.resources.len() == query.count {
+            page.next_cursor = last_seq;
+            break;
+        }
+        last_seq = Some(seq);
+        page.resources.push(resource);
+    }
+    Ok(page)
+}
+
+/// One clause as an SQL condition on `r`, meaning what [`Clause::matches`] means.
+fn clause_sql(sql: &mut Sql, resource_type: &str, clause: &Clause) {
+    match (clause.target, clause.missing) {
+        // Every resource has an id and a lastUpdated.
+        (Target::Id | Target::LastUpdated, Some(missing)) => {
+            sql.push(if missing { "0" } else { "1" })
+        }
+        (Target::Id, None) => {
+            sql.push(if clause.negated { "NOT (" } else { "(" });
+            or_list(sql, &clause.values, |sql, v| {
+                if let ClauseValue::Token {
+                    code: Some(code), ..
+                } = v
+                {
+                    sql.push("r.id = ");
+                    sql.bind(code.clone());
+                } else {
+                    sql.push("0");
+                }
+            });
+            sql.push(")");
+        }
+        (Target::LastUpdated, None) => {
+            sql.push("(");
+            or_list(sql, &clause.values, |sql, v| {
+                if let ClauseValue::Date { prefix, start, end } = v {
+                    date_sql(
+                        sql,
+                        *prefix,
+                        *start,
+                        *end,
+                        "r.last_updated",
+                        "(r.last_updated + 1)",
+                    );
+                } else {
+                    sql.push("0");
+                }
+            });
+            sql.push(")");
+        }
+        (Target::Param(def), _) => {
+            let table = match def.kind {
+                crate::search::ParamType::Token => "idx_token",
+                crate::search::ParamType::String => "idx_string",
+                crate::search::ParamType::Date => "idx_date",
+                crate::search::ParamType::Reference => "idx_ref",
+            };
+            let negate = clause.negated || clause.missing == Some(true);
+            sql.push(if negate {
+                "NOT EXISTS (SELECT 1 FROM "
+            } else {
+                "EXISTS (SELECT 1 FROM "
+            });
+            sql.push(table);
+            sql.push(" i WHERE i.seq = r.seq AND i.param = ");
+            sql.bind(param_key(resource_type, def.code));
+            if clause.missing.is_none() {
+                sql.push(" AND (");
+                or_list(sql, &clause.values, value_sql);
+                sql.push(")");
+            }
+            sql.push(")");
+        }
+    }
+}
+
+fn or_list(sql: &mut Sql, values: &[ClauseValue], mut each: impl FnMut(&mut Sql, &ClauseValue)) {
+    if values.is_empty() {
+        sql.push("0");
+    }
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        sql.push("(");
+        each(sql, v);
+        sql.push(")");
+    }
+}
+
+fn value_sql(sql: &mut Sql, value: &ClauseValue) {
+    match value {
+        ClauseValue::Token { system, code } => {
+            let mut first = true;
+            if let Some(code) = code {
+                sql.push("i.code = ");
+                sql.bind(code.clone());
+                first = false;
+            }
+            match system.as_deref() {
+                None => {}
+                Some(s) => {
+                    if !first {
+                        sql.push(" AND ");
+                    }
+                    first = false;
+                    if s.is_empty() {
+                        sql.push("i.system IS NULL");
+                    } else {
+                        sql.push("i.system = ");
+                        sql.bind(s.to_owned());
+                    }
+                }
+            }
+            if first {
+                sql.push("1");
+            }
+        }
+        ClauseValue::String { value, mode } => match mode {
+            StringMode::Prefix => {
+                sql.push("substr(i.value, 1, length(");
+                sql.bind(value.clone());
+                sql.push(")) = ");
+                sql.bind(value.clone());
+            }
+            StringMode::Exact => {
+                sql.push("i.value = ");
+                sql.bind(value.clone());
+            }
+            StringMode::Contains => {
+                sql.push("instr(i.value, ");
+                sql.bind(value.clone());
+                sql.push(") > 0");
+            }
+        },
+        ClauseValue::Date { prefix, start, end } => {
+            date_sql(sql, *prefix, *start, *end, "i.start", "i.end")
+        }
+        ClauseValue::Reference { target_type, id } => {
+            sql.push("i.id = ");
+            sql.bind(id.clone());
+            if let Some(t) = target_type {
+                sql.push(" AND i.type = ");
+                sql.bind(t.clone());
+            }
+        }
+    }
+}
+
+/// `crate::search::query::date_matches` in SQL, for a resource range `(rs, re)`.
+fn date_sql(sql: &mut Sql, prefix: DatePrefix, ps: i64, pe: i64, rs: &str, re: &str) {
+    let contained = |sql: &mut Sql| {
+        sql.push(&format!("({rs} >= "));
+        sql.bind(ps);
+        sql.push(&format!(" AND {re} <= "));
+        sql.bind(pe);
+        sql.push(")");
+    };
+    match prefix {
+        DatePrefix::Eq => contained(sql),
+        DatePrefix::Ne => {
+            sql.push("NOT ");
+            contained(sql);
+        }
+        DatePrefix::Gt => {
+            sql.push(&format!("{re} > "));
+            sql.bind(pe);
+        }
+        DatePrefix::Lt => {
+            sql.push(&format!("{rs} < "));
+            sql.bind(ps);
+        }
+        DatePrefix::Ge => {
+            sql.push(&format!("{re} > "));
+            sql.bind(pe);
+            sql.push(" OR ");
+            contained(sql);
+        }
+        DatePrefix::Le => {
+            sql.push(&format!("{rs} < "));
+            sql.bind(ps);
+            sql.push(" OR ");
+            contained(sql);
+        }
+        DatePrefix::Sa => {
+            sql.push(&format!("{rs} >= "));
+            sql.bind(pe);
+        }
+        DatePrefix::Eb => {
+            sql.push(&format!("{re} <= "));
+            sql.bind(ps);
+        }
+        DatePrefix::Ap => {
+            sql.push(&format!("{rs} < "));
+            sql.bind(pe);
+            sql.push(&format!(" AND {re} > "));
+            sql.bind(ps);
+        }
+    }
+}

@@ -1,0 +1,410 @@
+//! The real server on a loopback port, over SQLite, loaded with the CARIN BB 2.0.0 examples
+//! through the ingest API, driven over HTTP.
+
+#[path = "../../carin-profiles/tests/common/mod.rs"]
+mod common;
+
+use std::collections::BTreeSet;
+use std::error::Error;
+
+use payer_server::http::{ServerConfig, router};
+use payer_server::ingest::{self, Validation};
+use payer_server::store::SqliteStore;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+type TestResult = Result<(), Box<dyn Error>>;
+
+struct Server {
+    base: String,
+    client: reqwest::Client,
+    /// The examples loaded, as JSON.
+    examples: Vec<Value>,
+    store: SqliteStore,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Result<Server, Box<dyn Error>> {
+    let dir = tempfile::tempdir()?;
+    let store = SqliteStore::open(dir.path().join("payer.sqlite"))?;
+    let examples: Vec<Value> = common::example_resources("hl7.fhir.us.carin-bb-2.0.0.tgz")?
+        .into_iter()
+        .map(|(_, json)| json)
+        .collect();
+    let input = examples
+        .iter()
+        .map(|e| ("example".to_owned(), e.clone()))
+        .collect();
+    let report = ingest::load(&store, input, Validation::Reject, &mut |_| {}).await?;
+    assert_eq!(
+        report.created,
+        examples.len(),
+        "{report}\n{:?}",
+        report.problems
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}/fhir", listener.local_addr()?);
+    let app = axum::Router::new().nest("/fhir", router(store.clone(), ServerConfig::new(&base)));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(Server {
+        base,
+        client: reqwest::Client::new(),
+        examples,
+        store,
+        _dir: dir,
+    })
+}
+
+impl Server {
+    async fn get(&self, path: &str) -> Result<(StatusCode, Value), Box<dyn Error>> {
+        let response = self
+            .client
+            .get(format!("{}/{path}", self.base))
+            .send()
+            .await?;
+        let status = response.status();
+        assert_eq!(
+            response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/fhir+json"),
+            "{path}"
+        );
+        Ok((status, response.json().await?))
+    }
+
+    /// Every resource id of a search, following `next` links; checks there are no
+    /// duplicates.
+    async fn search_ids(&self, path: &str) -> Result<Vec<String>, Box<dyn Error>> {
+        let mut url = format!("{}/{path}", self.base);
+        let mut ids = Vec::new();
+        loop {
+            let bundle: Value = self.client.get(&url).send().await?.json().await?;
+            assert_eq!(bundle["type"], "searchset", "{bundle}");
+            for entry in bundle["entry"].as_array().into_iter().flatten() {
+                if entry["search"]["mode"] == "match" {
+                    ids.push(entry["resource"]["id"].as_str().ok_or("no id")?.to_owned());
+                }
+            }
+            let next = bundle["link"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|l| l["relation"] == "next")
+                .and_then(|l| l["url"].as_str());
+            match next {
+                Some(next) => {
+                    assert!(
+                        next.starts_with(&self.base),
+                        "next link stays on the server: {next}"
+                    );
+                    url = next.to_owned();
+                }
+                None => break,
+            }
+        }
+        let unique: BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "duplicates in {path}: {ids:?}");
+        Ok(ids)
+    }
+
+    /// The ids of the loaded examples of `resource_type` that `keep` accepts, sorted.
+    fn brute_force(&self, resource_type: &str, keep: impl Fn(&Value) -> bool) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .examples
+            .iter()
+            .filter(|e| e["resourceType"] == resource_type && keep(e))
+            .filter_map(|e| e["id"].as_str().map(str::to_owned))
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn carin_searches_return_exactly_the_matching_resources() -> TestResult {
+    let server = start().await?;
+    let eob_of = |patient: &'static str| move |e: &Value| e["patient"]["reference"] == patient;
+    let want = server.brute_force("ExplanationOfBenefit", eob_of("Patient/Patient1"));
+    assert!(!want.is_empty());
+    for query in [
+        "ExplanationOfBenefit?patient=Patient/Patient1",
+        "ExplanationOfBenefit?patient=Patient1",
+        "ExplanationOfBenefit?patient=Patient/Patient1&_count=1",
+    ] {
+        assert_eq!(sorted(server.search_ids(query).await?), want, "{query}");
+    }
+    let claim_type = |code: &'static str| {
+        move |e: &Value| {
+            e["type"]["coding"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|c| c["code"] == code)
+        }
+    };
+    assert_eq!(
+        sorted(
+            server
+                .search_ids("ExplanationOfBenefit?type=pharmacy,oral")
+                .await?
+        ),
+        server.brute_force("ExplanationOfBenefit", |e| claim_type("pharmacy")(e)
+            || claim_type("oral")(e))
+    );
+    // service-date: billablePeriod or item.serviced[x] within 2019.
+    let in_2019 = server
+        .search_ids("ExplanationOfBenefit?service-date=2019")
+        .await?;
+    assert!(!in_2019.is_empty());
+    // A Period without an end is ongoing (R4 search on dates), so the two examples with
+    // an open billablePeriod or item.servicedPeriod are "after" any date; no other is.
+    let after = server
+        .search_ids("ExplanationOfBenefit?service-date=gt2030-01-01")
+        .await?;
+    assert_eq!(
+        sorted(after),
+        ["EOBInpatient2", "EOBProfessionalTransportation1"]
+    );
+    let before = server
+        .search_ids("ExplanationOfBenefit?service-date=eb2000-01-01")
+        .await?;
+    assert!(before.is_empty(), "{before:?}");
+    // _id and identifier
+    let first = &want[0];
+    assert_eq!(
+        server
+            .search_ids(&format!("ExplanationOfBenefit?_id={first}"))
+            .await?,
+        std::slice::from_ref(first)
+    );
+    // POST _search with a form body finds the same.
+    let response = server
+        .client
+        .post(format!("{}/ExplanationOfBenefit/_search", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("patient=Patient%2FPatient1")
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    let bundle: Value = response.json().await?;
+    assert_eq!(bundle["entry"].as_array().map(Vec::len), Some(want.len()));
+    // _summary=count
+    let (_, count) = server
+        .get("ExplanationOfBenefit?patient=Patient1&_summary=count")
+        .await?;
+    assert_eq!(count["total"], want.len());
+    assert!(count.get("entry").is_none());
+    Ok(())
+}
+
+#[tokio::test]
+async fn reads_are_versioned_and_conditional() -> TestResult {
+    let server = start().await?;
+    let (status, patient) = server.get("Patient/Patient1").await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(patient["meta"]["versionId"], "1");
+    let url = format!("{}/Patient/Patient1", server.base);
+    let response = server.client.get(&url).send().await?;
+    let etag = response.headers().get("etag").cloned().ok_or("no ETag")?;
+    assert_eq!(etag, "W/\"1\"");
+    assert!(response.headers().contains_key("last-modified"));
+    let again = server
+        .client
+        .get(&url)
+        .header("if-none-match", etag)
+        .send()
+        .await?;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let (status, v1) = server.get("Patient/Patient1/_history/1").await?;
+    assert_eq!((status, &v1), (StatusCode::OK, &patient));
+    let (status, outcome) = server.get("Patient/Patient1/_history/2").await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(outcome["resourceType"], "OperationOutcome");
+    Ok(())
+}
+
+#[tokio::test]
+async fn bad_requests_get_an_operation_outcome() -> TestResult {
+    let server = start().await?;
+    let cases = [
+        ("Patient/nobody", StatusCode::NOT_FOUND, "not-found"),
+        ("Basic/1", StatusCode::NOT_FOUND, "not-found"),
+        (
+            "ExplanationOfBenefit?service-date=ge2024-13-45",
+            StatusCode::BAD_REQUEST,
+            "value",
+        ),
+        (
+            "ExplanationOfBenefit?_count=many",
+            StatusCode::BAD_REQUEST,
+            "value",
+        ),
+        (
+            "ExplanationOfBenefit?type:below=x",
+            StatusCode::BAD_REQUEST,
+            "value",
+        ),
+        (
+            "ExplanationOfBenefit?patient=%ZZ",
+            StatusCode::BAD_REQUEST,
+            "value",
+        ),
+        (
+            "no/such/endpoint/here/at/all",
+            StatusCode::NOT_FOUND,
+            "not-found",
+        ),
+    ];
+    for (path, status, code) in cases {
+        let (got, outcome) = server.get(path).await?;
+        assert_eq!(got, status, "{path}: {outcome}");
+        assert_eq!(outcome["resourceType"], "OperationOutcome", "{path}");
+        assert_eq!(outcome["issue"][0]["code"], code, "{path}: {outcome}");
+        assert_eq!(outcome["issue"][0]["severity"], "error", "{path}");
+    }
+    let (_, outcome) = server
+        .get("ExplanationOfBenefit?service-date=ge2024-13-45")
+        .await?;
+    let text = outcome["issue"][0]["diagnostics"].as_str().unwrap_or("");
+    assert!(
+        text.contains("service-date"),
+        "the message names the parameter: {text}"
+    );
+
+    // Unknown parameters: ignored with a warning, unless the client asks for strict handling.
+    let (status, bundle) = server
+        .get("ExplanationOfBenefit?patient=Patient1&color=blue")
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    let outcome_entry = bundle["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["search"]["mode"] == "outcome")
+        .ok_or("no outcome entry")?;
+    assert!(
+        outcome_entry["resource"]["issue"][0]["diagnostics"]
+            .as_str()
+            .is_some_and(|d| d.contains("color"))
+    );
+    let strict = server
+        .client
+        .get(format!(
+            "{}/ExplanationOfBenefit?patient=Patient1&color=blue",
+            server.base
+        ))
+        .header("prefer", "handling=strict")
+        .send()
+        .await?;
+    assert_eq!(strict.status(), StatusCode::BAD_REQUEST);
+
+    // Oversized bodies are refused before they are read.
+    let big = "a".repeat(payer_server::http::MAX_BODY_BYTES + 1);
+    let response = server
+        .client
+        .post(format!("{}/ExplanationOfBenefit/_search", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big)
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    Ok(())
+}
+
+#[tokio::test]
+async fn loading_is_idempotent_and_rejects_invalid_resources_whole() -> TestResult {
+    let server = start().await?;
+    let input: Vec<(String, Value)> = server
+        .examples
+        .iter()
+        .map(|e| ("again".to_owned(), e.clone()))
+        .collect();
+    let report = ingest::load(&server.store, input, Validation::Reject, &mut |_| {}).await?;
+    assert_eq!(
+        (report.created, report.updated, report.unchanged),
+        (0, 0, server.examples.len())
+    );
+
+    // An EOB that breaks its profile (no patient) and one that is not FHIR.
+    let mut broken = server
+        .examples
+        .iter()
+        .find(|e| e["resourceType"] == "ExplanationOfBenefit")
+        .cloned()
+        .ok_or("no EOB")?;
+    broken["id"] = "broken-eob".into();
+    broken.as_object_mut().map(|o| o.remove("patient"));
+    let not_fhir = serde_json::json!({"resourceType": "Patient", "id": "x1", "colour": "blue"});
+    let input = vec![
+        ("one".to_owned(), broken.clone()),
+        ("two".to_owned(), not_fhir),
+    ];
+    let report = ingest::load(&server.store, input, Validation::Reject, &mut |_| {}).await?;
+    assert_eq!(report.rejected, 2, "{report:?}");
+    assert!(
+        report.problems[0].contains("ExplanationOfBenefit.patient"),
+        "{:?}",
+        report.problems
+    );
+    let (status, _) = server.get("ExplanationOfBenefit/broken-eob").await?;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing written");
+
+    // With warnings it is loaded and reported.
+    let input = vec![("one".to_owned(), broken)];
+    let report = ingest::load(&server.store, input, Validation::Warn, &mut |_| {}).await?;
+    assert_eq!((report.created, report.loaded_with_errors), (1, 1));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_capability_statement_lists_what_is_served() -> TestResult {
+    let server = start().await?;
+    let (status, cs) = server.get("metadata").await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cs["resourceType"], "CapabilityStatement");
+    assert_eq!(cs["fhirVersion"], "4.0.1");
+    let eob = cs["rest"][0]["resource"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["type"] == "ExplanationOfBenefit")
+        .ok_or("no EOB")?;
+    let params: Vec<&str> = eob["searchParam"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    // CARIN BB 2.0.0 requires these on EOB.
+    for required in [
+        "_id",
+        "patient",
+        "_lastUpdated",
+        "type",
+        "identifier",
+        "service-date",
+        "service-start-date",
+        "billable-period-start",
+    ] {
+        assert!(
+            params.contains(&required),
+            "{required} missing from {params:?}"
+        );
+    }
+    // Every advertised parameter works.
+    for p in params {
+        let (status, _) = server
+            .get(&format!("ExplanationOfBenefit?{p}:missing=false"))
+            .await?;
+        assert_eq!(status, StatusCode::OK, "{p}");
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! The store conformance tests on every store: in memory, SQLite in memory, and SQLite in
+//! a file (WAL).
+
+mod memory {
+    payer_server::store_conformance_tests!(|| async { payer_server::store::MemoryStore::new() });
+}
+
+mod sqlite_in_memory {
+    payer_server::store_conformance_tests!(|| async {
+        payer_server::store::SqliteStore::in_memory().expect("open sqlite in memory")
+    });
+}
+
+mod sqlite_file {
+    payer_server::store_conformance_tests!(|| async {
+        // The directory is leaked on purpose: the store outlives this block.
+        let dir = tempfile::tempdir().expect("temp dir").keep();
+        payer_server::store::SqliteStore::open(dir.join("store.sqlite")).expect("open sqlite file")
+    });
+}
