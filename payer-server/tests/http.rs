@@ -408,3 +408,192 @@ async fn the_capability_statement_lists_what_is_served() -> TestResult {
     }
     Ok(())
 }
+
+/// Every `"reference"` string anywhere in a JSON value.
+fn references_in(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(m) => {
+            for (k, v) in m {
+                if k == "reference" {
+                    out.extend(v.as_str().map(str::to_owned));
+                } else {
+                    references_in(v, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| references_in(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn everything_returns_the_patient_compartment_in_pages() -> TestResult {
+    let server = start().await?;
+    // Independent of the compartment definition: in these examples, a resource is the
+    // member's when it references Patient/Patient1 anywhere.
+    let mut want: Vec<String> = server
+        .examples
+        .iter()
+        .filter(|e| {
+            let mut refs = Vec::new();
+            references_in(e, &mut refs);
+            refs.iter().any(|r| r == "Patient/Patient1")
+                || (e["resourceType"] == "Patient" && e["id"] == "Patient1")
+        })
+        .map(|e| {
+            format!(
+                "{}/{}",
+                e["resourceType"].as_str().unwrap_or(""),
+                e["id"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    want.sort();
+    let collect = |bundle: &Value| -> Vec<String> {
+        bundle["entry"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                format!(
+                    "{}/{}",
+                    e["resource"]["resourceType"].as_str().unwrap_or(""),
+                    e["resource"]["id"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    let (status, all) = server
+        .get("Patient/Patient1/$everything?_count=1000")
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sorted(collect(&all)), want);
+
+    // Small pages: the same set, no duplicates.
+    let mut got = Vec::new();
+    let mut url = format!("{}/Patient/Patient1/$everything?_count=3", server.base);
+    let mut pages = 0;
+    loop {
+        let bundle: Value = server.client.get(&url).send().await?.json().await?;
+        got.extend(collect(&bundle));
+        pages += 1;
+        match bundle["link"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|l| l["relation"] == "next")
+        {
+            Some(next) => url = next["url"].as_str().ok_or("next without url")?.to_owned(),
+            None => break,
+        }
+    }
+    assert!(pages > 2);
+    let unique: BTreeSet<&String> = got.iter().collect();
+    assert_eq!(unique.len(), got.len(), "{got:?}");
+    assert_eq!(sorted(got), want);
+
+    let (_, eobs) = server
+        .get("Patient/Patient1/$everything?_type=ExplanationOfBenefit")
+        .await?;
+    assert!(
+        collect(&eobs)
+            .iter()
+            .all(|r| r.starts_with("ExplanationOfBenefit/"))
+    );
+    assert_eq!(
+        collect(&eobs).len(),
+        want.iter()
+            .filter(|r| r.starts_with("ExplanationOfBenefit/"))
+            .count()
+    );
+    let (_, none) = server
+        .get("Patient/Patient1/$everything?_since=2999-01-01T00:00:00Z")
+        .await?;
+    assert!(collect(&none).is_empty());
+    let (status, _) = server.get("Patient/nobody/$everything").await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = server
+        .get("Patient/Patient1/$everything?_type=Basic")
+        .await?;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    Ok(())
+}
+
+#[tokio::test]
+async fn includes_add_referenced_and_referencing_resources() -> TestResult {
+    let server = start().await?;
+    let entries = |bundle: &Value, mode: &str| -> Vec<String> {
+        let mut out: Vec<String> = bundle["entry"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["search"]["mode"] == mode)
+            .map(|e| {
+                format!(
+                    "{}/{}",
+                    e["resource"]["resourceType"].as_str().unwrap_or(""),
+                    e["resource"]["id"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let (_, bundle) = server
+        .get("ExplanationOfBenefit?patient=Patient1&_include=ExplanationOfBenefit:patient")
+        .await?;
+    assert_eq!(entries(&bundle, "include"), ["Patient/Patient1"]);
+
+    // `*`: every reference of the matches that the server holds, each once.
+    let (_, bundle) = server
+        .get("ExplanationOfBenefit?patient=Patient1&_include=*")
+        .await?;
+    let mut want = BTreeSet::new();
+    for eob in server.examples.iter().filter(|e| {
+        e["resourceType"] == "ExplanationOfBenefit"
+            && e["patient"]["reference"] == "Patient/Patient1"
+    }) {
+        let mut refs = Vec::new();
+        references_in(eob, &mut refs);
+        for r in refs {
+            let held = server.examples.iter().any(|e| {
+                format!(
+                    "{}/{}",
+                    e["resourceType"].as_str().unwrap_or(""),
+                    e["id"].as_str().unwrap_or("")
+                ) == r
+            });
+            if held {
+                want.insert(r);
+            }
+        }
+    }
+    assert_eq!(
+        entries(&bundle, "include"),
+        want.into_iter().collect::<Vec<_>>()
+    );
+
+    // _revinclude=Provenance:target, with a Provenance loaded for one EOB.
+    let provenance = serde_json::json!({
+        "resourceType": "Provenance", "id": "prov-1",
+        "target": [{"reference": "ExplanationOfBenefit/EOBPharmacy1"}],
+        "recorded": "2024-01-01T00:00:00Z",
+        "agent": [{"who": {"reference": "Organization/Payer1"}}]
+    });
+    ingest::load(
+        &server.store,
+        vec![("test".to_owned(), provenance)],
+        Validation::Off,
+        &mut |_| {},
+    )
+    .await?;
+    let (_, bundle) = server
+        .get("ExplanationOfBenefit?_id=EOBPharmacy1&_revinclude=Provenance:target")
+        .await?;
+    assert_eq!(entries(&bundle, "include"), ["Provenance/prov-1"]);
+    let (status, _) = server
+        .get("ExplanationOfBenefit?_include=ExplanationOfBenefit:status")
+        .await?;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "not a reference parameter");
+    Ok(())
+}

@@ -4,6 +4,8 @@
 //! `Service`) a payer can serve directly or nest in its own application.
 
 mod capability;
+mod everything;
+mod include;
 
 use std::sync::Arc;
 
@@ -106,6 +108,10 @@ pub fn router<S: ResourceStore>(store: S, config: ServerConfig) -> Router {
         )
         .route("/{resource_type}/{id}", get(read::<S>))
         .route("/{resource_type}/{id}/_history/{version}", get(vread::<S>))
+        .route(
+            "/{resource_type}/{id}/{operation}",
+            get(everything::everything::<S>),
+        )
         .fallback(unknown_route)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -254,23 +260,30 @@ async fn search<S: ResourceStore>(
 ) -> Result<Response, Error> {
     check_type(state, resource_type)?;
     let params: Vec<(String, String)> = form_urlencoded(raw_query)?;
-    let strict = headers
+    let strict = strict_handling(headers);
+    let query = SearchQuery::parse(resource_type, &params, strict)?;
+    let page = state.store.search(&query).await?;
+    let included = include::included(&state.store, &query, &page.resources).await?;
+    let link_base = format!("{}/{resource_type}", state.config.base_url);
+    let links = Links {
+        base: &link_base,
+        params: &params,
+        ignored: &query.ignored,
+        next_cursor: page.next_cursor.map(|c| c.to_string()),
+    };
+    Ok(fhir_response(
+        StatusCode::OK,
+        searchset(&state.config.base_url, &links, &page, &included),
+    ))
+}
+
+/// Whether the request asks for strict handling of unknown parameters.
+fn strict_handling(headers: &HeaderMap) -> bool {
+    headers
         .get_all("prefer")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|v| v.split([',', ';']).any(|p| p.trim() == "handling=strict"));
-    let query = SearchQuery::parse(resource_type, &params, strict)?;
-    let page = state.store.search(&query).await?;
-    Ok(fhir_response(
-        StatusCode::OK,
-        searchset(
-            &state.config.base_url,
-            resource_type,
-            &params,
-            &query,
-            &page,
-        ),
-    ))
+        .any(|v| v.split([',', ';']).any(|p| p.trim() == "handling=strict"))
 }
 
 /// Decodes `a=1&b=2` (percent-encoding and `+`).
@@ -326,56 +339,67 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
+/// What a searchset Bundle's `self` and `next` links are made of.
+struct Links<'a> {
+    /// The URL up to `?` (`{base}/ExplanationOfBenefit`).
+    base: &'a str,
+    /// The request's parameters, repeated in the links.
+    params: &'a [(String, String)],
+    /// Parameters left out of the links (ignored ones).
+    ignored: &'a [String],
+    /// The `_cursor` of the next page, if there is one.
+    next_cursor: Option<String>,
+}
+
+impl Links<'_> {
+    fn url(&self, cursor: Option<&str>) -> String {
+        let mut parts: Vec<String> = self
+            .params
+            .iter()
+            .filter(|(k, _)| k != "_cursor" && !self.ignored.contains(k))
+            .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+            .collect();
+        parts.extend(cursor.map(|c| format!("_cursor={}", percent_encode(c))));
+        serde_json::Value::String(format!("{}?{}", self.base, parts.join("&"))).to_string()
+    }
+}
+
 /// The searchset Bundle, written directly as JSON: the stored resources are already
 /// serialized, so they are copied, not parsed again.
 fn searchset(
     base: &str,
-    resource_type: &str,
-    params: &[(String, String)],
-    query: &SearchQuery,
+    links: &Links<'_>,
     page: &crate::store::SearchPage,
+    included: &[StoredResource],
 ) -> String {
-    let kept: Vec<String> = params
-        .iter()
-        .filter(|(k, _)| k != "_cursor" && !query.ignored.contains(k))
-        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
-        .collect();
-    let link = |extra: Option<String>| {
-        let mut parts = kept.clone();
-        parts.extend(extra);
-        let json = serde_json::Value::String(format!("{base}/{resource_type}?{}", parts.join("&")));
-        json.to_string()
-    };
     let mut out = String::from(r#"{"resourceType":"Bundle","type":"searchset""#);
     if let Some(total) = page.total {
         out.push_str(&format!(r#","total":{total}"#));
     }
     out.push_str(r#","link":[{"relation":"self","url":"#);
-    out.push_str(&link(None));
+    out.push_str(&links.url(None));
     out.push('}');
-    if let Some(cursor) = page.next_cursor {
+    if let Some(cursor) = &links.next_cursor {
         out.push_str(r#",{"relation":"next","url":"#);
-        out.push_str(&link(Some(format!("_cursor={cursor}"))));
+        out.push_str(&links.url(Some(cursor)));
         out.push('}');
     }
     out.push(']');
-    let mut entries: Vec<String> = page
-        .resources
-        .iter()
-        .map(|r| {
-            format!(
-                r#"{{"fullUrl":{},"resource":{},"search":{{"mode":"match"}}}}"#,
-                serde_json::Value::String(format!("{base}/{}/{}", r.resource_type, r.id)),
-                r.json
-            )
-        })
-        .collect();
-    if !query.ignored.is_empty() {
+    let entry = |r: &StoredResource, mode: &str| {
+        format!(
+            r#"{{"fullUrl":{},"resource":{},"search":{{"mode":"{mode}"}}}}"#,
+            serde_json::Value::String(format!("{base}/{}/{}", r.resource_type, r.id)),
+            r.json
+        )
+    };
+    let mut entries: Vec<String> = page.resources.iter().map(|r| entry(r, "match")).collect();
+    entries.extend(included.iter().map(|r| entry(r, "include")));
+    if !links.ignored.is_empty() {
         let outcome = fhir_model::resources::OperationOutcome::warning(
             fhir_model::outcome::IssueType::NotSupported,
             format!(
                 "parameters not supported and ignored: {}",
-                query.ignored.join(", ")
+                links.ignored.join(", ")
             ),
         );
         entries.push(format!(

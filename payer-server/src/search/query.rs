@@ -32,6 +32,27 @@ pub struct SearchQuery {
     pub cursor: Option<i64>,
     /// Parameters the server does not support, ignored (lenient handling).
     pub ignored: Vec<String>,
+    /// Only resources in this patient's compartment.
+    pub compartment: Option<super::Compartment>,
+    /// `_include` (and `_include:iterate`): referenced resources to add to the page.
+    pub includes: Vec<Include>,
+    /// `_revinclude`: resources referencing the page's resources to add to it.
+    pub revincludes: Vec<Include>,
+}
+
+/// An `_include` or `_revinclude` value: `SourceType:param[:TargetType]`, or `*` (every
+/// reference parameter of the searched type).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Include {
+    /// The resource type holding the reference.
+    pub source_type: String,
+    /// The reference parameter; `None` for `*`.
+    pub param: Option<&'static SearchParamDef>,
+    /// Only references to this type.
+    pub target_type: Option<String>,
+    /// `:iterate`: also follow the references of included resources.
+    pub iterate: bool,
 }
 
 /// One search parameter occurrence: `param[:modifier]=v1,v2`.
@@ -136,6 +157,9 @@ impl SearchQuery {
             summary_count: false,
             cursor: None,
             ignored: Vec::new(),
+            compartment: None,
+            includes: Vec::new(),
+            revincludes: Vec::new(),
         };
         for (name, value) in params {
             let (code, modifier) = match name.split_once(':') {
@@ -154,6 +178,25 @@ impl SearchQuery {
                     query.cursor = Some(value.parse().map_err(|_| {
                         Error::invalid_param(name, "is not a cursor this server issued")
                     })?);
+                }
+                "_include" | "_revinclude" => {
+                    let iterate = match modifier {
+                        None => false,
+                        Some("iterate" | "recurse") => true,
+                        Some(m) => {
+                            return Err(Error::invalid_param(
+                                name,
+                                &format!("modifier :{m} is not supported"),
+                            ));
+                        }
+                    };
+                    let include =
+                        parse_include(name, value, resource_type, code == "_include", iterate)?;
+                    if code == "_include" {
+                        query.includes.push(include);
+                    } else {
+                        query.revincludes.push(include);
+                    }
                 }
                 // Formatting and pretty-printing do not change what is found.
                 "_format" | "_pretty" => {}
@@ -193,6 +236,53 @@ impl SearchQuery {
         }
         Ok(query)
     }
+}
+
+/// `Type:param[:Target]` or `*`; for `_include` the source type is the searched type
+/// (or, with `:iterate`, any type), for `_revinclude` the referencing type.
+fn parse_include(
+    name: &str,
+    value: &str,
+    resource_type: &str,
+    forward: bool,
+    iterate: bool,
+) -> Result<Include, Error> {
+    if value == "*" && forward {
+        return Ok(Include {
+            source_type: resource_type.to_owned(),
+            param: None,
+            target_type: None,
+            iterate,
+        });
+    }
+    let mut parts = value.split(':');
+    let (Some(source), Some(code)) = (parts.next(), parts.next()) else {
+        return Err(Error::invalid_param(
+            name,
+            "must be Type:parameter[:TargetType] or *",
+        ));
+    };
+    let target_type = parts.next().map(str::to_owned);
+    if forward && !iterate && source != resource_type {
+        return Err(Error::invalid_param(
+            name,
+            &format!("must start with {resource_type}: (or use :iterate)"),
+        ));
+    }
+    let def = param(source, code)
+        .filter(|p| p.kind == ParamType::Reference)
+        .ok_or_else(|| {
+            Error::invalid_param(
+                name,
+                &format!("{source}:{code} is not a reference parameter this server indexes"),
+            )
+        })?;
+    Ok(Include {
+        source_type: source.to_owned(),
+        param: Some(def),
+        target_type,
+        iterate,
+    })
 }
 
 fn parse_clause(
@@ -318,6 +408,16 @@ fn parse_date(name: &str, value: &str) -> Result<ClauseValue, Error> {
 }
 
 impl Clause {
+    /// A clause matching any of `values` (OR).
+    pub fn new(target: Target, values: Vec<ClauseValue>) -> Clause {
+        Clause {
+            target,
+            values,
+            missing: None,
+            negated: false,
+        }
+    }
+
     /// Whether a resource with these index values for the clause's target matches. This is
     /// the meaning of a clause; the SQL stores translate it and their conformance tests
     /// compare with it.

@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 
 use super::{Prepared, ResourceStore, WriteOutcome};
 use crate::error::Error;
-use crate::search::SearchQuery;
 use crate::search::extract::{IndexValue, extract};
 use crate::search::query::Target;
+use crate::search::{Compartment, SearchQuery};
 
 fn prepared(json: Value) -> Prepared {
     Prepared::from_json(json).unwrap()
@@ -65,6 +65,11 @@ fn expected(data: &[Value], query: &SearchQuery) -> Vec<String> {
         .filter(|r| r["resourceType"] == query.resource_type.as_str())
         .filter(|r| {
             let index = extract(&query.resource_type, r);
+            if let Some(compartment) = &query.compartment
+                && !compartment.contains(&query.resource_type, r["id"].as_str().unwrap(), &index)
+            {
+                return false;
+            }
             query.clauses.iter().all(|clause| {
                 let values: Vec<IndexValue> = match clause.target {
                     Target::Id => vec![IndexValue::Token {
@@ -230,6 +235,28 @@ pub async fn searches_match_the_clause_semantics(store: impl ResourceStore) {
             "{resource_type}?{params:?} _summary=count"
         );
     }
+    // A patient's compartment, alone and with other clauses.
+    for (resource_type, params) in [
+        ("ExplanationOfBenefit", &[][..]),
+        ("ExplanationOfBenefit", &[("type", "oral")][..]),
+        ("Patient", &[][..]),
+        ("Observation", &[][..]),
+    ] {
+        let mut q = query(resource_type, params);
+        q.compartment = Some(Compartment::patient("p2"));
+        let want = expected(&data, &q);
+        assert_eq!(
+            all_pages(&store, q.clone()).await,
+            want,
+            "compartment {resource_type}?{params:?}"
+        );
+    }
+    let mut q = query("Patient", &[]);
+    q.compartment = Some(Compartment::patient("p2"));
+    assert_eq!(expected(&data, &q), ["p2"]);
+    q.resource_type = "ExplanationOfBenefit".to_owned();
+    assert_eq!(expected(&data, &q).len(), 8, "p2 has 8 EOBs");
+
     let sanity = expected(
         &data,
         &query("ExplanationOfBenefit", &[("patient", "Patient/p1")]),

@@ -176,6 +176,11 @@ fn stored(prepared: &Prepared, version: u64, now: i64) -> StoredResource {
 }
 
 fn entry_matches(entry: &Entry, id: &str, query: &SearchQuery) -> bool {
+    if let Some(compartment) = &query.compartment
+        && !compartment.contains(&query.resource_type, id, &entry.index)
+    {
+        return false;
+    }
     let last_updated = entry.versions.last().map_or(0, |v| v.last_updated_ms);
     query.clauses.iter().all(|clause| {
         let values: Vec<IndexValue> = match clause.target {

@@ -19,7 +19,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::search::extract::IndexValue;
 use crate::search::query::{ClauseValue, DatePrefix, StringMode, Target};
-use crate::search::{Clause, SearchQuery};
+use crate::search::{Clause, Compartment, SearchQuery};
 
 /// Schema version 1. Applied on open; `PRAGMA user_version` records it.
 const SCHEMA: &str = "
@@ -298,6 +298,10 @@ fn search(c: &mut Connection, query: &SearchQuery) -> Result<SearchPage> {
         sql.push(" AND ");
         clause_sql(&mut sql, &query.resource_type, clause);
     }
+    if let Some(compartment) = &query.compartment {
+        sql.push(" AND ");
+        compartment_sql(&mut sql, &query.resource_type, compartment);
+    }
     if query.summary_count {
         let total: i64 = c
             .query_row(&sql.text, params_from_iter(sql.params.iter()), |row| {
@@ -404,6 +408,32 @@ fn clause_sql(sql: &mut Sql, resource_type: &str, clause: &Clause) {
             sql.push(")");
         }
     }
+}
+
+/// [`Compartment::contains`] in SQL.
+fn compartment_sql(sql: &mut Sql, resource_type: &str, compartment: &Compartment) {
+    sql.push("(");
+    if resource_type == "Patient" {
+        sql.push("r.id = ");
+        sql.bind(compartment.patient_id.clone());
+        sql.push(" OR ");
+    }
+    let params = Compartment::params(resource_type).unwrap_or_default();
+    if params.is_empty() {
+        sql.push("0");
+    } else {
+        sql.push("EXISTS (SELECT 1 FROM idx_ref i WHERE i.seq = r.seq AND i.type = 'Patient' AND i.id = ");
+        sql.bind(compartment.patient_id.clone());
+        sql.push(" AND i.param IN (");
+        for (n, p) in params.iter().enumerate() {
+            if n > 0 {
+                sql.push(", ");
+            }
+            sql.bind(param_key(resource_type, p.code));
+        }
+        sql.push("))");
+    }
+    sql.push(")");
 }
 
 fn or_list(sql: &mut Sql, values: &[ClauseValue], mut each: impl FnMut(&mut Sql, &ClauseValue)) {

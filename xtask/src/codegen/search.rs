@@ -153,6 +153,50 @@ pub(crate) fn generate(root: &Path, definitions: &Path) -> Result<Table, BoxErro
         );
     }
     out.push_str("];\n");
+
+    // The Patient compartment: per resource type, the reference parameters that put a
+    // resource in a patient's compartment (those we index).
+    let compartment = read(&definitions.join("compartmentdefinition-patient.json"))?;
+    out.push_str(
+        "\n/// The Patient compartment (R4 CompartmentDefinition `patient`): per resource type, \
+         the indexed reference parameters that place a resource in a patient's compartment. \
+         Sorted by resource type.\n\
+         pub(crate) static PATIENT_COMPARTMENT: &[(&str, &[&str])] = &[\n",
+    );
+    let mut members: Vec<(String, Vec<String>)> = Vec::new();
+    for r in compartment["resource"].as_array().into_iter().flatten() {
+        let Some(resource) = r["code"].as_str() else {
+            continue;
+        };
+        let codes: Vec<String> = r["param"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|code| {
+                definitions_by_key
+                    .get(&(resource.to_owned(), (*code).to_owned()))
+                    .is_some_and(|sp| sp["type"] == "reference")
+            })
+            .map(str::to_owned)
+            .collect();
+        if !codes.is_empty() || resource == "Patient" {
+            members.push((resource.to_owned(), codes));
+        }
+    }
+    members.sort();
+    for (resource, codes) in &members {
+        let _ = writeln!(
+            out,
+            "    ({resource:?}, &[{}]),",
+            codes
+                .iter()
+                .map(|c| format!("{c:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    out.push_str("];\n");
     Ok(Table {
         source: out,
         params,
