@@ -5,13 +5,15 @@
 //! parameter type (`idx_token`, `idx_string`, `idx_date`, `idx_ref`) holding the current
 //! version's entries. A search is one SQL statement: `EXISTS` per clause, `seq > cursor`,
 //! `ORDER BY seq LIMIT n + 1`. rusqlite is blocking, so every call runs on tokio's
-//! blocking pool; one connection writes, and reads share it behind a mutex (SQLite
-//! serializes writers anyway; separate reader connections are future work).
+//! blocking pool. One connection writes (SQLite serializes writers anyway); a file
+//! database also has [`READERS`] read-only connections that serve reads concurrently
+//! (WAL lets them read while the writer writes).
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params, params_from_iter};
 
 use super::{
     Clock, Prepared, ResourceStore, SearchPage, StoredResource, SystemClock, WriteOutcome,
@@ -55,10 +57,16 @@ CREATE INDEX IF NOT EXISTS idx_ref_seq ON idx_ref (seq);
 PRAGMA user_version = 1;
 ";
 
+/// Read-only connections of a file database.
+pub(crate) const READERS: usize = 4;
+
 /// A [`ResourceStore`] in one SQLite file (or in memory, for tests).
 #[derive(Clone)]
 pub struct SqliteStore {
-    connection: Arc<Mutex<Connection>>,
+    writer: Arc<Mutex<Connection>>,
+    /// Empty for an in-memory database, whose data only the writer's connection sees.
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: Arc<AtomicUsize>,
     clock: Arc<dyn Clock>,
 }
 
@@ -76,6 +84,7 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file at `path`, in WAL mode, and applies
     /// the schema.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore> {
+        let path = path.as_ref();
         let connection = Connection::open(path).map_err(store_error)?;
         connection
             .pragma_update(None, "journal_mode", "WAL")
@@ -85,7 +94,19 @@ impl SqliteStore {
         connection
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(store_error)?;
-        SqliteStore::init(connection)
+        let mut store = SqliteStore::init(connection)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map(Mutex::new)
+                .map_err(store_error)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        store.readers = Arc::new(readers);
+        Ok(store)
     }
 
     /// A private in-memory database (for tests).
@@ -96,7 +117,9 @@ impl SqliteStore {
     fn init(connection: Connection) -> Result<SqliteStore> {
         connection.execute_batch(SCHEMA).map_err(store_error)?;
         Ok(SqliteStore {
-            connection: Arc::new(Mutex::new(connection)),
+            writer: Arc::new(Mutex::new(connection)),
+            readers: Arc::new(Vec::new()),
+            next_reader: Arc::new(AtomicUsize::new(0)),
             clock: Arc::new(SystemClock),
         })
     }
@@ -107,20 +130,31 @@ impl SqliteStore {
         self
     }
 
-    /// Runs `f` with the connection on the blocking pool.
+    /// Runs `f` with the writer connection on the blocking pool.
     async fn with_connection<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let connection = Arc::clone(&self.connection);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = connection
-                .lock()
-                .map_err(|_| Error::Store("sqlite connection lock poisoned".to_owned()))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(store_error)?
+        let writer = Arc::clone(&self.writer);
+        tokio::task::spawn_blocking(move || lock_and_run(&writer, f))
+            .await
+            .map_err(store_error)?
+    }
+
+    /// Runs `f` with a reader connection (the writer's for an in-memory database), taken
+    /// in turn.
+    async fn with_reader<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        if self.readers.is_empty() {
+            return self.with_connection(f).await;
+        }
+        let readers = Arc::clone(&self.readers);
+        let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % readers.len();
+        tokio::task::spawn_blocking(move || lock_and_run(&readers[index], f))
+            .await
+            .map_err(store_error)?
     }
 }
 
@@ -141,7 +175,7 @@ impl ResourceStore for SqliteStore {
 
     async fn read(&self, resource_type: &str, id: &str) -> Result<StoredResource> {
         let (rt, id) = (resource_type.to_owned(), id.to_owned());
-        self.with_connection(move |c| {
+        self.with_reader(move |c| {
             c.query_row(
                 "SELECT version, last_updated, json FROM resources WHERE type = ?1 AND id = ?2",
                 params![rt, id],
@@ -163,7 +197,7 @@ impl ResourceStore for SqliteStore {
 
     async fn vread(&self, resource_type: &str, id: &str, version: u64) -> Result<StoredResource> {
         let (rt, id) = (resource_type.to_owned(), id.to_owned());
-        self.with_connection(move |c| {
+        self.with_reader(move |c| {
             c.query_row(
                 "SELECT last_updated, json FROM history WHERE type = ?1 AND id = ?2 AND version = ?3",
                 params![rt, id, version as i64],
@@ -185,8 +219,18 @@ impl ResourceStore for SqliteStore {
 
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage> {
         let query = query.clone();
-        self.with_connection(move |c| search(c, &query)).await
+        self.with_reader(move |c| search(c, &query)).await
     }
+}
+
+fn lock_and_run<T>(
+    connection: &Mutex<Connection>,
+    f: impl FnOnce(&mut Connection) -> Result<T>,
+) -> Result<T> {
+    let mut guard = connection
+        .lock()
+        .map_err(|_| Error::Store("sqlite connection lock poisoned".to_owned()))?;
+    f(&mut guard)
 }
 
 fn write_one(tx: &Transaction<'_>, prepared: &Prepared, now: i64) -> Result<WriteOutcome> {
