@@ -94,7 +94,8 @@ pub fn resources_in(text: &str) -> Result<Vec<(String, Value)>> {
     }
 }
 
-/// Loads `resources` (each with where it came from, for the report) into `store`.
+/// Loads JSON `resources` (each with where it came from, for the report) into `store`:
+/// each is parsed strictly (invalid FHIR is rejected), then as [`load_resources`].
 /// `progress` is called with the number of resources handled so far.
 pub async fn load<S: ResourceStore>(
     store: &S,
@@ -103,10 +104,50 @@ pub async fn load<S: ResourceStore>(
     progress: &mut dyn FnMut(usize),
 ) -> Result<LoadReport> {
     let mut report = LoadReport::default();
+    let mut parsed = Vec::with_capacity(resources.len());
+    for (origin, json) in resources {
+        match fhir_model::from_json(&json.to_string()) {
+            Ok(resource) => parsed.push((origin, resource)),
+            Err(e) => {
+                report.rejected += 1;
+                report
+                    .problems
+                    .push(format!("{origin}: not valid FHIR: {e}"));
+            }
+        }
+    }
+    load_into(store, parsed, validation, progress, report).await
+}
+
+/// Loads parsed `resources` into `store`: each is validated against its profile
+/// (`validation`) and written in transactions of [`BATCH_SIZE`].
+pub async fn load_resources<S: ResourceStore>(
+    store: &S,
+    resources: Vec<(String, fhir_model::Resource)>,
+    validation: Validation,
+    progress: &mut dyn FnMut(usize),
+) -> Result<LoadReport> {
+    load_into(
+        store,
+        resources,
+        validation,
+        progress,
+        LoadReport::default(),
+    )
+    .await
+}
+
+async fn load_into<S: ResourceStore>(
+    store: &S,
+    resources: Vec<(String, fhir_model::Resource)>,
+    validation: Validation,
+    progress: &mut dyn FnMut(usize),
+    mut report: LoadReport,
+) -> Result<LoadReport> {
     let mut batch = Vec::with_capacity(BATCH_SIZE);
     let total = resources.len();
-    for (handled, (origin, json)) in resources.into_iter().enumerate() {
-        match check(&json, validation) {
+    for (handled, (origin, resource)) in resources.into_iter().enumerate() {
+        match check(&resource, validation) {
             Ok((prepared, profile_errors)) => {
                 if profile_errors > 0 {
                     report.loaded_with_errors += 1;
@@ -138,10 +179,11 @@ pub async fn load<S: ResourceStore>(
     Ok(report)
 }
 
-/// Parses strictly and validates; the error is the reason for rejecting it.
-fn check(json: &Value, validation: Validation) -> std::result::Result<(Prepared, usize), String> {
-    let resource =
-        fhir_model::from_json(&json.to_string()).map_err(|e| format!("not valid FHIR: {e}"))?;
+/// Validates and prepares; the error is the reason for rejecting it.
+fn check(
+    resource: &fhir_model::Resource,
+    validation: Validation,
+) -> std::result::Result<(Prepared, usize), String> {
     let where_ = format!(
         "{}/{}",
         resource.resource_type(),
@@ -150,7 +192,7 @@ fn check(json: &Value, validation: Validation) -> std::result::Result<(Prepared,
     let profile_errors = match validation {
         Validation::Off => 0,
         Validation::Reject | Validation::Warn => {
-            let issues = carin_profiles::validate(&resource);
+            let issues = carin_profiles::validate(resource);
             let errors: Vec<&carin_profiles::Issue> =
                 issues.iter().filter(|i| i.is_error()).collect();
             if validation == Validation::Reject && !errors.is_empty() {
@@ -167,6 +209,6 @@ fn check(json: &Value, validation: Validation) -> std::result::Result<(Prepared,
             errors.len()
         }
     };
-    let prepared = Prepared::from_resource(&resource).map_err(|e| format!("{where_}: {e}"))?;
+    let prepared = Prepared::from_resource(resource).map_err(|e| format!("{where_}: {e}"))?;
     Ok((prepared, profile_errors))
 }
