@@ -33,8 +33,10 @@
 //! assert_eq!(AcceptingPatientsCS::from_code("existptonly"), AcceptingPatientsCS::Existptonly);
 //! ```
 
-/// Declares one code system enum with its methods; the generated file invokes it once per
-/// code system, listing `Variant = "code", Some("display");` lines.
+/// Declares one code system enum with its methods; the generated files invoke it once per
+/// code system, listing `Variant = "code", Some("display");` lines, and the views use it for
+/// the few FHIR core code systems they type (statuses, intents). `#[macro_use]` on this
+/// module makes it visible to the modules declared after it in `lib.rs`.
 macro_rules! code_system {
     (
         $(#[$meta:meta])*
@@ -121,7 +123,7 @@ pub mod plan_net;
 pub mod pdex;
 
 /// `coding.code` when `coding.system` is `system`.
-fn code_of<'a>(coding: &'a Coding, system: &str) -> Option<&'a str> {
+pub(crate) fn code_of<'a>(coding: &'a Coding, system: &str) -> Option<&'a str> {
     if coding.system.as_str() == Some(system) {
         coding.code.as_str()
     } else {
@@ -130,7 +132,7 @@ fn code_of<'a>(coding: &'a Coding, system: &str) -> Option<&'a str> {
 }
 
 /// A `Coding` with `system`, `code` and `display`.
-fn coding(system: &str, code: &str, display: Option<&str>) -> Coding {
+pub(crate) fn coding(system: &str, code: &str, display: Option<&str>) -> Coding {
     let mut c = Coding::default();
     c.system = system.into();
     c.code = code.into();
