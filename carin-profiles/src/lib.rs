@@ -7,13 +7,18 @@
 //!   the profile by `meta.profile` and the content; [`to_operation_outcome`] turns the
 //!   [`Issue`]s into an `OperationOutcome`.
 //! - [`views`]: typed read-only views of CARIN EOB, Coverage and Patient resources (EOB
-//!   profile by content, amounts by adjudication category, line items, member ids) and a
-//!   builder for Professional NonClinician EOBs.
+//!   profile by content, amounts by adjudication category, line items, member ids), of the
+//!   US Core 6.1.0 clinical resources apps read most, of the Plan-Net 1.1.0 provider
+//!   directory and of the PDex 2.0.0 prior authorization; builders whose output validates:
+//!   Professional NonClinician EOBs, US Core vital signs, Plan-Net PractitionerRoles and PDex
+//!   prior authorizations.
 //! - [`codes`]: the code systems of CARIN Blue Button 2.0.0 (adjudication categories,
-//!   payer adjudication status, supporting info types, ...) as enums that keep unknown codes.
+//!   payer adjudication status, supporting info types, ...), Plan-Net 1.1.0 and PDex 2.0.0
+//!   as enums that keep unknown codes.
 //!
 //! No I/O; builds for wasm32.
 
+#[macro_use]
 pub mod codes;
 mod validate;
 pub mod views;

@@ -1,20 +1,25 @@
-//! Every coding in the CARIN BB 2.0.0 examples whose system is one of the generated code
-//! systems maps to a defined code, round-trips, and carries the CodeSystem's display.
+//! Every coding in the CARIN BB 2.0.0, Plan-Net 1.1.0 and PDex 2.0.0 examples whose system is
+//! one of the generated code systems maps to a defined code, round-trips, and carries the
+//! CodeSystem's display.
 //!
-//! Reads `hl7.fhir.us.carin-bb-2.0.0.tgz` from `$FHIR_PACKAGES_DIR` (default
-//! `../shared/fhir-packages` beside the workspace).
+//! Reads the packages from `$FHIR_PACKAGES_DIR` (default `../shared/fhir-packages` beside the
+//! workspace).
 
 mod common;
 
 use std::collections::BTreeMap;
 use std::error::Error;
 
+use carin_profiles::codes::pdex::*;
+use carin_profiles::codes::plan_net::*;
 use carin_profiles::codes::*;
 use serde_json::Value;
 
 type TestResult = Result<(), Box<dyn Error>>;
 
-const PACKAGE: &str = "hl7.fhir.us.carin-bb-2.0.0.tgz";
+const CARIN: &str = "hl7.fhir.us.carin-bb-2.0.0.tgz";
+const PLAN_NET: &str = "hl7.fhir.us.davinci-pdex-plan-net.tgz";
+const PDEX: &str = "hl7.fhir.us.davinci-pdex-2.0.0.tgz";
 
 /// What a generated enum makes of one code.
 struct Mapped {
@@ -47,9 +52,9 @@ macro_rules! entries {
     };
 }
 
-/// Every generated enum (the example test fails if the package has a complete CodeSystem
-/// missing here).
-fn generated() -> Vec<Entry> {
+/// Every generated enum of CARIN BB (the example test fails if the package has a complete
+/// CodeSystem missing here).
+fn carin() -> Vec<Entry> {
     entries![
         C4BBAdjudication,
         C4BBAdjudicationDiscriminator,
@@ -67,18 +72,69 @@ fn generated() -> Vec<Entry> {
     ]
 }
 
+/// Every generated enum of Plan-Net (`codes::plan_net`).
+fn plan_net() -> Vec<Entry> {
+    entries![
+        AcceptingPatientsCS,
+        AccessibilityCS,
+        DeliveryMethodCS,
+        EndpointConnectionTypeCS,
+        EndpointPayloadTypeCS,
+        HealthcareServiceCategoryCS,
+        InsurancePlanTypeCS,
+        InsuranceProductTypeCS,
+        LanguageProficiencyCS,
+        OrgTypeCS,
+        OrganizationAffiliationRoleCS,
+        ProviderRoleCS,
+        QualificationStatusCS,
+        VirtualModalitiesCS,
+    ]
+}
+
+/// Every generated enum of PDex (`codes::pdex`).
+fn pdex() -> Vec<Entry> {
+    entries![
+        CredentialStatusCS,
+        EndpointAccessControlMechanismCS,
+        PDexEndpointConnectionTypeCS,
+        EndpointConnectionTypeVersionCS,
+        EndpointFhirMimeTypeCS,
+        EndpointHieSpecificConnectionTypeCS,
+        PDexEndpointPayloadTypeCS,
+        IdentifierTypeCS,
+        MtlsObjectCodeCS,
+        NdhAssociatedServersTypeCS,
+        NdhFhirEndpointUseCaseCS,
+        NdhSecureExchangeArtifactsCS,
+        NdhVerificationStatusCS,
+        PDexOrgTypeCS,
+        PDexAdjudicationCS,
+        PDexAdjudicationDiscriminator,
+        PDexIdentifierType,
+        PDexPayerAdjudicationStatus,
+        PDexSupportingInfoType,
+        PdexProviderExportModeCS,
+        PriorAuthorizationValueCodes,
+        ProvenanceAgentRoleType,
+        ProvenancePayerDataSource,
+        TrustFrameworkTypeCS,
+        TrustProfileCS,
+    ]
+}
+
 /// The package's CodeSystem resources and its examples as (entry name, JSON text).
 struct Package {
     code_systems: Vec<Value>,
     examples: Vec<(String, String)>,
 }
 
-fn read_package() -> Result<Package, Box<dyn Error>> {
+fn read_package(file: &str) -> Result<Package, Box<dyn Error>> {
     let mut package = Package {
         code_systems: Vec::new(),
         examples: Vec::new(),
     };
-    let files = common::package_files(PACKAGE, |name| {
+    let files = common::package_files(file, |name| {
         name.starts_with("package/CodeSystem-") || name.starts_with("package/example/")
     })?;
     for (name, text) in files {
@@ -117,14 +173,19 @@ fn codings(v: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-#[test]
-#[allow(
-    clippy::print_stdout,
-    reason = "the per-code-system counts are the point"
-)]
-fn example_codings_use_defined_codes_with_their_displays() -> TestResult {
-    let package = read_package()?;
-    let entries = generated();
+/// What [`check_examples`] found in one package.
+struct Checked {
+    /// Codings checked per enum.
+    per_enum: BTreeMap<&'static str, usize>,
+    /// Example files read.
+    examples: usize,
+}
+
+/// Checks the generated enums `entries` against the package `file`: one enum per complete
+/// CodeSystem, and every example coding in one of their systems defined, round-tripping and
+/// with the CodeSystem's display.
+fn check_examples(file: &str, entries: &[Entry]) -> Result<Checked, Box<dyn Error>> {
+    let package = read_package(file)?;
 
     // Displays from the package; every complete CodeSystem must have a generated enum.
     let mut displays: BTreeMap<String, BTreeMap<String, Option<String>>> = BTreeMap::new();
@@ -137,7 +198,7 @@ fn example_codings_use_defined_codes_with_their_displays() -> TestResult {
         let url = cs["url"].as_str().ok_or("CodeSystem without url")?;
         assert!(
             entries.iter().any(|e| e.system == url),
-            "{url} is a complete CodeSystem in the package without a generated enum here"
+            "{file}: {url} is a complete CodeSystem in the package without a generated enum here"
         );
         let mut map = BTreeMap::new();
         concepts(&cs["concept"], &mut map);
@@ -146,13 +207,13 @@ fn example_codings_use_defined_codes_with_their_displays() -> TestResult {
     assert_eq!(
         displays.len(),
         entries.len(),
-        "generated enums vs package CodeSystems"
+        "{file}: generated enums vs package CodeSystems"
     );
 
-    let mut checked: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut per_enum: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut failures = Vec::new();
-    for (file, text) in &package.examples {
-        let resource = fhir_model::from_json(text).map_err(|e| format!("{file}: {e}"))?;
+    for (example, text) in &package.examples {
+        let resource = fhir_model::from_json(text).map_err(|e| format!("{example}: {e}"))?;
         let json: Value = serde_json::from_str(&fhir_model::to_json(&resource))?;
         let mut found = Vec::new();
         codings(&json, &mut found);
@@ -160,39 +221,116 @@ fn example_codings_use_defined_codes_with_their_displays() -> TestResult {
             let Some(entry) = entries.iter().find(|e| e.system == system) else {
                 continue;
             };
-            *checked.entry(entry.name).or_default() += 1;
+            *per_enum.entry(entry.name).or_default() += 1;
             let mapped = (entry.map)(&code);
             if mapped.other {
-                failures.push(format!("{file}: {}: code {code:?} is Other", entry.name));
+                failures.push(format!("{example}: {}: code {code:?} is Other", entry.name));
             }
             if mapped.code != code {
                 failures.push(format!(
-                    "{file}: {}: {code:?} came back as {:?}",
+                    "{example}: {}: {code:?} came back as {:?}",
                     entry.name, mapped.code
                 ));
             }
             let expected = displays.get(&system).and_then(|d| d.get(&code));
             if expected != Some(&mapped.display) {
                 failures.push(format!(
-                    "{file}: {}: display of {code:?} is {:?}, the CodeSystem says {expected:?}",
+                    "{example}: {}: display of {code:?} is {:?}, the CodeSystem says {expected:?}",
                     entry.name, mapped.display
                 ));
             }
         }
     }
-    for (name, n) in &checked {
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    Ok(Checked {
+        per_enum,
+        examples: package.examples.len(),
+    })
+}
+
+#[allow(
+    clippy::print_stdout,
+    reason = "the per-code-system counts are the point"
+)]
+fn report(file: &str, checked: &Checked, enums: usize) -> usize {
+    for (name, n) in &checked.per_enum {
         println!("{name}: {n} codings checked");
     }
-    let total: usize = checked.values().sum();
+    let total: usize = checked.per_enum.values().sum();
     println!(
-        "{total} codings in {} examples checked, {} of {} code systems used",
-        package.examples.len(),
-        checked.len(),
-        entries.len()
+        "{file}: {total} codings in {} examples checked, {} of {enums} code systems used",
+        checked.examples,
+        checked.per_enum.len(),
     );
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    total
+}
+
+#[test]
+fn carin_example_codings_use_defined_codes_with_their_displays() -> TestResult {
+    let entries = carin();
+    let checked = check_examples(CARIN, &entries)?;
+    let total = report(CARIN, &checked, entries.len());
     assert!(total > 0, "no example coding used a generated code system");
     Ok(())
+}
+
+#[test]
+fn plan_net_example_codings_use_defined_codes_with_their_displays() -> TestResult {
+    let entries = plan_net();
+    let checked = check_examples(PLAN_NET, &entries)?;
+    report(PLAN_NET, &checked, entries.len());
+    // The Plan-Net examples use these code systems (counted by hand from the package).
+    for name in [
+        "AcceptingPatientsCS",
+        "AccessibilityCS",
+        "DeliveryMethodCS",
+        "HealthcareServiceCategoryCS",
+        "InsurancePlanTypeCS",
+        "InsuranceProductTypeCS",
+        "OrgTypeCS",
+        "OrganizationAffiliationRoleCS",
+        "ProviderRoleCS",
+    ] {
+        assert!(
+            checked.per_enum.get(name).is_some_and(|n| *n > 0),
+            "no Plan-Net example coding of {name}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn pdex_example_codings_use_defined_codes_with_their_displays() -> TestResult {
+    let entries = pdex();
+    let checked = check_examples(PDEX, &entries)?;
+    report(PDEX, &checked, entries.len());
+    for name in ["PriorAuthorizationValueCodes", "ProvenancePayerDataSource"] {
+        assert!(
+            checked.per_enum.get(name).is_some_and(|n| *n > 0),
+            "no PDex example coding of {name}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn enum_names_are_unique_across_the_modules() {
+    let mut names: Vec<&str> = carin()
+        .into_iter()
+        .chain(plan_net())
+        .chain(pdex())
+        .map(|e| e.name)
+        .collect();
+    let all = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), all, "duplicate enum names");
+    // The same name in Plan-Net and PDex: two code systems, two URLs.
+    assert_ne!(OrgTypeCS::SYSTEM, PDexOrgTypeCS::SYSTEM);
+    assert_eq!(
+        PDexOrgTypeCS::SYSTEM,
+        "http://hl7.org/fhir/us/davinci-pdex/CodeSystem/OrgTypeCS"
+    );
 }
 
 #[test]

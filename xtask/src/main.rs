@@ -16,7 +16,7 @@ usage: cargo xtask <command>
 
 commands:
   codegen            regenerate fhir-model/src/generated/ (FHIR definitions) and
-                     carin-profiles/src/generated/ (CARIN BB package in FHIR_PACKAGES_DIR)
+                     carin-profiles/src/generated/ (IG packages in FHIR_PACKAGES_DIR)
   codegen --check    fail if regenerating would change either
   ci                 run everything CI runs (fmt, codegen check, clippy native + wasm32,
                      tests, doctests, wasm size probe)";

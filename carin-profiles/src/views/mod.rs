@@ -1,11 +1,14 @@
-//! Typed, read-only views of CARIN Blue Button 2.0.0 resources, and a builder.
+//! Typed, read-only views of CARIN Blue Button, US Core, Plan-Net and PDex resources, and
+//! builders.
 //!
 //! A view borrows a `fhir-model` resource and answers the questions an app asks of it in
-//! CARIN terms: which EOB profile the content matches, what the member paid, which line
-//! items were billed, what the member id is. Views never fail: payer data is often
-//! incomplete, so every accessor returns `Option` (or an empty iterator) when the element
-//! is absent, and the underlying resource stays reachable for anything a view does not
-//! cover.
+//! the terms of its profile: which EOB profile the content matches, what the member paid,
+//! what a blood pressure reading was, whether a practitioner takes new patients. Views
+//! never fail: payer and EHR data is often incomplete, so every accessor returns `Option`
+//! (or an empty iterator) when the element is absent, and the underlying resource stays
+//! reachable for anything a view does not cover.
+//!
+//! CARIN Blue Button 2.0.0 (<http://hl7.org/fhir/us/carin-bb/STU2/artifacts.html>):
 //!
 //! - [`eob`]: [`eob::EobView`] over `ExplanationOfBenefit` (all five CARIN EOB profiles),
 //!   its line items, adjudication amounts by category, and [`eob::ProfessionalEobBuilder`]
@@ -13,19 +16,40 @@
 //! - [`coverage`]: [`coverage::CoverageView`] over `C4BB-Coverage`.
 //! - [`patient`]: [`patient::PatientView`] over `C4BB-Patient`.
 //!
-//! Money amounts are [`Amount`]s: the decimal exactly as written plus the currency, with
-//! exact sums and cents.
+//! The other IGs, one module each:
 //!
-//! Profiles: <http://hl7.org/fhir/us/carin-bb/STU2/artifacts.html> (CARIN BB 2.0.0).
+//! - [`us_core`]: US Core 6.1.0 clinical data (Observation, Condition, AllergyIntolerance,
+//!   Immunization, MedicationRequest, Encounter, Procedure, DiagnosticReport,
+//!   DocumentReference, Goal, CarePlan, CareTeam) and a vital-signs Observation builder.
+//! - [`plan_net`]: the Plan-Net 1.1.0 provider directory (PractitionerRole, Location,
+//!   Organization and Network, InsurancePlan, Endpoint, HealthcareService,
+//!   OrganizationAffiliation) with its extensions, and a PractitionerRole builder.
+//! - [`pdex`]: the PDex 2.0.0 prior authorization (`ExplanationOfBenefit` with `use =
+//!   preauthorization`), with a builder.
+//!
+//! Shared reading types: money amounts are [`Amount`]s (the decimal exactly as written plus
+//! the currency, with exact sums and cents); codings are [`Code`]s (system, code, display)
+//! read from [`Concept`]s; quantities are [`Measurement`]s (the exact decimal and its unit).
+//! Codes from value sets a profile binds as required are small enums.
+//!
+//! Every builder produces a resource that validates with zero errors against its profile
+//! ([`crate::validate_as`]) and refuses, with a typed error, codes outside the value sets
+//! the profile requires.
 
 pub mod coverage;
 pub mod eob;
 pub mod patient;
+pub mod pdex;
+pub mod plan_net;
+pub mod us_core;
 
 use std::fmt;
 
-use fhir_model::datatypes::{CodeableConcept, Coding, Identifier, Money, Period};
-use fhir_model::{Date, Decimal};
+use fhir_model::datatypes::{
+    Age, CodeableConcept, Coding, Duration, Extension, Identifier, Money, OpenType, Period,
+    Quantity, Reference,
+};
+use fhir_model::{Date, DateTime, Decimal};
 
 /// The CARIN Blue Button version these views and the builder follow; builders write it
 /// into `meta.profile` (`canonical|2.0.0`), as the profiles' `*-meta-profile-version`
@@ -259,6 +283,302 @@ impl ServiceDates {
             }
         }
     }
+}
+
+/// A coding read as (system, code, display): what a [`Concept`] or a `Coding` element holds.
+///
+/// A coding without a `code` is not a `Code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Code<'a> {
+    /// `Coding.system`, the code system's URL, when sent.
+    pub system: Option<&'a str>,
+    /// `Coding.code`.
+    pub code: &'a str,
+    /// `Coding.display`, when sent.
+    pub display: Option<&'a str>,
+}
+
+impl<'a> Code<'a> {
+    /// The code of `coding`; `None` when it has no `code`.
+    pub fn from_coding(coding: &'a Coding) -> Option<Code<'a>> {
+        Some(Code {
+            system: coding.system.as_str(),
+            code: coding.code.as_str()?,
+            display: coding.display.as_str(),
+        })
+    }
+
+    /// Whether this is `code` of `system`.
+    pub fn is(&self, system: &str, code: &str) -> bool {
+        self.system == Some(system) && self.code == code
+    }
+}
+
+impl fmt::Display for Code<'_> {
+    /// Writes `system#code`, or the code alone when there is no system.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.system {
+            Some(system) => write!(f, "{system}#{}", self.code),
+            None => f.write_str(self.code),
+        }
+    }
+}
+
+/// A read-only view of a `CodeableConcept`: its codings as [`Code`]s and its text.
+#[derive(Clone, Copy, Debug)]
+pub struct Concept<'a> {
+    concept: &'a CodeableConcept,
+}
+
+impl<'a> Concept<'a> {
+    /// A view of `concept`.
+    pub fn new(concept: &'a CodeableConcept) -> Concept<'a> {
+        Concept { concept }
+    }
+
+    /// The concept itself.
+    pub fn concept(&self) -> &'a CodeableConcept {
+        self.concept
+    }
+
+    /// Every coding that has a code, in document order.
+    pub fn codes(&self) -> impl Iterator<Item = Code<'a>> + use<'a> {
+        self.concept.coding.iter().filter_map(Code::from_coding)
+    }
+
+    /// The first coding that has a code.
+    pub fn first(&self) -> Option<Code<'a>> {
+        self.codes().next()
+    }
+
+    /// The first coding of `system` (`http://loinc.org`, `http://snomed.info/sct`, ...).
+    pub fn code_in(&self, system: &str) -> Option<Code<'a>> {
+        self.codes().find(|code| code.system == Some(system))
+    }
+
+    /// Whether a coding is `code` of `system`.
+    pub fn has(&self, system: &str, code: &str) -> bool {
+        self.codes().any(|c| c.is(system, code))
+    }
+
+    /// `text`: the concept as the user saw or said it.
+    pub fn text(&self) -> Option<&'a str> {
+        self.concept.text.as_str()
+    }
+
+    /// What to show a person: `text`, else the first coding's display, else its code.
+    pub fn label(&self) -> Option<&'a str> {
+        self.text()
+            .or_else(|| self.codes().find_map(|code| code.display))
+            .or_else(|| self.first().map(|code| code.code))
+    }
+
+    /// The first coding `read` makes something of (a code system enum's `from_coding`).
+    fn find_map<T>(&self, read: impl FnMut(&'a Coding) -> Option<T>) -> Option<T> {
+        self.concept.coding.iter().find_map(read)
+    }
+}
+
+/// A quantity read exactly: the decimal as written, its comparator and its unit.
+///
+/// The value keeps its precision (`20.09414`, `5.40`); compare with
+/// [`Decimal::cmp_value`] or convert with [`Decimal::to_f64`] for display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Measurement<'a> {
+    /// `value`, exactly as written.
+    pub value: &'a Decimal,
+    /// `comparator`: `<`, `<=`, `>=` or `>` when the value is a bound, not a measurement.
+    pub comparator: Option<&'a str>,
+    /// `unit`: the unit as a person reads it (`mmHg`, `kg`, `g/dL`).
+    pub unit: Option<&'a str>,
+    /// `system`: the unit's code system, normally UCUM ([`Measurement::UCUM`]).
+    pub system: Option<&'a str>,
+    /// `code`: the unit's code in `system` (`mm[Hg]`, `kg`, `g/dL`).
+    pub code: Option<&'a str>,
+}
+
+impl<'a> Measurement<'a> {
+    /// `http://unitsofmeasure.org`, the system of UCUM units.
+    pub const UCUM: &'static str = "http://unitsofmeasure.org";
+
+    /// The measurement of `quantity`; `None` when it has no value.
+    pub fn from_quantity(quantity: &'a Quantity) -> Option<Measurement<'a>> {
+        Some(Measurement {
+            value: quantity.value.value.as_ref()?,
+            comparator: quantity.comparator.as_str(),
+            unit: quantity.unit.as_str(),
+            system: quantity.system.as_str(),
+            code: quantity.code.as_str(),
+        })
+    }
+
+    /// The measurement of an `Age`; `None` when it has no value.
+    fn from_age(age: &'a Age) -> Option<Measurement<'a>> {
+        Some(Measurement {
+            value: age.value.value.as_ref()?,
+            comparator: age.comparator.as_str(),
+            unit: age.unit.as_str(),
+            system: age.system.as_str(),
+            code: age.code.as_str(),
+        })
+    }
+
+    /// The measurement of a `Duration`; `None` when it has no value.
+    fn from_duration(duration: &'a Duration) -> Option<Measurement<'a>> {
+        Some(Measurement {
+            value: duration.value.value.as_ref()?,
+            comparator: duration.comparator.as_str(),
+            unit: duration.unit.as_str(),
+            system: duration.system.as_str(),
+            code: duration.code.as_str(),
+        })
+    }
+
+    /// The UCUM code of the unit: `code` when `system` is UCUM.
+    pub fn ucum(&self) -> Option<&'a str> {
+        if self.system == Some(Self::UCUM) {
+            self.code
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for Measurement<'_> {
+    /// Writes the comparator, the value and the unit (else the unit code): `<= 5.4 mmol/L`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(comparator) = self.comparator {
+            write!(f, "{comparator} ")?;
+        }
+        write!(f, "{}", self.value)?;
+        match self.unit.or(self.code) {
+            Some(unit) => write!(f, " {unit}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A period as its two ends, each optional.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    /// `Period.start`, with the precision it was sent with.
+    pub start: Option<DateTime>,
+    /// `Period.end`, with the precision it was sent with.
+    pub end: Option<DateTime>,
+}
+
+impl Span {
+    /// The ends of `period`.
+    pub fn from_period(period: &Period) -> Span {
+        Span {
+            start: period.start.value,
+            end: period.end.value,
+        }
+    }
+}
+
+/// The extensions of `list` with this `url`.
+fn extensions<'a>(
+    list: &'a [Extension],
+    url: &'a str,
+) -> impl Iterator<Item = &'a Extension> + use<'a> {
+    list.iter()
+        .filter(move |extension| extension.url.as_deref() == Some(url))
+}
+
+/// The first extension of `list` with this `url`.
+fn extension<'a>(list: &'a [Extension], url: &str) -> Option<&'a Extension> {
+    list.iter()
+        .find(|extension| extension.url.as_deref() == Some(url))
+}
+
+/// `valueCodeableConcept` of an extension.
+fn ext_concept(extension: &Extension) -> Option<&CodeableConcept> {
+    match extension.value.as_ref()? {
+        OpenType::CodeableConcept(concept) => Some(concept),
+        _ => None,
+    }
+}
+
+/// `valueReference` of an extension.
+fn ext_reference(extension: &Extension) -> Option<&Reference> {
+    match extension.value.as_ref()? {
+        OpenType::Reference(reference) => Some(reference),
+        _ => None,
+    }
+}
+
+/// `valueString`, `valueCode`, `valueUri`, `valueUrl`, `valueCanonical` or `valueMarkdown`
+/// of an extension.
+fn ext_str(extension: &Extension) -> Option<&str> {
+    match extension.value.as_ref()? {
+        OpenType::String(value)
+        | OpenType::Code(value)
+        | OpenType::Uri(value)
+        | OpenType::Url(value)
+        | OpenType::Canonical(value)
+        | OpenType::Markdown(value) => value.as_str(),
+        _ => None,
+    }
+}
+
+/// `valueBoolean` of an extension.
+fn ext_bool(extension: &Extension) -> Option<bool> {
+    match extension.value.as_ref()? {
+        OpenType::Boolean(value) => value.value,
+        _ => None,
+    }
+}
+
+/// An extension with `url` and `value`.
+fn new_extension(url: &str, value: OpenType) -> Extension {
+    let mut extension = Extension::default();
+    extension.url = Some(url.to_owned());
+    extension.value = Some(value);
+    extension
+}
+
+/// An extension with `url` made of the sub-extensions `parts`.
+fn complex_extension(url: &str, parts: Vec<Extension>) -> Extension {
+    let mut extension = Extension::default();
+    extension.url = Some(url.to_owned());
+    extension.extension = parts;
+    extension
+}
+
+/// Whether `code` of `system` is in the value set the profile `profile` (canonical URL,
+/// optionally `|version`) binds `element` (a snapshot element id with slice names,
+/// `PractitionerRole.specialty`) to, as the validator checks it: enumerated codes code by
+/// code, whole code systems by system. `false` when the profile or the element has no
+/// required binding the validator knows, so that a builder never writes a code it cannot
+/// vouch for.
+fn in_required_binding(profile: &str, element: &str, system: &str, code: &str) -> bool {
+    use crate::validate::model::{Node, ValueSet};
+
+    fn find(nodes: &'static [Node], element: &str) -> Option<&'static ValueSet> {
+        nodes.iter().find_map(|node| {
+            if node.id == element {
+                return node.binding;
+            }
+            let in_slices = node.slicing.and_then(|slicing| {
+                slicing
+                    .slices
+                    .iter()
+                    .find_map(|slice| find(std::slice::from_ref(&slice.node), element))
+            });
+            in_slices.or_else(|| find(node.children, element))
+        })
+    }
+
+    let Some(value_set) = crate::profile(profile).and_then(|p| find(p.elements, element)) else {
+        return false;
+    };
+    value_set.includes.iter().any(|include| {
+        include.system == system
+            && include
+                .codes
+                .is_none_or(|codes| codes.binary_search(&code).is_ok())
+    })
 }
 
 /// `coding` has this system and code.

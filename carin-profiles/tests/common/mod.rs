@@ -72,6 +72,32 @@ pub(crate) fn example_resources(
     Ok(out)
 }
 
+/// One example resource of a package, parsed strictly, with its JSON read independently.
+pub(crate) struct Example {
+    /// The package entry it comes from (`package/example/Observation-weight.json`).
+    pub(crate) file: String,
+    /// The resource as `fhir-model` parses it.
+    pub(crate) resource: fhir_model::Resource,
+    /// The resource's JSON as in the package.
+    pub(crate) json: serde_json::Value,
+}
+
+/// Every example resource of package `file` (the resources inside example Bundles too),
+/// parsed, in the order of [`example_resources`].
+pub(crate) fn parsed_examples(file: &str) -> Result<Vec<Example>, Box<dyn Error>> {
+    let mut out = Vec::new();
+    for (entry, json) in example_resources(file)? {
+        let resource =
+            fhir_model::from_json(&json.to_string()).map_err(|e| format!("{entry}: {e}"))?;
+        out.push(Example {
+            file: entry,
+            resource,
+            json,
+        });
+    }
+    Ok(out)
+}
+
 /// The package file of each IG with generated profiles, with the IG's version.
 pub(crate) const IG_PACKAGES: [(&str, &str); 5] = [
     ("hl7.fhir.us.carin-bb-2.0.0.tgz", "2.0.0"),

@@ -4,10 +4,10 @@
 //! The package is fetched with `npm pack` into `target/codegen-cache/` (never committed);
 //! the output is rustfmt'd and checked in, and `--check` fails when it is stale.
 //!
-//! Also the CARIN BB code systems in `carin-profiles/src/generated/codes.rs` (see [`codes`])
-//! and the validator's profile tables in `carin-profiles/src/generated/profiles.rs` (see
-//! [`profiles`]), and payer-server's search parameters in
-//! `payer-server/src/generated/search_params.rs` (see [`search`]).
+//! Also the code systems of CARIN BB, Plan-Net and PDex in
+//! `carin-profiles/src/generated/codes*.rs` (see [`codes`]), the validator's profile tables
+//! in `carin-profiles/src/generated/profiles.rs` (see [`profiles`]), and payer-server's
+//! search parameters in `payer-server/src/generated/search_params.rs` (see [`search`]).
 
 mod codes;
 mod emit;
@@ -61,10 +61,12 @@ pub(crate) fn run(check: bool) -> Result<(), BoxError> {
     ));
     let code_systems = codes::load(&root)?;
     let codes_dir = root.join("carin-profiles/src/generated");
-    expected.push((
-        codes_dir.join("codes.rs"),
-        rustfmt(&codes::source(&code_systems))?,
-    ));
+    for (target, systems) in &code_systems {
+        expected.push((
+            codes_dir.join(target.file),
+            rustfmt(&codes::source(target, systems))?,
+        ));
+    }
     let tables = profiles::generate(&root, &definitions)?;
     expected.push((codes_dir.join("profiles.rs"), rustfmt(&tables.source)?));
     let search = search::generate(&root, &definitions)?;
@@ -124,7 +126,7 @@ pub(crate) fn run(check: bool) -> Result<(), BoxError> {
         extra.len(),
         model.resources.len(),
         model.datatypes.structs.len(),
-        code_systems.len(),
+        code_systems.iter().map(|(_, s)| s.len()).sum::<usize>(),
         tables.profiles,
         tables.nodes,
         tables.value_sets,

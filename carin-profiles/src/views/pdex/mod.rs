@@ -1,0 +1,19 @@
+//! Views of the Da Vinci PDex 2.0.0 prior authorization, and a builder.
+//!
+//! - [`prior_authorization`]: [`prior_authorization::PriorAuthorizationView`] over an
+//!   `ExplanationOfBenefit` in the profile `pdex-priorauthorization` (`use =
+//!   preauthorization`): status, outcome, the payer's review action and decision per item
+//!   (the PDex `reviewAction` extension, X12 278 `HCR01` codes), the authorization number
+//!   and period, requested versus approved amounts; and
+//!   [`prior_authorization::PriorAuthorizationBuilder`], whose output validates against
+//!   the profile.
+//!
+//! The PDex code systems (adjudication categories, `PriorAuthorizationValueCodes`, ...)
+//! are enums in [`crate::codes::pdex`].
+//!
+//! Profile: <http://hl7.org/fhir/us/davinci-pdex/STU2/StructureDefinition-pdex-priorauthorization.html>.
+
+pub mod prior_authorization;
+
+/// The PDex version these views follow and the builder writes into `meta.profile`.
+pub const PDEX_VERSION: &str = "2.0.0";
