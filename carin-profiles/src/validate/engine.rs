@@ -117,11 +117,22 @@ impl Validator {
     /// Cardinality, each occurrence's value, and slicing of one element under `parent`.
     fn check_element(&mut self, node: &'static Node, items: &[Item<'_>], parent: &Item<'_>) {
         self.check_count(node, items.len(), parent, node, None);
-        for item in items {
-            self.check_value(node, item);
-        }
-        if let Some(slicing) = node.slicing {
-            self.check_slicing(node, slicing, items, parent);
+        self.check_items(node, items, parent);
+    }
+
+    /// Each occurrence against `node`, or, when `node` is sliced, against the slice it
+    /// belongs to: a slice's definition in the snapshot already carries everything the
+    /// base element requires, and where an IG's slice contradicts its base (PDex's
+    /// `item.adjudication:denialreason` category outside the base binding), the slice is
+    /// what the author meant.
+    fn check_items(&mut self, node: &'static Node, items: &[Item<'_>], parent: &Item<'_>) {
+        match node.slicing {
+            Some(slicing) => self.check_slicing(node, slicing, items, parent),
+            None => {
+                for item in items {
+                    self.check_value(node, item);
+                }
+            }
         }
     }
 
@@ -262,7 +273,8 @@ impl Validator {
             });
             match slice {
                 Some(i) => matched[i].push(*item),
-                None if slicing.closed => self.report(
+                None if !slicing.closed => self.check_value(node, item),
+                None => self.report(
                     IssueKind::Slicing,
                     node.id,
                     &item.path(),
@@ -277,7 +289,6 @@ impl Validator {
                             .join(", ")
                     ),
                 ),
-                None => {}
             }
         }
         for (slice, slice_items) in slicing.slices.iter().zip(&matched) {
@@ -288,12 +299,7 @@ impl Validator {
                 node,
                 Some(slice.name),
             );
-            for item in slice_items {
-                self.check_value(&slice.node, item);
-            }
-            if let Some(inner) = slice.node.slicing {
-                self.check_slicing(&slice.node, inner, slice_items, parent);
-            }
+            self.check_items(&slice.node, slice_items, parent);
         }
     }
 }

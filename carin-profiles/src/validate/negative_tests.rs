@@ -74,8 +74,24 @@ fn member_names(parent: &Value, node: &Node) -> Vec<String> {
 
 const BROKEN_SYSTEM: &str = "http://example.org/not-a-system";
 
-fn walk(nodes: &'static [Node], parent: &Item<'_>, root: &Value, out: &mut Vec<Mutation>) {
+/// Mutates what `nodes` constrain under `parent`. `discriminators` are the slicing paths
+/// that decided which slice `parent` belongs to: changing what they point at moves the
+/// occurrence to another slice (the slice mutations test that), so they are left alone.
+fn walk(
+    nodes: &'static [Node],
+    parent: &Item<'_>,
+    root: &Value,
+    discriminators: &[&str],
+    out: &mut Vec<Mutation>,
+) {
     for node in nodes {
+        let name = node.name.trim_end_matches("[x]");
+        if discriminators
+            .iter()
+            .any(|d| *d == "$this" || d.split('.').next() == Some(name))
+        {
+            continue;
+        }
         let items = collect(parent, node);
         let location = element_path(parent, node);
         let parent_pointer = pointer(&parent.path());
@@ -98,8 +114,16 @@ fn walk(nodes: &'static [Node], parent: &Item<'_>, root: &Value, out: &mut Vec<M
             }
         }
         for item in &items {
-            mutate_item(node, item, root, out);
-            walk(node.children, item, root, out);
+            let definition = definition_of(node, item);
+            let sliced_by = if std::ptr::eq(definition, node) {
+                &[][..]
+            } else {
+                node.slicing.map_or(&[][..], |s| s.discriminators)
+            };
+            if sliced_by.is_empty() {
+                mutate_item(definition, item, root, out);
+            }
+            walk(definition.children, item, root, sliced_by, out);
         }
         if let Some(slicing) = node.slicing
             && items.first().is_some_and(|i| i.path().ends_with(']'))
@@ -107,6 +131,24 @@ fn walk(nodes: &'static [Node], parent: &Item<'_>, root: &Value, out: &mut Vec<M
             slice_mutations(node, slicing, &items, &location, root, out);
         }
     }
+}
+
+/// The definition an occurrence is validated against: its slice's, when `node` is sliced
+/// and it matches one (re-slices included), else `node`'s.
+fn definition_of(node: &'static Node, item: &Item<'_>) -> &'static Node {
+    let Some(slicing) = node.slicing else {
+        return node;
+    };
+    slicing
+        .slices
+        .iter()
+        .find(|s| {
+            s.keys
+                .iter()
+                .zip(slicing.discriminators)
+                .all(|(k, p)| key_matches(k, p, item))
+        })
+        .map_or(node, |s| definition_of(&s.node, item))
 }
 
 /// Remove every repetition of a required slice; repeat the one repetition of a slice with
@@ -267,6 +309,7 @@ fn mutations(profile: &'static Profile, json: &Value) -> Vec<Mutation> {
         profile.elements,
         &Item::root(json, profile.resource_type),
         json,
+        &[],
         &mut out,
     );
     out

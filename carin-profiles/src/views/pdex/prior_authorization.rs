@@ -579,11 +579,11 @@ pub struct PriorAuthorizationHeader {
 
 /// One item of a prior authorization, for [`PriorAuthorizationBuilder::item`].
 ///
-/// There is no way to add the `denialreason`, `allowedunits` or `consumedunits`
-/// adjudication slices: their category codes (`PDexAdjudicationDiscriminator`) are outside
-/// the value set the profile requires for every `item.adjudication.category`
-/// (`PDexAdjudicationCategoryDiscriminator`), so the validator rejects them; state a
-/// denial with [`ReviewAction::NotCertified`] and [`PriorAuthorizationItem::review_reason`].
+/// The builder does not write the `denialreason`, `allowedunits` or `consumedunits`
+/// adjudication slices yet (their category codes are outside the base element's value
+/// set, an IG defect; the validator checks a slice's occurrences against the slice, so
+/// they would validate); state a denial with [`ReviewAction::NotCertified`] and
+/// [`PriorAuthorizationItem::review_reason`].
 #[derive(Clone, Debug)]
 pub struct PriorAuthorizationItem {
     product_or_service: Coding,
