@@ -29,6 +29,9 @@ pub enum Error {
     /// server rejects invalid data); nothing was written.
     #[error("invalid resource: {0}")]
     InvalidResource(String),
+    /// The client asked for a format this server does not produce (it speaks FHIR JSON).
+    #[error("not acceptable: {0}")]
+    NotAcceptable(String),
     /// The request is well-formed but the server does not do this.
     #[error("not supported: {0}")]
     NotSupported(String),
@@ -51,6 +54,7 @@ impl Error {
             Error::InvalidParam { .. } | Error::InvalidResource(_) => 400,
             Error::NotFound(_) => 404,
             Error::Gone(_) => 410,
+            Error::NotAcceptable(_) => 406,
             Error::NotSupported(_) => 501,
             Error::Store(_) => 500,
         }
@@ -63,7 +67,7 @@ impl Error {
             Error::InvalidResource(_) => IssueType::Invalid,
             Error::NotFound(_) => IssueType::NotFound,
             Error::Gone(_) => IssueType::Deleted,
-            Error::NotSupported(_) => IssueType::NotSupported,
+            Error::NotAcceptable(_) | Error::NotSupported(_) => IssueType::NotSupported,
             Error::Store(_) => IssueType::Exception,
         }
     }

@@ -350,12 +350,18 @@ async fn loading_is_idempotent_and_rejects_invalid_resources_whole() -> TestResu
     let report = ingest::load(&server.store, input, Validation::Reject, &mut |_| {}).await?;
     assert_eq!(report.rejected, 2, "{report:?}");
     assert!(
-        report.problems.iter().any(|p| p.starts_with("one:") && p.contains("ExplanationOfBenefit.patient")),
+        report
+            .problems
+            .iter()
+            .any(|p| p.starts_with("one:") && p.contains("ExplanationOfBenefit.patient")),
         "{:?}",
         report.problems
     );
     assert!(
-        report.problems.iter().any(|p| p.starts_with("two:") && p.contains("Patient.colour")),
+        report
+            .problems
+            .iter()
+            .any(|p| p.starts_with("two:") && p.contains("Patient.colour")),
         "{:?}",
         report.problems
     );

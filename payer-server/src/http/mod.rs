@@ -113,6 +113,7 @@ pub fn router<S: ResourceStore>(store: S, config: ServerConfig) -> Router {
             get(everything::everything::<S>),
         )
         .fallback(unknown_route)
+        .layer(axum::middleware::from_fn(require_json))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -133,6 +134,47 @@ fn fhir_response(status: StatusCode, body: String) -> Response {
         body,
     )
         .into_response()
+}
+
+/// Answers 406 when the client asks only for a format other than FHIR JSON, through
+/// `_format` or `Accept` (FHIR R4 http, "Content Types and encodings").
+async fn require_json(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let json = |t: &str| {
+        let t = t.split(';').next().unwrap_or("").trim();
+        matches!(
+            t,
+            "json"
+                | "application/json"
+                | "application/fhir+json"
+                | "application/json+fhir"
+                | "*/*"
+                | "application/*"
+                | ""
+        )
+    };
+    let format = request.uri().query().and_then(|q| {
+        q.split('&')
+            .find_map(|p| p.strip_prefix("_format="))
+            .map(|v| percent_decode(v).unwrap_or_default())
+    });
+    if let Some(format) = format.filter(|f| !json(f)) {
+        return Error::NotAcceptable(format!(
+            "_format={format}: this server answers in FHIR JSON only"
+        ))
+        .into_response();
+    }
+    let accept = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(accept) = accept.filter(|a| !a.split(',').any(json)) {
+        return Error::NotAcceptable(format!(
+            "Accept: {accept}: this server answers in FHIR JSON only"
+        ))
+        .into_response();
+    }
+    next.run(request).await
 }
 
 async fn unknown_route() -> Error {
