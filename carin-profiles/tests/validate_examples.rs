@@ -15,13 +15,11 @@ type TestResult = Result<(), Box<dyn Error>>;
 
 /// Errors in official examples that the profiles themselves make: the example breaks its
 /// own profile, and the HL7 validator reports the same. (example entry, rule, why)
-const KNOWN_IG_DEFECTS: &[(&str, &str, &str)] = &[
-    (
-        "package/example/Observation-satO2-fiO2.json",
-        "Observation.component:FlowRate.value[x]",
-        "US Core 3.1.1 pulse oximetry binds the FlowRate component's unit to ucum-vitals-common 4.0.1, which lacks the L/min the example (rightly) uses",
-    ),
-];
+const KNOWN_IG_DEFECTS: &[(&str, &str, &str)] = &[(
+    "package/example/Observation-satO2-fiO2.json",
+    "Observation.component:FlowRate.value[x]",
+    "US Core 3.1.1 pulse oximetry binds the FlowRate component's unit to ucum-vitals-common 4.0.1, which lacks the L/min the example (rightly) uses",
+)];
 
 #[test]
 #[allow(
