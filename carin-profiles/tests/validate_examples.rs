@@ -13,8 +13,8 @@ use serde_json::Value;
 
 type TestResult = Result<(), Box<dyn Error>>;
 
-/// Errors in official examples that the profiles themselves make: the example breaks its
-/// own profile, and the HL7 validator reports the same. (example entry, rule, why)
+/// Errors in official examples that the profiles themselves cause: the example breaks its
+/// own profile as published. (example entry, rule, why)
 const KNOWN_IG_DEFECTS: &[(&str, &str, &str)] = &[(
     "package/example/Observation-satO2-fiO2.json",
     "Observation.component:FlowRate.value[x]",
