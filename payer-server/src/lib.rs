@@ -2,3 +2,5 @@
 //!
 //! Status: skeleton. Nothing is implemented yet; the server is the subject of the
 //! payer-server issues.
+
+pub mod synth;
