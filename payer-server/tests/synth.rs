@@ -11,9 +11,8 @@ use carin_profiles::views::eob::{
     AdjudicationCategory, EobView, PROFILE_INPATIENT_INSTITUTIONAL, PROFILE_ORAL,
     PROFILE_OUTPATIENT_INSTITUTIONAL, PROFILE_PHARMACY, PROFILE_PROFESSIONAL_NONCLINICIAN,
 };
-use fhir_model::Resource;
 use fhir_model::resources::ExplanationOfBenefit;
-use payer_server::synth::{self, CalendarDate, Config, Dataset, LineOfBusiness};
+use payer_server::synth::{self, CalendarDate, Config, Dataset, Generator, LineOfBusiness};
 
 const MEMBERS: usize = 20;
 
@@ -98,21 +97,43 @@ fn same_seed_gives_the_same_bytes_and_another_seed_does_not() {
 
 #[test]
 fn the_first_members_do_not_depend_on_how_many_there_are() {
-    let member_json = |members: usize| -> Vec<String> {
-        let dataset = synth::generate(&Config {
+    let json = |members: usize| -> Vec<String> {
+        let config = Config {
             seed: 5,
             members,
             ..Config::default()
-        });
-        dataset
-            .resources
-            .iter()
-            .filter(|r| !matches!(r.resource_type(), "Organization" | "Practitioner"))
-            .map(fhir_model::to_json)
-            .filter(|json| !json.contains("patient-0003") && !json.contains("patient-0004"))
-            .collect()
+        };
+        let mut generator = Generator::new(&config);
+        let mut resources = generator.directory();
+        resources.extend(
+            generator
+                .by_ref()
+                .take(2)
+                .flat_map(|records| records.resources),
+        );
+        resources.iter().map(fhir_model::to_json).collect()
     };
-    assert_eq!(member_json(2), member_json(4));
+    assert_eq!(json(2), json(4));
+}
+
+#[test]
+fn the_generator_yields_what_generate_returns() {
+    let config = Config {
+        seed: 9,
+        members: 3,
+        ..Config::default()
+    };
+    let generator = Generator::new(&config);
+    assert_eq!(generator.len(), 3);
+    let mut resources = generator.directory();
+    let mut members = Vec::new();
+    for records in generator {
+        resources.extend(records.resources);
+        members.push(records.member);
+    }
+    let dataset = synth::generate(&config);
+    assert_eq!(members, dataset.members);
+    assert_eq!(resources, dataset.resources);
 }
 
 #[test]
@@ -347,5 +368,57 @@ fn summary() {
     let summary = dataset.summary();
     println!("{summary}");
     assert!(summary.starts_with(&format!("{} resources", dataset.resources.len())));
-    let _: &Vec<Resource> = &dataset.resources;
+}
+
+/// `cargo test --release -p payer-server --test synth -- --ignored --nocapture`: all 300
+/// members in memory.
+#[test]
+#[ignore = "a timing, run in release"]
+#[allow(clippy::print_stdout, reason = "reports the timing")]
+fn time_300_members_in_memory() {
+    let started = std::time::Instant::now();
+    let dataset = synth::generate(&Config {
+        members: 300,
+        ..Config::default()
+    });
+    let generated = started.elapsed();
+    let bytes: usize = dataset
+        .resources
+        .iter()
+        .map(|r| fhir_model::to_json(r).len())
+        .sum();
+    println!(
+        "in memory: generated in {generated:?}, serialized ({} MB) by {:?}; {}",
+        bytes / 1_000_000,
+        started.elapsed(),
+        dataset.summary()
+    );
+}
+
+/// The same, one member at a time, serializing each member's resources (as a store
+/// would) before generating the next.
+#[test]
+#[ignore = "a timing, run in release"]
+#[allow(clippy::print_stdout, reason = "reports the timing")]
+fn time_300_members_streamed() {
+    let started = std::time::Instant::now();
+    let generator = Generator::new(&Config {
+        members: 300,
+        ..Config::default()
+    });
+    let mut resources = generator.directory().len();
+    let mut bytes = 0;
+    for records in generator {
+        resources += records.resources.len();
+        bytes += records
+            .resources
+            .iter()
+            .map(|r| fhir_model::to_json(r).len())
+            .sum::<usize>();
+    }
+    println!(
+        "streamed: {resources} resources, {} MB of JSON, generated and serialized in {:?}",
+        bytes / 1_000_000,
+        started.elapsed()
+    );
 }

@@ -351,7 +351,7 @@ pub(crate) const OBSTRUCTIVE_SLEEP_APNEA: Diagnosis =
     dx("G47.33", "78275009", "Obstructive sleep apnea");
 pub(crate) const LUMBAR_RADICULOPATHY: Diagnosis =
     dx("M54.16", "128196005", "Radiculopathy, lumbar region");
-pub(crate) const KNEE_PAIN: Diagnosis = dx("M25.561", "444827008", "Pain in right knee");
+pub(crate) const KNEE_PAIN: Diagnosis = dx("M25.561", "30989003", "Pain in right knee");
 
 /// A long-term condition a member may have, and how it is treated.
 #[derive(Debug, PartialEq, Eq)]

@@ -13,8 +13,8 @@ use super::rng::Rng;
 pub(crate) struct MemberContext<'a> {
     /// The member.
     pub(crate) member: &'a MemberProfile,
-    /// The provider directory (marks what is referenced).
-    pub(crate) directory: &'a mut Directory,
+    /// The provider directory.
+    pub(crate) directory: &'a Directory,
     /// The member's random stream.
     pub(crate) rng: Rng,
     /// The first day of the period.
@@ -32,7 +32,7 @@ impl<'a> MemberContext<'a> {
     /// A fresh context for `member`.
     pub(crate) fn new(
         member: &'a MemberProfile,
-        directory: &'a mut Directory,
+        directory: &'a Directory,
         rng: Rng,
         (start, end): (Day, Day),
         prior_authorizations: bool,

@@ -1,6 +1,6 @@
 //! The payer and its provider network: organizations (hospitals, clinics, labs,
-//! pharmacies, dental offices) and practitioners with NPIs. Only the ones a member's data
-//! refers to are written out.
+//! pharmacies, dental offices) and practitioners with NPIs. The same for every member
+//! count, so members can be generated one at a time.
 
 use fhir_model::Resource;
 use fhir_model::datatypes::{Address, HumanName, Reference};
@@ -322,14 +322,12 @@ impl PractitionerRecord {
     }
 }
 
-/// The payer and provider directory, and which entries the dataset refers to.
+/// The payer and provider directory.
 #[derive(Debug)]
 pub(crate) struct Directory {
     organization_npis: Vec<String>,
     organization_tax_ids: Vec<String>,
     practitioners: Vec<PractitionerRecord>,
-    used_organizations: Vec<bool>,
-    used_practitioners: Vec<bool>,
     last_updated: Day,
 }
 
@@ -369,8 +367,6 @@ impl Directory {
             }
         }
         Directory {
-            used_organizations: vec![false; ORGANIZATIONS.len()],
-            used_practitioners: vec![false; practitioners.len()],
             organization_npis,
             organization_tax_ids,
             practitioners,
@@ -383,21 +379,14 @@ impl Directory {
         0
     }
 
-    /// A reference to an organization, which is then written out.
-    pub(crate) fn organization(&mut self, id: OrgId) -> Reference {
-        if let Some(used) = self.used_organizations.get_mut(id) {
-            *used = true;
-        }
+    /// A reference to an organization.
+    pub(crate) fn organization(&self, id: OrgId) -> Reference {
         let spec = &ORGANIZATIONS[id];
         reference_display("Organization", spec.id, spec.name)
     }
 
-    /// A reference to a practitioner, which is then written out with the group that
-    /// bills for them.
-    pub(crate) fn practitioner(&mut self, id: PractitionerId) -> Reference {
-        if let Some(used) = self.used_practitioners.get_mut(id) {
-            *used = true;
-        }
+    /// A reference to a practitioner.
+    pub(crate) fn practitioner(&self, id: PractitionerId) -> Reference {
         let record = &self.practitioners[id];
         reference_display("Practitioner", &record.id, &record.display())
     }
@@ -450,26 +439,19 @@ impl Directory {
             .unwrap_or(0)
     }
 
-    /// The referenced organizations and practitioners as resources, organizations first,
-    /// each in directory order. A referenced practitioner brings in their group.
-    pub(crate) fn into_resources(mut self) -> Vec<Resource> {
-        for (record, used) in self.practitioners.iter().zip(&self.used_practitioners) {
-            if *used {
-                self.used_organizations[record.organization] = true;
-            }
-        }
-        let mut out = Vec::new();
-        for (index, spec) in ORGANIZATIONS.iter().enumerate() {
-            if self.used_organizations[index] {
-                out.push(self.organization_resource(index, spec).into());
-            }
-        }
-        for (index, record) in self.practitioners.iter().enumerate() {
-            if self.used_practitioners[index] {
-                out.push(self.practitioner_resource(index, record).into());
-            }
-        }
-        out
+    /// Every organization and practitioner as resources, organizations first, each in
+    /// directory order.
+    pub(crate) fn resources(&self) -> Vec<Resource> {
+        let organizations = ORGANIZATIONS
+            .iter()
+            .enumerate()
+            .map(|(index, spec)| self.organization_resource(index, spec).into());
+        let practitioners = self
+            .practitioners
+            .iter()
+            .enumerate()
+            .map(|(index, record)| self.practitioner_resource(index, record).into());
+        organizations.chain(practitioners).collect()
     }
 
     fn organization_resource(&self, index: usize, spec: &OrgSpec) -> Organization {

@@ -279,7 +279,7 @@ impl MemberProfile {
     /// The `Coverage` resource (C4BB Coverage 2.0.0), from `start` on.
     pub(crate) fn coverage(
         &self,
-        directory: &mut Directory,
+        directory: &Directory,
         start: Day,
         last_updated: Day,
     ) -> Coverage {

@@ -12,7 +12,9 @@ use crate::synth::claims::prior_auth::{SERVICE_TYPE_IMAGING, SERVICE_TYPE_INPATI
 use crate::synth::claims::professional::{self, ProfessionalClaim};
 use crate::synth::claims::{Line, maybe_deny_a_line};
 use crate::synth::clinical::{self, EncounterClass, EncounterSpec, ProcedureSpec};
-use crate::synth::codes::{self, Diagnosis, EmergencyProblem, InpatientCase};
+use crate::synth::codes::{
+    self, BillingCode, Diagnosis, EmergencyProblem, InpatientCase, RevenueCode,
+};
 use crate::synth::context::MemberContext;
 use crate::synth::directory::{OrgId, PractitionerId, Specialty};
 
@@ -92,7 +94,7 @@ pub(super) fn emergency(ctx: &mut MemberContext<'_>, day: Day, problem: &'static
 #[derive(Debug)]
 pub(super) struct ImagingStudy {
     /// The MRI.
-    pub(super) study: &'static codes::BillingCode,
+    pub(super) study: &'static BillingCode,
     /// Why it is ordered.
     pub(super) reason: &'static Diagnosis,
 }
@@ -439,7 +441,8 @@ pub(super) fn admission(
     }
 }
 
-/// The revenue lines of a stay: room and board per night, and the departments used.
+/// The revenue lines of a stay: the emergency room for unplanned stays, room and board
+/// per night, and each department's share of the stay's charges.
 fn stay_lines(
     ctx: &mut MemberContext<'_>,
     case: &'static InpatientCase,
@@ -448,97 +451,56 @@ fn stay_lines(
     surgery_day: Day,
 ) -> Vec<Line> {
     let total = case.charge_per_night * nights;
-    let share = |percent: i64| total * percent / 100;
     let mut lines = Vec::new();
     if !case.elective {
+        let visit = &codes::ED_VISIT_HIGH;
         lines.push(Line::revenue(
             ctx,
             &codes::REV_EMERGENCY,
-            Some(&codes::ED_VISIT_HIGH),
+            Some(visit),
             280_000,
             day,
         ));
     }
-    let room = Line::revenue(ctx, &codes::REV_ROOM_BOARD, None, share(28) / nights, day)
-        .with_units(nights);
-    lines.push(room);
-    lines.push(Line::revenue(
-        ctx,
-        &codes::REV_PHARMACY,
-        None,
-        share(14),
-        day,
-    ));
-    lines.push(Line::revenue(
-        ctx,
-        &codes::REV_LAB,
-        Some(&codes::METABOLIC_PANEL),
-        share(6),
-        day,
-    ));
-    lines.push(Line::revenue(
-        ctx,
-        &codes::REV_LAB,
-        Some(&codes::BLOOD_COUNT),
-        share(4),
-        day,
-    ));
-    match &case.surgery {
-        Some(_) => {
-            lines.push(Line::revenue(
-                ctx,
-                &codes::REV_OPERATING_ROOM,
-                None,
-                share(26),
-                surgery_day,
-            ));
-            lines.push(Line::revenue(
-                ctx,
-                &codes::REV_ANESTHESIA,
-                None,
-                share(8),
-                surgery_day,
-            ));
-            lines.push(Line::revenue(
-                ctx,
-                &codes::REV_RECOVERY,
-                None,
-                share(5),
-                surgery_day,
-            ));
-            if *case == codes::KNEE_REPLACEMENT_STAY {
-                lines.push(Line::revenue(
-                    ctx,
-                    &codes::REV_IMPLANTS,
-                    None,
-                    share(15),
-                    surgery_day,
-                ));
-                lines.push(Line::revenue(
-                    ctx,
-                    &codes::REV_PHYSICAL_THERAPY,
-                    Some(&codes::PT_EVALUATION),
-                    share(3),
-                    surgery_day.plus(1),
-                ));
-            }
-        }
-        None => {
-            lines.push(Line::revenue(
-                ctx,
-                &codes::REV_CHEST_XRAY,
-                Some(&codes::CHEST_XRAY),
-                share(5),
-                day,
-            ));
-            lines.push(Line::revenue(
-                ctx,
-                &codes::REV_SUPPLIES,
-                None,
-                share(8),
-                day,
-            ));
-        }
+    let per_night = total * 28 / 100 / nights;
+    lines.push(Line::revenue(ctx, &codes::REV_ROOM_BOARD, None, per_night, day).with_units(nights));
+    // (department, procedure, percent of the charges, day)
+    let mut departments: Vec<(&'static RevenueCode, Option<&'static BillingCode>, i64, Day)> = vec![
+        (&codes::REV_PHARMACY, None, 14, day),
+        (&codes::REV_LAB, Some(&codes::METABOLIC_PANEL), 6, day),
+        (&codes::REV_LAB, Some(&codes::BLOOD_COUNT), 4, day),
+    ];
+    if case.surgery.is_some() {
+        departments.extend([
+            (&codes::REV_OPERATING_ROOM, None, 26, surgery_day),
+            (&codes::REV_ANESTHESIA, None, 8, surgery_day),
+            (&codes::REV_RECOVERY, None, 5, surgery_day),
+        ]);
+    } else {
+        departments.extend([
+            (&codes::REV_CHEST_XRAY, Some(&codes::CHEST_XRAY), 5, day),
+            (&codes::REV_SUPPLIES, None, 8, day),
+        ]);
+    }
+    if *case == codes::KNEE_REPLACEMENT_STAY {
+        departments.extend([
+            (&codes::REV_IMPLANTS, None, 15, surgery_day),
+            (
+                &codes::REV_PHYSICAL_THERAPY,
+                Some(&codes::PT_EVALUATION),
+                3,
+                surgery_day.plus(1),
+            ),
+        ]);
+    }
+    for (revenue, procedure, percent, on) in departments {
+        lines.push(Line::revenue(
+            ctx,
+            revenue,
+            procedure,
+            total * percent / 100,
+            on,
+        ));
     }
     lines
 }

@@ -73,8 +73,8 @@ struct Care {
     condition_ids: Vec<String>,
     /// Maintenance drugs.
     drugs: Vec<MaintenanceDrug>,
-    /// The member's usual weight, in tenths of a kilogram.
-    weight: i64,
+    /// How heavy the member is for their age and sex, in percent of typical.
+    build: i64,
     /// The last day a service may happen.
     last_service: Day,
 }
@@ -98,11 +98,11 @@ pub(crate) fn write_member(ctx: &mut MemberContext<'_>) {
     for allergy in &member.allergies {
         clinical::allergy(ctx, Some(allergy), recorded);
     }
-    let weight = plan::usual_weight(ctx);
+    let build = plan::build(ctx);
     let mut care = Care {
         condition_ids,
         drugs: Vec::new(),
-        weight,
+        build,
         last_service,
     };
     let mut events = plan::yearly_events(ctx, &care);

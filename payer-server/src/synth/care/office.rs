@@ -94,7 +94,8 @@ pub(super) fn wellness(ctx: &mut MemberContext<'_>, care: &Care, day: Day) {
     );
     let pressure = blood_pressure(ctx);
     clinical::blood_pressure(ctx, day, &encounter, pressure);
-    let weight = ctx.rng.vary(care.weight, 3);
+    let typical = super::plan::typical_weight(age, member.gender == "female");
+    let weight = ctx.rng.vary(typical * care.build / 100, 2);
     clinical::body_weight(ctx, day, &encounter, weight);
 
     let panels = checkup_panels(ctx, day);
@@ -242,10 +243,15 @@ pub(super) enum Setting {
 /// A sick visit, with a prescription and its fill when the problem needs a drug.
 pub(super) fn sick_visit(ctx: &mut MemberContext<'_>, day: Day, problem: &'static AcuteProblem) {
     let member = ctx.member;
+    // Medicaid and CHIP members stay in network.
+    let walk_in_weight = match member.plan.line_of_business {
+        LineOfBusiness::Medicaid | LineOfBusiness::Chip => 0,
+        _ => 15,
+    };
     let setting = *ctx.rng.weighted(&[
         (Setting::Office, 70),
         (Setting::Telehealth, 15),
-        (Setting::WalkIn, 15),
+        (Setting::WalkIn, walk_in_weight),
     ]);
     let walk_in = ctx.directory.out_of_network_clinic();
     let (practitioner_id, office) = match (setting, walk_in) {

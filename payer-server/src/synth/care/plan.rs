@@ -214,17 +214,23 @@ pub(super) fn maintenance_fills(ctx: &mut MemberContext<'_>, care: &mut Care) ->
     events
 }
 
-/// The member's usual weight in tenths of a kilogram, by age and sex.
-pub(super) fn usual_weight(ctx: &mut MemberContext<'_>) -> i64 {
-    let member = ctx.member;
-    let age = member.age_on(ctx.start);
-    let base = match age {
-        0..=1 => 100,
+/// How heavy the member is for their age and sex, in percent of typical.
+pub(super) fn build(ctx: &mut MemberContext<'_>) -> i64 {
+    let obesity = if ctx.member.has(&codes::OBESITY) {
+        35
+    } else {
+        0
+    };
+    ctx.rng.range(88, 112) + obesity
+}
+
+/// A typical weight for an age and sex, in tenths of a kilogram.
+pub(super) fn typical_weight(age: i64, female: bool) -> i64 {
+    match age {
+        ..=1 => 100,
         2..=12 => 80 + age * 30,
         13..=17 => 450 + (age - 13) * 40,
-        _ if member.gender == "female" => 650,
-        _ => 820,
-    };
-    let obesity = if member.has(&codes::OBESITY) { 280 } else { 0 };
-    ctx.rng.vary(base, 12) + obesity
+        _ if female => 680,
+        _ => 840,
+    }
 }

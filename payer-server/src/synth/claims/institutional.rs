@@ -29,8 +29,8 @@ use super::super::directory::{OrgId, PractitionerId};
 use super::super::fhir::{code_display, coding_display, concept, primitive, sequence, usd};
 use super::{
     ClaimDates, Header, Line, adjudicate_lines, amount_adjudications, care_team, diagnosis,
-    info_code, info_date, info_period, items_with_amounts, network, new_eob, payment, principal,
-    record_numbers, status, sum, totals,
+    info_code, info_date, info_period, items_with_amounts, medical_record_number, network, new_eob,
+    patient_account_number, payment, principal, status, sum, totals,
 };
 
 /// How the patient came and left: NUBC codes with displays.
@@ -245,7 +245,8 @@ fn facility_eob(
             ),
         ),
     ];
-    info.extend(record_numbers(ctx, 5));
+    info.push(medical_record_number(ctx, 5));
+    info.push(patient_account_number(ctx, 6));
     if let Some((drg_code, drg_title)) = drg {
         info.push(info_code(
             7,

@@ -27,7 +27,8 @@ use fhir_model::resources::{
 use super::benefits::{Benefit, LineAmounts};
 use super::calendar::Day;
 use super::codes::{
-    BillingCode, CARC, DATA_ABSENT_REASON, Diagnosis, ICD10_CM, NUCC_TAXONOMY, RevenueCode,
+    BillingCode, CARC, DATA_ABSENT_REASON, Diagnosis, ICD10_CM, NUBC_REVENUE, NUCC_TAXONOMY,
+    RevenueCode,
 };
 use super::context::MemberContext;
 use super::directory::Specialty;
@@ -235,26 +236,28 @@ pub(crate) fn info_reference(
     out
 }
 
-/// The member's medical record number and the provider's patient account number, as
-/// `medicalrecordnumber` and `patientaccountnumber` at `first` and `first + 1`.
-pub(crate) fn record_numbers(
+/// The member's medical record number at the provider (`medicalrecordnumber`).
+pub(crate) fn medical_record_number(
     ctx: &MemberContext<'_>,
-    first: usize,
-) -> [ExplanationOfBenefitSupportingInfo; 2] {
-    let number = ctx.member.number;
-    let claim = ctx.count("eob");
-    [
-        info_string(
-            first,
-            &C4BBSupportingInfoType::Medicalrecordnumber,
-            &format!("MRN{:07}", number * 131 + 1_000_000),
-        ),
-        info_string(
-            first + 1,
-            &C4BBSupportingInfoType::Patientaccountnumber,
-            &format!("PA{:05}-{claim:04}", number),
-        ),
-    ]
+    index: usize,
+) -> ExplanationOfBenefitSupportingInfo {
+    info_string(
+        index,
+        &C4BBSupportingInfoType::Medicalrecordnumber,
+        &format!("MRN{:07}", ctx.member.number * 131 + 1_000_000),
+    )
+}
+
+/// The provider's account number for this claim (`patientaccountnumber`).
+pub(crate) fn patient_account_number(
+    ctx: &MemberContext<'_>,
+    index: usize,
+) -> ExplanationOfBenefitSupportingInfo {
+    info_string(
+        index,
+        &C4BBSupportingInfoType::Patientaccountnumber,
+        &format!("PA{:05}-{:04}", ctx.member.number, ctx.count("eob")),
+    )
 }
 
 /// A diagnosis entry: ICD-10-CM code and type.
@@ -390,10 +393,10 @@ impl Line {
         item.sequence = sequence(index);
         item.revenue = self
             .revenue
-            .map(|revenue| code_display(super::codes::NUBC_REVENUE, revenue.code, revenue.display));
+            .map(|revenue| code_display(NUBC_REVENUE, revenue.code, revenue.display));
         item.product_or_service = Some(self.product_or_service());
-        if let (Some(modifier), Some(code)) = (self.modifier, self.code) {
-            item.modifier.push(super::fhir::code(code.system, modifier));
+        if let (Some(modifier), Some(billed)) = (self.modifier, self.code) {
+            item.modifier.push(code(billed.system, modifier));
         }
         item.serviced = Some(ExplanationOfBenefitItemServiced::Date(primitive(
             self.day.to_date(),

@@ -14,7 +14,8 @@ use super::super::directory::PractitionerId;
 use super::super::fhir::{code, code_display, concept, sequence};
 use super::{
     ClaimDates, Header, Line, adjudicate_lines, care_team, diagnosis, info_date, info_reference,
-    items_with_amounts, network, new_eob, payment, principal, record_numbers, status, sum, totals,
+    items_with_amounts, network, new_eob, patient_account_number, payment, principal, status, sum,
+    totals,
 };
 
 /// A dental visit to write.
@@ -55,11 +56,10 @@ pub(crate) fn write(ctx: &mut MemberContext<'_>, mut claim: DentalClaim) {
         Some(specialty),
     ));
     let facility = ctx.directory.organization(office);
-    let [_, account] = record_numbers(ctx, 2);
     eob.supporting_info = vec![
         info_date(0, &C4BBSupportingInfoType::Clmrecvddate, dates.received),
         info_reference(1, &C4BBSupportingInfoType::Servicefacility, facility),
-        account,
+        patient_account_number(ctx, 2),
     ];
     eob.diagnosis
         .push(diagnosis(0, claim.diagnosis, principal()));
