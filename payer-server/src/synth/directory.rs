@@ -1,0 +1,627 @@
+//! The payer and its provider network: organizations (hospitals, clinics, labs,
+//! pharmacies, dental offices) and practitioners with NPIs. The same for every member
+//! count, so members can be generated one at a time.
+
+use fhir_model::Resource;
+use fhir_model::datatypes::{Address, HumanName, Reference};
+use fhir_model::resources::{Organization, Practitioner, PractitionerQualification};
+
+use super::calendar::Day;
+use super::codes::{self, NUCC_TAXONOMY};
+use super::fhir::{
+    CARIN_BB, US_CORE, V2_IDENTIFIER_TYPE, code_display, coding_display, contact, identifier, meta,
+    npi_identifier, reference_display,
+};
+use super::rng::Rng;
+use carin_profiles::codes::C4BBIdentifierType;
+
+/// The CARIN and US Core Organization profiles.
+const ORGANIZATION_PROFILES: [(&str, &str); 2] = [
+    (
+        "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Organization",
+        CARIN_BB,
+    ),
+    (
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-organization",
+        US_CORE,
+    ),
+];
+/// The CARIN and US Core Practitioner profiles.
+const PRACTITIONER_PROFILES: [(&str, &str); 2] = [
+    (
+        "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Practitioner",
+        CARIN_BB,
+    ),
+    (
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-practitioner",
+        US_CORE,
+    ),
+];
+
+/// What an organization is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OrgKind {
+    /// The health plan.
+    Payer,
+    /// An acute care hospital.
+    Hospital,
+    /// A physician group or clinic.
+    Clinic,
+    /// An independent laboratory.
+    Laboratory,
+    /// A retail or mail-order pharmacy.
+    Pharmacy,
+    /// A dental practice.
+    DentalOffice,
+}
+
+/// A clinician's specialty: its NUCC taxonomy code and degree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Specialty {
+    /// Family medicine.
+    FamilyMedicine,
+    /// Internal medicine.
+    InternalMedicine,
+    /// Pediatrics.
+    Pediatrics,
+    /// Emergency medicine.
+    EmergencyMedicine,
+    /// Diagnostic radiology.
+    Radiology,
+    /// Orthopaedic surgery.
+    OrthopedicSurgery,
+    /// General surgery.
+    GeneralSurgery,
+    /// Gastroenterology.
+    Gastroenterology,
+    /// Cardiology.
+    Cardiology,
+    /// Hospital medicine.
+    Hospitalist,
+    /// General dentistry.
+    Dentist,
+}
+
+impl Specialty {
+    /// NUCC taxonomy code and display.
+    pub(crate) fn taxonomy(self) -> (&'static str, &'static str) {
+        match self {
+            Specialty::FamilyMedicine => ("207Q00000X", "Family Medicine Physician"),
+            Specialty::InternalMedicine => ("207R00000X", "Internal Medicine Physician"),
+            Specialty::Pediatrics => ("208000000X", "Pediatrics Physician"),
+            Specialty::EmergencyMedicine => ("207P00000X", "Emergency Medicine Physician"),
+            Specialty::Radiology => ("2085R0202X", "Diagnostic Radiology Physician"),
+            Specialty::OrthopedicSurgery => ("207X00000X", "Orthopaedic Surgery Physician"),
+            Specialty::GeneralSurgery => ("208600000X", "Surgery Physician"),
+            Specialty::Gastroenterology => ("207RG0100X", "Gastroenterology Physician"),
+            Specialty::Cardiology => ("207RC0000X", "Cardiovascular Disease Physician"),
+            Specialty::Hospitalist => ("208M00000X", "Hospitalist Physician"),
+            Specialty::Dentist => ("1223G0001X", "General Practice Dentist"),
+        }
+    }
+
+    /// The degree (HL7 v2 table 0360): MD or DDS.
+    fn degree(self) -> (&'static str, &'static str) {
+        match self {
+            Specialty::Dentist => ("DDS", "Doctor of Dental Surgery"),
+            _ => ("MD", "Doctor of Medicine"),
+        }
+    }
+}
+
+/// An organization of the directory.
+#[derive(Debug)]
+struct OrgSpec {
+    id: &'static str,
+    name: &'static str,
+    kind: OrgKind,
+    /// Index into [`codes::CITIES`].
+    city: usize,
+    in_network: bool,
+}
+
+const ORGANIZATIONS: &[OrgSpec] = &[
+    OrgSpec {
+        id: "cascade-health-plan",
+        name: "Cascade Health Plan",
+        kind: OrgKind::Payer,
+        city: 0,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "riverside-general-hospital",
+        name: "Riverside General Hospital",
+        kind: OrgKind::Hospital,
+        city: 0,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "st-brigid-medical-center",
+        name: "St. Brigid Medical Center",
+        kind: OrgKind::Hospital,
+        city: 2,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "willamette-valley-hospital",
+        name: "Willamette Valley Hospital",
+        kind: OrgKind::Hospital,
+        city: 1,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "northside-family-medicine",
+        name: "Northside Family Medicine",
+        kind: OrgKind::Clinic,
+        city: 0,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "lakeview-internal-medicine",
+        name: "Lakeview Internal Medicine Associates",
+        kind: OrgKind::Clinic,
+        city: 6,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "bright-horizons-pediatrics",
+        name: "Bright Horizons Pediatrics",
+        kind: OrgKind::Clinic,
+        city: 7,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "coastal-walk-in-clinic",
+        name: "Coastal Walk-In Clinic",
+        kind: OrgKind::Clinic,
+        city: 3,
+        in_network: false,
+    },
+    OrgSpec {
+        id: "valley-emergency-physicians",
+        name: "Valley Emergency Physicians",
+        kind: OrgKind::Clinic,
+        city: 0,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "metro-radiology-associates",
+        name: "Metro Radiology Associates",
+        kind: OrgKind::Clinic,
+        city: 0,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "summit-orthopedics",
+        name: "Summit Orthopedics and Sports Medicine",
+        kind: OrgKind::Clinic,
+        city: 8,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "valley-surgical-associates",
+        name: "Valley Surgical Associates",
+        kind: OrgKind::Clinic,
+        city: 1,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "cascade-digestive-health",
+        name: "Cascade Digestive Health",
+        kind: OrgKind::Clinic,
+        city: 2,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "heartland-cardiology",
+        name: "Heartland Cardiology Group",
+        kind: OrgKind::Clinic,
+        city: 5,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "hospitalist-partners",
+        name: "Hospitalist Partners of Oregon",
+        kind: OrgKind::Clinic,
+        city: 0,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "summit-reference-lab",
+        name: "Summit Reference Laboratory",
+        kind: OrgKind::Laboratory,
+        city: 0,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "corner-drug-pharmacy",
+        name: "Corner Drug Pharmacy",
+        kind: OrgKind::Pharmacy,
+        city: 0,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "riverside-community-pharmacy",
+        name: "Riverside Community Pharmacy",
+        kind: OrgKind::Pharmacy,
+        city: 2,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "cascade-mail-order-pharmacy",
+        name: "Cascade Mail Order Pharmacy",
+        kind: OrgKind::Pharmacy,
+        city: 1,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "bright-smile-dentistry",
+        name: "Bright Smile Family Dentistry",
+        kind: OrgKind::DentalOffice,
+        city: 0,
+        in_network: true,
+    },
+    OrgSpec {
+        id: "maple-dental-group",
+        name: "Maple Dental Group",
+        kind: OrgKind::DentalOffice,
+        city: 4,
+        in_network: true,
+    },
+];
+
+/// How many practitioners of each specialty work at which organization.
+const STAFF: &[(Specialty, &str, usize)] = &[
+    (Specialty::FamilyMedicine, "northside-family-medicine", 4),
+    (Specialty::InternalMedicine, "lakeview-internal-medicine", 3),
+    (Specialty::Pediatrics, "bright-horizons-pediatrics", 2),
+    (Specialty::FamilyMedicine, "coastal-walk-in-clinic", 1),
+    (
+        Specialty::EmergencyMedicine,
+        "valley-emergency-physicians",
+        3,
+    ),
+    (Specialty::Radiology, "metro-radiology-associates", 2),
+    (Specialty::OrthopedicSurgery, "summit-orthopedics", 2),
+    (Specialty::GeneralSurgery, "valley-surgical-associates", 2),
+    (Specialty::Gastroenterology, "cascade-digestive-health", 1),
+    (Specialty::Cardiology, "heartland-cardiology", 1),
+    (Specialty::Hospitalist, "hospitalist-partners", 2),
+    (Specialty::Dentist, "bright-smile-dentistry", 2),
+    (Specialty::Dentist, "maple-dental-group", 1),
+];
+
+/// An index into the directory's organizations.
+pub(crate) type OrgId = usize;
+/// An index into the directory's practitioners.
+pub(crate) type PractitionerId = usize;
+
+/// A practitioner of the directory.
+#[derive(Debug)]
+pub(crate) struct PractitionerRecord {
+    id: String,
+    given: &'static str,
+    family: &'static str,
+    gender: &'static str,
+    npi: String,
+    /// The specialty.
+    pub(crate) specialty: Specialty,
+    /// The group that bills for the practitioner.
+    pub(crate) organization: OrgId,
+}
+
+impl PractitionerRecord {
+    /// "Dr. Given Family" style display with the degree.
+    fn display(&self) -> String {
+        format!(
+            "{} {}, {}",
+            self.given,
+            self.family,
+            self.specialty.degree().0
+        )
+    }
+}
+
+/// The payer and provider directory.
+#[derive(Debug)]
+pub(crate) struct Directory {
+    organization_npis: Vec<String>,
+    organization_tax_ids: Vec<String>,
+    practitioners: Vec<PractitionerRecord>,
+    last_updated: Day,
+}
+
+impl Directory {
+    /// The directory for a seed; entries were last updated on `last_updated`.
+    pub(crate) fn new(seed: u64, last_updated: Day) -> Directory {
+        let mut rng = Rng::fork(seed, u64::MAX);
+        let organization_npis = ORGANIZATIONS.iter().map(|_| npi(&mut rng, '2')).collect();
+        let organization_tax_ids = ORGANIZATIONS
+            .iter()
+            .map(|_| {
+                format!(
+                    "{:02}-{:07}",
+                    rng.range(10, 99),
+                    rng.range(1_000_000, 9_999_999)
+                )
+            })
+            .collect();
+        let mut practitioners = Vec::new();
+        for (specialty, org_id, count) in STAFF {
+            let organization = org_index(org_id);
+            for _ in 0..*count {
+                let female = rng.chance(50);
+                practitioners.push(PractitionerRecord {
+                    id: format!("practitioner-{:02}", practitioners.len() + 1),
+                    given: if female {
+                        rng.choose(codes::FEMALE_NAMES)
+                    } else {
+                        rng.choose(codes::MALE_NAMES)
+                    },
+                    family: rng.choose(codes::FAMILY_NAMES),
+                    gender: if female { "female" } else { "male" },
+                    npi: npi(&mut rng, '1'),
+                    specialty: *specialty,
+                    organization,
+                });
+            }
+        }
+        Directory {
+            organization_npis,
+            organization_tax_ids,
+            practitioners,
+            last_updated,
+        }
+    }
+
+    /// The health plan.
+    pub(crate) fn payer(&self) -> OrgId {
+        0
+    }
+
+    /// A reference to an organization.
+    pub(crate) fn organization(&self, id: OrgId) -> Reference {
+        let spec = &ORGANIZATIONS[id];
+        reference_display("Organization", spec.id, spec.name)
+    }
+
+    /// A reference to a practitioner.
+    pub(crate) fn practitioner(&self, id: PractitionerId) -> Reference {
+        let record = &self.practitioners[id];
+        reference_display("Practitioner", &record.id, &record.display())
+    }
+
+    /// Whether the organization is in the plan's network.
+    pub(crate) fn in_network(&self, id: OrgId) -> bool {
+        ORGANIZATIONS[id].in_network
+    }
+
+    /// A practitioner's record.
+    pub(crate) fn record(&self, id: PractitionerId) -> &PractitionerRecord {
+        &self.practitioners[id]
+    }
+
+    /// A random organization of a kind (the payer when there is none).
+    pub(crate) fn pick_organization(&self, rng: &mut Rng, kind: OrgKind) -> OrgId {
+        let candidates: Vec<OrgId> = (0..ORGANIZATIONS.len())
+            .filter(|&i| ORGANIZATIONS[i].kind == kind && ORGANIZATIONS[i].in_network)
+            .collect();
+        candidates
+            .get(rng.index(candidates.len()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The out-of-network walk-in clinic, if the directory has one.
+    pub(crate) fn out_of_network_clinic(&self) -> Option<OrgId> {
+        (0..ORGANIZATIONS.len())
+            .find(|&i| ORGANIZATIONS[i].kind == OrgKind::Clinic && !ORGANIZATIONS[i].in_network)
+    }
+
+    /// A random in-network practitioner of a specialty.
+    pub(crate) fn pick_practitioner(&self, rng: &mut Rng, specialty: Specialty) -> PractitionerId {
+        let candidates: Vec<PractitionerId> = (0..self.practitioners.len())
+            .filter(|&i| {
+                let record = &self.practitioners[i];
+                record.specialty == specialty && ORGANIZATIONS[record.organization].in_network
+            })
+            .collect();
+        candidates
+            .get(rng.index(candidates.len()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// A practitioner working at `organization` (the first one; 0 when none).
+    pub(crate) fn practitioner_at(&self, organization: OrgId) -> PractitionerId {
+        (0..self.practitioners.len())
+            .find(|&i| self.practitioners[i].organization == organization)
+            .unwrap_or(0)
+    }
+
+    /// Every organization and practitioner as resources, organizations first, each in
+    /// directory order.
+    pub(crate) fn resources(&self) -> Vec<Resource> {
+        let organizations = ORGANIZATIONS
+            .iter()
+            .enumerate()
+            .map(|(index, spec)| self.organization_resource(index, spec).into());
+        let practitioners = self
+            .practitioners
+            .iter()
+            .enumerate()
+            .map(|(index, record)| self.practitioner_resource(index, record).into());
+        organizations.chain(practitioners).collect()
+    }
+
+    fn organization_resource(&self, index: usize, spec: &OrgSpec) -> Organization {
+        let mut org = Organization::default();
+        org.id = Some(spec.id.to_owned());
+        org.meta = Some(meta(
+            self.last_updated,
+            480 + index as u32,
+            &ORGANIZATION_PROFILES,
+        ));
+        if spec.kind == OrgKind::Payer {
+            org.identifier.push(identifier(
+                Some(C4BBIdentifierType::Payerid.to_coding()),
+                "https://www.cascadehealthplan.example/fhir/payerid",
+                "CHP01",
+            ));
+            org.identifier.push(identifier(
+                Some(C4BBIdentifierType::Naiccode.to_coding()),
+                "urn:oid:2.16.840.1.113883.6.300",
+                "95182",
+            ));
+        } else {
+            org.identifier
+                .push(npi_identifier(&self.organization_npis[index]));
+        }
+        org.identifier.push(identifier(
+            Some(coding_display(V2_IDENTIFIER_TYPE, "TAX", "Tax ID number")),
+            "urn:oid:2.16.840.1.113883.4.4",
+            &self.organization_tax_ids[index],
+        ));
+        org.active = true.into();
+        let (type_code, type_display) = match spec.kind {
+            OrgKind::Payer => ("pay", "Payer"),
+            _ => ("prov", "Healthcare Provider"),
+        };
+        org.r#type.push(code_display(
+            "http://terminology.hl7.org/CodeSystem/organization-type",
+            type_code,
+            type_display,
+        ));
+        org.name = spec.name.into();
+        let (city, zip, area) = codes::CITIES[spec.city % codes::CITIES.len()];
+        org.telecom.push(contact(
+            "phone",
+            &format!("{area}-555-01{:02}", index % 100),
+            "work",
+        ));
+        org.address.push(address(
+            "work",
+            &format!(
+                "{} {}",
+                100 + index * 37,
+                codes::STREETS[index % codes::STREETS.len()]
+            ),
+            city,
+            &format!("{zip}{:02}", 10 + index),
+        ));
+        org
+    }
+
+    fn practitioner_resource(&self, index: usize, record: &PractitionerRecord) -> Practitioner {
+        let mut practitioner = Practitioner::default();
+        practitioner.id = Some(record.id.clone());
+        practitioner.meta = Some(meta(
+            self.last_updated,
+            540 + index as u32,
+            &PRACTITIONER_PROFILES,
+        ));
+        practitioner.identifier.push(npi_identifier(&record.npi));
+        practitioner.active = true.into();
+        let mut name = HumanName::default();
+        name.r#use = "official".into();
+        name.family = record.family.into();
+        name.given.push(record.given.into());
+        name.prefix.push("Dr.".into());
+        name.suffix.push(record.specialty.degree().0.into());
+        practitioner.name.push(name);
+        practitioner.gender = record.gender.into();
+        let (degree, degree_display) = record.specialty.degree();
+        let mut qualification = PractitionerQualification::default();
+        qualification.code = Some(code_display(
+            "http://terminology.hl7.org/CodeSystem/v2-0360",
+            degree,
+            degree_display,
+        ));
+        practitioner.qualification.push(qualification);
+        let (taxonomy, taxonomy_display) = record.specialty.taxonomy();
+        let mut specialty = PractitionerQualification::default();
+        specialty.code = Some(code_display(NUCC_TAXONOMY, taxonomy, taxonomy_display));
+        practitioner.qualification.push(specialty);
+        practitioner
+    }
+}
+
+/// The directory index of an organization id (0, the payer, when unknown).
+fn org_index(id: &str) -> OrgId {
+    ORGANIZATIONS
+        .iter()
+        .position(|spec| spec.id == id)
+        .unwrap_or(0)
+}
+
+/// A ten-digit NPI starting with `first` (1 for people, 2 for organizations) whose last
+/// digit is the Luhn check digit over the `80840` prefix, as for real NPIs.
+fn npi(rng: &mut Rng, first: char) -> String {
+    let body = format!("{first}{:08}", rng.range(0, 99_999_999));
+    let digits: Vec<u32> = format!("80840{body}")
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .collect();
+    // Luhn: double every second digit from the right of the payload (the check digit
+    // will be rightmost).
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 0 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
+        .sum();
+    let check = (10 - sum % 10) % 10;
+    format!("{body}{check}")
+}
+
+/// A US postal address (`use` `home` or `work`) in the service area's state.
+pub(crate) fn address(use_: &str, line: &str, city: &str, postal_code: &str) -> Address {
+    let mut out = Address::default();
+    out.r#use = use_.into();
+    out.line.push(line.into());
+    out.city = city.into();
+    out.state = codes::STATE.into();
+    out.postal_code = postal_code.into();
+    out.country = "US".into();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn npis_pass_the_luhn_check() {
+        // A published example NPI.
+        let digits = |s: &str| -> u32 {
+            format!("80840{s}")
+                .chars()
+                .filter_map(|c| c.to_digit(10))
+                .rev()
+                .enumerate()
+                .map(|(i, d)| {
+                    if i % 2 == 1 {
+                        let doubled = d * 2;
+                        if doubled > 9 { doubled - 9 } else { doubled }
+                    } else {
+                        d
+                    }
+                })
+                .sum()
+        };
+        assert_eq!(digits("1234567893") % 10, 0);
+        let mut rng = Rng::new(9);
+        for _ in 0..50 {
+            let value = npi(&mut rng, '1');
+            assert_eq!(value.len(), 10);
+            assert_eq!(digits(&value) % 10, 0, "{value}");
+        }
+    }
+}
