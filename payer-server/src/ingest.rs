@@ -212,3 +212,38 @@ fn check(
     let prepared = Prepared::from_resource(resource).map_err(|e| format!("{where_}: {e}"))?;
     Ok((prepared, profile_errors))
 }
+
+/// Generates the synthetic dataset of `config` member by member (see
+/// [`crate::synth::Generator`]: memory stays flat however many members) and loads it, the
+/// shared directory first. Returns the report and the members generated.
+pub async fn load_synthetic<S: ResourceStore>(
+    store: &S,
+    config: &crate::synth::Config,
+    validation: Validation,
+) -> Result<(LoadReport, Vec<crate::synth::Member>)> {
+    let mut generator = crate::synth::Generator::new(config);
+    let mut report = LoadReport::default();
+    let mut members = Vec::with_capacity(config.members);
+    let mut pending: Vec<(String, fhir_model::Resource)> = generator
+        .directory()
+        .into_iter()
+        .map(|r| ("synthetic directory".to_owned(), r))
+        .collect();
+    for records in generator.by_ref() {
+        let origin = format!("synthetic member {}", records.member.username);
+        members.push(records.member);
+        pending.extend(records.resources.into_iter().map(|r| (origin.clone(), r)));
+        if pending.len() >= BATCH_SIZE * 4 {
+            report = load_into(
+                store,
+                std::mem::take(&mut pending),
+                validation,
+                &mut |_| {},
+                report,
+            )
+            .await?;
+        }
+    }
+    report = load_into(store, pending, validation, &mut |_| {}, report).await?;
+    Ok((report, members))
+}

@@ -1,6 +1,7 @@
 //! `payer-server`: serve the FHIR API over a SQLite file, or load data into it.
 //!
 //! ```text
+//! payer-server demo [--members 300] [--listen 127.0.0.1:8080]
 //! payer-server serve --db payer.sqlite --listen 127.0.0.1:8080
 //! payer-server load --db payer.sqlite [--validation reject|warn|off] FILES...
 //! ```
@@ -27,6 +28,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Generate synthetic members (coverage, five years of claims of all five CARIN EOB
+    /// types, US Core clinical data), load them into a SQLite file and serve them.
+    Demo {
+        /// How many members.
+        #[arg(long, default_value_t = 300)]
+        members: usize,
+        /// The SQLite file (replaced).
+        #[arg(long, default_value = "demo.sqlite")]
+        db: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
     /// Serve the FHIR API.
     Serve {
         /// The SQLite database file (created if missing).
@@ -73,6 +87,11 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
+        Command::Demo {
+            members,
+            db,
+            listen,
+        } => demo(members, &db, &listen).await,
         Command::Serve {
             db,
             listen,
@@ -135,4 +154,92 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+async fn bind(listen: &str) -> Result<tokio::net::TcpListener, String> {
+    tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("listening on {listen}: {e}"))
+}
+
+/// Serves the FHIR API under `/fhir` until Ctrl-C.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    store: SqliteStore,
+    base_url: &str,
+) -> Result<(), String> {
+    let app = axum::Router::new().nest("/fhir", router(store, ServerConfig::new(base_url)));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// `payer-server demo`: generate, load, print what to try, serve.
+async fn demo(members: usize, db: &std::path::Path, listen: &str) -> Result<(), String> {
+    // Bind first: a busy port should fail before a minute of loading.
+    let listener = bind(listen).await?;
+    let base_url = format!("http://{listen}/fhir");
+    for suffix in ["", "-wal", "-shm"] {
+        let path = format!("{}{suffix}", db.display());
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("{path}: {e}")),
+        }
+    }
+    let store = SqliteStore::open(db).map_err(|e| format!("{}: {e}", db.display()))?;
+    eprintln!(
+        "generating and loading {members} synthetic members into {}...",
+        db.display()
+    );
+    let config = payer_server::synth::Config {
+        members,
+        ..payer_server::synth::Config::default()
+    };
+    // The generator's tests validate everything it makes against the profiles; the demo
+    // does not pay for it again at every start.
+    let (report, dataset_members) = ingest::load_synthetic(&store, &config, Validation::Off)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("fhir_base: {base_url}");
+    println!("resources: {}", report.created);
+    println!("members: {}", dataset_members.len());
+    println!(
+        "authorization: none yet (the SMART authorization server is not built); the API is open on loopback"
+    );
+    // One member per line of business first, then the rest up to ten.
+    let mut shown: Vec<&payer_server::synth::Member> = Vec::new();
+    for member in &dataset_members {
+        if !shown
+            .iter()
+            .any(|m| m.line_of_business == member.line_of_business)
+        {
+            shown.push(member);
+        }
+    }
+    for member in &dataset_members {
+        if shown.len() >= 10 {
+            break;
+        }
+        if !shown.iter().any(|m| m.patient_id == member.patient_id) {
+            shown.push(member);
+        }
+    }
+    for member in shown {
+        println!();
+        println!("username: {}", member.username);
+        println!("name: {}", member.display_name);
+        println!("line_of_business: {}", member.line_of_business.display());
+        println!("patient: Patient/{}", member.patient_id);
+        println!(
+            "try: curl '{base_url}/ExplanationOfBenefit?patient=Patient/{}&_count=5'",
+            member.patient_id
+        );
+    }
+    println!();
+    println!("serving on {listen}; Ctrl-C to stop");
+    serve(listener, store, &base_url).await
 }

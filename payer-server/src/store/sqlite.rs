@@ -1,7 +1,7 @@
 //! [`SqliteStore`]: the default embedded store, one SQLite file in WAL mode.
 //!
 //! Tables: `resources` (current version of each resource, keyed by an insertion sequence
-//! number that never changes), `history` (every version), and one index table per search
+//! number that never changes), `history` (the versions replaced), and one index table per search
 //! parameter type (`idx_token`, `idx_string`, `idx_date`, `idx_ref`) holding the current
 //! version's entries. A search is one SQL statement: `EXISTS` per clause, `seq > cursor`,
 //! `ORDER BY seq LIMIT n + 1`. rusqlite is blocking, so every call runs on tokio's
@@ -21,7 +21,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::search::extract::IndexValue;
 use crate::search::query::{ClauseValue, DatePrefix, StringMode, Target};
-use crate::search::{Clause, Compartment, SearchQuery};
+use crate::search::{Clause, Compartment, ParamType, SearchParamDef, SearchQuery};
 
 /// Schema version 1. Applied on open; `PRAGMA user_version` records it.
 const SCHEMA: &str = "
@@ -93,6 +93,11 @@ impl SqliteStore {
         // after a crash of the process; only a power loss may drop the last commits.
         connection
             .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(store_error)?;
+        // The default 2 MB page cache makes every index insert of a large load read pages
+        // back from the file; 64 MB keeps the index b-trees' upper levels in memory.
+        connection
+            .pragma_update(None, "cache_size", -65536)
             .map_err(store_error)?;
         let mut store = SqliteStore::init(connection)?;
         let readers = (0..READERS)
@@ -199,7 +204,9 @@ impl ResourceStore for SqliteStore {
         let (rt, id) = (resource_type.to_owned(), id.to_owned());
         self.with_reader(move |c| {
             c.query_row(
-                "SELECT last_updated, json FROM history WHERE type = ?1 AND id = ?2 AND version = ?3",
+                "SELECT last_updated, json FROM resources WHERE type = ?1 AND id = ?2 AND version = ?3 \
+                 UNION ALL \
+                 SELECT last_updated, json FROM history WHERE type = ?1 AND id = ?2 AND version = ?3",
                 params![rt, id, version as i64],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
@@ -233,68 +240,78 @@ fn lock_and_run<T>(
     f(&mut guard)
 }
 
+/// Runs a cached prepared statement.
+fn exec(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(params)
+}
+
 fn write_one(tx: &Transaction<'_>, prepared: &Prepared, now: i64) -> Result<WriteOutcome> {
+    // Every statement is prepared once per connection (`prepare_cached`): a load runs
+    // them tens of times per resource.
     let current: Option<(i64, i64, i64, String)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT seq, version, last_updated, json FROM resources WHERE type = ?1 AND id = ?2",
-            params![prepared.resource_type, prepared.id],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
         )
-        .optional()
+        .and_then(|mut st| {
+            st.query_row(params![prepared.resource_type, prepared.id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .optional()
+        })
         .map_err(store_error)?;
     let (seq, version, outcome) = match current {
         Some((seq, version, last_updated, json)) => {
             if prepared.same_content(version as u64, last_updated, &json) {
                 return Ok(WriteOutcome::Unchanged);
             }
+            // The version being replaced moves to `history`; the current one lives only in
+            // `resources`, so a load writes each resource's JSON once.
+            exec(
+                tx,
+                "INSERT INTO history (type, id, version, last_updated, json) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![prepared.resource_type, prepared.id, version, last_updated, json],
+            )
+            .map_err(store_error)?;
             for table in ["idx_token", "idx_string", "idx_date", "idx_ref"] {
-                tx.execute(&format!("DELETE FROM {table} WHERE seq = ?1"), [seq])
+                tx.prepare_cached(&format!("DELETE FROM {table} WHERE seq = ?1"))
+                    .and_then(|mut st| st.execute([seq]))
                     .map_err(store_error)?;
             }
             (seq, version as u64 + 1, WriteOutcome::Updated)
         }
         None => {
-            tx.execute(
-                "INSERT INTO resources (type, id, version, last_updated, json) VALUES (?1, ?2, 0, 0, '')",
-                params![prepared.resource_type, prepared.id],
-            )
+            exec(tx, "INSERT INTO resources (type, id, version, last_updated, json) VALUES (?1, ?2, 0, 0, '')", params![prepared.resource_type, prepared.id])
             .map_err(store_error)?;
             (tx.last_insert_rowid(), 1, WriteOutcome::Created)
         }
     };
     let json = prepared.finalize(version, now);
-    tx.execute(
+    exec(
+        tx,
         "UPDATE resources SET version = ?1, last_updated = ?2, json = ?3 WHERE seq = ?4",
         params![version as i64, now, json, seq],
-    )
-    .map_err(store_error)?;
-    tx.execute(
-        "INSERT INTO history (type, id, version, last_updated, json) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            prepared.resource_type,
-            prepared.id,
-            version as i64,
-            now,
-            json
-        ],
     )
     .map_err(store_error)?;
     for entry in &prepared.index {
         let param = param_key(entry.param.resource, entry.param.code);
         match &entry.value {
-            IndexValue::Token { system, code } => tx.execute(
+            IndexValue::Token { system, code } => exec(
+                tx,
                 "INSERT INTO idx_token (seq, param, system, code) VALUES (?1, ?2, ?3, ?4)",
                 params![seq, param, system, code],
             ),
-            IndexValue::String(value) => tx.execute(
+            IndexValue::String(value) => exec(
+                tx,
                 "INSERT INTO idx_string (seq, param, value) VALUES (?1, ?2, ?3)",
                 params![seq, param, value],
             ),
-            IndexValue::Date { start, end } => tx.execute(
+            IndexValue::Date { start, end } => exec(
+                tx,
                 "INSERT INTO idx_date (seq, param, start, end) VALUES (?1, ?2, ?3, ?4)",
                 params![seq, param, start, end],
             ),
-            IndexValue::Reference { target_type, id } => tx.execute(
+            IndexValue::Reference { target_type, id } => exec(
+                tx,
                 "INSERT INTO idx_ref (seq, param, type, id) VALUES (?1, ?2, ?3, ?4)",
                 params![seq, param, target_type, id],
             ),
@@ -329,20 +346,52 @@ impl Sql {
 fn search(c: &mut Connection, query: &SearchQuery) -> Result<SearchPage> {
     let mut sql = Sql::default();
     sql.push(if query.summary_count {
-        "SELECT count(*) FROM resources r WHERE r.type = "
+        "SELECT count(*) FROM resources r WHERE "
     } else {
-        "SELECT r.seq, r.id, r.version, r.last_updated, r.json FROM resources r WHERE r.type = "
+        "SELECT r.seq, r.id, r.version, r.last_updated, r.json FROM resources r WHERE "
     });
+    // The query is driven from an index table when it can be: `r.seq IN (SELECT seq FROM
+    // idx_... WHERE param = ? AND ...)` makes SQLite look the matches up by rowid, where
+    // filtering every resource of the type with a correlated EXISTS would scan them all
+    // (0.3 ms against 18 ms for one member's EOBs among 19,000). `+r.type` keeps the
+    // planner from preferring the type index.
+    let driver = query
+        .clauses
+        .iter()
+        .position(|c| matches!(c.target, Target::Param(_)) && c.missing.is_none() && !c.negated);
+    let compartment_drives = driver.is_none()
+        && query.compartment.is_some()
+        && query.resource_type != "Patient"
+        && Compartment::params(&query.resource_type).is_some_and(|p| !p.is_empty());
+    match (driver, &query.compartment) {
+        (Some(i), _) => {
+            if let Target::Param(def) = query.clauses[i].target {
+                sql.push("r.seq IN (SELECT i.seq FROM ");
+                param_condition(&mut sql, &query.resource_type, def, &query.clauses[i]);
+                sql.push(") AND +r.type = ");
+            }
+        }
+        (None, Some(compartment)) if compartment_drives => {
+            sql.push("r.seq IN (SELECT i.seq FROM idx_ref i WHERE ");
+            compartment_refs(&mut sql, &query.resource_type, compartment);
+            sql.push(") AND +r.type = ");
+        }
+        _ => sql.push("r.type = "),
+    }
     sql.bind(query.resource_type.clone());
     if let Some(cursor) = query.cursor {
         sql.push(" AND r.seq > ");
         sql.bind(cursor);
     }
-    for clause in &query.clauses {
-        sql.push(" AND ");
-        clause_sql(&mut sql, &query.resource_type, clause);
+    for (i, clause) in query.clauses.iter().enumerate() {
+        if Some(i) != driver {
+            sql.push(" AND ");
+            clause_sql(&mut sql, &query.resource_type, clause);
+        }
     }
-    if let Some(compartment) = &query.compartment {
+    if let Some(compartment) = &query.compartment
+        && !compartment_drives
+    {
         sql.push(" AND ");
         compartment_sql(&mut sql, &query.resource_type, compartment);
     }
@@ -429,29 +478,52 @@ fn clause_sql(sql: &mut Sql, resource_type: &str, clause: &Clause) {
             sql.push(")");
         }
         (Target::Param(def), _) => {
-            let table = match def.kind {
-                crate::search::ParamType::Token => "idx_token",
-                crate::search::ParamType::String => "idx_string",
-                crate::search::ParamType::Date => "idx_date",
-                crate::search::ParamType::Reference => "idx_ref",
-            };
             let negate = clause.negated || clause.missing == Some(true);
             sql.push(if negate {
                 "NOT EXISTS (SELECT 1 FROM "
             } else {
                 "EXISTS (SELECT 1 FROM "
             });
-            sql.push(table);
-            sql.push(" i WHERE i.seq = r.seq AND i.param = ");
-            sql.bind(param_key(resource_type, def.code));
-            if clause.missing.is_none() {
-                sql.push(" AND (");
-                or_list(sql, &clause.values, value_sql);
-                sql.push(")");
-            }
-            sql.push(")");
+            param_condition(sql, resource_type, def, clause);
+            sql.push(" AND i.seq = r.seq)");
         }
     }
+}
+
+/// `idx_<type> i WHERE i.param = ? [AND (<values>)]`: the index rows of one clause (all
+/// rows of the parameter for `:missing`).
+fn param_condition(sql: &mut Sql, resource_type: &str, def: &SearchParamDef, clause: &Clause) {
+    sql.push(match def.kind {
+        ParamType::Token => "idx_token",
+        ParamType::String => "idx_string",
+        ParamType::Date => "idx_date",
+        ParamType::Reference => "idx_ref",
+    });
+    sql.push(" i WHERE i.param = ");
+    sql.bind(param_key(resource_type, def.code));
+    if clause.missing.is_none() {
+        sql.push(" AND (");
+        or_list(sql, &clause.values, value_sql);
+        sql.push(")");
+    }
+}
+
+/// `i.type = 'Patient' AND i.id = ? AND i.param IN (...)`: the compartment's references.
+fn compartment_refs(sql: &mut Sql, resource_type: &str, compartment: &Compartment) {
+    sql.push("i.type = 'Patient' AND i.id = ");
+    sql.bind(compartment.patient_id.clone());
+    sql.push(" AND i.param IN (");
+    for (n, p) in Compartment::params(resource_type)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        if n > 0 {
+            sql.push(", ");
+        }
+        sql.bind(param_key(resource_type, p.code));
+    }
+    sql.push(")");
 }
 
 /// [`Compartment::contains`] in SQL.
@@ -462,20 +534,15 @@ fn compartment_sql(sql: &mut Sql, resource_type: &str, compartment: &Compartment
         sql.bind(compartment.patient_id.clone());
         sql.push(" OR ");
     }
-    let params = Compartment::params(resource_type).unwrap_or_default();
-    if params.is_empty() {
+    if Compartment::params(resource_type)
+        .unwrap_or_default()
+        .is_empty()
+    {
         sql.push("0");
     } else {
-        sql.push("EXISTS (SELECT 1 FROM idx_ref i WHERE i.seq = r.seq AND i.type = 'Patient' AND i.id = ");
-        sql.bind(compartment.patient_id.clone());
-        sql.push(" AND i.param IN (");
-        for (n, p) in params.iter().enumerate() {
-            if n > 0 {
-                sql.push(", ");
-            }
-            sql.bind(param_key(resource_type, p.code));
-        }
-        sql.push("))");
+        sql.push("EXISTS (SELECT 1 FROM idx_ref i WHERE i.seq = r.seq AND ");
+        compartment_refs(sql, resource_type, compartment);
+        sql.push(")");
     }
     sql.push(")");
 }

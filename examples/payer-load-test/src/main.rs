@@ -1,0 +1,214 @@
+//! Load test of payer-server, on loopback only, bounded by a request count.
+//!
+//! 1. Generates `--members` synthetic members (`payer_server::synth`, streamed) and loads
+//!    them into a fresh SQLite file through the ingest API without profile validation, and
+//!    `--validated-members` more into another file with validation, timing both.
+//! 2. Starts the server on `127.0.0.1:0` in this process and sends each scenario's requests
+//!    from `--concurrency` clients, recording every latency.
+//! 3. Prints `key: value` lines and a Markdown table of p50/p99/max and throughput, and the
+//!    peak resident memory of the process.
+//!
+//! ```sh
+//! cargo run --release -p example-payer-load-test -- --members 8000 --requests 20000 --concurrency 8
+//! ```
+
+#![allow(
+    clippy::print_stdout,
+    reason = "a benchmark program: its report on stdout is its result"
+)]
+
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use payer_server::http::{ServerConfig, router};
+use payer_server::ingest::{self, Validation};
+use payer_server::store::SqliteStore;
+use payer_server::synth;
+
+/// The URL of request `i` of a scenario, for a base URL and a patient id.
+type UrlFor = fn(&str, &str, usize) -> String;
+
+#[derive(Parser)]
+#[command(about = "Load test payer-server on loopback")]
+struct Args {
+    /// Synthetic members to generate and load.
+    #[arg(long, default_value_t = 300)]
+    members: usize,
+    /// Requests per scenario.
+    #[arg(long, default_value_t = 2000)]
+    requests: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Members of a separate dataset loaded with profile validation on, to time it.
+    #[arg(long, default_value_t = 100)]
+    validated_members: usize,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let store = SqliteStore::open(dir.path().join("load.sqlite"))?;
+
+    // Ingest with profile validation, on a small dataset of its own.
+    let validated_store = SqliteStore::open(dir.path().join("validated.sqlite"))?;
+    let t = Instant::now();
+    let (report, _) = ingest::load_synthetic(
+        &validated_store,
+        &synth::Config {
+            members: args.validated_members,
+            seed: 2,
+            ..synth::Config::default()
+        },
+        Validation::Reject,
+    )
+    .await?;
+    if report.rejected > 0 {
+        return Err(format!(
+            "synthetic resources rejected: {:?}",
+            report.problems.first()
+        )
+        .into());
+    }
+    println!(
+        "ingest_validated_per_second: {:.0} ({} resources, generation included)",
+        report.created as f64 / t.elapsed().as_secs_f64(),
+        report.created
+    );
+    drop(validated_store);
+
+    // The dataset under test, loaded without validation (the generator's tests validate).
+    let t = Instant::now();
+    let (report, members) = ingest::load_synthetic(
+        &store,
+        &synth::Config {
+            members: args.members,
+            ..synth::Config::default()
+        },
+        Validation::Off,
+    )
+    .await?;
+    let elapsed = t.elapsed();
+    println!("members: {}", args.members);
+    println!("resources: {}", report.created);
+    println!(
+        "ingest_unvalidated_per_second: {:.0} (generation included)",
+        report.created as f64 / elapsed.as_secs_f64()
+    );
+    let patients: Vec<String> = members.iter().map(|m| m.patient_id.clone()).collect();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}/fhir", listener.local_addr()?);
+    let app = axum::Router::new().nest("/fhir", router(store, ServerConfig::new(&base)));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let scenarios: [(&str, UrlFor); 3] = [
+        (
+            "EOB search page (patient, _count=50)",
+            |base, patient, _| {
+                format!("{base}/ExplanationOfBenefit?patient=Patient/{patient}&_count=50")
+            },
+        ),
+        (
+            "EOB search (patient, service-date, type)",
+            |base, patient, i| {
+                let year = 2022 + i % 4;
+                format!(
+                    "{base}/ExplanationOfBenefit?patient={patient}&service-date=ge{year}-01-01&type=professional,pharmacy&_count=50"
+                )
+            },
+        ),
+        (
+            "Patient/$everything (one page, _count=1000)",
+            |base, patient, _| format!("{base}/Patient/{patient}/$everything?_count=1000"),
+        ),
+    ];
+    println!();
+    println!("| scenario | requests | p50 ms | p99 ms | max ms | requests/s |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let client = reqwest::Client::new();
+    for (name, url) in scenarios {
+        let latencies = run(
+            &client,
+            &base,
+            &patients,
+            url,
+            args.requests,
+            args.concurrency,
+        )
+        .await?;
+        let wall = latencies
+            .iter()
+            .map(|(_, end)| *end)
+            .max()
+            .unwrap_or_default();
+        let mut times: Vec<Duration> = latencies.iter().map(|(d, _)| *d).collect();
+        times.sort();
+        let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+        println!(
+            "| {name} | {} | {:.2} | {:.2} | {:.2} | {:.0} |",
+            times.len(),
+            ms(pct(0.50)),
+            ms(pct(0.99)),
+            ms(times[times.len() - 1]),
+            times.len() as f64 / wall.as_secs_f64()
+        );
+    }
+    println!();
+    println!("peak_rss_mib: {}", peak_rss_mib().unwrap_or(0));
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Sends `requests` GETs from `concurrency` clients; each latency with the time since the
+/// start at which it finished. A non-200 answer is an error: the load test proves zero
+/// errors as well as latency.
+async fn run(
+    client: &reqwest::Client,
+    base: &str,
+    patients: &[String],
+    url: UrlFor,
+    requests: usize,
+    concurrency: usize,
+) -> Result<Vec<(Duration, Duration)>, Box<dyn std::error::Error>> {
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let client = client.clone();
+        let urls: Vec<String> = (worker..requests)
+            .step_by(concurrency)
+            .map(|i| url(base, &patients[(i * 7919) % patients.len()], i))
+            .collect();
+        tasks.push(tokio::spawn(async move {
+            let mut out = Vec::with_capacity(urls.len());
+            for url in urls {
+                let t = Instant::now();
+                let response = client.get(&url).send().await.map_err(|e| e.to_string())?;
+                let status = response.status();
+                response.bytes().await.map_err(|e| e.to_string())?;
+                if !status.is_success() {
+                    return Err(format!("{url}: HTTP {status}"));
+                }
+                out.push((t.elapsed(), start.elapsed()));
+            }
+            Ok::<_, String>(out)
+        }));
+    }
+    let mut all = Vec::with_capacity(requests);
+    for task in tasks {
+        all.extend(task.await??);
+    }
+    Ok(all)
+}
+
+/// `VmHWM` from `/proc/self/status` (Linux), in MiB.
+fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}
