@@ -130,13 +130,17 @@ async fn run(cli: Cli) -> Result<(), String> {
                 let resources =
                     ingest::resources_in(&text).map_err(|e| format!("{}: {e}", file.display()))?;
                 let origin = file.display().to_string();
-                let resources = resources
+                let resources: Vec<_> = resources
                     .into_iter()
                     .map(|(position, json)| (format!("{origin}: {position}"), json))
                     .collect();
-                let report = ingest::load(&store, resources, validation, &mut |_| {})
-                    .await
-                    .map_err(|e| format!("{origin}: {e}"))?;
+                let bar = progress_bar(&origin, resources.len());
+                let report = ingest::load(&store, resources, validation, &mut |done| {
+                    bar.set_position(done as u64);
+                })
+                .await
+                .map_err(|e| format!("{origin}: {e}"))?;
+                bar.finish();
                 total.created += report.created;
                 total.updated += report.updated;
                 total.unchanged += report.unchanged;
@@ -242,4 +246,17 @@ async fn demo(members: usize, db: &std::path::Path, listen: &str) -> Result<(), 
     println!();
     println!("serving on {listen}; Ctrl-C to stop");
     serve(listener, store, &base_url).await
+}
+
+/// A progress bar on stderr for loading `len` resources from `origin` (hidden when stderr
+/// is not a terminal).
+fn progress_bar(origin: &str, len: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:30}] {pos}/{len} resources ({per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(origin.to_owned());
+    bar
 }
