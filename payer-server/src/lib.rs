@@ -12,8 +12,8 @@
 //! - [`synth`]: deterministic synthetic payer data (members, coverage, five years of
 //!   claims of all five CARIN EOB types, US Core clinical data, prior authorizations).
 //!
-//! Not yet: chaining, `_sort`, the authorization server and access control (a member
-//! token scoped to one Patient compartment), audit.
+//! Not yet: chaining, the authorization server and access control (a member token scoped
+//! to one Patient compartment), audit.
 
 pub mod error;
 pub mod http;

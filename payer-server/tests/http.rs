@@ -196,6 +196,25 @@ async fn carin_searches_return_exactly_the_matching_resources() -> TestResult {
     assert_eq!(response.status(), StatusCode::OK);
     let bundle: Value = response.json().await?;
     assert_eq!(bundle["entry"].as_array().map(Vec::len), Some(want.len()));
+    // _sort pages through the same resources, latest service first.
+    let sorted_ids = server
+        .search_ids("ExplanationOfBenefit?patient=Patient1&_sort=-service-date&_count=1")
+        .await?;
+    assert_eq!(sorted(sorted_ids.clone()), want);
+    let starts: Vec<String> = sorted_ids
+        .iter()
+        .filter_map(|id| server.examples.iter().find(|e| e["id"] == id.as_str()))
+        .filter_map(|e| e["billablePeriod"]["start"].as_str().map(str::to_owned))
+        .collect();
+    let mut descending = starts.clone();
+    descending.sort_by(|a, b| b.cmp(a));
+    assert_eq!(starts, descending, "billing starts latest first");
+    let (status, _) = server.get("ExplanationOfBenefit?_sort=status").await?;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "sorting on a token is refused"
+    );
     // _summary=count
     let (_, count) = server
         .get("ExplanationOfBenefit?patient=Patient1&_summary=count")

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::{AppState, Links, fhir_response, form_urlencoded, searchset};
 use crate::error::Error;
 use crate::search::query::{ClauseValue, DatePrefix, Target};
-use crate::search::{Clause, Compartment, SearchQuery};
+use crate::search::{Clause, Compartment, Cursor, SearchQuery};
 use crate::store::{ResourceStore, SearchPage};
 
 pub(super) async fn everything<S: ResourceStore>(
@@ -81,7 +81,7 @@ pub(super) async fn everything<S: ResourceStore>(
         let mut query = SearchQuery::parse(types[type_index], &[], false)?;
         query.compartment = Some(Compartment::patient(&id));
         query.count = count - page.resources.len();
-        query.cursor = cursor;
+        query.cursor = cursor.map(Cursor::After);
         if let Some((start, end)) = since {
             query.clauses.push(Clause::new(
                 Target::LastUpdated,
@@ -95,7 +95,9 @@ pub(super) async fn everything<S: ResourceStore>(
         let found = state.store.search(&query).await?;
         page.resources.extend(found.resources);
         match found.next_cursor {
-            Some(next) => cursor = Some(next),
+            Some(Cursor::After(next) | Cursor::AfterSorted { seq: next, .. }) => {
+                cursor = Some(next)
+            }
             None => {
                 type_index += 1;
                 cursor = None;

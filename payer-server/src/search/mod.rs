@@ -7,7 +7,7 @@ pub mod model;
 pub mod query;
 
 pub use model::{ParamType, SearchParamDef};
-pub use query::{Clause, ClauseValue, Include, SearchQuery, Target};
+pub use query::{Clause, ClauseValue, Cursor, Include, SearchQuery, Sort, Target};
 
 use crate::generated::search_params::{PATIENT_COMPARTMENT, SEARCH_PARAMS};
 use extract::{IndexEntry, IndexValue};

@@ -29,7 +29,9 @@ pub struct SearchQuery {
     /// `_summary=count`: only the total.
     pub summary_count: bool,
     /// Continue after this position (from a `next` link).
-    pub cursor: Option<i64>,
+    pub cursor: Option<Cursor>,
+    /// `_sort`: one date parameter or `_lastUpdated`, ascending or descending.
+    pub sort: Option<Sort>,
     /// Parameters the server does not support, ignored (lenient handling).
     pub ignored: Vec<String>,
     /// Only resources in this patient's compartment.
@@ -38,6 +40,106 @@ pub struct SearchQuery {
     pub includes: Vec<Include>,
     /// `_revinclude`: resources referencing the page's resources to add to it.
     pub revincludes: Vec<Include>,
+}
+
+/// Where the next page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    /// After the resource with this sequence number (store order).
+    After(i64),
+    /// After the resource with this sequence number and sort value, in a sorted search;
+    /// `value` is `None` in the trailing run of resources that have no value.
+    AfterSorted {
+        /// The last sort value seen.
+        value: Option<i64>,
+        /// The last sequence number seen.
+        seq: i64,
+    },
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cursor::After(seq) => write!(f, "{seq}"),
+            Cursor::AfterSorted {
+                value: Some(v),
+                seq,
+            } => write!(f, "{v}:{seq}"),
+            Cursor::AfterSorted { value: None, seq } => write!(f, "null:{seq}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Cursor {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Cursor, Error> {
+        let bad = || Error::invalid_param("_cursor", "is not a cursor this server issued");
+        match s.split_once(':') {
+            None => s.parse().map(Cursor::After).map_err(|_| bad()),
+            Some((value, seq)) => Ok(Cursor::AfterSorted {
+                value: match value {
+                    "null" => None,
+                    v => Some(v.parse().map_err(|_| bad())?),
+                },
+                seq: seq.parse().map_err(|_| bad())?,
+            }),
+        }
+    }
+}
+
+/// A `_sort` key. A resource's sort value is the earliest start of its values for the
+/// parameter (or its `lastUpdated`); resources without one come last in both directions;
+/// ties keep store order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct Sort {
+    /// What is sorted on: a date parameter, or `None` for `_lastUpdated`.
+    pub param: Option<&'static SearchParamDef>,
+    /// `-param`: latest first.
+    pub descending: bool,
+}
+
+impl Sort {
+    fn parse(resource_type: &str, value: &str) -> Result<Sort, Error> {
+        if value.contains(',') {
+            return Err(Error::invalid_param(
+                "_sort",
+                "takes one key on this server",
+            ));
+        }
+        let (descending, code) = match value.strip_prefix('-') {
+            Some(code) => (true, code),
+            None => (false, value),
+        };
+        let param = match code {
+            "_lastUpdated" => None,
+            code => Some(
+                param(resource_type, code)
+                    .filter(|p| p.kind == ParamType::Date)
+                    .ok_or_else(|| {
+                        Error::invalid_param(
+                            "_sort",
+                            &format!("{code}: this server sorts on _lastUpdated and date parameters of {resource_type}"),
+                        )
+                    })?,
+            ),
+        };
+        Ok(Sort { param, descending })
+    }
+
+    /// The result order of two resources given as (sort value, sequence number).
+    pub(crate) fn order(&self, a: (Option<i64>, i64), b: (Option<i64>, i64)) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        let by_value = match (a.0, b.0) {
+            (Some(x), Some(y)) if self.descending => y.cmp(&x),
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        };
+        by_value.then(a.1.cmp(&b.1))
+    }
 }
 
 /// An `_include` or `_revinclude` value: `SourceType:param[:TargetType]`, or `*` (every
@@ -156,6 +258,7 @@ impl SearchQuery {
             count: DEFAULT_COUNT,
             summary_count: false,
             cursor: None,
+            sort: None,
             ignored: Vec::new(),
             compartment: None,
             includes: Vec::new(),
@@ -174,11 +277,8 @@ impl SearchQuery {
                     query.count = n.min(MAX_COUNT);
                 }
                 "_summary" if value == "count" => query.summary_count = true,
-                "_cursor" => {
-                    query.cursor = Some(value.parse().map_err(|_| {
-                        Error::invalid_param(name, "is not a cursor this server issued")
-                    })?);
-                }
+                "_cursor" => query.cursor = Some(value.parse()?),
+                "_sort" => query.sort = Some(Sort::parse(resource_type, value)?),
                 "_include" | "_revinclude" => {
                     let iterate = match modifier {
                         None => false,

@@ -61,9 +61,12 @@ fn data() -> Vec<Value> {
 
 /// What `query` should find in `data` (ids in store order), from the clause semantics.
 fn expected(data: &[Value], query: &SearchQuery) -> Vec<String> {
-    data.iter()
-        .filter(|r| r["resourceType"] == query.resource_type.as_str())
-        .filter(|r| {
+    let mut found: Vec<(Option<i64>, usize, &Value)> = data
+        .iter()
+        .enumerate()
+        .map(|(position, r)| (oracle_sort_value(r, query), position, r))
+        .filter(|(_, _, r)| r["resourceType"] == query.resource_type.as_str())
+        .filter(|&(_, _, r)| {
             let index = extract(&query.resource_type, r);
             if let Some(compartment) = &query.compartment
                 && !compartment.contains(&query.resource_type, r["id"].as_str().unwrap(), &index)
@@ -86,8 +89,28 @@ fn expected(data: &[Value], query: &SearchQuery) -> Vec<String> {
                 clause.matches(&values)
             })
         })
-        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    // `_sort`: by the earliest start of the parameter's values, missing ones last, ties
+    // in load order. (`_lastUpdated` is the same for everything loaded in one batch.)
+    if let Some(sort) = &query.sort {
+        found.sort_by(|a, b| sort.order((a.0, a.1 as i64), (b.0, b.1 as i64)));
+    }
+    found
+        .into_iter()
+        .map(|(_, _, r)| r["id"].as_str().unwrap().to_owned())
         .collect()
+}
+
+fn oracle_sort_value(r: &Value, query: &SearchQuery) -> Option<i64> {
+    let def = query.sort.as_ref()?.param?;
+    extract(&query.resource_type, r)
+        .into_iter()
+        .filter(|e| std::ptr::eq(e.param, def))
+        .filter_map(|e| match e.value {
+            IndexValue::Date { start, .. } => Some(start),
+            _ => None,
+        })
+        .min()
 }
 
 fn query(resource_type: &str, params: &[(&str, &str)]) -> SearchQuery {
@@ -211,6 +234,21 @@ pub async fn searches_match_the_clause_semantics(store: impl ResourceStore) {
         ("Patient", &[("birthdate", "le1985")]),
         ("Patient", &[("gender", "female")]),
         ("Patient", &[("name", "zzz")]),
+        // _sort: ascending, descending, with a filter, and on _lastUpdated.
+        ("ExplanationOfBenefit", &[("_sort", "service-date")]),
+        (
+            "ExplanationOfBenefit",
+            &[("patient", "p1"), ("_sort", "-service-date")],
+        ),
+        (
+            "ExplanationOfBenefit",
+            &[
+                ("_sort", "-billable-period-start"),
+                ("type", "oral,pharmacy"),
+            ],
+        ),
+        ("Patient", &[("_sort", "-birthdate")]),
+        ("ExplanationOfBenefit", &[("_sort", "_lastUpdated")]),
     ];
     for (resource_type, params) in cases {
         let mut q = query(resource_type, params);

@@ -9,9 +9,9 @@ use super::{
     Clock, Prepared, ResourceStore, SearchPage, StoredResource, SystemClock, WriteOutcome,
 };
 use crate::error::{Error, Result};
-use crate::search::SearchQuery;
 use crate::search::extract::{IndexEntry, IndexValue};
 use crate::search::query::Target;
+use crate::search::{Cursor, SearchQuery};
 
 /// An in-memory [`ResourceStore`].
 #[derive(Clone)]
@@ -134,34 +134,71 @@ impl ResourceStore for MemoryStore {
                 ..SearchPage::default()
             });
         };
-        let after = query.cursor.unwrap_or(i64::MIN);
-        let matches = ids
-            .range(after.saturating_add(1)..)
+        // Every match with its sort value, in result order; then the page after the
+        // cursor. (A linear scan: this store is for tests and small demos.)
+        let mut matches: Vec<(Option<i64>, i64, &Entry)> = ids
+            .iter()
             .filter_map(|(seq, id)| {
                 let entry = inner
                     .entries
                     .get(&(query.resource_type.clone(), id.clone()))?;
-                entry_matches(entry, id, query).then_some((*seq, entry))
-            });
+                entry_matches(entry, id, query).then(|| (sort_value(entry, query), *seq, entry))
+            })
+            .collect();
         if query.summary_count {
             return Ok(SearchPage {
-                total: Some(matches.count() as u64),
+                total: Some(matches.len() as u64),
                 ..SearchPage::default()
             });
         }
+        if let Some(sort) = &query.sort {
+            matches.sort_by(|a, b| sort.order((a.0, a.1), (b.0, b.1)));
+        }
+        let after = |m: &(Option<i64>, i64, &Entry)| match (query.cursor, &query.sort) {
+            (None, _) => true,
+            (Some(Cursor::After(seq)), _) => m.1 > seq,
+            (Some(Cursor::AfterSorted { value, seq }), Some(sort)) => {
+                sort.order((value, seq), (m.0, m.1)) == std::cmp::Ordering::Less
+            }
+            (Some(Cursor::AfterSorted { seq, .. }), None) => m.1 > seq,
+        };
         let mut page = SearchPage::default();
-        let mut last_seq = None;
-        for (seq, entry) in matches {
+        let mut last = None;
+        for m in matches.iter().filter(|m| after(m)) {
             if page.resources.len() == query.count {
-                page.next_cursor = last_seq;
+                page.next_cursor = last;
                 break;
             }
-            if let Some(current) = entry.versions.last() {
+            if let Some(current) = m.2.versions.last() {
                 page.resources.push(current.clone());
-                last_seq = Some(seq);
+                last = Some(match query.sort {
+                    Some(_) => Cursor::AfterSorted {
+                        value: m.0,
+                        seq: m.1,
+                    },
+                    None => Cursor::After(m.1),
+                });
             }
         }
         Ok(page)
+    }
+}
+
+/// The resource's sort value for `query.sort`: the earliest start of its values for the
+/// parameter, or its `lastUpdated`.
+fn sort_value(entry: &Entry, query: &SearchQuery) -> Option<i64> {
+    let sort = query.sort.as_ref()?;
+    match sort.param {
+        None => entry.versions.last().map(|v| v.last_updated_ms),
+        Some(def) => entry
+            .index
+            .iter()
+            .filter(|e| std::ptr::eq(e.param, def))
+            .filter_map(|e| match e.value {
+                IndexValue::Date { start, .. } => Some(start),
+                _ => None,
+            })
+            .min(),
     }
 }
 

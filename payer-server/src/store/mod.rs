@@ -58,7 +58,7 @@ pub struct SearchPage {
     /// The matches, in store order.
     pub resources: Vec<StoredResource>,
     /// Where the next page starts, when there is one.
-    pub next_cursor: Option<i64>,
+    pub next_cursor: Option<crate::search::Cursor>,
     /// The number of matches, for `_summary=count` (other searches do not count).
     pub total: Option<u64>,
 }

@@ -21,7 +21,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::search::extract::{IndexValue, extract};
 use crate::search::query::{ClauseValue, DatePrefix, StringMode, Target};
-use crate::search::{Clause, Compartment, ParamType, SearchParamDef, SearchQuery};
+use crate::search::{Clause, Compartment, Cursor, ParamType, SearchParamDef, SearchQuery};
 
 /// Schema version 1. Applied on open; `PRAGMA user_version` records it.
 const SCHEMA: &str = "
@@ -402,11 +402,32 @@ impl Sql {
 
 fn search(c: &mut Connection, query: &SearchQuery) -> Result<SearchPage> {
     let mut sql = Sql::default();
-    sql.push(if query.summary_count {
-        "SELECT count(*) FROM resources r WHERE "
+    let sort = query.sort.as_ref();
+    if query.summary_count {
+        sql.push("SELECT count(*) FROM resources r WHERE ");
     } else {
-        "SELECT r.seq, r.id, r.version, r.last_updated, r.json FROM resources r WHERE "
-    });
+        // A sorted search selects its sort value `k` too, and is ordered and resumed in an
+        // outer query on it.
+        if sort.is_some() {
+            sql.push("SELECT seq, id, version, last_updated, json, k FROM (");
+        }
+        sql.push("SELECT r.seq, r.id, r.version, r.last_updated, r.json");
+        if let Some(sort) = sort {
+            sql.push(", ");
+            match sort.param {
+                None => sql.push("r.last_updated"),
+                Some(def) => {
+                    sql.push(
+                        "(SELECT min(i.start) FROM idx_date i WHERE i.seq = r.seq AND i.param = ",
+                    );
+                    sql.bind(param_key(&query.resource_type, def.code));
+                    sql.push(")");
+                }
+            }
+            sql.push(" AS k");
+        }
+        sql.push(" FROM resources r WHERE ");
+    }
     // The query is driven from an index table when it can be: `r.seq IN (SELECT seq FROM
     // idx_... WHERE param = ? AND ...)` makes SQLite look the matches up by rowid, where
     // filtering every resource of the type with a correlated EXISTS would scan them all
@@ -436,10 +457,6 @@ fn search(c: &mut Connection, query: &SearchQuery) -> Result<SearchPage> {
         _ => sql.push("r.type = "),
     }
     sql.bind(query.resource_type.clone());
-    if let Some(cursor) = query.cursor {
-        sql.push(" AND r.seq > ");
-        sql.bind(cursor);
-    }
     for (i, clause) in query.clauses.iter().enumerate() {
         if Some(i) != driver {
             sql.push(" AND ");
@@ -463,13 +480,60 @@ fn search(c: &mut Connection, query: &SearchQuery) -> Result<SearchPage> {
             ..SearchPage::default()
         });
     }
-    sql.push(" ORDER BY r.seq LIMIT ");
+    match (sort, query.cursor) {
+        (None, None) => sql.push(" ORDER BY r.seq"),
+        (None, Some(cursor)) => {
+            let (Cursor::After(seq) | Cursor::AfterSorted { seq, .. }) = cursor;
+            sql.push(" AND r.seq > ");
+            sql.bind(seq);
+            sql.push(" ORDER BY r.seq");
+        }
+        (Some(sort), cursor) => {
+            sql.push(") WHERE ");
+            match cursor {
+                None => sql.push("1"),
+                Some(Cursor::AfterSorted {
+                    value: Some(v),
+                    seq,
+                }) => {
+                    // After (v, seq) in (k, seq) order; resources without `k` come last.
+                    sql.push(if sort.descending { "(k < " } else { "(k > " });
+                    sql.bind(v);
+                    sql.push(" OR (k = ");
+                    sql.bind(v);
+                    sql.push(" AND seq > ");
+                    sql.bind(seq);
+                    sql.push(") OR k IS NULL)");
+                }
+                Some(Cursor::AfterSorted { value: None, seq } | Cursor::After(seq)) => {
+                    sql.push("k IS NULL AND seq > ");
+                    sql.bind(seq);
+                }
+            }
+            sql.push(if sort.descending {
+                " ORDER BY k IS NULL, k DESC, seq"
+            } else {
+                " ORDER BY k IS NULL, k, seq"
+            });
+        }
+    }
+    sql.push(" LIMIT ");
     sql.bind(query.count as i64 + 1);
     let mut statement = c.prepare_cached(&sql.text).map_err(store_error)?;
+    let sorted = sort.is_some();
     let rows = statement
         .query_map(params_from_iter(sql.params.iter()), |row| {
+            let seq = row.get::<_, i64>(0)?;
+            let cursor = if sorted {
+                Cursor::AfterSorted {
+                    value: row.get(5)?,
+                    seq,
+                }
+            } else {
+                Cursor::After(seq)
+            };
             Ok((
-                row.get::<_, i64>(0)?,
+                cursor,
                 StoredResource {
                     resource_type: query.resource_type.clone(),
                     id: row.get(1)?,
@@ -481,14 +545,14 @@ fn search(c: &mut Connection, query: &SearchQuery) -> Result<SearchPage> {
         })
         .map_err(store_error)?;
     let mut page = SearchPage::default();
-    let mut last_seq = None;
+    let mut last = None;
     for row in rows {
-        let (seq, resource) = row.map_err(store_error)?;
+        let (cursor, resource) = row.map_err(store_error)?;
         if page.resources.len() == query.count {
-            page.next_cursor = last_seq;
+            page.next_cursor = last;
             break;
         }
-        last_seq = Some(seq);
+        last = Some(cursor);
         page.resources.push(resource);
     }
     Ok(page)
