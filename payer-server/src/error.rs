@@ -22,9 +22,6 @@ pub enum Error {
     /// No such resource, or no such resource type on this server.
     #[error("{0} not found")]
     NotFound(String),
-    /// The resource existed and was deleted.
-    #[error("{0} was deleted")]
-    Gone(String),
     /// A resource sent to the server is not valid FHIR (or breaks its profile when the
     /// server rejects invalid data); nothing was written.
     #[error("invalid resource: {0}")]
@@ -53,7 +50,6 @@ impl Error {
         match self {
             Error::InvalidParam { .. } | Error::InvalidResource(_) => 400,
             Error::NotFound(_) => 404,
-            Error::Gone(_) => 410,
             Error::NotAcceptable(_) => 406,
             Error::NotSupported(_) => 501,
             Error::Store(_) => 500,
@@ -66,7 +62,6 @@ impl Error {
             Error::InvalidParam { .. } => IssueType::Value,
             Error::InvalidResource(_) => IssueType::Invalid,
             Error::NotFound(_) => IssueType::NotFound,
-            Error::Gone(_) => IssueType::Deleted,
             Error::NotAcceptable(_) | Error::NotSupported(_) => IssueType::NotSupported,
             Error::Store(_) => IssueType::Exception,
         }
