@@ -14,6 +14,7 @@
 //! Profile: <http://hl7.org/fhir/us/davinci-pdex/STU2/StructureDefinition-pdex-priorauthorization.html>.
 
 pub mod prior_authorization;
+pub mod provenance;
 
 /// The PDex version these views follow and the builder writes into `meta.profile`.
 pub const PDEX_VERSION: &str = "2.0.0";

@@ -29,6 +29,7 @@ pub mod insurance_plan;
 pub mod location;
 pub mod organization;
 pub mod organization_affiliation;
+pub mod practitioner;
 pub mod practitioner_role;
 
 use fhir_model::datatypes::{Address, ContactPoint, Extension, Identifier, OpenType, Reference};
