@@ -14,7 +14,9 @@ use std::error::Error;
 
 use carin_profiles::codes::pdex::ProvenancePayerDataSource;
 use carin_profiles::codes::plan_net::{LanguageProficiencyCS, QualificationStatusCS};
+use carin_profiles::views::coverage::CoverageView as CarinCoverageView;
 use carin_profiles::views::organization::OrganizationView;
+use carin_profiles::views::pdex::member_match::{MemberMatchRequestView, MemberMatchResponseView};
 use carin_profiles::views::pdex::provenance::PdexProvenanceView;
 use carin_profiles::views::plan_net::practitioner::PractitionerView as PlanNetPractitionerView;
 use carin_profiles::views::practitioner::PractitionerView;
@@ -486,5 +488,93 @@ fn plan_net_practitioner_examples() -> TestResult {
         None,
         "the example puts it on the Practitioner"
     );
+    Ok(())
+}
+
+/// The example with this resource type and id in `package`, as JSON.
+fn example_json(
+    package: &str,
+    resource_type: &str,
+    id: &str,
+) -> Result<serde_json::Value, Box<dyn Error>> {
+    Ok(common::example_resources(package)?
+        .into_iter()
+        .map(|(_, json)| json)
+        .find(|json| json["resourceType"] == resource_type && json["id"] == id)
+        .ok_or_else(|| format!("no example {resource_type}/{id}"))?)
+}
+
+#[test]
+fn member_match_request_and_response() -> TestResult {
+    // Neither the PDex package nor the other packages here hold a $member-match example
+    // (HRex defines the operation), so the request carries CARIN examples as its parts.
+    let patient = example_json(CARIN, "Patient", "Patient1")?;
+    let to_match = example_json(CARIN, "Coverage", "Coverage1")?;
+    let to_link = example_json(CARIN, "Coverage", "Coverage2")?;
+    let request = serde_json::json!({
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "MemberPatient", "resource": patient},
+            {"name": "CoverageToMatch", "resource": to_match},
+            {"name": "CoverageToLink", "resource": to_link},
+            {"name": "Consent", "resource": {
+                "resourceType": "Consent",
+                "status": "active",
+                "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+                "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IDSCL"}]}],
+                "patient": {"reference": "Patient/Patient1"}
+            }}
+        ]
+    });
+    let request = fhir_model::from_json(&request.to_string())?;
+    let view = MemberMatchRequestView::from_resource(&request).ok_or("not a Parameters")?;
+    assert_eq!(
+        view.member_patient().and_then(|p| p.id.as_deref()),
+        Some("Patient1")
+    );
+    assert_eq!(
+        view.coverage_to_match().and_then(|c| c.id.as_deref()),
+        Some("Coverage1")
+    );
+    assert_eq!(
+        view.coverage_to_link().and_then(|c| c.id.as_deref()),
+        Some("Coverage2")
+    );
+    let coverage = CarinCoverageView::new(view.coverage_to_match().ok_or("no CoverageToMatch")?);
+    assert_eq!(
+        coverage.member_id().and_then(|i| i.value.as_str()),
+        to_match["identifier"][0]["value"].as_str()
+    );
+    assert_eq!(
+        view.consent().and_then(|c| c.status.as_str()),
+        Some("active")
+    );
+    assert!(
+        MemberMatchResponseView::from_resource(&request)
+            .ok_or("not a Parameters")?
+            .member_identifier()
+            .is_none()
+    );
+
+    let response = fhir_model::from_json(
+        r#"{"resourceType": "Parameters", "parameter": [
+            {"name": "MemberIdentifier", "valueIdentifier": {
+                "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MB"}]},
+                "system": "http://example.org/target-payer/identifiers/member", "value": "55678"}},
+            {"name": "MemberId", "valueReference": {"reference": "http://example.org/new-payer/fhir/Patient/pat1"}}
+        ]}"#,
+    )?;
+    let answer = MemberMatchResponseView::from_resource(&response).ok_or("not a Parameters")?;
+    assert_eq!(
+        answer.member_identifier().and_then(|i| i.value.as_str()),
+        Some("55678")
+    );
+    assert_eq!(
+        reference(answer.member_id()),
+        Some("http://example.org/new-payer/fhir/Patient/pat1")
+    );
+    let request_view =
+        MemberMatchRequestView::from_resource(&response).ok_or("not a Parameters")?;
+    assert!(request_view.member_patient().is_none());
     Ok(())
 }

@@ -15,17 +15,24 @@
 //!   for `C4BB-ExplanationOfBenefit-Professional-NonClinician`.
 //! - [`coverage`]: [`coverage::CoverageView`] over `C4BB-Coverage`.
 //! - [`patient`]: [`patient::PatientView`] over `C4BB-Patient`.
+//! - [`organization`], [`practitioner`], [`related_person`]:
+//!   [`organization::OrganizationView`], [`practitioner::PractitionerView`] and
+//!   [`related_person::RelatedPersonView`] over `C4BB-Organization`, `C4BB-Practitioner`
+//!   and `C4BB-RelatedPerson` (identifiers by type, names, telecom, addresses,
+//!   relationship); US Core reads the same resource types through them.
 //!
 //! The other IGs, one module each:
 //!
-//! - [`us_core`]: US Core 6.1.0 clinical data (Observation, Condition, AllergyIntolerance,
-//!   Immunization, MedicationRequest, Encounter, Procedure, DiagnosticReport,
-//!   DocumentReference, Goal, CarePlan, CareTeam) and a vital-signs Observation builder.
-//! - [`plan_net`]: the Plan-Net 1.1.0 provider directory (PractitionerRole, Location,
-//!   Organization and Network, InsurancePlan, Endpoint, HealthcareService,
+//! - [`us_core`]: US Core 6.1.0 (Observation, Condition, AllergyIntolerance,
+//!   Immunization, MedicationRequest, MedicationDispense, Medication, Encounter, Procedure,
+//!   DiagnosticReport, DocumentReference, Goal, CarePlan, CareTeam, Device, ServiceRequest,
+//!   Specimen, Provenance, and the directory and coverage resources CARIN and Plan-Net
+//!   views read) and a vital-signs Observation builder.
+//! - [`plan_net`]: the Plan-Net 1.1.0 provider directory (PractitionerRole, Practitioner,
+//!   Location, Organization and Network, InsurancePlan, Endpoint, HealthcareService,
 //!   OrganizationAffiliation) with its extensions, and a PractitionerRole builder.
 //! - [`pdex`]: the PDex 2.0.0 prior authorization (`ExplanationOfBenefit` with `use =
-//!   preauthorization`), with a builder.
+//!   preauthorization`, with a builder), provenance, and the `$member-match` parameters.
 //!
 //! Shared reading types: money amounts are [`Amount`]s (the decimal exactly as written plus
 //! the currency, with exact sums and cents); codings are [`Code`]s (system, code, display)

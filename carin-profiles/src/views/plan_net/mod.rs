@@ -4,6 +4,7 @@
 //! | view | resource | Plan-Net 1.1.0 profile |
 //! |---|---|---|
 //! | [`practitioner_role::PractitionerRoleView`] | `PractitionerRole` | plannet-PractitionerRole |
+//! | [`practitioner::PractitionerView`] | `Practitioner` | plannet-Practitioner |
 //! | [`location::LocationView`] | `Location` | plannet-Location |
 //! | [`organization::OrganizationView`] | `Organization` | plannet-Organization, plannet-Network |
 //! | [`insurance_plan::InsurancePlanView`] | `InsurancePlan` | plannet-InsurancePlan |
