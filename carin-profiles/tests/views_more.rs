@@ -578,3 +578,216 @@ fn member_match_request_and_response() -> TestResult {
     assert!(request_view.member_patient().is_none());
     Ok(())
 }
+
+/// The value of the first identifier of JSON `identifiers` whose system is `us-npi` or
+/// whose type is `v2-0203#NPI`, as the NPI accessors read it.
+fn json_npi(identifiers: &serde_json::Value) -> Option<&str> {
+    let list = identifiers.as_array()?;
+    let typed = list.iter().find(|i| {
+        i["type"]["coding"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| {
+                c["system"] == "http://terminology.hl7.org/CodeSystem/v2-0203" && c["code"] == "NPI"
+            })
+    });
+    typed.or_else(|| {
+        list.iter()
+            .find(|i| i["system"] == "http://hl7.org/fhir/sid/us-npi")
+    })?["value"]
+        .as_str()
+}
+
+#[test]
+fn every_example_of_the_newly_covered_types_reads_back() -> TestResult {
+    let mut seen = std::collections::BTreeMap::<(&str, String), usize>::new();
+    for package in [CARIN, US_CORE, PDEX, PLAN_NET] {
+        for e in common::parsed_examples(package)? {
+            let json = &e.json;
+            let what = format!("{package} {}", e.file);
+            let resource_type = json["resourceType"].as_str().unwrap_or_default().to_owned();
+            let r = &e.resource;
+            match resource_type.as_str() {
+                "Coverage" => {
+                    let view = CarinCoverageView::from_resource(r).ok_or("not a Coverage")?;
+                    assert_eq!(view.status(), json["status"].as_str(), "{what}");
+                    assert_eq!(
+                        view.subscriber_id(),
+                        json["subscriberId"].as_str(),
+                        "{what}"
+                    );
+                    assert_eq!(
+                        reference(view.beneficiary_reference()),
+                        json["beneficiary"]["reference"].as_str(),
+                        "{what}"
+                    );
+                }
+                "Device" => {
+                    let view = ImplantableDeviceView::from_resource(r).ok_or("not a Device")?;
+                    let udi = view.udi_carrier();
+                    assert_eq!(
+                        udi.and_then(|u| u.device_identifier),
+                        json["udiCarrier"][0]["deviceIdentifier"].as_str(),
+                        "{what}"
+                    );
+                    assert_eq!(
+                        udi.and_then(|u| u.carrier_hrf),
+                        json["udiCarrier"][0]["carrierHRF"].as_str(),
+                        "{what}"
+                    );
+                    assert_eq!(view.lot_number(), json["lotNumber"].as_str(), "{what}");
+                    assert_eq!(
+                        view.serial_number(),
+                        json["serialNumber"].as_str(),
+                        "{what}"
+                    );
+                    assert_eq!(
+                        view.status().map(|s| s.code().to_owned()).as_deref(),
+                        json["status"].as_str(),
+                        "{what}"
+                    );
+                    assert_eq!(
+                        view.device_type().and_then(|t| t.first()).map(|c| c.code),
+                        json["type"]["coding"][0]["code"].as_str(),
+                        "{what}"
+                    );
+                }
+                "Location" => {
+                    let view = LocationView::from_resource(r).ok_or("not a Location")?;
+                    assert_eq!(view.name(), json["name"].as_str(), "{what}");
+                    assert_eq!(
+                        reference(view.managing_organization()),
+                        json["managingOrganization"]["reference"].as_str(),
+                        "{what}"
+                    );
+                }
+                "Medication" => {
+                    let view = MedicationView::from_resource(r).ok_or("not a Medication")?;
+                    assert_eq!(
+                        view.code().and_then(|c| c.first()).map(|c| c.code),
+                        json["code"]["coding"][0]["code"].as_str(),
+                        "{what}"
+                    );
+                }
+                "MedicationDispense" => {
+                    let view = MedicationDispenseView::from_resource(r)
+                        .ok_or("not a MedicationDispense")?;
+                    assert_eq!(
+                        view.status().map(|s| s.code().to_owned()).as_deref(),
+                        json["status"].as_str(),
+                        "{what}"
+                    );
+                    assert_eq!(
+                        view.medication_code()
+                            .and_then(|c| c.first())
+                            .map(|c| c.code),
+                        json["medicationCodeableConcept"]["coding"][0]["code"].as_str(),
+                        "{what}"
+                    );
+                    assert_eq!(
+                        view.performers().count(),
+                        json["performer"].as_array().map_or(0, Vec::len),
+                        "{what}"
+                    );
+                    assert_eq!(
+                        view.quantity().map(|q| q.value.to_string()),
+                        json["quantity"]["value"].as_f64().map(|v| v.to_string()),
+                        "{what}"
+                    );
+                }
+                "Organization" => {
+                    let view = OrganizationView::from_resource(r).ok_or("not an Organization")?;
+                    assert_eq!(view.name(), json["name"].as_str(), "{what}");
+                    assert_eq!(view.npi(), json_npi(&json["identifier"]), "{what}");
+                }
+                "Practitioner" => {
+                    let view = PractitionerView::from_resource(r).ok_or("not a Practitioner")?;
+                    assert_eq!(view.npi(), json_npi(&json["identifier"]), "{what}");
+                    assert_eq!(view.family(), json["name"][0]["family"].as_str(), "{what}");
+                    let plan_net =
+                        PlanNetPractitionerView::from_resource(r).ok_or("not a Practitioner")?;
+                    assert_eq!(
+                        plan_net.communications().count(),
+                        json["communication"].as_array().map_or(0, Vec::len),
+                        "{what}"
+                    );
+                }
+                "PractitionerRole" => {
+                    let view =
+                        PractitionerRoleView::from_resource(r).ok_or("not a PractitionerRole")?;
+                    assert_eq!(
+                        reference(view.practitioner()),
+                        json["practitioner"]["reference"].as_str(),
+                        "{what}"
+                    );
+                }
+                "RelatedPerson" => {
+                    let view = RelatedPersonView::from_resource(r).ok_or("not a RelatedPerson")?;
+                    assert_eq!(
+                        reference(view.patient()),
+                        json["patient"]["reference"].as_str(),
+                        "{what}"
+                    );
+                    assert_eq!(
+                        view.relationships()
+                            .next()
+                            .and_then(|c| c.first())
+                            .map(|c| c.code),
+                        json["relationship"][0]["coding"][0]["code"].as_str(),
+                        "{what}"
+                    );
+                }
+                "Specimen" => {
+                    let view = SpecimenView::from_resource(r).ok_or("not a Specimen")?;
+                    assert_eq!(
+                        view.specimen_type().and_then(|c| c.first()).map(|c| c.code),
+                        json["type"]["coding"][0]["code"].as_str(),
+                        "{what}"
+                    );
+                }
+                _ => continue,
+            }
+            *seen.entry((package, resource_type)).or_default() += 1;
+        }
+    }
+    let count = |package, resource_type: &str| {
+        seen.get(&(package, resource_type.to_owned()))
+            .copied()
+            .unwrap_or(0)
+    };
+    assert_eq!(count(CARIN, "Coverage"), 4);
+    assert_eq!(count(CARIN, "Organization"), 10);
+    assert_eq!(count(US_CORE, "Device"), 3);
+    assert_eq!(count(US_CORE, "Organization"), 5);
+    assert_eq!(count(PDEX, "Organization"), 10);
+    assert_eq!(count(PDEX, "MedicationDispense"), 3);
+    assert_eq!(count(PLAN_NET, "Location"), 9);
+    assert_eq!(count(PLAN_NET, "PractitionerRole"), 6);
+    Ok(())
+}
+
+#[test]
+fn pdex_medication_dispense_is_coded_in_ndc_not_rxnorm() -> TestResult {
+    let dispenses = examples(PDEX, "MedicationDispense")?;
+    let dispense = MedicationDispenseView::from_resource(by_id(&dispenses, "1000001")?)
+        .ok_or("not a MedicationDispense")?;
+    assert_eq!(dispense.rxnorm(), None);
+    assert_eq!(
+        dispense
+            .medication_code()
+            .and_then(|c| c.code_in("http://hl7.org/fhir/sid/ndc"))
+            .map(|c| c.code),
+        Some("54458-872-10")
+    );
+    assert_eq!(
+        dispense.quantity().map(|q| q.value.to_string()).as_deref(),
+        Some("60")
+    );
+    let practitioners = examples(PDEX, "Practitioner")?;
+    let smith =
+        PractitionerView::from_resource(by_id(&practitioners, "4")?).ok_or("not a Practitioner")?;
+    // Typed with PDex's own `IdentifierTypeCS#npi`, so the NPI is found by its system.
+    assert_eq!(smith.npi(), Some("874635264"));
+    Ok(())
+}
