@@ -15,17 +15,24 @@
 //!   for `C4BB-ExplanationOfBenefit-Professional-NonClinician`.
 //! - [`coverage`]: [`coverage::CoverageView`] over `C4BB-Coverage`.
 //! - [`patient`]: [`patient::PatientView`] over `C4BB-Patient`.
+//! - [`organization`], [`practitioner`], [`related_person`]:
+//!   [`organization::OrganizationView`], [`practitioner::PractitionerView`] and
+//!   [`related_person::RelatedPersonView`] over `C4BB-Organization`, `C4BB-Practitioner`
+//!   and `C4BB-RelatedPerson` (identifiers by type, names, telecom, addresses,
+//!   relationship); US Core reads the same resource types through them.
 //!
 //! The other IGs, one module each:
 //!
-//! - [`us_core`]: US Core 6.1.0 clinical data (Observation, Condition, AllergyIntolerance,
-//!   Immunization, MedicationRequest, Encounter, Procedure, DiagnosticReport,
-//!   DocumentReference, Goal, CarePlan, CareTeam) and a vital-signs Observation builder.
-//! - [`plan_net`]: the Plan-Net 1.1.0 provider directory (PractitionerRole, Location,
-//!   Organization and Network, InsurancePlan, Endpoint, HealthcareService,
+//! - [`us_core`]: US Core 6.1.0 (Observation, Condition, AllergyIntolerance,
+//!   Immunization, MedicationRequest, MedicationDispense, Medication, Encounter, Procedure,
+//!   DiagnosticReport, DocumentReference, Goal, CarePlan, CareTeam, Device, ServiceRequest,
+//!   Specimen, Provenance, and the directory and coverage resources CARIN and Plan-Net
+//!   views read) and a vital-signs Observation builder.
+//! - [`plan_net`]: the Plan-Net 1.1.0 provider directory (PractitionerRole, Practitioner,
+//!   Location, Organization and Network, InsurancePlan, Endpoint, HealthcareService,
 //!   OrganizationAffiliation) with its extensions, and a PractitionerRole builder.
 //! - [`pdex`]: the PDex 2.0.0 prior authorization (`ExplanationOfBenefit` with `use =
-//!   preauthorization`), with a builder.
+//!   preauthorization`, with a builder), provenance, and the `$member-match` parameters.
 //!
 //! Shared reading types: money amounts are [`Amount`]s (the decimal exactly as written plus
 //! the currency, with exact sums and cents); codings are [`Code`]s (system, code, display)
@@ -38,16 +45,19 @@
 
 pub mod coverage;
 pub mod eob;
+pub mod organization;
 pub mod patient;
 pub mod pdex;
 pub mod plan_net;
+pub mod practitioner;
+pub mod related_person;
 pub mod us_core;
 
 use std::fmt;
 
 use fhir_model::datatypes::{
-    Age, CodeableConcept, Coding, Duration, Extension, Identifier, Money, OpenType, Period,
-    Quantity, Reference,
+    Age, CodeableConcept, Coding, Duration, Extension, HumanName, Identifier, Money, OpenType,
+    Period, Quantity, Reference,
 };
 use fhir_model::{Date, DateTime, Decimal};
 
@@ -56,8 +66,12 @@ use fhir_model::{Date, DateTime, Decimal};
 /// invariants require.
 pub const CARIN_BB_VERSION: &str = "2.0.0";
 
-/// HL7 v2 table 0203 (identifier types), which holds the member number type `MB`.
-const V2_IDENTIFIER_TYPE: &str = "http://terminology.hl7.org/CodeSystem/v2-0203";
+/// HL7 v2 table 0203 (identifier types), which holds the member number type `MB`, `NPI`
+/// and `TAX`.
+pub const V2_IDENTIFIER_TYPE: &str = "http://terminology.hl7.org/CodeSystem/v2-0203";
+
+/// `http://hl7.org/fhir/sid/us-npi`: the National Provider Identifier.
+pub const NPI: &str = "http://hl7.org/fhir/sid/us-npi";
 
 /// A money amount: the decimal exactly as the payer wrote it, and the currency.
 ///
@@ -603,6 +617,35 @@ fn code_in<'a>(concept: Option<&'a CodeableConcept>, system: &str) -> Option<&'a
         .find(|coding| coding.system.as_str() == Some(system))?
         .code
         .as_str()
+}
+
+/// The identifiers whose type has a coding with this system and code, in document order.
+fn identifiers_of_type<'a>(
+    identifiers: &'a [Identifier],
+    system: &'a str,
+    code: &'a str,
+) -> impl Iterator<Item = &'a Identifier> + use<'a> {
+    identifiers
+        .iter()
+        .filter(move |identifier| has_coding(identifier.r#type.as_ref(), system, code))
+}
+
+/// The value of the first identifier of `system` (`us-npi`, ...).
+fn identifier_value_in<'a>(identifiers: &'a [Identifier], system: &str) -> Option<&'a str> {
+    identifiers
+        .iter()
+        .find(|identifier| identifier.system.as_str() == Some(system))?
+        .value
+        .as_str()
+}
+
+/// The name to address a person by: the `official` one, else the `usual` one, else the
+/// first name that is not `old` (payer and EHR data often sends names without a `use`).
+fn preferred_name(names: &[HumanName]) -> Option<&HumanName> {
+    let with_use = |wanted: &str| names.iter().find(|n| n.r#use.as_str() == Some(wanted));
+    with_use("official")
+        .or_else(|| with_use("usual"))
+        .or_else(|| names.iter().find(|n| n.r#use.as_str() != Some("old")))
 }
 
 /// The first identifier whose type has a coding with this system and code.

@@ -5,7 +5,7 @@ use fhir_model::datatypes::{HumanName, Identifier};
 use fhir_model::resources::Patient;
 use fhir_model::{Date, Resource};
 
-use super::{V2_IDENTIFIER_TYPE, identifier_of_type};
+use super::{V2_IDENTIFIER_TYPE, identifier_of_type, preferred_name};
 
 /// A read-only view of a `Patient` in CARIN BB terms: the plan member.
 #[derive(Clone, Copy, Debug)]
@@ -39,11 +39,7 @@ impl<'a> PatientView<'a> {
     /// the first name that is not `old`. CARIN examples often send names without a
     /// `use`.
     pub fn name(&self) -> Option<&'a HumanName> {
-        let names = &self.patient.name;
-        let with_use = |wanted: &str| names.iter().find(|n| n.r#use.as_str() == Some(wanted));
-        with_use("official")
-            .or_else(|| with_use("usual"))
-            .or_else(|| names.iter().find(|n| n.r#use.as_str() != Some("old")))
+        preferred_name(&self.patient.name)
     }
 
     /// `birthDate`, with the precision it was sent with.

@@ -4,6 +4,7 @@
 //! | view | resource | Plan-Net 1.1.0 profile |
 //! |---|---|---|
 //! | [`practitioner_role::PractitionerRoleView`] | `PractitionerRole` | plannet-PractitionerRole |
+//! | [`practitioner::PractitionerView`] | `Practitioner` | plannet-Practitioner |
 //! | [`location::LocationView`] | `Location` | plannet-Location |
 //! | [`organization::OrganizationView`] | `Organization` | plannet-Organization, plannet-Network |
 //! | [`insurance_plan::InsurancePlanView`] | `InsurancePlan` | plannet-InsurancePlan |
@@ -29,6 +30,7 @@ pub mod insurance_plan;
 pub mod location;
 pub mod organization;
 pub mod organization_affiliation;
+pub mod practitioner;
 pub mod practitioner_role;
 
 use fhir_model::datatypes::{Address, ContactPoint, Extension, Identifier, OpenType, Reference};

@@ -5,7 +5,7 @@ use fhir_model::Resource;
 use fhir_model::datatypes::{Address, HumanName, Identifier, Reference};
 use fhir_model::resources::{Organization, OrganizationContact};
 
-use super::super::{Concept, ext_reference, ext_str, extension, extensions};
+use super::super::{Concept, ext_reference, ext_str, extension, extensions, identifier_value_in};
 use super::{Qualification, Telecom, ext, qualifications, telecoms};
 use crate::codes::plan_net::OrgTypeCS;
 
@@ -16,8 +16,7 @@ pub const PROFILE_ORGANIZATION: &str =
 pub const PROFILE_NETWORK: &str =
     "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Network";
 
-/// `http://hl7.org/fhir/sid/us-npi`: the National Provider Identifier.
-pub const NPI: &str = "http://hl7.org/fhir/sid/us-npi";
+pub use super::super::NPI;
 
 /// A read-only view of an `Organization` in Plan-Net terms: an organization or a network.
 #[derive(Clone, Copy, Debug)]
@@ -48,12 +47,7 @@ impl<'a> OrganizationView<'a> {
 
     /// The NPI: the value of the first `identifier` of system `us-npi`.
     pub fn npi(&self) -> Option<&'a str> {
-        self.organization
-            .identifier
-            .iter()
-            .find(|i| i.system.as_str() == Some(NPI))?
-            .value
-            .as_str()
+        identifier_value_in(&self.organization.identifier, NPI)
     }
 
     /// `active`.

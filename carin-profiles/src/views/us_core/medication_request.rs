@@ -271,6 +271,11 @@ pub enum Dose<'a> {
 }
 
 impl<'a> DosageView<'a> {
+    /// A view of `dosage`.
+    pub fn new(dosage: &'a Dosage) -> DosageView<'a> {
+        DosageView { dosage }
+    }
+
     /// The dosage itself.
     pub fn dosage(&self) -> &'a Dosage {
         self.dosage

@@ -1,4 +1,4 @@
-//! Views of the US Core 6.1.0 clinical profiles apps read most, and a vital-signs builder.
+//! Views of the US Core 6.1.0 profiles, and a vital-signs builder.
 //!
 //! | view | resource | US Core 6.1.0 profiles |
 //! |---|---|---|
@@ -14,6 +14,21 @@
 //! | [`goal::GoalView`] | `Goal` | us-core-goal |
 //! | [`care_plan::CarePlanView`] | `CarePlan` | us-core-careplan |
 //! | [`care_team::CareTeamView`] | `CareTeam` | us-core-careteam |
+//! | [`device::ImplantableDeviceView`] | `Device` | us-core-implantable-device |
+//! | [`medication::MedicationView`] | `Medication` | us-core-medication |
+//! | [`medication_dispense::MedicationDispenseView`] | `MedicationDispense` | us-core-medicationdispense |
+//! | [`service_request::ServiceRequestView`] | `ServiceRequest` | us-core-servicerequest |
+//! | [`specimen::SpecimenView`] | `Specimen` | us-core-specimen |
+//! | [`provenance::ProvenanceView`] | `Provenance` | us-core-provenance |
+//! | [`coverage::CoverageView`] (CARIN's) | `Coverage` | us-core-coverage |
+//! | [`organization::OrganizationView`] (CARIN's) | `Organization` | us-core-organization |
+//! | [`practitioner::PractitionerView`] (CARIN's) | `Practitioner` | us-core-practitioner |
+//! | [`related_person::RelatedPersonView`] (CARIN's) | `RelatedPerson` | us-core-relatedperson |
+//! | [`location::LocationView`] (Plan-Net's) | `Location` | us-core-location |
+//! | [`practitioner_role::PractitionerRoleView`] (Plan-Net's) | `PractitionerRole` | us-core-practitionerrole |
+//!
+//! Where CARIN or Plan-Net already has a view of the resource type that reads every US
+//! Core must-support element, the module re-exports it with the US Core `PROFILE`.
 //!
 //! Each view reads the profile's must-support elements: codes as [`Concept`]s (whose
 //! codings are (system, code, display) [`Code`]s), statuses bound to a required value set as
@@ -50,14 +65,26 @@ pub mod allergy_intolerance;
 pub mod care_plan;
 pub mod care_team;
 pub mod condition;
+pub mod coverage;
+pub mod device;
 pub mod diagnostic_report;
 pub mod document_reference;
 pub mod encounter;
 pub mod goal;
 pub mod immunization;
+pub mod location;
+pub mod medication;
+pub mod medication_dispense;
 pub mod medication_request;
 pub mod observation;
+pub mod organization;
+pub mod practitioner;
+pub mod practitioner_role;
 pub mod procedure;
+pub mod provenance;
+pub mod related_person;
+pub mod service_request;
+pub mod specimen;
 
 use fhir_model::datatypes::{Attachment, Period, Range};
 use fhir_model::{DateTime, Resource};
