@@ -627,3 +627,68 @@ async fn includes_add_referenced_and_referencing_resources() -> TestResult {
     assert_eq!(status, StatusCode::BAD_REQUEST, "not a reference parameter");
     Ok(())
 }
+
+#[tokio::test]
+async fn paging_over_http_is_stable_while_resources_are_added() -> TestResult {
+    let server = start().await?;
+    let template = server
+        .examples
+        .iter()
+        .find(|e| {
+            e["resourceType"] == "ExplanationOfBenefit"
+                && e["patient"]["reference"] == "Patient/Patient1"
+        })
+        .cloned()
+        .ok_or("no EOB of Patient1")?;
+    let before = server.brute_force("ExplanationOfBenefit", |e| {
+        e["patient"]["reference"] == "Patient/Patient1"
+    });
+    let mut url = format!(
+        "{}/ExplanationOfBenefit?patient=Patient1&_count=1",
+        server.base
+    );
+    let mut seen = Vec::new();
+    let mut added = 0;
+    loop {
+        let bundle: Value = server.client.get(&url).send().await?.json().await?;
+        seen.extend(
+            bundle["entry"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["resource"]["id"].as_str().map(str::to_owned)),
+        );
+        // Between two pages, another EOB for the same member arrives.
+        added += 1;
+        let mut new = template.clone();
+        new["id"] = format!("arrived-{added}").into();
+        ingest::load(
+            &server.store,
+            vec![("test".to_owned(), new)],
+            Validation::Off,
+            &mut |_| {},
+        )
+        .await?;
+        match bundle["link"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|l| l["relation"] == "next")
+        {
+            Some(next) if added < 50 => {
+                url = next["url"].as_str().ok_or("next without url")?.to_owned()
+            }
+            _ => break,
+        }
+    }
+    let unique: BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no duplicates: {seen:?}");
+    for id in &before {
+        assert!(seen.contains(id), "no gaps: {id} missing from {seen:?}");
+    }
+    assert!(
+        seen.iter().any(|id| id.starts_with("arrived-")),
+        "arrivals are paged at the end"
+    );
+    Ok(())
+}
