@@ -179,8 +179,9 @@ async fn load_into<S: ResourceStore>(
     Ok(report)
 }
 
-/// Validates and prepares; the error is the reason for rejecting it.
-fn check(
+/// Validates and prepares; the error is the reason for rejecting it. Also the check of
+/// each entry of a transaction or batch Bundle posted to the server.
+pub(crate) fn check(
     resource: &fhir_model::Resource,
     validation: Validation,
 ) -> std::result::Result<(Prepared, usize), String> {

@@ -6,8 +6,9 @@
 //! - [`search`]: search parameters generated from the R4 core, US Core 6.1.0 and CARIN BB
 //!   2.0.0 SearchParameter definitions (token, string, date, reference; modifiers, OR
 //!   lists, keyset paging) and the Patient compartment;
-//! - [`http`]: `metadata`, read, vread, search with `_include`/`_revinclude`, and
-//!   `Patient/$everything` over axum, every error an `OperationOutcome`;
+//! - [`http`]: `metadata`, read, vread, search with `_include`/`_revinclude`,
+//!   `Patient/$everything`, and (when enabled) transaction and batch Bundles, over axum,
+//!   every error an `OperationOutcome`;
 //! - [`ingest`]: loading FHIR JSON, NDJSON and Bundles, validated with `carin-profiles`;
 //! - [`synth`]: deterministic synthetic payer data (members, coverage, five years of
 //!   claims of all five CARIN EOB types, US Core clinical data, prior authorizations).

@@ -52,6 +52,10 @@ enum Command {
         /// The FHIR base URL clients use (default: http://<listen>/fhir).
         #[arg(long)]
         base_url: Option<String>,
+        /// Accept transaction and batch Bundles posted to the base, validating each
+        /// resource as given. Off by default: no authorization guards writes yet.
+        #[arg(long, value_enum)]
+        writes: Option<ValidationArg>,
     },
     /// Load FHIR JSON, NDJSON or Bundle files.
     Load {
@@ -72,6 +76,16 @@ enum ValidationArg {
     Reject,
     Warn,
     Off,
+}
+
+impl From<ValidationArg> for Validation {
+    fn from(arg: ValidationArg) -> Validation {
+        match arg {
+            ValidationArg::Reject => Validation::Reject,
+            ValidationArg::Warn => Validation::Warn,
+            ValidationArg::Off => Validation::Off,
+        }
+    }
 }
 
 #[tokio::main]
@@ -96,21 +110,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             db,
             listen,
             base_url,
+            writes,
         } => {
             let store = SqliteStore::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
             let base_url = base_url.unwrap_or_else(|| format!("http://{listen}/fhir"));
-            let app =
-                axum::Router::new().nest("/fhir", router(store, ServerConfig::new(&base_url)));
-            let listener = tokio::net::TcpListener::bind(&listen)
-                .await
-                .map_err(|e| format!("listening on {listen}: {e}"))?;
+            let listener = bind(&listen).await?;
             println!("fhir_base: {base_url}");
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await
-                .map_err(|e| e.to_string())
+            let mut config = ServerConfig::new(&base_url);
+            if let Some(writes) = writes {
+                config = config.with_writes(writes.into());
+                println!("writes: enabled (transaction and batch Bundles posted to the base)");
+            }
+            serve(listener, store, config).await
         }
         Command::Load {
             db,
@@ -118,11 +129,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             files,
         } => {
             let store = SqliteStore::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
-            let validation = match validation {
-                ValidationArg::Reject => Validation::Reject,
-                ValidationArg::Warn => Validation::Warn,
-                ValidationArg::Off => Validation::Off,
-            };
+            let validation = Validation::from(validation);
             let mut total = ingest::LoadReport::default();
             for file in files {
                 let text = std::fs::read_to_string(&file)
@@ -170,9 +177,9 @@ async fn bind(listen: &str) -> Result<tokio::net::TcpListener, String> {
 async fn serve(
     listener: tokio::net::TcpListener,
     store: SqliteStore,
-    base_url: &str,
+    config: ServerConfig,
 ) -> Result<(), String> {
-    let app = axum::Router::new().nest("/fhir", router(store, ServerConfig::new(base_url)));
+    let app = axum::Router::new().nest("/fhir", router(store, config));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -245,7 +252,7 @@ async fn demo(members: usize, db: &std::path::Path, listen: &str) -> Result<(), 
     }
     println!();
     println!("serving on {listen}; Ctrl-C to stop");
-    serve(listener, store, &base_url).await
+    serve(listener, store, ServerConfig::new(&base_url)).await
 }
 
 /// A progress bar on stderr for loading `len` resources from `origin` (hidden when stderr

@@ -25,6 +25,12 @@ struct Server {
 }
 
 async fn start() -> Result<Server, Box<dyn Error>> {
+    start_with(|config| config).await
+}
+
+async fn start_with(
+    configure: impl FnOnce(ServerConfig) -> ServerConfig,
+) -> Result<Server, Box<dyn Error>> {
     let dir = tempfile::tempdir()?;
     let store = SqliteStore::open(dir.path().join("payer.sqlite"))?;
     let examples: Vec<Value> = common::example_resources("hl7.fhir.us.carin-bb-2.0.0.tgz")?
@@ -45,7 +51,10 @@ async fn start() -> Result<Server, Box<dyn Error>> {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}/fhir", listener.local_addr()?);
-    let app = axum::Router::new().nest("/fhir", router(store.clone(), ServerConfig::new(&base)));
+    let app = axum::Router::new().nest(
+        "/fhir",
+        router(store.clone(), configure(ServerConfig::new(&base))),
+    );
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(Server {
         base,
@@ -690,5 +699,106 @@ async fn paging_over_http_is_stable_while_resources_are_added() -> TestResult {
         seen.iter().any(|id| id.starts_with("arrived-")),
         "arrivals are paged at the end"
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn transaction_and_batch_bundles_write_all_or_nothing() -> TestResult {
+    let server = start_with(|c| c.with_writes(Validation::Reject)).await?;
+    let post = |bundle: Value| {
+        server
+            .client
+            .post(server.base.clone())
+            .header("content-type", "application/fhir+json")
+            .body(bundle.to_string())
+            .send()
+    };
+    let mut patient = server
+        .examples
+        .iter()
+        .find(|e| e["resourceType"] == "Patient" && e["id"] == "Patient1")
+        .cloned()
+        .ok_or("no Patient1")?;
+    let mut new_patient = patient.clone();
+    new_patient["id"] = "Patient9".into();
+    patient["birthDate"] = "1987-02-21".into();
+    let transaction = serde_json::json!({"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"resource": new_patient, "request": {"method": "PUT", "url": "Patient/Patient9"}},
+        {"resource": patient, "request": {"method": "PUT", "url": "Patient/Patient1"}}
+    ]});
+    let response = post(transaction).await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await?;
+    assert_eq!(body["type"], "transaction-response");
+    assert_eq!(body["entry"][0]["response"]["status"], "201 Created");
+    assert_eq!(body["entry"][1]["response"]["status"], "200 OK");
+    assert_eq!(
+        body["entry"][1]["response"]["location"],
+        "Patient/Patient1/_history/2"
+    );
+    let (_, read) = server.get("Patient/Patient1").await?;
+    assert_eq!(read["birthDate"], "1987-02-21");
+
+    // One entry breaks its profile: the transaction writes nothing.
+    let mut broken = server
+        .examples
+        .iter()
+        .find(|e| e["resourceType"] == "ExplanationOfBenefit")
+        .cloned()
+        .ok_or("no EOB")?;
+    broken.as_object_mut().map(|o| o.remove("patient"));
+    let broken_id = broken["id"].as_str().unwrap_or("").to_owned();
+    let mut fine = server
+        .examples
+        .iter()
+        .find(|e| e["resourceType"] == "Patient" && e["id"] == "Patient2")
+        .cloned()
+        .ok_or("no Patient2")?;
+    fine["id"] = "Patient10".into();
+    fine["name"][0]["family"] = "Fine".into();
+    let transaction = serde_json::json!({"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"resource": fine.clone(), "request": {"method": "PUT", "url": "Patient/Patient10"}},
+        {"resource": broken.clone(), "request": {"method": "PUT", "url": format!("ExplanationOfBenefit/{broken_id}")}}
+    ]});
+    let response = post(transaction).await?;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let outcome: Value = response.json().await?;
+    assert!(
+        outcome["issue"][0]["diagnostics"]
+            .as_str()
+            .is_some_and(|d| d.contains("entry[1]")),
+        "{outcome}"
+    );
+    let (status, _) = server.get("Patient/Patient10").await?;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing written");
+
+    // The same as a batch: the good entry is written, the bad one answered on its own.
+    let batch = serde_json::json!({"resourceType": "Bundle", "type": "batch", "entry": [
+        {"resource": fine, "request": {"method": "POST", "url": "Patient"}},
+        {"resource": broken, "request": {"method": "PUT", "url": format!("ExplanationOfBenefit/{broken_id}")}}
+    ]});
+    let body: Value = post(batch).await?.json().await?;
+    assert_eq!(body["type"], "batch-response");
+    assert_eq!(body["entry"][0]["response"]["status"], "201 Created");
+    assert_eq!(body["entry"][1]["response"]["status"], "400");
+    let location = body["entry"][0]["response"]["location"]
+        .as_str()
+        .ok_or("no location")?;
+    let id = location.split('/').nth(1).ok_or("no id")?;
+    let (status, created) = server.get(&format!("Patient/{id}")).await?;
+    assert_eq!(
+        (status, &created["name"][0]["family"]),
+        (StatusCode::OK, &Value::from("Fine"))
+    );
+
+    // Writes are off unless enabled.
+    let read_only = start().await?;
+    let response = read_only
+        .client
+        .post(read_only.base.clone())
+        .body(r#"{"resourceType": "Bundle", "type": "batch"}"#)
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::NOT_IMPLEMENTED);
     Ok(())
 }

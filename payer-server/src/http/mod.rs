@@ -3,6 +3,7 @@
 //! `OperationOutcome` for every error. [`router`] returns an axum `Router` (a tower
 //! `Service`) a payer can serve directly or nest in its own application.
 
+mod bundle;
 mod capability;
 mod everything;
 mod include;
@@ -35,6 +36,9 @@ pub struct ServerConfig {
     pub base_url: String,
     /// The resource types served.
     pub resource_types: Vec<String>,
+    /// Accept transaction and batch Bundles (`POST` to the base). Off by default: until
+    /// the authorization server guards them, writes are for loopback administration.
+    pub writes: Option<crate::ingest::Validation>,
 }
 
 /// The resource types of the Patient Access API: CARIN BB claims and coverage, US Core
@@ -77,7 +81,15 @@ impl ServerConfig {
                 .iter()
                 .map(|t| (*t).to_owned())
                 .collect(),
+            writes: None,
         }
+    }
+
+    /// Also accepts transaction and batch Bundles, validating each resource as
+    /// `validation` says.
+    pub fn with_writes(mut self, validation: crate::ingest::Validation) -> Self {
+        self.writes = Some(validation);
+        self
     }
 
     fn serves(&self, resource_type: &str) -> bool {
@@ -100,6 +112,11 @@ pub fn router<S: ResourceStore>(store: S, config: ServerConfig) -> Router {
         capability,
     });
     Router::new()
+        .route(
+            "/",
+            axum::routing::post(bundle::transaction::<S>)
+                .layer(DefaultBodyLimit::max(bundle::MAX_BUNDLE_BYTES)),
+        )
         .route("/metadata", get(metadata::<S>))
         .route("/{resource_type}", get(search_get::<S>))
         .route(
