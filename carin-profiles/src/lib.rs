@@ -32,4 +32,5 @@ mod generated {
 pub use validate::{
     ChoiceReason, Ig, Issue, IssueKind, Profile, ProfileChoice, choose_profiles, profile, profiles,
     skipped_invariants, to_operation_outcome, unchecked_value_sets, validate, validate_as,
+    validate_with_json,
 };

@@ -190,10 +190,13 @@ pub(crate) fn check(
         resource.resource_type(),
         resource.id().unwrap_or("?")
     );
+    // One JSON tree serves both the profile check and the search index.
+    let json: Value = serde_json::from_str(&fhir_model::to_json(resource))
+        .map_err(|e| format!("{where_}: {e}"))?;
     let profile_errors = match validation {
         Validation::Off => 0,
         Validation::Reject | Validation::Warn => {
-            let issues = carin_profiles::validate(resource);
+            let issues = carin_profiles::validate_with_json(resource, &json);
             let errors: Vec<&carin_profiles::Issue> =
                 issues.iter().filter(|i| i.is_error()).collect();
             if validation == Validation::Reject && !errors.is_empty() {
@@ -210,7 +213,7 @@ pub(crate) fn check(
             errors.len()
         }
     };
-    let prepared = Prepared::from_resource(resource).map_err(|e| format!("{where_}: {e}"))?;
+    let prepared = Prepared::from_json(json).map_err(|e| format!("{where_}: {e}"))?;
     Ok((prepared, profile_errors))
 }
 

@@ -5,6 +5,7 @@
 //! locations in issues use the same names (`ExplanationOfBenefit.item[0].adjudication[1]`,
 //! `Observation.valueQuantity`).
 
+use fhir_model::ParsedReference;
 use serde_json::{Map, Value};
 
 use super::model::{Json, MANY, Node, Profile, SliceKey, Slicing, ValueSet};
@@ -228,12 +229,8 @@ impl Validator {
             );
         }
         if !node.targets.is_empty()
-            && let Some(target) = item
-                .value
-                .and_then(|v| v.get("reference"))
-                .and_then(Value::as_str)
-                .and_then(reference_type)
-            && !node.targets.contains(&target)
+            && let Some(target) = item.value.and_then(reference_target)
+            && !node.targets.contains(&target.as_str())
         {
             self.report(
                 IssueKind::ReferenceTarget,
@@ -557,25 +554,14 @@ fn coding_text(coding: &Value) -> String {
     )
 }
 
-/// The resource type a literal reference points to (`Patient/1`, an absolute URL ending
-/// in `Patient/1`, or `.../Patient/1/_history/2`); `None` for contained (`#x`), URNs and
-/// anything else that names no type.
-pub(crate) fn reference_type(reference: &str) -> Option<&str> {
-    if reference.starts_with('#') || reference.starts_with("urn:") {
-        return None;
-    }
-    let parts: Vec<&str> = reference.split('/').collect();
-    let n = parts.len();
-    let candidate = if n >= 4 && parts[n - 2] == "_history" {
-        parts[n - 4]
-    } else if n >= 2 {
-        parts[n - 2]
-    } else {
-        return None;
-    };
-    candidate
-        .starts_with(|c: char| c.is_ascii_uppercase())
-        .then_some(candidate)
+/// The resource type a Reference's literal `reference` points to (relative, absolute or
+/// version-specific, as `fhir_model::ParsedReference` reads it); `None` for contained
+/// (`#x`), URNs, conditional references and anything else that names no type.
+pub(crate) fn reference_target(reference: &Value) -> Option<String> {
+    let text = reference.get("reference").and_then(Value::as_str)?;
+    ParsedReference::parse(text)
+        .resource_type()
+        .map(str::to_owned)
 }
 
 /// A short JSON rendering of a constraint value for messages.
@@ -601,18 +587,6 @@ pub(crate) fn json_text(j: &Json) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn references_name_their_type() {
-        assert_eq!(reference_type("Patient/1"), Some("Patient"));
-        assert_eq!(
-            reference_type("https://x.org/fhir/Organization/o1/_history/3"),
-            Some("Organization")
-        );
-        assert_eq!(reference_type("#contained"), None);
-        assert_eq!(reference_type("urn:uuid:1234"), None);
-        assert_eq!(reference_type("nothing"), None);
-    }
 
     #[test]
     fn patterns_allow_more_but_fixed_values_do_not() {

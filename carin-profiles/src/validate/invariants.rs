@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::engine::{in_value_set, reference_type};
+use super::engine::{in_value_set, reference_target};
 use super::model::{Ig, Profile};
 use super::{Issue, IssueKind};
 use crate::generated::profiles::VS_C4BB_ADJUDICATION;
@@ -393,12 +393,9 @@ const RULES: &[Rule] = &[
     //   implies onBehalfOf.exists() — resolve() is read from the reference's type.
     rule_all("Provenance", "provenance-1", |r, _| {
         each(r, "agent", |a| {
-            let who = a
+            let person = a
                 .get("who")
-                .and_then(|w| w.get("reference"))
-                .and_then(Value::as_str);
-            let person = who
-                .and_then(reference_type)
+                .and_then(reference_target)
                 .is_some_and(|t| t == "Practitioner" || t == "Device");
             !person || a.get("onBehalfOf").is_some()
         })

@@ -190,9 +190,15 @@ fn version_key(v: &str) -> Vec<u32> {
 /// its content fits (see [`choose_profiles`]). The first issue(s), with severity
 /// `information`, say which profile was used and why.
 pub fn validate(resource: &Resource) -> Vec<Issue> {
-    let json = resource_json(resource);
+    validate_with_json(resource, &resource_json(resource))
+}
+
+/// [`validate`] for a caller that already holds the resource as a JSON tree (what
+/// `fhir_model::to_json` writes, parsed), so it is not built twice: a server that indexes
+/// what it validates, for one.
+pub fn validate_with_json(resource: &Resource, json: &Value) -> Vec<Issue> {
     let rt = resource.resource_type();
-    let choices = select::choose(resource, &json);
+    let choices = select::choose(resource, json);
     let mut issues = Vec::new();
     if choices.is_empty() {
         issues.push(Issue::information(
@@ -212,7 +218,7 @@ pub fn validate(resource: &Resource) -> Vec<Issue> {
                 choice.profile.title, choice.profile.url, choice.profile.version, choice.reason
             ),
         ));
-        issues.extend(validate_json(&json, rt, choice.profile));
+        issues.extend(validate_json(json, rt, choice.profile));
     }
     issues
 }

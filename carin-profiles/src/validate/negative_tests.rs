@@ -262,13 +262,7 @@ fn mutate_item(node: &'static Node, item: &Item<'_>, root: &Value, out: &mut Vec
             }
         }
     }
-    if !node.targets.is_empty()
-        && value
-            .get("reference")
-            .and_then(Value::as_str)
-            .and_then(super::engine::reference_type)
-            .is_some()
-    {
+    if !node.targets.is_empty() && super::engine::reference_target(value).is_some() {
         push(
             format!("reference Basic at {}", item.path()),
             IssueKind::ReferenceTarget,

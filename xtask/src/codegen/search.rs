@@ -70,10 +70,7 @@ pub(crate) struct Table {
 }
 
 pub(crate) fn generate(root: &Path, definitions: &Path) -> Result<Table, BoxError> {
-    let read = |path: &Path| -> Result<Value, BoxError> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?)
-    };
+    let read = super::read_json;
     let elements = Elements::load(&[
         read(&definitions.join("profiles-resources.json"))?,
         read(&definitions.join("profiles-types.json"))?,
