@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::store::{Prepared, ResourceStore, WriteOutcome};
 
 /// Resources per transaction.
-pub const BATCH_SIZE: usize = 500;
+pub const BATCH_SIZE: usize = 2000;
 
 /// What to do with a resource that breaks its profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -103,86 +103,154 @@ pub async fn load<S: ResourceStore>(
     validation: Validation,
     progress: &mut dyn FnMut(usize),
 ) -> Result<LoadReport> {
-    let mut report = LoadReport::default();
-    let mut parsed = Vec::with_capacity(resources.len());
-    for (origin, json) in resources {
-        match fhir_model::from_json(&json.to_string()) {
-            Ok(resource) => parsed.push((origin, resource)),
-            Err(e) => {
-                report.rejected += 1;
-                report
-                    .problems
-                    .push(format!("{origin}: not valid FHIR: {e}"));
-            }
-        }
-    }
-    load_into(store, parsed, validation, progress, report).await
+    let inputs = resources
+        .into_iter()
+        .map(|(origin, json)| (origin, Input::Json(json)))
+        .collect();
+    load_inputs(store, inputs, validation, progress).await
 }
 
 /// Loads parsed `resources` into `store`: each is validated against its profile
 /// (`validation`) and written in transactions of [`BATCH_SIZE`].
+///
+/// Needs a tokio runtime: while the store writes one batch, the next is validated and
+/// indexed on tokio's blocking pool.
 pub async fn load_resources<S: ResourceStore>(
     store: &S,
     resources: Vec<(String, fhir_model::Resource)>,
     validation: Validation,
     progress: &mut dyn FnMut(usize),
 ) -> Result<LoadReport> {
-    load_into(
-        store,
-        resources,
-        validation,
-        progress,
-        LoadReport::default(),
-    )
-    .await
+    let inputs = resources
+        .into_iter()
+        .map(|(origin, resource)| (origin, Input::Parsed(resource)))
+        .collect();
+    load_inputs(store, inputs, validation, progress).await
 }
 
-async fn load_into<S: ResourceStore>(
+async fn load_inputs<S: ResourceStore>(
     store: &S,
-    resources: Vec<(String, fhir_model::Resource)>,
+    inputs: Vec<(String, Input)>,
     validation: Validation,
     progress: &mut dyn FnMut(usize),
-    mut report: LoadReport,
 ) -> Result<LoadReport> {
-    let mut batch = Vec::with_capacity(BATCH_SIZE);
-    let total = resources.len();
-    for (handled, (origin, resource)) in resources.into_iter().enumerate() {
-        match check(&resource, validation) {
-            Ok((prepared, profile_errors)) => {
-                if profile_errors > 0 {
-                    report.loaded_with_errors += 1;
-                    report.problems.push(format!(
-                        "{origin}: {}/{}: loaded with {profile_errors} profile error(s)",
-                        prepared.resource_type(),
-                        prepared.id()
-                    ));
-                }
-                batch.push(prepared);
-            }
-            Err(message) => {
-                report.rejected += 1;
-                report.problems.push(format!("{origin}: {message}"));
-            }
+    let total = inputs.len();
+    let mut loader = Loader::new(store, validation);
+    let mut inputs = inputs.into_iter();
+    loop {
+        let batch: Vec<_> = inputs.by_ref().take(BATCH_SIZE).collect();
+        if batch.is_empty() {
+            break;
         }
-        if batch.len() == BATCH_SIZE || handled + 1 == total {
-            let written = store.upsert(std::mem::take(&mut batch)).await?;
-            for outcome in written {
-                match outcome {
-                    WriteOutcome::Created => report.created += 1,
-                    WriteOutcome::Updated => report.updated += 1,
-                    WriteOutcome::Unchanged => report.unchanged += 1,
-                }
-            }
-            progress(handled + 1);
+        loader.push(batch).await?;
+        progress(loader.written);
+    }
+    let report = loader.finish().await?;
+    progress(total);
+    Ok(report)
+}
+
+/// A resource to load, as read.
+enum Input {
+    /// JSON, to be parsed strictly.
+    Json(Value),
+    /// Already a typed resource.
+    Parsed(fhir_model::Resource),
+}
+
+/// A load as a pipeline of two stages on two threads: while the store writes one batch
+/// (in one transaction), the next is parsed, validated and indexed. On two cores this
+/// keeps both busy; neither stage waits for the other more than one batch.
+struct Loader<'a, S> {
+    store: &'a S,
+    validation: Validation,
+    /// Checked, waiting for the store.
+    ready: Vec<Prepared>,
+    /// Resources the store has answered for, or rejected.
+    written: usize,
+    report: LoadReport,
+}
+
+impl<'a, S: ResourceStore> Loader<'a, S> {
+    fn new(store: &'a S, validation: Validation) -> Loader<'a, S> {
+        Loader {
+            store,
+            validation,
+            ready: Vec::new(),
+            written: 0,
+            report: LoadReport::default(),
         }
     }
-    Ok(report)
+
+    /// Checks `inputs` while the store writes the batch checked before.
+    async fn push(&mut self, inputs: Vec<(String, Input)>) -> Result<()> {
+        let validation = self.validation;
+        let checking = tokio::task::spawn_blocking(move || {
+            inputs
+                .into_iter()
+                .map(|(origin, input)| {
+                    let checked = match input {
+                        Input::Json(json) => fhir_model::from_json(&json.to_string())
+                            .map_err(|e| format!("not valid FHIR: {e}"))
+                            .and_then(|resource| check(resource, validation)),
+                        Input::Parsed(resource) => check(resource, validation),
+                    };
+                    (origin, checked)
+                })
+                .collect::<Vec<_>>()
+        });
+        let (checked, written) = tokio::join!(checking, self.write_ready());
+        written?;
+        for (origin, checked) in checked.map_err(|e| Error::Store(e.to_string()))? {
+            match checked {
+                Ok((prepared, profile_errors)) => {
+                    if profile_errors > 0 {
+                        self.report.loaded_with_errors += 1;
+                        self.report.problems.push(format!(
+                            "{origin}: {}/{}: loaded with {profile_errors} profile error(s)",
+                            prepared.resource_type(),
+                            prepared.id()
+                        ));
+                    }
+                    self.ready.push(prepared);
+                }
+                Err(message) => {
+                    self.report.rejected += 1;
+                    self.written += 1;
+                    self.report.problems.push(format!("{origin}: {message}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what is checked, in one transaction.
+    async fn write_ready(&mut self) -> Result<()> {
+        if self.ready.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.ready);
+        self.written += batch.len();
+        for outcome in self.store.upsert(batch).await? {
+            match outcome {
+                WriteOutcome::Created => self.report.created += 1,
+                WriteOutcome::Updated => self.report.updated += 1,
+                WriteOutcome::Unchanged => self.report.unchanged += 1,
+            }
+        }
+        Ok(())
+    }
+
+    async fn finish(mut self) -> Result<LoadReport> {
+        self.write_ready().await?;
+        Ok(self.report)
+    }
 }
 
 /// Validates and prepares; the error is the reason for rejecting it. Also the check of
 /// each entry of a transaction or batch Bundle posted to the server.
 pub(crate) fn check(
-    resource: &fhir_model::Resource,
+    resource: fhir_model::Resource,
     validation: Validation,
 ) -> std::result::Result<(Prepared, usize), String> {
     let where_ = format!(
@@ -190,13 +258,12 @@ pub(crate) fn check(
         resource.resource_type(),
         resource.id().unwrap_or("?")
     );
-    // One JSON tree serves both the profile check and the search index.
-    let json: Value = serde_json::from_str(&fhir_model::to_json(resource))
-        .map_err(|e| format!("{where_}: {e}"))?;
     let profile_errors = match validation {
         Validation::Off => 0,
         Validation::Reject | Validation::Warn => {
-            let issues = carin_profiles::validate_with_json(resource, &json);
+            let json: Value = serde_json::from_str(&fhir_model::to_json(&resource))
+                .map_err(|e| format!("{where_}: {e}"))?;
+            let issues = carin_profiles::validate_with_json(&resource, &json);
             let errors: Vec<&carin_profiles::Issue> =
                 issues.iter().filter(|i| i.is_error()).collect();
             if validation == Validation::Reject && !errors.is_empty() {
@@ -213,41 +280,56 @@ pub(crate) fn check(
             errors.len()
         }
     };
-    let prepared = Prepared::from_json(json).map_err(|e| format!("{where_}: {e}"))?;
+    let prepared = Prepared::from_resource(resource).map_err(|e| format!("{where_}: {e}"))?;
     Ok((prepared, profile_errors))
 }
 
 /// Generates the synthetic dataset of `config` member by member (see
 /// [`crate::synth::Generator`]: memory stays flat however many members) and loads it, the
-/// shared directory first. Returns the report and the members generated.
+/// shared directory first. Generation runs on its own thread, ahead of the load by a few
+/// batches. Returns the report and the members generated.
 pub async fn load_synthetic<S: ResourceStore>(
     store: &S,
     config: &crate::synth::Config,
     validation: Validation,
 ) -> Result<(LoadReport, Vec<crate::synth::Member>)> {
+    type Chunk = (Vec<crate::synth::Member>, Vec<(String, Input)>);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Chunk>(2);
     let mut generator = crate::synth::Generator::new(config);
-    let mut report = LoadReport::default();
-    let mut members = Vec::with_capacity(config.members);
-    let mut pending: Vec<(String, fhir_model::Resource)> = generator
-        .directory()
-        .into_iter()
-        .map(|r| ("synthetic directory".to_owned(), r))
-        .collect();
-    for records in generator.by_ref() {
-        let origin = format!("synthetic member {}", records.member.username);
-        members.push(records.member);
-        pending.extend(records.resources.into_iter().map(|r| (origin.clone(), r)));
-        if pending.len() >= BATCH_SIZE * 4 {
-            report = load_into(
-                store,
-                std::mem::take(&mut pending),
-                validation,
-                &mut |_| {},
-                report,
-            )
-            .await?;
+    let generating = tokio::task::spawn_blocking(move || {
+        let mut members = Vec::new();
+        let mut pending: Vec<(String, Input)> = generator
+            .directory()
+            .into_iter()
+            .map(|r| ("synthetic directory".to_owned(), Input::Parsed(r)))
+            .collect();
+        for records in generator.by_ref() {
+            let origin = format!("synthetic member {}", records.member.username);
+            members.push(records.member);
+            pending.extend(
+                records
+                    .resources
+                    .into_iter()
+                    .map(|r| (origin.clone(), Input::Parsed(r))),
+            );
+            if pending.len() >= BATCH_SIZE {
+                let chunk = (std::mem::take(&mut members), std::mem::take(&mut pending));
+                if sender.blocking_send(chunk).is_err() {
+                    return; // the load failed and stopped listening
+                }
+            }
         }
+        // As above: a closed channel means the load already failed.
+        let _ = sender.blocking_send((members, pending));
+    });
+    let mut loader = Loader::new(store, validation);
+    let mut members = Vec::with_capacity(config.members);
+    while let Some((generated, inputs)) = receiver.recv().await {
+        members.extend(generated);
+        loader.push(inputs).await?;
     }
-    report = load_into(store, pending, validation, &mut |_| {}, report).await?;
-    Ok((report, members))
+    generating
+        .await
+        .map_err(|e| Error::Store(format!("synthetic data generation failed: {e}")))?;
+    Ok((loader.finish().await?, members))
 }

@@ -145,7 +145,7 @@ fn check_entry<S>(
     }
     let parsed = fhir_model::from_json(&resource.to_string())
         .map_err(|e| at(format!("not valid FHIR: {e}")))?;
-    ingest::check(&parsed, validation)
+    ingest::check(parsed, validation)
         .map(|(prepared, _)| prepared)
         .map_err(at)
 }

@@ -7,7 +7,7 @@ use super::model::{ParamType, SearchParamDef, Step};
 use super::params_of;
 
 /// One indexed value of one search parameter.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum IndexValue {
     /// `system|code` (no system for a bare code or string).
     Token {

@@ -4,6 +4,7 @@
 
 pub(crate) mod extract;
 pub mod model;
+pub(crate) mod pruned;
 pub mod query;
 
 pub use model::{ParamType, SearchParamDef};

@@ -16,7 +16,7 @@ use crate::search::query::Target;
 use crate::search::{Compartment, SearchQuery};
 
 fn prepared(json: Value) -> Prepared {
-    Prepared::from_json(json).unwrap()
+    Prepared::from_resource(fhir_model::from_json(&json.to_string()).unwrap()).unwrap()
 }
 
 fn patient(id: &str, family: &str, birth: &str) -> Value {

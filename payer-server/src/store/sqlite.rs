@@ -130,7 +130,8 @@ impl SqliteStore {
     }
 
     /// Checks that every stored resource is whole: its JSON parses, its version metadata
-    /// matches its row, and its index rows are exactly what its content yields. Returns the
+    /// matches its row, and its index rows are exactly what its content yields (extracted
+    /// here from the whole JSON, independently of how a write extracted them). Returns the
     /// number of resources checked; the error names the first broken one. For tests and
     /// for operators after a crash (committed transactions are all-or-nothing, so this
     /// should never fail).
@@ -155,29 +156,13 @@ impl SqliteStore {
                 if value["meta"]["versionId"] != version.to_string().as_str() {
                     return Err(broken("meta.versionId differs from the row's version"));
                 }
-                let mut expected = [0usize; 4];
-                for entry in extract(&rt, &value) {
-                    expected[match entry.value {
-                        IndexValue::Token { .. } => 0,
-                        IndexValue::String(_) => 1,
-                        IndexValue::Date { .. } => 2,
-                        IndexValue::Reference { .. } => 3,
-                    }] += 1;
-                }
-                for (n, table) in ["idx_token", "idx_string", "idx_date", "idx_ref"]
-                    .iter()
-                    .enumerate()
-                {
-                    let found: i64 = c
-                        .prepare_cached(&format!("SELECT count(*) FROM {table} WHERE seq = ?1"))
-                        .and_then(|mut st| st.query_row([seq], |r| r.get(0)))
-                        .map_err(store_error)?;
-                    if found as usize != expected[n] {
-                        return Err(broken(&format!(
-                            "{found} rows in {table}, expected {}",
-                            expected[n]
-                        )));
-                    }
+                let mut expected: Vec<(String, IndexValue)> = extract(&rt, &value)
+                    .into_iter()
+                    .map(|e| (param_key(e.param.resource, e.param.code), e.value))
+                    .collect();
+                expected.sort();
+                if index_rows(c, seq).map_err(store_error)? != expected {
+                    return Err(broken("its index rows differ from what its content yields"));
                 }
                 checked += 1;
             }
@@ -316,7 +301,7 @@ fn write_one(tx: &Transaction<'_>, prepared: &Prepared, now: i64) -> Result<Writ
             .optional()
         })
         .map_err(store_error)?;
-    let (seq, version, outcome) = match current {
+    let (seq, outcome) = match current {
         Some((seq, version, last_updated, json)) => {
             if prepared.same_content(version as u64, last_updated, &json) {
                 return Ok(WriteOutcome::Unchanged);
@@ -334,21 +319,25 @@ fn write_one(tx: &Transaction<'_>, prepared: &Prepared, now: i64) -> Result<Writ
                     .and_then(|mut st| st.execute([seq]))
                     .map_err(store_error)?;
             }
-            (seq, version as u64 + 1, WriteOutcome::Updated)
+            let version = version + 1;
+            exec(
+                tx,
+                "UPDATE resources SET version = ?1, last_updated = ?2, json = ?3 WHERE seq = ?4",
+                params![version, now, prepared.finalize(version as u64, now), seq],
+            )
+            .map_err(store_error)?;
+            (seq, WriteOutcome::Updated)
         }
         None => {
-            exec(tx, "INSERT INTO resources (type, id, version, last_updated, json) VALUES (?1, ?2, 0, 0, '')", params![prepared.resource_type, prepared.id])
+            exec(
+                tx,
+                "INSERT INTO resources (type, id, version, last_updated, json) VALUES (?1, ?2, 1, ?3, ?4)",
+                params![prepared.resource_type, prepared.id, now, prepared.finalize(1, now)],
+            )
             .map_err(store_error)?;
-            (tx.last_insert_rowid(), 1, WriteOutcome::Created)
+            (tx.last_insert_rowid(), WriteOutcome::Created)
         }
     };
-    let json = prepared.finalize(version, now);
-    exec(
-        tx,
-        "UPDATE resources SET version = ?1, last_updated = ?2, json = ?3 WHERE seq = ?4",
-        params![version as i64, now, json, seq],
-    )
-    .map_err(store_error)?;
     for entry in &prepared.index {
         let param = param_key(entry.param.resource, entry.param.code);
         match &entry.value {
@@ -376,6 +365,50 @@ fn write_one(tx: &Transaction<'_>, prepared: &Prepared, now: i64) -> Result<Writ
         .map_err(store_error)?;
     }
     Ok(outcome)
+}
+
+/// The index rows of resource `seq`, sorted.
+fn index_rows(c: &Connection, seq: i64) -> rusqlite::Result<Vec<(String, IndexValue)>> {
+    let mut rows = Vec::new();
+    type ReadValue = fn(&rusqlite::Row<'_>) -> rusqlite::Result<IndexValue>;
+    let queries: [(&str, ReadValue); 4] = [
+        (
+            "SELECT param, system, code FROM idx_token WHERE seq = ?1",
+            |r| {
+                Ok(IndexValue::Token {
+                    system: r.get(1)?,
+                    code: r.get(2)?,
+                })
+            },
+        ),
+        ("SELECT param, value FROM idx_string WHERE seq = ?1", |r| {
+            Ok(IndexValue::String(r.get(1)?))
+        }),
+        (
+            "SELECT param, start, end FROM idx_date WHERE seq = ?1",
+            |r| {
+                Ok(IndexValue::Date {
+                    start: r.get(1)?,
+                    end: r.get(2)?,
+                })
+            },
+        ),
+        ("SELECT param, type, id FROM idx_ref WHERE seq = ?1", |r| {
+            Ok(IndexValue::Reference {
+                target_type: r.get(1)?,
+                id: r.get(2)?,
+            })
+        }),
+    ];
+    for (sql, value) in queries {
+        let mut statement = c.prepare_cached(sql)?;
+        let mut found = statement.query([seq])?;
+        while let Some(row) = found.next()? {
+            rows.push((row.get(0)?, value(row)?));
+        }
+    }
+    rows.sort();
+    Ok(rows)
 }
 
 fn param_key(resource: &str, code: &str) -> String {

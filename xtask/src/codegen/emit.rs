@@ -512,6 +512,14 @@ fn resource_enum(model: &Model) -> String {
             "#[cfg(feature = \"{name}\")]\nSelf::{name}(r) => r.meta.as_ref(),"
         );
     }
+    out.push_str("Self::Raw(_) => None,\n}\n}\n\n");
+    out.push_str("/// The resource's `meta` to change, if any (`None` for a [`RawResource`]).\npub fn meta_mut(&mut self) -> Option<&mut Meta> {\nmatch self {\n");
+    for name in resource_names(model) {
+        let _ = writeln!(
+            out,
+            "#[cfg(feature = \"{name}\")]\nSelf::{name}(r) => r.meta.as_mut(),"
+        );
+    }
     out.push_str("Self::Raw(_) => None,\n}\n}\n}\n\n");
 
     // The match only picks a function: arms that each held a parsed resource would give
