@@ -23,7 +23,13 @@ use crate::search::extract::{IndexValue, extract};
 use crate::search::query::{ClauseValue, DatePrefix, StringMode, Target};
 use crate::search::{Clause, Compartment, Cursor, ParamType, SearchParamDef, SearchQuery};
 
-/// Schema version 1. Applied on open; `PRAGMA user_version` records it.
+/// The schema version this code reads and writes, recorded in `PRAGMA user_version`.
+/// Version 1 kept parameter names in the index tables; it is not read (the store is not
+/// released yet, so there is no migration: load the data again).
+const SCHEMA_VERSION: i64 = 2;
+
+/// Schema version [`SCHEMA_VERSION`]. Applied on open. `param` in the index tables is
+/// [`param_id`] of the parameter.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS resources (
     seq INTEGER PRIMARY KEY,
@@ -42,19 +48,19 @@ CREATE TABLE IF NOT EXISTS history (
     json TEXT NOT NULL,
     PRIMARY KEY (type, id, version)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS idx_token (seq INTEGER NOT NULL, param TEXT NOT NULL, system TEXT, code TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS idx_token (seq INTEGER NOT NULL, param INTEGER NOT NULL, system TEXT, code TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_token_lookup ON idx_token (param, code, seq);
 CREATE INDEX IF NOT EXISTS idx_token_seq ON idx_token (seq);
-CREATE TABLE IF NOT EXISTS idx_string (seq INTEGER NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS idx_string (seq INTEGER NOT NULL, param INTEGER NOT NULL, value TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_string_lookup ON idx_string (param, value, seq);
 CREATE INDEX IF NOT EXISTS idx_string_seq ON idx_string (seq);
-CREATE TABLE IF NOT EXISTS idx_date (seq INTEGER NOT NULL, param TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS idx_date (seq INTEGER NOT NULL, param INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_date_lookup ON idx_date (param, start, seq);
 CREATE INDEX IF NOT EXISTS idx_date_seq ON idx_date (seq);
-CREATE TABLE IF NOT EXISTS idx_ref (seq INTEGER NOT NULL, param TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS idx_ref (seq INTEGER NOT NULL, param INTEGER NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_ref_lookup ON idx_ref (param, id, seq);
 CREATE INDEX IF NOT EXISTS idx_ref_seq ON idx_ref (seq);
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 ";
 
 /// Read-only connections of a file database.
@@ -120,6 +126,15 @@ impl SqliteStore {
     }
 
     fn init(connection: Connection) -> Result<SqliteStore> {
+        let version: i64 = connection
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(store_error)?;
+        if version != 0 && version != SCHEMA_VERSION {
+            return Err(Error::Store(format!(
+                "the database has schema version {version}; this payer-server reads version \
+                 {SCHEMA_VERSION} only: load the data into a new database file"
+            )));
+        }
         connection.execute_batch(SCHEMA).map_err(store_error)?;
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(connection)),
@@ -156,9 +171,9 @@ impl SqliteStore {
                 if value["meta"]["versionId"] != version.to_string().as_str() {
                     return Err(broken("meta.versionId differs from the row's version"));
                 }
-                let mut expected: Vec<(String, IndexValue)> = extract(&rt, &value)
+                let mut expected: Vec<(i64, IndexValue)> = extract(&rt, &value)
                     .into_iter()
-                    .map(|e| (param_key(e.param.resource, e.param.code), e.value))
+                    .map(|e| (param_id(e.param.resource, e.param.code), e.value))
                     .collect();
                 expected.sort();
                 if index_rows(c, seq).map_err(store_error)? != expected {
@@ -339,7 +354,7 @@ fn write_one(tx: &Transaction<'_>, prepared: &Prepared, now: i64) -> Result<Writ
         }
     };
     for entry in &prepared.index {
-        let param = param_key(entry.param.resource, entry.param.code);
+        let param = param_id(entry.param.resource, entry.param.code);
         match &entry.value {
             IndexValue::Token { system, code } => exec(
                 tx,
@@ -368,7 +383,7 @@ fn write_one(tx: &Transaction<'_>, prepared: &Prepared, now: i64) -> Result<Writ
 }
 
 /// The index rows of resource `seq`, sorted.
-fn index_rows(c: &Connection, seq: i64) -> rusqlite::Result<Vec<(String, IndexValue)>> {
+fn index_rows(c: &Connection, seq: i64) -> rusqlite::Result<Vec<(i64, IndexValue)>> {
     let mut rows = Vec::new();
     type ReadValue = fn(&rusqlite::Row<'_>) -> rusqlite::Result<IndexValue>;
     let queries: [(&str, ReadValue); 4] = [
@@ -411,8 +426,19 @@ fn index_rows(c: &Connection, seq: i64) -> rusqlite::Result<Vec<(String, IndexVa
     Ok(rows)
 }
 
-fn param_key(resource: &str, code: &str) -> String {
-    format!("{resource}.{code}")
+/// The number that stands for search parameter `resource.code` in the index tables: the
+/// 31-bit FNV-1a hash of its name. Index rows are most of the database and of a load's
+/// b-tree work; a 4-byte integer in place of a name such as
+/// `ExplanationOfBenefit.service-date` roughly halves each lookup-index entry. A hash
+/// needs no table of numbers kept in step between replicas or versions; a test checks
+/// that no two parameters share one.
+fn param_id(resource: &str, code: &str) -> i64 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in resource.bytes().chain([b'.']).chain(code.bytes()) {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    i64::from(hash & 0x7fff_ffff)
 }
 
 /// SQL text and its parameters, built together.
@@ -453,7 +479,7 @@ fn search(c: &mut Connection, query: &SearchQuery) -> Result<SearchPage> {
                     sql.push(
                         "(SELECT min(i.start) FROM idx_date i WHERE i.seq = r.seq AND i.param = ",
                     );
-                    sql.bind(param_key(&query.resource_type, def.code));
+                    sql.bind(param_id(&query.resource_type, def.code));
                     sql.push(")");
                 }
             }
@@ -654,7 +680,7 @@ fn param_condition(sql: &mut Sql, resource_type: &str, def: &SearchParamDef, cla
         ParamType::Reference => "idx_ref",
     });
     sql.push(" i WHERE i.param = ");
-    sql.bind(param_key(resource_type, def.code));
+    sql.bind(param_id(resource_type, def.code));
     if clause.missing.is_none() {
         sql.push(" AND (");
         or_list(sql, &clause.values, value_sql);
@@ -675,7 +701,7 @@ fn compartment_refs(sql: &mut Sql, resource_type: &str, compartment: &Compartmen
         if n > 0 {
             sql.push(", ");
         }
-        sql.bind(param_key(resource_type, p.code));
+        sql.bind(param_id(resource_type, p.code));
     }
     sql.push(")");
 }
@@ -823,5 +849,38 @@ fn date_sql(sql: &mut Sql, prefix: DatePrefix, ps: i64, pe: i64, rs: &str, re: &
             sql.push(&format!(" AND {re} > "));
             sql.bind(ps);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::generated::search_params::SEARCH_PARAMS;
+
+    #[test]
+    fn no_two_search_parameters_share_an_id() {
+        let mut ids = std::collections::HashMap::new();
+        for p in SEARCH_PARAMS {
+            let name = format!("{}.{}", p.resource, p.code);
+            if let Some(other) = ids.insert(param_id(p.resource, p.code), name.clone()) {
+                assert_eq!(other, name, "{other} and {name} share an id");
+            }
+        }
+        assert!(ids.len() > 1_000);
+    }
+
+    #[test]
+    fn a_database_of_another_schema_version_is_refused_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE resources (seq INTEGER); PRAGMA user_version = 1;")
+            .unwrap();
+        let error = SqliteStore::open(&path).unwrap_err().to_string();
+        assert!(error.contains("schema version 1"), "{error}");
+        assert!(error.contains("new database file"), "{error}");
     }
 }
