@@ -32,6 +32,12 @@ pub enum Error {
     /// The request is well-formed but the server does not do this.
     #[error("not supported: {0}")]
     NotSupported(String),
+    /// The request carries no valid credentials (401, with `WWW-Authenticate: Bearer`).
+    #[error("not authorized: {0}")]
+    Unauthorized(String),
+    /// The credentials are valid but do not cover this request (403).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// The store failed. The message is for logs; clients get a generic text.
     #[error("storage error: {0}")]
     Store(String),
@@ -49,6 +55,8 @@ impl Error {
     pub fn status(&self) -> u16 {
         match self {
             Error::InvalidParam { .. } | Error::InvalidResource(_) => 400,
+            Error::Unauthorized(_) => 401,
+            Error::Forbidden(_) => 403,
             Error::NotFound(_) => 404,
             Error::NotAcceptable(_) => 406,
             Error::NotSupported(_) => 501,
@@ -61,6 +69,8 @@ impl Error {
         match self {
             Error::InvalidParam { .. } => IssueType::Value,
             Error::InvalidResource(_) => IssueType::Invalid,
+            Error::Unauthorized(_) => IssueType::Login,
+            Error::Forbidden(_) => IssueType::Forbidden,
             Error::NotFound(_) => IssueType::NotFound,
             Error::NotAcceptable(_) | Error::NotSupported(_) => IssueType::NotSupported,
             Error::Store(_) => IssueType::Exception,

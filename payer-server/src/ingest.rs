@@ -185,43 +185,26 @@ impl<'a, S: ResourceStore> Loader<'a, S> {
     /// Checks `inputs` while the store writes the batch checked before.
     async fn push(&mut self, inputs: Vec<(String, Input)>) -> Result<()> {
         let validation = self.validation;
-        let checking = tokio::task::spawn_blocking(move || {
-            inputs
-                .into_iter()
-                .map(|(origin, input)| {
-                    let checked = match input {
-                        Input::Json(json) => fhir_model::from_json(&json.to_string())
-                            .map_err(|e| format!("not valid FHIR: {e}"))
-                            .and_then(|resource| check(resource, validation)),
-                        Input::Parsed(resource) => check(resource, validation),
-                    };
-                    (origin, checked)
-                })
-                .collect::<Vec<_>>()
-        });
+        let checking = tokio::task::spawn_blocking(move || check_batch(inputs, validation));
         let (checked, written) = tokio::join!(checking, self.write_ready());
         written?;
-        for (origin, checked) in checked.map_err(|e| Error::Store(e.to_string()))? {
-            match checked {
-                Ok((prepared, profile_errors)) => {
-                    if profile_errors > 0 {
-                        self.report.loaded_with_errors += 1;
-                        self.report.problems.push(format!(
-                            "{origin}: {}/{}: loaded with {profile_errors} profile error(s)",
-                            prepared.resource_type(),
-                            prepared.id()
-                        ));
-                    }
-                    self.ready.push(prepared);
-                }
-                Err(message) => {
-                    self.report.rejected += 1;
-                    self.written += 1;
-                    self.report.problems.push(format!("{origin}: {message}"));
-                }
-            }
-        }
+        self.add(checked.map_err(|e| Error::Store(e.to_string()))?);
         Ok(())
+    }
+
+    /// Writes what is ready, then takes `checked` as the next batch to write.
+    async fn push_checked(&mut self, checked: Checked) -> Result<()> {
+        self.write_ready().await?;
+        self.add(checked);
+        Ok(())
+    }
+
+    fn add(&mut self, checked: Checked) {
+        self.written += checked.report.rejected;
+        self.report.rejected += checked.report.rejected;
+        self.report.loaded_with_errors += checked.report.loaded_with_errors;
+        self.report.problems.extend(checked.report.problems);
+        self.ready = checked.ready;
     }
 
     /// Writes what is checked, in one transaction.
@@ -245,6 +228,46 @@ impl<'a, S: ResourceStore> Loader<'a, S> {
         self.write_ready().await?;
         Ok(self.report)
     }
+}
+
+/// A batch checked: what is ready to write, and what was rejected or loaded with profile
+/// errors (in `report`).
+struct Checked {
+    ready: Vec<Prepared>,
+    report: LoadReport,
+}
+
+fn check_batch(inputs: Vec<(String, Input)>, validation: Validation) -> Checked {
+    let mut checked = Checked {
+        ready: Vec::with_capacity(inputs.len()),
+        report: LoadReport::default(),
+    };
+    for (origin, input) in inputs {
+        let result = match input {
+            Input::Json(json) => fhir_model::from_json(&json.to_string())
+                .map_err(|e| format!("not valid FHIR: {e}"))
+                .and_then(|resource| check(resource, validation)),
+            Input::Parsed(resource) => check(resource, validation),
+        };
+        match result {
+            Ok((prepared, profile_errors)) => {
+                if profile_errors > 0 {
+                    checked.report.loaded_with_errors += 1;
+                    checked.report.problems.push(format!(
+                        "{origin}: {}/{}: loaded with {profile_errors} profile error(s)",
+                        prepared.resource_type(),
+                        prepared.id()
+                    ));
+                }
+                checked.ready.push(prepared);
+            }
+            Err(message) => {
+                checked.report.rejected += 1;
+                checked.report.problems.push(format!("{origin}: {message}"));
+            }
+        }
+    }
+    checked
 }
 
 /// Validates and prepares; the error is the reason for rejecting it. Also the check of
@@ -286,15 +309,16 @@ pub(crate) fn check(
 
 /// Generates the synthetic dataset of `config` member by member (see
 /// [`crate::synth::Generator`]: memory stays flat however many members) and loads it, the
-/// shared directory first. Generation runs on its own thread, ahead of the load by a few
-/// batches. Returns the report and the members generated.
+/// shared directory first. Generating and checking run on a thread of their own, a batch
+/// ahead of the store's writes; only checked resources (JSON text and index) wait between
+/// the two. Returns the report and the members generated.
 pub async fn load_synthetic<S: ResourceStore>(
     store: &S,
     config: &crate::synth::Config,
     validation: Validation,
 ) -> Result<(LoadReport, Vec<crate::synth::Member>)> {
-    type Chunk = (Vec<crate::synth::Member>, Vec<(String, Input)>);
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Chunk>(2);
+    let (sender, mut receiver) =
+        tokio::sync::mpsc::channel::<(Vec<crate::synth::Member>, Checked)>(1);
     let mut generator = crate::synth::Generator::new(config);
     let generating = tokio::task::spawn_blocking(move || {
         let mut members = Vec::new();
@@ -313,20 +337,23 @@ pub async fn load_synthetic<S: ResourceStore>(
                     .map(|r| (origin.clone(), Input::Parsed(r))),
             );
             if pending.len() >= BATCH_SIZE {
-                let chunk = (std::mem::take(&mut members), std::mem::take(&mut pending));
-                if sender.blocking_send(chunk).is_err() {
+                let checked = check_batch(std::mem::take(&mut pending), validation);
+                if sender
+                    .blocking_send((std::mem::take(&mut members), checked))
+                    .is_err()
+                {
                     return; // the load failed and stopped listening
                 }
             }
         }
         // As above: a closed channel means the load already failed.
-        let _ = sender.blocking_send((members, pending));
+        let _ = sender.blocking_send((members, check_batch(pending, validation)));
     });
     let mut loader = Loader::new(store, validation);
     let mut members = Vec::with_capacity(config.members);
-    while let Some((generated, inputs)) = receiver.recv().await {
+    while let Some((generated, checked)) = receiver.recv().await {
         members.extend(generated);
-        loader.push(inputs).await?;
+        loader.push_checked(checked).await?;
     }
     generating
         .await

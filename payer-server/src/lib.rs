@@ -16,6 +16,7 @@
 //! Not yet: chaining, the authorization server and access control (a member token scoped
 //! to one Patient compartment), audit.
 
+pub mod access;
 pub mod error;
 pub mod http;
 pub mod ingest;

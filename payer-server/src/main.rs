@@ -130,31 +130,42 @@ async fn run(cli: Cli) -> Result<(), String> {
         } => {
             let store = SqliteStore::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
             let validation = Validation::from(validation);
-            let mut total = ingest::LoadReport::default();
-            for file in files {
-                let text = std::fs::read_to_string(&file)
-                    .map_err(|e| format!("{}: {e}", file.display()))?;
-                let resources =
-                    ingest::resources_in(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-                let origin = file.display().to_string();
-                let resources: Vec<_> = resources
-                    .into_iter()
-                    .map(|(position, json)| (format!("{origin}: {position}"), json))
-                    .collect();
-                let bar = progress_bar(&origin, resources.len());
-                let report = ingest::load(&store, resources, validation, &mut |done| {
-                    bar.set_position(done as u64);
-                })
-                .await
-                .map_err(|e| format!("{origin}: {e}"))?;
-                bar.finish();
-                total.created += report.created;
-                total.updated += report.updated;
-                total.unchanged += report.unchanged;
-                total.rejected += report.rejected;
-                total.loaded_with_errors += report.loaded_with_errors;
-                total.problems.extend(report.problems);
+            let load_files = async {
+                let mut total = ingest::LoadReport::default();
+                for file in files {
+                    let text = std::fs::read_to_string(&file)
+                        .map_err(|e| format!("{}: {e}", file.display()))?;
+                    let resources = ingest::resources_in(&text)
+                        .map_err(|e| format!("{}: {e}", file.display()))?;
+                    let origin = file.display().to_string();
+                    let resources: Vec<_> = resources
+                        .into_iter()
+                        .map(|(position, json)| (format!("{origin}: {position}"), json))
+                        .collect();
+                    let bar = progress_bar(&origin, resources.len());
+                    let report = ingest::load(&store, resources, validation, &mut |done| {
+                        bar.set_position(done as u64);
+                    })
+                    .await
+                    .map_err(|e| format!("{origin}: {e}"))?;
+                    bar.finish();
+                    total.created += report.created;
+                    total.updated += report.updated;
+                    total.unchanged += report.unchanged;
+                    total.rejected += report.rejected;
+                    total.loaded_with_errors += report.loaded_with_errors;
+                    total.problems.extend(report.problems);
+                }
+                Ok::<_, Box<dyn std::error::Error>>(total)
+            };
+            // A first load builds the search indexes once at the end; a load into a
+            // database that holds data (and may be serving) keeps them up to date.
+            let total = if store.is_empty().await.map_err(|e| e.to_string())? {
+                store.bulk_load(load_files).await
+            } else {
+                load_files.await
             }
+            .map_err(|e| e.to_string())?;
             for problem in &total.problems {
                 eprintln!("{problem}");
             }
@@ -212,7 +223,8 @@ async fn demo(members: usize, db: &std::path::Path, listen: &str) -> Result<(), 
     };
     // The generator's tests validate everything it makes against the profiles; the demo
     // does not pay for it again at every start.
-    let (report, dataset_members) = ingest::load_synthetic(&store, &config, Validation::Off)
+    let (report, dataset_members) = store
+        .bulk_load(ingest::load_synthetic(&store, &config, Validation::Off))
         .await
         .map_err(|e| e.to_string())?;
     println!("fhir_base: {base_url}");

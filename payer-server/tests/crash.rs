@@ -1,6 +1,7 @@
 //! Kill -9 the `payer-server load` process in the middle of a load: after reopening, every
 //! resource is either whole (JSON, version and index rows) or absent, whole transactions
-//! only, and loading again completes the rest without touching what was there.
+//! only, the search indexes the bulk load had dropped are back, and loading again
+//! completes the rest without touching what was there.
 
 use std::error::Error;
 use std::io::Write as _;
@@ -49,7 +50,18 @@ async fn a_load_killed_mid_way_leaves_whole_resources_only() -> Result<(), Box<d
     child.kill()?; // SIGKILL
     child.wait()?;
 
+    // The load into an empty file ran without the search lookup indexes (bulk mode):
+    // opening the file again builds them.
+    let lookup_indexes = || -> Result<i64, rusqlite::Error> {
+        rusqlite::Connection::open(&db)?.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE '%_lookup'",
+            [],
+            |r| r.get(0),
+        )
+    };
+    assert!(lookup_indexes()? < 4, "the killed load was not a bulk load");
     let store = SqliteStore::open(&db)?;
+    assert_eq!(lookup_indexes()?, 4);
     let present = store.check_integrity().await?;
     assert!(present > 0, "nothing committed before the kill");
     assert!(

@@ -802,3 +802,250 @@ async fn transaction_and_batch_bundles_write_all_or_nothing() -> TestResult {
     assert_eq!(response.status(), StatusCode::NOT_IMPLEMENTED);
     Ok(())
 }
+
+/// The authorization hook as a payer (or the SMART server) plugs it in: bearer tokens
+/// mapped to grants.
+struct TokenTable;
+
+impl payer_server::access::Authorizer for TokenTable {
+    fn authorize<'a>(
+        &'a self,
+        headers: &'a axum::http::HeaderMap,
+    ) -> payer_server::access::AuthorizeFuture<'a> {
+        use payer_server::access::Grant;
+        Box::pin(async move {
+            let token = headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "));
+            match token {
+                Some("admin") => Ok(Grant::all("admin")),
+                Some("member1") => Ok(Grant::patient("member1", "Patient1").for_client("app")),
+                Some("member1-coverage") => {
+                    Ok(Grant::patient("member1", "Patient1").only_types(["Coverage"]))
+                }
+                _ => Err(payer_server::error::Error::Unauthorized(
+                    "no valid bearer token".to_owned(),
+                )),
+            }
+        })
+    }
+}
+
+impl Server {
+    async fn get_as(&self, token: &str, path: &str) -> Result<(StatusCode, Value), Box<dyn Error>> {
+        let response = self
+            .client
+            .get(format!("{}/{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        Ok((response.status(), response.json().await?))
+    }
+}
+
+fn entry_keys(bundle: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = bundle["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            format!(
+                "{}/{}",
+                e["resource"]["resourceType"].as_str().unwrap_or(""),
+                e["resource"]["id"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// A member's token reads the member's compartment and the shared reference data, and
+/// nothing of another member: not by search, read, include or `$everything`, and not even
+/// whether it exists. Every access, refused ones too, is in the audit trail, without
+/// content.
+#[tokio::test]
+async fn a_members_grant_reads_only_the_members_data() -> TestResult {
+    let audit = std::sync::Arc::new(payer_server::access::MemoryAuditSink::new(100));
+    let sink = audit.clone();
+    let server = start_with(move |c| {
+        c.with_authorizer(std::sync::Arc::new(TokenTable))
+            .with_audit(sink)
+            .with_writes(Validation::Reject)
+    })
+    .await?;
+    let own_eobs = server.brute_force("ExplanationOfBenefit", |e| {
+        e["patient"]["reference"] == "Patient/Patient1"
+    });
+    let other_eob = server
+        .brute_force("ExplanationOfBenefit", |e| {
+            e["patient"]["reference"] == "Patient/Patient2"
+        })
+        .pop()
+        .ok_or("no EOB of Patient2")?;
+    assert!(!own_eobs.is_empty());
+
+    // No token: 401 with the scheme to use, as an OperationOutcome.
+    let response = server
+        .client
+        .get(format!("{}/ExplanationOfBenefit", server.base))
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some("Bearer")
+    );
+    let outcome: Value = response.json().await?;
+    assert_eq!(outcome["issue"][0]["code"], "login", "{outcome}");
+    assert_eq!(
+        server.get("metadata").await?.0,
+        StatusCode::OK,
+        "metadata is public"
+    );
+
+    // Searches see the member's EOBs only, whatever they ask for.
+    let (status, bundle) = server
+        .get_as("member1", "ExplanationOfBenefit?_count=100")
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    let found: Vec<String> = entry_keys(&bundle)
+        .into_iter()
+        .map(|k| k.trim_start_matches("ExplanationOfBenefit/").to_owned())
+        .collect();
+    assert_eq!(found, own_eobs);
+    let (_, bundle) = server
+        .get_as("member1", "ExplanationOfBenefit?patient=Patient2")
+        .await?;
+    assert_eq!(entry_keys(&bundle), Vec::<String>::new());
+    let (_, bundle) = server
+        .get_as("admin", "ExplanationOfBenefit?_count=100")
+        .await?;
+    assert!(
+        entry_keys(&bundle).len() > own_eobs.len(),
+        "an administrator sees all"
+    );
+
+    // Reads: another member's EOB and Patient are "not found"; the shared directory is not
+    // restricted.
+    let (status, _) = server
+        .get_as("member1", &format!("ExplanationOfBenefit/{}", own_eobs[0]))
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    for path in [
+        format!("ExplanationOfBenefit/{other_eob}"),
+        format!("ExplanationOfBenefit/{other_eob}/_history/1"),
+        "Patient/Patient2".to_owned(),
+        "Patient/Patient2/$everything".to_owned(),
+    ] {
+        let (status, outcome) = server.get_as("member1", &path).await?;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(outcome["issue"][0]["code"], "not-found", "{path}");
+    }
+    let organization = server
+        .brute_force("Organization", |_| true)
+        .pop()
+        .ok_or("no Organization")?;
+    let (status, _) = server
+        .get_as("member1", &format!("Organization/{organization}"))
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+
+    // Includes and $everything stay in the compartment.
+    let (_, bundle) = server
+        .get_as(
+            "member1",
+            "Patient?_revinclude=ExplanationOfBenefit:patient",
+        )
+        .await?;
+    let keys = entry_keys(&bundle);
+    assert!(keys.contains(&"Patient/Patient1".to_owned()), "{keys:?}");
+    assert!(
+        !keys
+            .iter()
+            .any(|k| k.ends_with(&other_eob) || k == "Patient/Patient2"),
+        "{keys:?}"
+    );
+    // Shared data is searchable, but what references it is the member's only.
+    let shared = "Organization?_id=ProviderOrganization1&_revinclude=ExplanationOfBenefit:provider";
+    let (_, as_member) = server.get_as("member1", shared).await?;
+    let (_, as_admin) = server.get_as("admin", shared).await?;
+    assert_eq!(
+        entry_keys(&as_member),
+        [
+            "ExplanationOfBenefit/EOBProfessional2",
+            "Organization/ProviderOrganization1"
+        ]
+    );
+    assert!(entry_keys(&as_admin).len() > 3, "{as_admin}");
+    let (status, bundle) = server
+        .get_as("member1", "Patient/Patient1/$everything?_count=1000")
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    let (_, as_admin) = server
+        .get_as("admin", "Patient/Patient1/$everything?_count=1000")
+        .await?;
+    assert_eq!(entry_keys(&bundle), entry_keys(&as_admin));
+
+    // A grant narrowed to Coverage: other types are forbidden, $everything holds only the
+    // member's Coverage.
+    let (status, outcome) = server
+        .get_as("member1-coverage", "ExplanationOfBenefit")
+        .await?;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(outcome["issue"][0]["code"], "forbidden");
+    let (_, bundle) = server
+        .get_as("member1-coverage", "Patient/Patient1/$everything")
+        .await?;
+    let keys = entry_keys(&bundle);
+    assert!(
+        !keys.is_empty() && keys.iter().all(|k| k.starts_with("Coverage/")),
+        "{keys:?}"
+    );
+
+    // Writes need a grant of everything.
+    let response = server
+        .client
+        .post(&server.base)
+        .bearer_auth("member1")
+        .header("content-type", "application/fhir+json")
+        .body(r#"{"resourceType": "Bundle", "type": "batch", "entry": []}"#)
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // The audit trail: who, what, the status, which resources, and nothing else.
+    let events = audit.events();
+    let refused = events.first().ok_or("no audit events")?;
+    assert_eq!((refused.subject.as_deref(), refused.status), (None, 401));
+    let read = events
+        .iter()
+        .find(|e| e.action == payer_server::access::AuditAction::Read && e.status == 200)
+        .ok_or("no read audited")?;
+    assert_eq!(read.subject.as_deref(), Some("member1"));
+    assert_eq!(read.client_id.as_deref(), Some("app"));
+    assert_eq!(
+        read.resources,
+        [format!("ExplanationOfBenefit/{}", own_eobs[0])]
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.status == 404 && e.subject.as_deref() == Some("member1"))
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == payer_server::access::AuditAction::Write && e.status == 403)
+    );
+    let searched = events
+        .iter()
+        .find(|e| e.action == payer_server::access::AuditAction::Search && e.status == 200)
+        .ok_or("no search audited")?;
+    assert_eq!(searched.resources.len(), own_eobs.len());
+    Ok(())
+}

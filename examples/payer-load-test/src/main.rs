@@ -43,6 +43,10 @@ struct Args {
     /// Members of a separate dataset loaded with profile validation on, to time it.
     #[arg(long, default_value_t = 100)]
     validated_members: usize,
+    /// Keep the search indexes up to date row by row during the load, as a load into a
+    /// serving database does, instead of building them at the end (`bulk_load`).
+    #[arg(long)]
+    row_by_row: bool,
 }
 
 #[tokio::main]
@@ -80,15 +84,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The dataset under test, loaded without validation (the generator's tests validate).
     let t = Instant::now();
-    let (report, members) = ingest::load_synthetic(
-        &store,
-        &synth::Config {
-            members: args.members,
-            ..synth::Config::default()
-        },
-        Validation::Off,
-    )
-    .await?;
+    let config = synth::Config {
+        members: args.members,
+        ..synth::Config::default()
+    };
+    let (report, members) = if args.row_by_row {
+        ingest::load_synthetic(&store, &config, Validation::Off).await?
+    } else {
+        store
+            .bulk_load(ingest::load_synthetic(&store, &config, Validation::Off))
+            .await?
+    };
     let elapsed = t.elapsed();
     println!("members: {}", args.members);
     println!("resources: {}", report.created);

@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::{AppState, fhir_response};
+use crate::access::{AuditAction, Scope};
 use crate::error::Error;
 use crate::ingest::{self, Validation};
 use crate::store::{Prepared, ResourceStore, WriteOutcome};
@@ -25,15 +26,40 @@ type Checked = Result<Prepared, Error>;
 
 pub(super) async fn transaction<S: ResourceStore>(
     State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Error> {
+    let grant = state.grant(&headers, AuditAction::Write, "Bundle").await?;
+    let written = async {
+        if grant.scope != Scope::All {
+            return Err(Error::Forbidden(
+                "writes need a grant of everything (an administrator's)".to_owned(),
+            ));
+        }
+        post_bundle(&state, &body).await
+    }
+    .await;
+    state.audit(
+        Some(&grant),
+        AuditAction::Write,
+        "Bundle",
+        written.as_ref().map(|(_, keys)| keys.clone()),
+    );
+    written.map(|(response, _)| response)
+}
+
+/// Checks and writes a posted Bundle; the answer and the `Type/id` of what was written.
+async fn post_bundle<S: ResourceStore>(
+    state: &AppState<S>,
+    body: &[u8],
+) -> Result<(Response, Vec<String>), Error> {
     let Some(validation) = state.config.writes else {
         return Err(Error::NotSupported(
             "writes are not enabled on this server (POST of transaction or batch Bundles)"
                 .to_owned(),
         ));
     };
-    let bundle: Value = serde_json::from_slice(&body)
+    let bundle: Value = serde_json::from_slice(body)
         .map_err(|e| Error::InvalidResource(format!("the body is not JSON: {e}")))?;
     if bundle["resourceType"] != "Bundle" {
         return Err(Error::InvalidResource(
@@ -53,9 +79,10 @@ pub(super) async fn transaction<S: ResourceStore>(
     let checked: Vec<Checked> = entries
         .iter()
         .enumerate()
-        .map(|(i, entry)| check_entry(&state, i, entry, validation))
+        .map(|(i, entry)| check_entry(state, i, entry, validation))
         .collect();
     let mut responses = Vec::with_capacity(checked.len());
+    let mut written = Vec::new();
     if transaction {
         // All or nothing: the first problem is the answer, and nothing is written.
         let mut ready = Vec::with_capacity(checked.len());
@@ -68,7 +95,8 @@ pub(super) async fn transaction<S: ResourceStore>(
             .collect();
         let outcomes = state.store.upsert(ready).await?;
         for ((rt, id), outcome) in keys.iter().zip(outcomes) {
-            responses.push(entry_response(&state, rt, id, outcome).await?);
+            responses.push(entry_response(state, rt, id, outcome).await?);
+            written.push(format!("{rt}/{id}"));
         }
     } else {
         for entry in checked {
@@ -84,7 +112,8 @@ pub(super) async fn transaction<S: ResourceStore>(
                                 .into_iter()
                                 .next()
                                 .unwrap_or(WriteOutcome::Unchanged);
-                            entry_response(&state, &rt, &id, outcome).await?
+                            written.push(format!("{rt}/{id}"));
+                            entry_response(state, &rt, &id, outcome).await?
                         }
                         Err(e) => error_entry(&e),
                     }
@@ -99,10 +128,11 @@ pub(super) async fn transaction<S: ResourceStore>(
     } else {
         "batch-response"
     };
-    Ok(fhir_response(
+    let response = fhir_response(
         StatusCode::OK,
         json!({"resourceType": "Bundle", "type": kind, "entry": responses}).to_string(),
-    ))
+    );
+    Ok((response, written))
 }
 
 /// Checks one entry: its request, its resource (strict FHIR, then the profiles), its id.

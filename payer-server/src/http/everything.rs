@@ -8,7 +8,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use std::sync::Arc;
 
-use super::{AppState, Links, fhir_response, form_urlencoded, searchset};
+use super::{AppState, Links, fhir_response, form_urlencoded, resource_keys, searchset};
+use crate::access::{AuditAction, Grant};
 use crate::error::Error;
 use crate::search::query::{ClauseValue, DatePrefix, Target};
 use crate::search::{Clause, Compartment, Cursor, SearchQuery};
@@ -18,16 +19,55 @@ pub(super) async fn everything<S: ResourceStore>(
     State(state): State<Arc<AppState<S>>>,
     Path((resource_type, id, operation)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
-    _headers: HeaderMap,
+    headers: HeaderMap,
 ) -> Result<Response, Error> {
     if resource_type != "Patient" || operation != "$everything" {
         return Err(Error::NotFound(format!("{resource_type}/{id}/{operation}")));
     }
-    // 404 for an unknown patient, rather than an empty Bundle.
-    state.store.read("Patient", &id).await?;
-    let params = form_urlencoded(raw.as_deref().unwrap_or(""))?;
+    let grant = state
+        .grant(&headers, AuditAction::Everything, "Patient")
+        .await?;
+    let found = everything_page(&state, &id, raw.as_deref().unwrap_or(""), &grant).await;
+    state.audit(
+        Some(&grant),
+        AuditAction::Everything,
+        "Patient",
+        found
+            .as_ref()
+            .map(|(_, page, _)| resource_keys(&page.resources)),
+    );
+    let (params, page, next_cursor) = found?;
+    let link_base = format!("{}/Patient/{id}/$everything", state.config.base_url);
+    let links = Links {
+        base: &link_base,
+        params: &params,
+        ignored: &[],
+        next_cursor,
+    };
+    Ok(fhir_response(
+        StatusCode::OK,
+        searchset(&state.config.base_url, &links, &page, &[]),
+    ))
+}
+
+/// One page of `$everything` for Patient `id`: the parameters read, the page, and the
+/// cursor of the next page.
+async fn everything_page<S: ResourceStore>(
+    state: &AppState<S>,
+    id: &str,
+    raw: &str,
+    grant: &Grant,
+) -> Result<(Vec<(String, String)>, SearchPage, Option<String>), Error> {
+    // 404 for an unknown patient, rather than an empty Bundle; the same for another
+    // member's, so a member's token cannot learn which patients exist. (The types the
+    // grant covers limit the page, not the operation.)
+    if grant.compartment().is_some_and(|own| own.patient_id != id) {
+        return Err(Error::NotFound(format!("Patient/{id}")));
+    }
+    state.store.read("Patient", id).await?;
+    let params = form_urlencoded(raw)?;
     let mut types: Vec<&str> = Compartment::resource_types()
-        .filter(|t| state.config.serves(t))
+        .filter(|t| state.config.serves(t) && grant.check_type(t).is_ok())
         .collect();
     let mut count = crate::search::query::DEFAULT_COUNT;
     let mut since = None;
@@ -79,7 +119,7 @@ pub(super) async fn everything<S: ResourceStore>(
     let (mut type_index, mut cursor) = start;
     while type_index < types.len() && page.resources.len() < count {
         let mut query = SearchQuery::parse(types[type_index], &[], false)?;
-        query.compartment = Some(Compartment::patient(&id));
+        query.compartment = Some(Compartment::patient(id));
         query.count = count - page.resources.len();
         query.cursor = cursor.map(Cursor::After);
         if let Some((start, end)) = since {
@@ -104,22 +144,12 @@ pub(super) async fn everything<S: ResourceStore>(
             }
         }
     }
-    let link_base = format!("{}/Patient/{id}/$everything", state.config.base_url);
-    let links = Links {
-        base: &link_base,
-        params: &params,
-        ignored: &[],
-        // The composite cursor: the type index and, within it, the sequence number.
-        next_cursor: (type_index < types.len())
-            .then(|| format!("{type_index}.{}", cursor.unwrap_or(0))),
-    };
-    Ok(fhir_response(
-        StatusCode::OK,
-        searchset(&state.config.base_url, &links, &page, &[]),
-    ))
+    // The composite cursor: the type index and, within it, the sequence number.
+    let next_cursor =
+        (type_index < types.len()).then(|| format!("{type_index}.{}", cursor.unwrap_or(0)));
+    Ok((params, page, next_cursor))
 }
 
-/// `3.1234` → (type index 3, after sequence 1234); `3.0` starts type 3.
 fn parse_cursor(value: &str) -> Result<(usize, Option<i64>), Error> {
     let bad = || Error::invalid_param("_cursor", "is not a cursor this server issued");
     let (t, s) = value.split_once('.').ok_or_else(bad)?;

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::access::Grant;
 use crate::error::{Error, Result};
 use crate::search::extract::{IndexValue, extract};
 use crate::search::query::{ClauseValue, Target};
@@ -19,6 +20,7 @@ pub(super) async fn included<S: ResourceStore>(
     store: &S,
     query: &SearchQuery,
     page: &[StoredResource],
+    grant: &Grant,
 ) -> Result<Vec<StoredResource>> {
     let mut seen: BTreeSet<(String, String)> = page
         .iter()
@@ -34,7 +36,9 @@ pub(super) async fn included<S: ResourceStore>(
                     continue;
                 }
                 match store.read(&rt, &id).await {
-                    Ok(resource) => added.push(resource),
+                    // What the grant does not cover is left out, as if it did not exist.
+                    Ok(resource) if grant.allows(&resource) => added.push(resource),
+                    Ok(_) => {}
                     // A reference to something this server does not hold is not an error.
                     Err(Error::NotFound(_)) => {}
                     Err(e) => return Err(e),
@@ -44,7 +48,9 @@ pub(super) async fn included<S: ResourceStore>(
         if round == 0 {
             for include in &query.revincludes {
                 for resource in referencing(store, &frontier, include).await? {
-                    if seen.insert((resource.resource_type.clone(), resource.id.clone())) {
+                    if grant.allows(&resource)
+                        && seen.insert((resource.resource_type.clone(), resource.id.clone()))
+                    {
                         added.push(resource);
                     }
                 }

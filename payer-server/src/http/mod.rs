@@ -17,6 +17,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::access::{
+    AuditAction, AuditEvent, AuditSink, Authorizer, Grant, MemoryAuditSink, OpenAccess,
+};
 use crate::error::Error;
 use crate::search::SearchQuery;
 use crate::store::{ResourceStore, StoredResource};
@@ -27,8 +30,9 @@ const FHIR_JSON: &str = "application/fhir+json";
 /// Largest request body accepted (a `_search` form); larger requests get a 413.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
-/// How the server is reached and what it serves.
-#[derive(Debug, Clone)]
+/// How the server is reached, what it serves, who may read it and where accesses are
+/// recorded.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ServerConfig {
     /// The FHIR base URL clients use (`http://127.0.0.1:8080/fhir`), for `fullUrl`s and
@@ -39,6 +43,20 @@ pub struct ServerConfig {
     /// Accept transaction and batch Bundles (`POST` to the base). Off by default: until
     /// the authorization server guards them, writes are for loopback administration.
     pub writes: Option<crate::ingest::Validation>,
+    /// Decides what each request may read ([`OpenAccess`] unless set).
+    pub authorizer: Arc<dyn Authorizer>,
+    /// Receives every access ([`MemoryAuditSink`] of the last 10,000 unless set).
+    pub audit: Arc<dyn AuditSink>,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("base_url", &self.base_url)
+            .field("resource_types", &self.resource_types)
+            .field("writes", &self.writes)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The resource types of the Patient Access API: CARIN BB claims and coverage, US Core
@@ -82,7 +100,21 @@ impl ServerConfig {
                 .map(|t| (*t).to_owned())
                 .collect(),
             writes: None,
+            authorizer: Arc::new(OpenAccess),
+            audit: Arc::new(MemoryAuditSink::new(10_000)),
         }
+    }
+
+    /// Asks `authorizer` what each request may read.
+    pub fn with_authorizer(mut self, authorizer: Arc<dyn Authorizer>) -> Self {
+        self.authorizer = authorizer;
+        self
+    }
+
+    /// Records every access in `audit`.
+    pub fn with_audit(mut self, audit: Arc<dyn AuditSink>) -> Self {
+        self.audit = audit;
+        self
     }
 
     /// Also accepts transaction and batch Bundles, validating each resource as
@@ -101,6 +133,53 @@ struct AppState<S> {
     store: S,
     config: ServerConfig,
     capability: String,
+}
+
+impl<S> AppState<S> {
+    /// The request's grant; a refusal is audited here.
+    async fn grant(
+        &self,
+        headers: &HeaderMap,
+        action: AuditAction,
+        resource_type: &str,
+    ) -> Result<Grant, Error> {
+        let grant = self.config.authorizer.authorize(headers).await;
+        if let Err(e) = &grant {
+            self.audit(None, action, resource_type, Err(e));
+        }
+        grant
+    }
+
+    /// Records an access: the resources sent, or the error answered.
+    fn audit(
+        &self,
+        grant: Option<&Grant>,
+        action: AuditAction,
+        resource_type: &str,
+        outcome: Result<Vec<String>, &Error>,
+    ) {
+        let (status, resources) = match outcome {
+            Ok(resources) => (200, resources),
+            Err(e) => (e.status(), Vec::new()),
+        };
+        self.config.audit.record(AuditEvent {
+            at_ms: chrono::Utc::now().timestamp_millis(),
+            subject: grant.map(|g| g.subject.clone()),
+            client_id: grant.and_then(|g| g.client_id.clone()),
+            action,
+            resource_type: resource_type.to_owned(),
+            status,
+            resources,
+        });
+    }
+}
+
+/// `Type/id` of each resource, for the audit trail.
+fn resource_keys<'a>(resources: impl IntoIterator<Item = &'a StoredResource>) -> Vec<String> {
+    resources
+        .into_iter()
+        .map(|r| format!("{}/{}", r.resource_type, r.id))
+        .collect()
 }
 
 /// The FHIR API over `store`, as an axum `Router` rooted at the FHIR base.
@@ -140,7 +219,14 @@ impl IntoResponse for Error {
         let status =
             StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let outcome = fhir_model::Resource::from(self.to_operation_outcome());
-        fhir_response(status, fhir_model::to_json(&outcome))
+        let mut response = fhir_response(status, fhir_model::to_json(&outcome));
+        if matches!(self, Error::Unauthorized(_)) {
+            // RFC 6750 section 3: a 401 names the scheme the client should use.
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
     }
 }
 
@@ -217,9 +303,7 @@ async fn read<S: ResourceStore>(
     Path((resource_type, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
-    check_type(&state, &resource_type)?;
-    let resource = state.store.read(&resource_type, &id).await?;
-    Ok(resource_response(&resource, &headers))
+    read_version(&state, &resource_type, &id, None, &headers).await
 }
 
 async fn vread<S: ResourceStore>(
@@ -227,12 +311,47 @@ async fn vread<S: ResourceStore>(
     Path((resource_type, id, version)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
-    check_type(&state, &resource_type)?;
-    let version: u64 = version
-        .parse()
-        .map_err(|_| Error::NotFound(format!("{resource_type}/{id}/_history/{version}")))?;
-    let resource = state.store.vread(&resource_type, &id, version).await?;
-    Ok(resource_response(&resource, &headers))
+    read_version(&state, &resource_type, &id, Some(&version), &headers).await
+}
+
+/// read (`version` `None`) and vread, audited. A resource the grant does not cover is
+/// "not found" like one that does not exist.
+async fn read_version<S: ResourceStore>(
+    state: &AppState<S>,
+    resource_type: &str,
+    id: &str,
+    version: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, Error> {
+    let grant = state
+        .grant(headers, AuditAction::Read, resource_type)
+        .await?;
+    let read = async {
+        check_type(state, resource_type)?;
+        grant.check_type(resource_type)?;
+        let resource = match version {
+            None => state.store.read(resource_type, id).await?,
+            Some(version) => {
+                let version: u64 = version.parse().map_err(|_| {
+                    Error::NotFound(format!("{resource_type}/{id}/_history/{version}"))
+                })?;
+                state.store.vread(resource_type, id, version).await?
+            }
+        };
+        if grant.allows(&resource) {
+            Ok(resource)
+        } else {
+            Err(Error::NotFound(format!("{resource_type}/{id}")))
+        }
+    }
+    .await;
+    state.audit(
+        Some(&grant),
+        AuditAction::Read,
+        resource_type,
+        read.as_ref().map(|r| resource_keys([r])),
+    );
+    Ok(resource_response(&read?, headers))
 }
 
 /// The resource with its `ETag` and `Last-Modified`; `304 Not Modified` when the client
@@ -317,12 +436,30 @@ async fn search<S: ResourceStore>(
     raw_query: &str,
     headers: &HeaderMap,
 ) -> Result<Response, Error> {
-    check_type(state, resource_type)?;
-    let params: Vec<(String, String)> = form_urlencoded(raw_query)?;
-    let strict = strict_handling(headers);
-    let query = SearchQuery::parse(resource_type, &params, strict)?;
-    let page = state.store.search(&query).await?;
-    let included = include::included(&state.store, &query, &page.resources).await?;
+    let grant = state
+        .grant(headers, AuditAction::Search, resource_type)
+        .await?;
+    let found = async {
+        check_type(state, resource_type)?;
+        grant.check_type(resource_type)?;
+        let params: Vec<(String, String)> = form_urlencoded(raw_query)?;
+        let strict = strict_handling(headers);
+        let mut query = SearchQuery::parse(resource_type, &params, strict)?;
+        query.compartment = grant.restricts(resource_type);
+        let page = state.store.search(&query).await?;
+        let included = include::included(&state.store, &query, &page.resources, &grant).await?;
+        Ok((params, query, page, included))
+    }
+    .await;
+    state.audit(
+        Some(&grant),
+        AuditAction::Search,
+        resource_type,
+        found
+            .as_ref()
+            .map(|(_, _, page, included)| resource_keys(page.resources.iter().chain(included))),
+    );
+    let (params, query, page, included) = found?;
     let link_base = format!("{}/{resource_type}", state.config.base_url);
     let links = Links {
         base: &link_base,

@@ -56,6 +56,10 @@ fn data() -> Vec<Value> {
             &format!("claim-{i}"),
         ));
     }
+    // In p2's compartment through `link` (the Patient compartment's parameter).
+    let mut linked = patient("p4", "Nunes", "1985");
+    linked["link"] = json!([{"other": {"reference": "Patient/p2"}, "type": "seealso"}]);
+    out.push(linked);
     out
 }
 
@@ -291,7 +295,7 @@ pub async fn searches_match_the_clause_semantics(store: impl ResourceStore) {
     }
     let mut q = query("Patient", &[]);
     q.compartment = Some(Compartment::patient("p2"));
-    assert_eq!(expected(&data, &q), ["p2"]);
+    assert_eq!(expected(&data, &q), ["p2", "p4"]);
     q.resource_type = "ExplanationOfBenefit".to_owned();
     assert_eq!(expected(&data, &q).len(), 8, "p2 has 8 EOBs");
 
