@@ -22,6 +22,9 @@ pub enum Error {
     /// No such resource, or no such resource type on this server.
     #[error("{0} not found")]
     NotFound(String),
+    /// The resource was deleted (410).
+    #[error("{0} was deleted")]
+    Gone(String),
     /// A resource sent to the server is not valid FHIR (or breaks its profile when the
     /// server rejects invalid data); nothing was written.
     #[error("invalid resource: {0}")]
@@ -58,6 +61,7 @@ impl Error {
             Error::Unauthorized(_) => 401,
             Error::Forbidden(_) => 403,
             Error::NotFound(_) => 404,
+            Error::Gone(_) => 410,
             Error::NotAcceptable(_) => 406,
             Error::NotSupported(_) => 501,
             Error::Store(_) => 500,
@@ -72,6 +76,7 @@ impl Error {
             Error::Unauthorized(_) => IssueType::Login,
             Error::Forbidden(_) => IssueType::Forbidden,
             Error::NotFound(_) => IssueType::NotFound,
+            Error::Gone(_) => IssueType::Deleted,
             Error::NotAcceptable(_) | Error::NotSupported(_) => IssueType::NotSupported,
             Error::Store(_) => IssueType::Exception,
         }

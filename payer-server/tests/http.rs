@@ -445,6 +445,38 @@ async fn the_capability_statement_lists_what_is_served() -> TestResult {
             .await?;
         assert_eq!(status, StatusCode::OK, "{p}");
     }
+    // The interactions advertised are the ones enabled.
+    let interactions = |cs: &Value, rt: &str| -> Vec<String> {
+        cs["rest"][0]["resource"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["type"] == rt)
+            .and_then(|r| r["interaction"].as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["code"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        interactions(&cs, "Coverage"),
+        ["read", "vread", "search-type"]
+    );
+    assert_eq!(cs["rest"][0]["interaction"], serde_json::json!([]));
+    let patient_operations = &cs["rest"][0]["resource"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["type"] == "Patient")
+        .ok_or("no Patient")?["operation"];
+    assert_eq!(patient_operations[0]["name"], "everything");
+    let writable = start_with(|c| c.with_writes(Validation::Reject)).await?;
+    let (_, cs) = writable.get("metadata").await?;
+    assert_eq!(
+        interactions(&cs, "Coverage"),
+        ["read", "vread", "search-type", "create", "update", "delete"]
+    );
+    assert_eq!(cs["rest"][0]["interaction"][0]["code"], "transaction");
     Ok(())
 }
 
@@ -1017,6 +1049,24 @@ async fn a_members_grant_reads_only_the_members_data() -> TestResult {
         .send()
         .await?;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = server
+        .client
+        .delete(format!(
+            "{}/ExplanationOfBenefit/{}",
+            server.base, own_eobs[0]
+        ))
+        .bearer_auth("member1")
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        server
+            .get_as("member1", &format!("ExplanationOfBenefit/{}", own_eobs[0]))
+            .await?
+            .0,
+        StatusCode::OK,
+        "a refused delete deletes nothing"
+    );
 
     // The audit trail: who, what, the status, which resources, and nothing else.
     let events = audit.events();
@@ -1047,5 +1097,161 @@ async fn a_members_grant_reads_only_the_members_data() -> TestResult {
         .find(|e| e.action == payer_server::access::AuditAction::Search && e.status == 200)
         .ok_or("no search audited")?;
     assert_eq!(searched.resources.len(), own_eobs.len());
+    Ok(())
+}
+
+/// PUT, POST and DELETE of single resources: status codes, `Location`, versions,
+/// `Prefer: return`, 410 after a deletion, and bad input that changes nothing.
+#[tokio::test]
+async fn single_resource_writes_follow_the_fhir_rest_rules() -> TestResult {
+    let closed = start().await?;
+    let response = closed
+        .client
+        .put(format!("{}/Patient/new1", closed.base))
+        .body(r#"{"resourceType": "Patient", "id": "new1"}"#)
+        .send()
+        .await?;
+    assert_eq!(
+        response.status(),
+        StatusCode::NOT_IMPLEMENTED,
+        "writes are off by default"
+    );
+
+    let server = start_with(|c| c.with_writes(Validation::Reject)).await?;
+    let put = |path: &str, body: String, prefer: &str| {
+        server
+            .client
+            .put(format!("{}/{path}", server.base))
+            .header("content-type", "application/fhir+json")
+            .header("prefer", prefer.to_owned())
+            .body(body)
+            .send()
+    };
+    // A US Core Patient, valid against its profile (what the store validates against).
+    let patient = |gender: &str| {
+        format!(
+            r#"{{"resourceType": "Patient", "id": "new1", "gender": "{gender}",
+                "identifier": [{{"system": "urn:example:member", "value": "1"}}],
+                "name": [{{"family": "Doe"}}]}}"#
+        )
+    };
+
+    // Create with PUT, then the same content (unchanged), then a change.
+    let response = put("Patient/new1", patient("female"), "return=representation").await?;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(location, format!("{}/Patient/new1/_history/1", server.base));
+    let body: Value = response.json().await?;
+    assert_eq!(
+        (body["id"].as_str(), body["meta"]["versionId"].as_str()),
+        (Some("new1"), Some("1"))
+    );
+    let response = put("Patient/new1", patient("female"), "return=minimal").await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers().get("etag").and_then(|v| v.to_str().ok()),
+        Some("W/\"1\"")
+    );
+    assert!(
+        response.bytes().await?.is_empty(),
+        "return=minimal has no body"
+    );
+    let response = put("Patient/new1", patient("male"), "return=OperationOutcome").await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    let outcome: Value = response.json().await?;
+    assert_eq!(outcome["resourceType"], "OperationOutcome");
+    assert_eq!(outcome["issue"][0]["severity"], "information");
+    assert_eq!(
+        server.get("Patient/new1").await?.1["meta"]["versionId"],
+        "2"
+    );
+
+    // Bad input: an answer that says what is wrong, and nothing written.
+    for (path, body, why) in [
+        ("Patient/new2", patient("male"), "id differs from the URL's"),
+        (
+            "Observation/new1",
+            patient("male"),
+            "type differs from the URL's",
+        ),
+        (
+            "Patient/new2",
+            r#"{"resourceType": "Patient", "id": "new2", "colour": "red"}"#.to_owned(),
+            "unknown element",
+        ),
+        ("Patient/new2", "{".to_owned(), "not JSON"),
+    ] {
+        let response = put(path, body, "").await?;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{why}");
+        let outcome: Value = response.json().await?;
+        assert_eq!(outcome["resourceType"], "OperationOutcome", "{why}");
+    }
+    assert_eq!(server.get("Patient/new2").await?.0, StatusCode::NOT_FOUND);
+    // A CARIN EOB that breaks its profile is refused under Validation::Reject.
+    let response = put(
+        "ExplanationOfBenefit/bad1",
+        r#"{"resourceType": "ExplanationOfBenefit", "id": "bad1", "status": "active",
+            "meta": {"profile": ["http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit-Pharmacy"]}}"#
+            .to_owned(),
+        "",
+    )
+    .await?;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        server.get("ExplanationOfBenefit/bad1").await?.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // POST: the server picks the id.
+    let response = server
+        .client
+        .post(format!("{}/Patient", server.base))
+        .header("content-type", "application/fhir+json")
+        .body(patient("other").replace("new1", "mine"))
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await?;
+    let id = created["id"].as_str().ok_or("no id")?.to_owned();
+    assert_ne!(id, "mine");
+    assert_eq!(
+        server.get(&format!("Patient/{id}")).await?.1["gender"],
+        "other"
+    );
+
+    // DELETE: 204, then 410 Gone on read; old versions stay; searches no longer find it.
+    let delete = || {
+        server
+            .client
+            .delete(format!("{}/Patient/new1", server.base))
+            .send()
+    };
+    assert_eq!(delete().await?.status(), StatusCode::NO_CONTENT);
+    let (status, outcome) = server.get("Patient/new1").await?;
+    assert_eq!(status, StatusCode::GONE);
+    assert_eq!(outcome["issue"][0]["code"], "deleted");
+    assert_eq!(
+        server.get("Patient/new1/_history/2").await?.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        server.get("Patient/new1/_history/3").await?.0,
+        StatusCode::GONE
+    );
+    assert!(server.search_ids("Patient?_id=new1").await?.is_empty());
+    assert_eq!(
+        delete().await?.status(),
+        StatusCode::NO_CONTENT,
+        "idempotent"
+    );
+    // Written again: its versions continue.
+    let response = put("Patient/new1", patient("female"), "").await?;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(response.json::<Value>().await?["meta"]["versionId"], "4");
     Ok(())
 }

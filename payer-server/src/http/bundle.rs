@@ -181,7 +181,7 @@ fn check_entry<S>(
 }
 
 /// A new logical id: the time in milliseconds and a process-wide counter, in hex.
-fn new_id() -> String {
+pub(super) fn new_id() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("{:x}-{n:x}", chrono::Utc::now().timestamp_millis())

@@ -30,15 +30,27 @@ pub(super) fn capability_statement(config: &ServerConfig) -> String {
                 .filter(|p| p.resource_type() == rt && !p.is_extension())
                 .map(|p| p.versioned_url())
                 .collect();
-            json!({
+            let mut interactions = vec!["read", "vread", "search-type"];
+            if config.writes.is_some() {
+                interactions.extend(["create", "update", "delete"]);
+            }
+            let mut resource = json!({
                 "type": rt,
                 "supportedProfile": profiles,
-                "interaction": [{"code": "read"}, {"code": "vread"}, {"code": "search-type"}],
+                "interaction": interactions.iter().map(|code| json!({"code": code})).collect::<Vec<_>>(),
                 "versioning": "versioned",
                 "readHistory": false,
+                "updateCreate": config.writes.is_some(),
                 "conditionalRead": "not-match",
                 "searchParam": search_params,
-            })
+            });
+            if rt == "Patient" {
+                resource["operation"] = json!([{
+                    "name": "everything",
+                    "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+                }]);
+            }
+            resource
         })
         .collect();
     json!({
@@ -51,7 +63,15 @@ pub(super) fn capability_statement(config: &ServerConfig) -> String {
         "implementation": {"description": "cms-interop payer-server", "url": config.base_url},
         "fhirVersion": "4.0.1",
         "format": ["json", "application/fhir+json"],
-        "rest": [{"mode": "server", "resource": resources}],
+        "rest": [{
+            "mode": "server",
+            "resource": resources,
+            "interaction": if config.writes.is_some() {
+                json!([{"code": "transaction"}, {"code": "batch"}])
+            } else {
+                json!([])
+            },
+        }],
     })
     .to_string()
 }

@@ -7,6 +7,7 @@ mod bundle;
 mod capability;
 mod everything;
 mod include;
+mod write;
 
 use std::sync::Arc;
 
@@ -197,12 +198,20 @@ pub fn router<S: ResourceStore>(store: S, config: ServerConfig) -> Router {
                 .layer(DefaultBodyLimit::max(bundle::MAX_BUNDLE_BYTES)),
         )
         .route("/metadata", get(metadata::<S>))
-        .route("/{resource_type}", get(search_get::<S>))
+        .route(
+            "/{resource_type}",
+            get(search_get::<S>).post(write::create::<S>),
+        )
         .route(
             "/{resource_type}/_search",
             axum::routing::post(search_post::<S>),
         )
-        .route("/{resource_type}/{id}", get(read::<S>))
+        .route(
+            "/{resource_type}/{id}",
+            get(read::<S>)
+                .put(write::update::<S>)
+                .delete(write::delete::<S>),
+        )
         .route("/{resource_type}/{id}/_history/{version}", get(vread::<S>))
         .route(
             "/{resource_type}/{id}/{operation}",

@@ -179,6 +179,83 @@ pub async fn writes_are_versioned_and_idempotent(store: impl ResourceStore) {
     ));
 }
 
+pub async fn deletes_are_versioned_and_gone(store: impl ResourceStore) {
+    let data = data();
+    store
+        .upsert(data.iter().cloned().map(prepared).collect())
+        .await
+        .unwrap();
+    let by_patient = query("ExplanationOfBenefit", &[("patient", "Patient/p1")]);
+    let before = all_pages(&store, by_patient.clone()).await;
+    let victim = before[0].clone();
+    let mut changed = data
+        .iter()
+        .find(|r| r["id"] == victim.as_str())
+        .unwrap()
+        .clone();
+    changed["status"] = json!("cancelled");
+    store.upsert(vec![prepared(changed.clone())]).await.unwrap();
+
+    assert_eq!(
+        store.delete("ExplanationOfBenefit", &victim).await.unwrap(),
+        Some(3),
+        "the deletion is version 3 after two writes"
+    );
+    assert!(matches!(
+        store.read("ExplanationOfBenefit", &victim).await,
+        Err(Error::Gone(_))
+    ));
+    assert!(matches!(
+        store.vread("ExplanationOfBenefit", &victim, 3).await,
+        Err(Error::Gone(_))
+    ));
+    assert_eq!(
+        store
+            .vread("ExplanationOfBenefit", &victim, 2)
+            .await
+            .unwrap()
+            .version,
+        2,
+        "the versions before the deletion stay readable"
+    );
+    let after = all_pages(&store, by_patient.clone()).await;
+    assert_eq!(after, before[1..].to_vec(), "searches no longer find it");
+    let mut by_id = query("ExplanationOfBenefit", &[("_id", victim.as_str())]);
+    by_id.summary_count = true;
+    assert_eq!(store.search(&by_id).await.unwrap().total, Some(0));
+
+    // Idempotent, and nothing to delete is not an error.
+    assert_eq!(
+        store.delete("ExplanationOfBenefit", &victim).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.delete("ExplanationOfBenefit", "never").await.unwrap(),
+        None
+    );
+    assert!(matches!(
+        store.read("ExplanationOfBenefit", "never").await,
+        Err(Error::NotFound(_))
+    ));
+
+    // Written again, it continues its versions and is found again (as a new insertion).
+    assert_eq!(
+        store.upsert(vec![prepared(changed)]).await.unwrap(),
+        [WriteOutcome::Created]
+    );
+    assert_eq!(
+        store
+            .read("ExplanationOfBenefit", &victim)
+            .await
+            .unwrap()
+            .version,
+        4
+    );
+    let mut again = before[1..].to_vec();
+    again.push(victim);
+    assert_eq!(all_pages(&store, by_patient).await, again);
+}
+
 pub async fn searches_match_the_clause_semantics(store: impl ResourceStore) {
     let data = data();
     store

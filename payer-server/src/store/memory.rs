@@ -31,6 +31,9 @@ struct Inner {
 struct Entry {
     versions: Vec<StoredResource>,
     index: Vec<IndexEntry>,
+    /// The deletion's version, when the resource is deleted: it is then out of `by_type`
+    /// and has no index.
+    deleted: Option<u64>,
 }
 
 impl Default for MemoryStore {
@@ -73,7 +76,9 @@ impl ResourceStore for MemoryStore {
         let mut outcomes = Vec::with_capacity(batch.len());
         for prepared in batch {
             let key = (prepared.resource_type.clone(), prepared.id.clone());
-            if let Some(entry) = inner.entries.get_mut(&key) {
+            if let Some(entry) = inner.entries.get_mut(&key)
+                && entry.deleted.is_none()
+            {
                 let current = entry
                     .versions
                     .last()
@@ -87,6 +92,15 @@ impl ResourceStore for MemoryStore {
                 entry.index = prepared.index;
                 outcomes.push(WriteOutcome::Updated);
             } else {
+                // New, or written again after a deletion (its versions continue).
+                let (mut versions, version) = match inner.entries.remove(&key) {
+                    Some(Entry {
+                        versions,
+                        deleted: Some(deleted),
+                        ..
+                    }) => (versions, deleted + 1),
+                    _ => (Vec::new(), 1),
+                };
                 inner.next_seq += 1;
                 let seq = inner.next_seq;
                 inner
@@ -94,12 +108,13 @@ impl ResourceStore for MemoryStore {
                     .entry(key.0.clone())
                     .or_default()
                     .insert(seq, key.1.clone());
-                let versions = vec![stored(&prepared, 1, now)];
+                versions.push(stored(&prepared, version, now));
                 inner.entries.insert(
                     key,
                     Entry {
                         versions,
                         index: prepared.index,
+                        deleted: None,
                     },
                 );
                 outcomes.push(WriteOutcome::Created);
@@ -108,20 +123,50 @@ impl ResourceStore for MemoryStore {
         Ok(outcomes)
     }
 
+    async fn delete(&self, resource_type: &str, id: &str) -> Result<Option<u64>> {
+        let mut inner = self.lock()?;
+        let key = (resource_type.to_owned(), id.to_owned());
+        let Some(entry) = inner.entries.get_mut(&key) else {
+            return Ok(None);
+        };
+        if entry.deleted.is_some() {
+            return Ok(None);
+        }
+        let version = entry.versions.last().map_or(0, |v| v.version) + 1;
+        entry.deleted = Some(version);
+        entry.index.clear();
+        if let Some(seqs) = inner.by_type.get_mut(resource_type) {
+            seqs.retain(|_, other| other != id);
+        }
+        Ok(Some(version))
+    }
+
     async fn read(&self, resource_type: &str, id: &str) -> Result<StoredResource> {
         let inner = self.lock()?;
-        inner
+        match inner
             .entries
             .get(&(resource_type.to_owned(), id.to_owned()))
-            .and_then(|e| e.versions.last().cloned())
-            .ok_or_else(|| Error::NotFound(format!("{resource_type}/{id}")))
+        {
+            Some(Entry {
+                deleted: Some(_), ..
+            }) => Err(Error::Gone(format!("{resource_type}/{id}"))),
+            entry => entry
+                .and_then(|e| e.versions.last().cloned())
+                .ok_or_else(|| Error::NotFound(format!("{resource_type}/{id}"))),
+        }
     }
 
     async fn vread(&self, resource_type: &str, id: &str, version: u64) -> Result<StoredResource> {
         let inner = self.lock()?;
-        inner
+        let entry = inner
             .entries
-            .get(&(resource_type.to_owned(), id.to_owned()))
+            .get(&(resource_type.to_owned(), id.to_owned()));
+        if entry.is_some_and(|e| e.deleted == Some(version)) {
+            return Err(Error::Gone(format!(
+                "{resource_type}/{id}/_history/{version}"
+            )));
+        }
+        entry
             .and_then(|e| e.versions.iter().find(|v| v.version == version).cloned())
             .ok_or_else(|| Error::NotFound(format!("{resource_type}/{id}/_history/{version}")))
     }

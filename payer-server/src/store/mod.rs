@@ -90,14 +90,28 @@ pub trait ResourceStore: Send + Sync + 'static {
         batch: Vec<Prepared>,
     ) -> impl Future<Output = Result<Vec<WriteOutcome>>> + Send;
 
-    /// The current version of `resource_type/id`; `Error::NotFound` if there is none.
+    /// Deletes `resource_type/id` in one transaction: its current version stays in the
+    /// history, the deletion is recorded as the next version, and the resource is no
+    /// longer read (`Error::Gone`) or found by searches. Writing it again continues its
+    /// versions. Returns the deletion's version; `None` when there was nothing to delete
+    /// (never written, or deleted already), which is not an error (FHIR delete is
+    /// idempotent).
+    fn delete(
+        &self,
+        resource_type: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<u64>>> + Send;
+
+    /// The current version of `resource_type/id`; `Error::NotFound` if there is none,
+    /// `Error::Gone` if it was deleted.
     fn read(
         &self,
         resource_type: &str,
         id: &str,
     ) -> impl Future<Output = Result<StoredResource>> + Send;
 
-    /// Version `version` of `resource_type/id`; `Error::NotFound` if there is none.
+    /// Version `version` of `resource_type/id`; `Error::NotFound` if there is none,
+    /// `Error::Gone` if that version is the deletion.
     fn vread(
         &self,
         resource_type: &str,
@@ -122,6 +136,10 @@ macro_rules! store_conformance_tests {
         #[tokio::test]
         async fn searches_match_the_clause_semantics() {
             $crate::store::conformance::searches_match_the_clause_semantics($make().await).await;
+        }
+        #[tokio::test]
+        async fn deletes_are_versioned_and_gone() {
+            $crate::store::conformance::deletes_are_versioned_and_gone($make().await).await;
         }
         #[tokio::test]
         async fn paging_has_no_duplicates_or_gaps_under_inserts() {

@@ -290,24 +290,63 @@ impl ResourceStore for SqliteStore {
         .await
     }
 
+    async fn delete(&self, resource_type: &str, id: &str) -> Result<Option<u64>> {
+        let now = self.clock.now_ms();
+        let (rt, id) = (resource_type.to_owned(), id.to_owned());
+        self.with_connection(move |c| {
+            let tx = c.transaction().map_err(store_error)?;
+            let Some(current) = current_row(&tx, &rt, &id)? else {
+                return Ok(None);
+            };
+            let deletion = current.version + 1;
+            retire(&tx, &rt, &id, &current)?;
+            // The deletion is a version too: an empty JSON text marks it.
+            exec(
+                &tx,
+                "INSERT INTO history (type, id, version, last_updated, json) VALUES (?1, ?2, ?3, ?4, '')",
+                params![rt, id, deletion, now],
+            )
+            .and_then(|_| exec(&tx, "DELETE FROM resources WHERE seq = ?1", [current.seq]))
+            .map_err(store_error)?;
+            tx.commit().map_err(store_error)?;
+            Ok(Some(deletion as u64))
+        })
+        .await
+    }
+
     async fn read(&self, resource_type: &str, id: &str) -> Result<StoredResource> {
         let (rt, id) = (resource_type.to_owned(), id.to_owned());
         self.with_reader(move |c| {
-            c.query_row(
-                "SELECT version, last_updated, json FROM resources WHERE type = ?1 AND id = ?2",
-                params![rt, id],
-                |row| Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?)),
-            )
-            .optional()
-            .map_err(store_error)?
-            .map(|(version, last_updated_ms, json)| StoredResource {
-                resource_type: rt.clone(),
-                id: id.clone(),
-                version: version as u64,
-                last_updated_ms,
-                json,
+            let current = c
+                .query_row(
+                    "SELECT version, last_updated, json FROM resources WHERE type = ?1 AND id = ?2",
+                    params![rt, id],
+                    |row| Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()
+                .map_err(store_error)?;
+            if let Some((version, last_updated_ms, json)) = current {
+                return Ok(StoredResource {
+                    resource_type: rt,
+                    id,
+                    version: version as u64,
+                    last_updated_ms,
+                    json,
+                });
+            }
+            // Versions without a current one: it was deleted.
+            let deleted: bool = c
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM history WHERE type = ?1 AND id = ?2)",
+                    params![rt, id],
+                    |row| row.get(0),
+                )
+                .map_err(store_error)?;
+            Err(if deleted {
+                Error::Gone(format!("{rt}/{id}"))
+            } else {
+                Error::NotFound(format!("{rt}/{id}"))
             })
-            .ok_or_else(|| Error::NotFound(format!("{rt}/{id}")))
         })
         .await
     }
@@ -324,14 +363,19 @@ impl ResourceStore for SqliteStore {
             )
             .optional()
             .map_err(store_error)?
-            .map(|(last_updated_ms, json)| StoredResource {
-                resource_type: rt.clone(),
-                id: id.clone(),
-                version,
-                last_updated_ms,
-                json,
+            .map(|(last_updated_ms, json): (i64, String)| {
+                if json.is_empty() {
+                    return Err(Error::Gone(format!("{rt}/{id}/_history/{version}")));
+                }
+                Ok(StoredResource {
+                    resource_type: rt.clone(),
+                    id: id.clone(),
+                    version,
+                    last_updated_ms,
+                    json,
+                })
             })
-            .ok_or_else(|| Error::NotFound(format!("{rt}/{id}/_history/{version}")))
+            .unwrap_or_else(|| Err(Error::NotFound(format!("{rt}/{id}/_history/{version}"))))
         })
         .await
     }
@@ -357,52 +401,86 @@ fn exec(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params) -> rusql
     tx.prepare_cached(sql)?.execute(params)
 }
 
+/// The current row of a resource.
+struct CurrentRow {
+    seq: i64,
+    version: i64,
+    last_updated: i64,
+    json: String,
+}
+
+fn current_row(tx: &Transaction<'_>, rt: &str, id: &str) -> Result<Option<CurrentRow>> {
+    tx.prepare_cached(
+        "SELECT seq, version, last_updated, json FROM resources WHERE type = ?1 AND id = ?2",
+    )
+    .and_then(|mut st| {
+        st.query_row(params![rt, id], |row| {
+            Ok(CurrentRow {
+                seq: row.get(0)?,
+                version: row.get(1)?,
+                last_updated: row.get(2)?,
+                json: row.get(3)?,
+            })
+        })
+        .optional()
+    })
+    .map_err(store_error)
+}
+
+/// Moves the current version to `history` and drops its index rows (before an update or a
+/// deletion).
+fn retire(tx: &Transaction<'_>, rt: &str, id: &str, current: &CurrentRow) -> Result<()> {
+    exec(
+        tx,
+        "INSERT INTO history (type, id, version, last_updated, json) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![rt, id, current.version, current.last_updated, current.json],
+    )
+    .map_err(store_error)?;
+    for table in ["idx_token", "idx_string", "idx_date", "idx_ref"] {
+        tx.prepare_cached(&format!("DELETE FROM {table} WHERE seq = ?1"))
+            .and_then(|mut st| st.execute([current.seq]))
+            .map_err(store_error)?;
+    }
+    Ok(())
+}
+
 fn write_one(tx: &Transaction<'_>, prepared: &Prepared, now: i64) -> Result<WriteOutcome> {
     // Every statement is prepared once per connection (`prepare_cached`): a load runs
     // them tens of times per resource.
-    let current: Option<(i64, i64, i64, String)> = tx
-        .prepare_cached(
-            "SELECT seq, version, last_updated, json FROM resources WHERE type = ?1 AND id = ?2",
-        )
-        .and_then(|mut st| {
-            st.query_row(params![prepared.resource_type, prepared.id], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-            })
-            .optional()
-        })
-        .map_err(store_error)?;
-    let (seq, outcome) = match current {
-        Some((seq, version, last_updated, json)) => {
-            if prepared.same_content(version as u64, last_updated, &json) {
+    let (rt, id) = (&prepared.resource_type, &prepared.id);
+    let (seq, outcome) = match current_row(tx, rt, id)? {
+        Some(current) => {
+            if prepared.same_content(current.version as u64, current.last_updated, &current.json) {
                 return Ok(WriteOutcome::Unchanged);
             }
             // The version being replaced moves to `history`; the current one lives only in
             // `resources`, so a load writes each resource's JSON once.
-            exec(
-                tx,
-                "INSERT INTO history (type, id, version, last_updated, json) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![prepared.resource_type, prepared.id, version, last_updated, json],
-            )
-            .map_err(store_error)?;
-            for table in ["idx_token", "idx_string", "idx_date", "idx_ref"] {
-                tx.prepare_cached(&format!("DELETE FROM {table} WHERE seq = ?1"))
-                    .and_then(|mut st| st.execute([seq]))
-                    .map_err(store_error)?;
-            }
-            let version = version + 1;
+            retire(tx, rt, id, &current)?;
+            let version = current.version + 1;
             exec(
                 tx,
                 "UPDATE resources SET version = ?1, last_updated = ?2, json = ?3 WHERE seq = ?4",
-                params![version, now, prepared.finalize(version as u64, now), seq],
+                params![
+                    version,
+                    now,
+                    prepared.finalize(version as u64, now),
+                    current.seq
+                ],
             )
             .map_err(store_error)?;
-            (seq, WriteOutcome::Updated)
+            (current.seq, WriteOutcome::Updated)
         }
         None => {
+            // New, or written again after a deletion: its versions continue.
+            let last: Option<i64> = tx
+                .prepare_cached("SELECT max(version) FROM history WHERE type = ?1 AND id = ?2")
+                .and_then(|mut st| st.query_row(params![rt, id], |row| row.get(0)))
+                .map_err(store_error)?;
+            let version = last.unwrap_or(0) + 1;
             exec(
                 tx,
-                "INSERT INTO resources (type, id, version, last_updated, json) VALUES (?1, ?2, 1, ?3, ?4)",
-                params![prepared.resource_type, prepared.id, now, prepared.finalize(1, now)],
+                "INSERT INTO resources (type, id, version, last_updated, json) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![rt, id, version, now, prepared.finalize(version as u64, now)],
             )
             .map_err(store_error)?;
             (tx.last_insert_rowid(), WriteOutcome::Created)
