@@ -520,25 +520,11 @@ async fn everything_returns_the_patient_compartment_in_pages() -> TestResult {
         })
         .collect();
     want.sort();
-    let collect = |bundle: &Value| -> Vec<String> {
-        bundle["entry"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|e| {
-                format!(
-                    "{}/{}",
-                    e["resource"]["resourceType"].as_str().unwrap_or(""),
-                    e["resource"]["id"].as_str().unwrap_or("")
-                )
-            })
-            .collect()
-    };
     let (status, all) = server
         .get("Patient/Patient1/$everything?_count=1000")
         .await?;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(sorted(collect(&all)), want);
+    assert_eq!(sorted(entry_keys(&all, None)), want);
 
     // Small pages: the same set, no duplicates.
     let mut got = Vec::new();
@@ -546,7 +532,7 @@ async fn everything_returns_the_patient_compartment_in_pages() -> TestResult {
     let mut pages = 0;
     loop {
         let bundle: Value = server.client.get(&url).send().await?.json().await?;
-        got.extend(collect(&bundle));
+        got.extend(entry_keys(&bundle, None));
         pages += 1;
         match bundle["link"]
             .as_array()
@@ -567,12 +553,12 @@ async fn everything_returns_the_patient_compartment_in_pages() -> TestResult {
         .get("Patient/Patient1/$everything?_type=ExplanationOfBenefit")
         .await?;
     assert!(
-        collect(&eobs)
+        entry_keys(&eobs, None)
             .iter()
             .all(|r| r.starts_with("ExplanationOfBenefit/"))
     );
     assert_eq!(
-        collect(&eobs).len(),
+        entry_keys(&eobs, None).len(),
         want.iter()
             .filter(|r| r.starts_with("ExplanationOfBenefit/"))
             .count()
@@ -580,7 +566,7 @@ async fn everything_returns_the_patient_compartment_in_pages() -> TestResult {
     let (_, none) = server
         .get("Patient/Patient1/$everything?_since=2999-01-01T00:00:00Z")
         .await?;
-    assert!(collect(&none).is_empty());
+    assert!(entry_keys(&none, None).is_empty());
     let (status, _) = server.get("Patient/nobody/$everything").await?;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = server
@@ -593,27 +579,13 @@ async fn everything_returns_the_patient_compartment_in_pages() -> TestResult {
 #[tokio::test]
 async fn includes_add_referenced_and_referencing_resources() -> TestResult {
     let server = start().await?;
-    let entries = |bundle: &Value, mode: &str| -> Vec<String> {
-        let mut out: Vec<String> = bundle["entry"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|e| e["search"]["mode"] == mode)
-            .map(|e| {
-                format!(
-                    "{}/{}",
-                    e["resource"]["resourceType"].as_str().unwrap_or(""),
-                    e["resource"]["id"].as_str().unwrap_or("")
-                )
-            })
-            .collect();
-        out.sort();
-        out
-    };
     let (_, bundle) = server
         .get("ExplanationOfBenefit?patient=Patient1&_include=ExplanationOfBenefit:patient")
         .await?;
-    assert_eq!(entries(&bundle, "include"), ["Patient/Patient1"]);
+    assert_eq!(
+        sorted(entry_keys(&bundle, Some("include"))),
+        ["Patient/Patient1"]
+    );
 
     // `*`: every reference of the matches that the server holds, each once.
     let (_, bundle) = server
@@ -640,7 +612,7 @@ async fn includes_add_referenced_and_referencing_resources() -> TestResult {
         }
     }
     assert_eq!(
-        entries(&bundle, "include"),
+        sorted(entry_keys(&bundle, Some("include"))),
         want.into_iter().collect::<Vec<_>>()
     );
 
@@ -661,7 +633,10 @@ async fn includes_add_referenced_and_referencing_resources() -> TestResult {
     let (_, bundle) = server
         .get("ExplanationOfBenefit?_id=EOBPharmacy1&_revinclude=Provenance:target")
         .await?;
-    assert_eq!(entries(&bundle, "include"), ["Provenance/prov-1"]);
+    assert_eq!(
+        sorted(entry_keys(&bundle, Some("include"))),
+        ["Provenance/prov-1"]
+    );
     let (status, _) = server
         .get("ExplanationOfBenefit?_include=ExplanationOfBenefit:status")
         .await?;
@@ -876,11 +851,14 @@ impl Server {
     }
 }
 
-fn entry_keys(bundle: &Value) -> Vec<String> {
-    let mut keys: Vec<String> = bundle["entry"]
+/// `Type/id` of each entry of a Bundle, in order; only those of search mode `mode` if
+/// given.
+fn entry_keys(bundle: &Value, mode: Option<&str>) -> Vec<String> {
+    bundle["entry"]
         .as_array()
         .into_iter()
         .flatten()
+        .filter(|e| mode.is_none_or(|mode| e["search"]["mode"] == mode))
         .map(|e| {
             format!(
                 "{}/{}",
@@ -888,9 +866,7 @@ fn entry_keys(bundle: &Value) -> Vec<String> {
                 e["resource"]["id"].as_str().unwrap_or("")
             )
         })
-        .collect();
-    keys.sort();
-    keys
+        .collect()
 }
 
 /// A member's token reads the member's compartment and the shared reference data, and
@@ -945,7 +921,7 @@ async fn a_members_grant_reads_only_the_members_data() -> TestResult {
         .get_as("member1", "ExplanationOfBenefit?_count=100")
         .await?;
     assert_eq!(status, StatusCode::OK);
-    let found: Vec<String> = entry_keys(&bundle)
+    let found: Vec<String> = sorted(entry_keys(&bundle, None))
         .into_iter()
         .map(|k| k.trim_start_matches("ExplanationOfBenefit/").to_owned())
         .collect();
@@ -953,12 +929,12 @@ async fn a_members_grant_reads_only_the_members_data() -> TestResult {
     let (_, bundle) = server
         .get_as("member1", "ExplanationOfBenefit?patient=Patient2")
         .await?;
-    assert_eq!(entry_keys(&bundle), Vec::<String>::new());
+    assert_eq!(sorted(entry_keys(&bundle, None)), Vec::<String>::new());
     let (_, bundle) = server
         .get_as("admin", "ExplanationOfBenefit?_count=100")
         .await?;
     assert!(
-        entry_keys(&bundle).len() > own_eobs.len(),
+        sorted(entry_keys(&bundle, None)).len() > own_eobs.len(),
         "an administrator sees all"
     );
 
@@ -994,7 +970,7 @@ async fn a_members_grant_reads_only_the_members_data() -> TestResult {
             "Patient?_revinclude=ExplanationOfBenefit:patient",
         )
         .await?;
-    let keys = entry_keys(&bundle);
+    let keys = sorted(entry_keys(&bundle, None));
     assert!(keys.contains(&"Patient/Patient1".to_owned()), "{keys:?}");
     assert!(
         !keys
@@ -1007,13 +983,13 @@ async fn a_members_grant_reads_only_the_members_data() -> TestResult {
     let (_, as_member) = server.get_as("member1", shared).await?;
     let (_, as_admin) = server.get_as("admin", shared).await?;
     assert_eq!(
-        entry_keys(&as_member),
+        sorted(entry_keys(&as_member, None)),
         [
             "ExplanationOfBenefit/EOBProfessional2",
             "Organization/ProviderOrganization1"
         ]
     );
-    assert!(entry_keys(&as_admin).len() > 3, "{as_admin}");
+    assert!(sorted(entry_keys(&as_admin, None)).len() > 3, "{as_admin}");
     let (status, bundle) = server
         .get_as("member1", "Patient/Patient1/$everything?_count=1000")
         .await?;
@@ -1021,7 +997,10 @@ async fn a_members_grant_reads_only_the_members_data() -> TestResult {
     let (_, as_admin) = server
         .get_as("admin", "Patient/Patient1/$everything?_count=1000")
         .await?;
-    assert_eq!(entry_keys(&bundle), entry_keys(&as_admin));
+    assert_eq!(
+        sorted(entry_keys(&bundle, None)),
+        sorted(entry_keys(&as_admin, None))
+    );
 
     // A grant narrowed to Coverage: other types are forbidden, $everything holds only the
     // member's Coverage.
@@ -1033,7 +1012,7 @@ async fn a_members_grant_reads_only_the_members_data() -> TestResult {
     let (_, bundle) = server
         .get_as("member1-coverage", "Patient/Patient1/$everything")
         .await?;
-    let keys = entry_keys(&bundle);
+    let keys = sorted(entry_keys(&bundle, None));
     assert!(
         !keys.is_empty() && keys.iter().all(|k| k.starts_with("Coverage/")),
         "{keys:?}"

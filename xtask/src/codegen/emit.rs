@@ -489,38 +489,45 @@ fn resource_enum(model: &Model) -> String {
     }
     out.push_str("/// A resource whose type is not compiled in (or, in lenient mode, unknown), kept as JSON.\nRaw(RawResource),\n}\n\n");
 
-    out.push_str("impl Resource {\n/// The `resourceType`, e.g. `\"Patient\"`.\npub fn resource_type(&self) -> &str {\nmatch self {\n");
-    for name in resource_names(model) {
-        let _ = writeln!(
-            out,
-            "#[cfg(feature = \"{name}\")]\nSelf::{name}(_) => \"{name}\","
-        );
+    // Accessors that dispatch on the variant: (doc and signature, the arm of a resource
+    // type, with `{name}` for it, the arm of a raw resource).
+    let accessors: [(&str, &str, &str); 4] = [
+        (
+            "/// The `resourceType`, e.g. `\"Patient\"`.\npub fn resource_type(&self) -> &str",
+            "_ => \"{name}\"",
+            "r.resource_type()",
+        ),
+        (
+            "/// The logical id (`Resource.id`), if any.\npub fn id(&self) -> Option<&str>",
+            "r => r.id.as_deref()",
+            "r.id()",
+        ),
+        (
+            "/// The resource's `meta`, if any (`None` for a [`RawResource`]).\npub fn meta(&self) -> Option<&Meta>",
+            "r => r.meta.as_ref()",
+            "None",
+        ),
+        (
+            "/// The resource's `meta` to change, if any (`None` for a [`RawResource`]).\npub fn meta_mut(&mut self) -> Option<&mut Meta>",
+            "r => r.meta.as_mut()",
+            "None",
+        ),
+    ];
+    out.push_str("impl Resource {\n");
+    for (signature, arm, raw) in accessors {
+        let _ = writeln!(out, "{signature} {{\nmatch self {{");
+        for name in resource_names(model) {
+            let (binding, expression) = arm.split_once(" => ").unwrap_or(("_", arm));
+            let expression = expression.replace("{name}", name);
+            let _ = writeln!(
+                out,
+                "#[cfg(feature = \"{name}\")]\nSelf::{name}({binding}) => {expression},"
+            );
+        }
+        let raw_binding = if raw.starts_with("r.") { "r" } else { "_" };
+        let _ = writeln!(out, "Self::Raw({raw_binding}) => {raw},\n}}\n}}\n");
     }
-    out.push_str("Self::Raw(r) => r.resource_type(),\n}\n}\n\n");
-    out.push_str("/// The logical id (`Resource.id`), if any.\npub fn id(&self) -> Option<&str> {\nmatch self {\n");
-    for name in resource_names(model) {
-        let _ = writeln!(
-            out,
-            "#[cfg(feature = \"{name}\")]\nSelf::{name}(r) => r.id.as_deref(),"
-        );
-    }
-    out.push_str("Self::Raw(r) => r.id(),\n}\n}\n\n");
-    out.push_str("/// The resource's `meta`, if any (`None` for a [`RawResource`]).\npub fn meta(&self) -> Option<&Meta> {\nmatch self {\n");
-    for name in resource_names(model) {
-        let _ = writeln!(
-            out,
-            "#[cfg(feature = \"{name}\")]\nSelf::{name}(r) => r.meta.as_ref(),"
-        );
-    }
-    out.push_str("Self::Raw(_) => None,\n}\n}\n\n");
-    out.push_str("/// The resource's `meta` to change, if any (`None` for a [`RawResource`]).\npub fn meta_mut(&mut self) -> Option<&mut Meta> {\nmatch self {\n");
-    for name in resource_names(model) {
-        let _ = writeln!(
-            out,
-            "#[cfg(feature = \"{name}\")]\nSelf::{name}(r) => r.meta.as_mut(),"
-        );
-    }
-    out.push_str("Self::Raw(_) => None,\n}\n}\n}\n\n");
+    out.push_str("}\n\n");
 
     // The match only picks a function: arms that each held a parsed resource would give
     // this frame one slot per resource type, and it recurses for `contained` and Bundles.
