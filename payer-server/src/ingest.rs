@@ -135,17 +135,18 @@ async fn load_inputs<S: ResourceStore>(
     progress: &mut dyn FnMut(usize),
 ) -> Result<LoadReport> {
     let total = inputs.len();
-    let mut loader = Loader::new(store, validation);
-    let mut inputs = inputs.into_iter();
-    loop {
-        let batch: Vec<_> = inputs.by_ref().take(BATCH_SIZE).collect();
-        if batch.is_empty() {
-            break;
+    let (sender, chunks) = tokio::sync::mpsc::channel(1);
+    let feeding = async move {
+        let mut inputs = inputs.into_iter();
+        loop {
+            let chunk: Vec<_> = inputs.by_ref().take(CHECK_CHUNK).collect();
+            if chunk.is_empty() || sender.send(chunk).await.is_err() {
+                break;
+            }
         }
-        loader.push(batch).await?;
-        progress(loader.written);
-    }
-    let report = loader.finish().await?;
+    };
+    let (_, report) = tokio::join!(feeding, pipeline(store, chunks, validation, progress));
+    let report = report?;
     progress(total);
     Ok(report)
 }
@@ -158,76 +159,75 @@ enum Input {
     Parsed(fhir_model::Resource),
 }
 
-/// A load as a pipeline of two stages on two threads: while the store writes one batch
-/// (in one transaction), the next is parsed, validated and indexed. On two cores this
-/// keeps both busy; neither stage waits for the other more than one batch.
-struct Loader<'a, S> {
-    store: &'a S,
+/// Resources checked at a time. Small, so that few parsed resources (tens of kB each in
+/// memory) wait in the pipeline; transactions are larger ([`BATCH_SIZE`]).
+const CHECK_CHUNK: usize = 500;
+
+/// Loads the chunks `chunks` delivers, in three stages running at once: whoever produces
+/// the chunks, the checks (parsing, profile validation, index extraction) on tokio's
+/// blocking pool, one chunk at a time, and the store's writes of what is checked, in
+/// transactions of [`BATCH_SIZE`]. On two cores the operating system shares them out; a
+/// stage waits for the next only when the two chunks or batches between them are full.
+async fn pipeline<S: ResourceStore>(
+    store: &S,
+    mut chunks: tokio::sync::mpsc::Receiver<Vec<(String, Input)>>,
     validation: Validation,
-    /// Checked, waiting for the store.
-    ready: Vec<Prepared>,
-    /// Resources the store has answered for, or rejected.
-    written: usize,
-    report: LoadReport,
-}
-
-impl<'a, S: ResourceStore> Loader<'a, S> {
-    fn new(store: &'a S, validation: Validation) -> Loader<'a, S> {
-        Loader {
-            store,
-            validation,
-            ready: Vec::new(),
-            written: 0,
-            report: LoadReport::default(),
-        }
-    }
-
-    /// Checks `inputs` while the store writes the batch checked before.
-    async fn push(&mut self, inputs: Vec<(String, Input)>) -> Result<()> {
-        let validation = self.validation;
-        let checking = tokio::task::spawn_blocking(move || check_batch(inputs, validation));
-        let (checked, written) = tokio::join!(checking, self.write_ready());
-        written?;
-        self.add(checked.map_err(|e| Error::Store(e.to_string()))?);
-        Ok(())
-    }
-
-    /// Writes what is ready, then takes `checked` as the next batch to write.
-    async fn push_checked(&mut self, checked: Checked) -> Result<()> {
-        self.write_ready().await?;
-        self.add(checked);
-        Ok(())
-    }
-
-    fn add(&mut self, checked: Checked) {
-        self.written += checked.report.rejected;
-        self.report.rejected += checked.report.rejected;
-        self.report.loaded_with_errors += checked.report.loaded_with_errors;
-        self.report.problems.extend(checked.report.problems);
-        self.ready = checked.ready;
-    }
-
-    /// Writes what is checked, in one transaction.
-    async fn write_ready(&mut self) -> Result<()> {
-        if self.ready.is_empty() {
-            return Ok(());
-        }
-        let batch = std::mem::take(&mut self.ready);
-        self.written += batch.len();
-        for outcome in self.store.upsert(batch).await? {
-            match outcome {
-                WriteOutcome::Created => self.report.created += 1,
-                WriteOutcome::Updated => self.report.updated += 1,
-                WriteOutcome::Unchanged => self.report.unchanged += 1,
+    progress: &mut dyn FnMut(usize),
+) -> Result<LoadReport> {
+    let (checked_sender, mut checked) = tokio::sync::mpsc::channel::<Checked>(8);
+    let checking = async move {
+        while let Some(chunk) = chunks.recv().await {
+            let batch = tokio::task::spawn_blocking(move || check_batch(chunk, validation))
+                .await
+                .map_err(|e| Error::Store(format!("checking resources failed: {e}")))?;
+            if checked_sender.send(batch).await.is_err() {
+                break; // the writes failed; their error is the answer
             }
         }
-        Ok(())
-    }
+        Ok::<_, Error>(())
+    };
+    let writing = async {
+        let mut report = LoadReport::default();
+        let mut ready = Vec::with_capacity(BATCH_SIZE);
+        let mut handled = 0;
+        while let Some(batch) = checked.recv().await {
+            handled += batch.report.rejected;
+            report.rejected += batch.report.rejected;
+            report.loaded_with_errors += batch.report.loaded_with_errors;
+            report.problems.extend(batch.report.problems);
+            ready.extend(batch.ready);
+            if ready.len() >= BATCH_SIZE {
+                handled += ready.len();
+                write(store, std::mem::take(&mut ready), &mut report).await?;
+                progress(handled);
+            }
+        }
+        write(store, ready, &mut report).await?;
+        Ok::<_, Error>(report)
+    };
+    let (checked, written) = tokio::join!(checking, writing);
+    let report = written?;
+    checked?;
+    Ok(report)
+}
 
-    async fn finish(mut self) -> Result<LoadReport> {
-        self.write_ready().await?;
-        Ok(self.report)
+/// Writes `batch` in one transaction and counts the outcomes.
+async fn write<S: ResourceStore>(
+    store: &S,
+    batch: Vec<Prepared>,
+    report: &mut LoadReport,
+) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
     }
+    for outcome in store.upsert(batch).await? {
+        match outcome {
+            WriteOutcome::Created => report.created += 1,
+            WriteOutcome::Updated => report.updated += 1,
+            WriteOutcome::Unchanged => report.unchanged += 1,
+        }
+    }
+    Ok(())
 }
 
 /// A batch checked: what is ready to write, and what was rejected or loaded with profile
@@ -309,16 +309,14 @@ pub(crate) fn check(
 
 /// Generates the synthetic dataset of `config` member by member (see
 /// [`crate::synth::Generator`]: memory stays flat however many members) and loads it, the
-/// shared directory first. Generating and checking run on a thread of their own, a batch
-/// ahead of the store's writes; only checked resources (JSON text and index) wait between
-/// the two. Returns the report and the members generated.
+/// shared directory first. Generation is the first stage of the load's pipeline, on a
+/// thread of its own. Returns the report and the members generated.
 pub async fn load_synthetic<S: ResourceStore>(
     store: &S,
     config: &crate::synth::Config,
     validation: Validation,
 ) -> Result<(LoadReport, Vec<crate::synth::Member>)> {
-    let (sender, mut receiver) =
-        tokio::sync::mpsc::channel::<(Vec<crate::synth::Member>, Checked)>(1);
+    let (sender, chunks) = tokio::sync::mpsc::channel(1);
     let mut generator = crate::synth::Generator::new(config);
     let generating = tokio::task::spawn_blocking(move || {
         let mut members = Vec::new();
@@ -336,27 +334,19 @@ pub async fn load_synthetic<S: ResourceStore>(
                     .into_iter()
                     .map(|r| (origin.clone(), Input::Parsed(r))),
             );
-            if pending.len() >= BATCH_SIZE {
-                let checked = check_batch(std::mem::take(&mut pending), validation);
-                if sender
-                    .blocking_send((std::mem::take(&mut members), checked))
-                    .is_err()
-                {
-                    return; // the load failed and stopped listening
-                }
+            if pending.len() >= CHECK_CHUNK
+                && sender.blocking_send(std::mem::take(&mut pending)).is_err()
+            {
+                return members; // the load failed and stopped listening
             }
         }
         // As above: a closed channel means the load already failed.
-        let _ = sender.blocking_send((members, check_batch(pending, validation)));
+        let _ = sender.blocking_send(pending);
+        members
     });
-    let mut loader = Loader::new(store, validation);
-    let mut members = Vec::with_capacity(config.members);
-    while let Some((generated, checked)) = receiver.recv().await {
-        members.extend(generated);
-        loader.push_checked(checked).await?;
-    }
-    generating
+    let report = pipeline(store, chunks, validation, &mut |_| {}).await?;
+    let members = generating
         .await
         .map_err(|e| Error::Store(format!("synthetic data generation failed: {e}")))?;
-    Ok((loader.finish().await?, members))
+    Ok((report, members))
 }
