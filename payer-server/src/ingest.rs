@@ -6,6 +6,7 @@
 use std::fmt;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
 use crate::store::{Prepared, ResourceStore, WriteOutcome};
@@ -57,57 +58,99 @@ impl fmt::Display for LoadReport {
 }
 
 /// The resources in one input text: a resource, a Bundle (its entries' resources), or
-/// NDJSON (one resource per line). Each comes with its position (`line 3`, `entry 2`).
-pub fn resources_in(text: &str) -> Result<Vec<(String, Value)>> {
-    let trimmed = text.trim_start();
-    let whole: std::result::Result<Value, _> = serde_json::from_str(trimmed);
-    match whole {
-        Ok(value) if value.get("resourceType").and_then(Value::as_str) == Some("Bundle") => {
-            let entries = value
-                .get("entry")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+/// NDJSON (one resource per line), each as its own JSON text, exactly as written (a
+/// decimal such as `100.00` keeps its digits), with its position (`line 3`, `entry 2`).
+pub fn resources_in(text: &str) -> Result<Vec<(String, String)>> {
+    type Members<'a> = std::collections::HashMap<String, &'a RawValue>;
+    let trimmed = text.trim();
+    match serde_json::from_str::<Members<'_>>(trimmed) {
+        Ok(members) if members.get("resourceType").map(|t| t.get()) == Some("\"Bundle\"") => {
+            let Some(entries) = members.get("entry") else {
+                return Ok(Vec::new());
+            };
+            let entries: Vec<Members<'_>> = serde_json::from_str(entries.get()).map_err(|e| {
+                Error::InvalidResource(format!("Bundle.entry is not a list of objects ({e})"))
+            })?;
             Ok(entries
-                .into_iter()
+                .iter()
                 .enumerate()
-                .filter_map(|(i, mut e)| {
-                    e.get_mut("resource")
-                        .map(|r| (format!("entry {i}"), r.take()))
+                .filter_map(|(i, entry)| {
+                    let resource = entry.get("resource")?;
+                    Some((format!("entry {i}"), resource.get().to_owned()))
                 })
                 .collect())
         }
-        Ok(value) => Ok(vec![("resource".to_owned(), value)]),
-        Err(_) => {
-            let mut out = Vec::new();
-            for (i, line) in text.lines().enumerate() {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let value = serde_json::from_str(line).map_err(|e| {
-                    Error::InvalidResource(format!("line {}: not JSON ({e})", i + 1))
-                })?;
-                out.push((format!("line {}", i + 1), value));
+        Ok(_) => Ok(vec![("resource".to_owned(), trimmed.to_owned())]),
+        // Not one JSON object: NDJSON if its first line is one.
+        Err(whole) => {
+            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            if serde_json::from_str::<Members<'_>>(first).is_err() {
+                return Err(Error::InvalidResource(format!(
+                    "neither a JSON resource or Bundle nor NDJSON: {whole}"
+                )));
             }
-            Ok(out)
+            Ok(text
+                .lines()
+                .enumerate()
+                .filter(|(_, line)| !line.trim().is_empty())
+                .map(|(i, line)| (format!("line {}", i + 1), line.to_owned()))
+                .collect())
         }
     }
 }
 
-/// Loads JSON `resources` (each with where it came from, for the report) into `store`:
-/// each is parsed strictly (invalid FHIR is rejected), then as [`load_resources`].
-/// `progress` is called with the number of resources handled so far.
+/// Loads resources given as JSON text (each with where it came from, for the report, as
+/// [`resources_in`] gives them) into `store`: each is parsed strictly (invalid FHIR is
+/// rejected), then as [`load_resources`]. `progress` is called with the number of
+/// resources handled so far.
 pub async fn load<S: ResourceStore>(
     store: &S,
-    resources: Vec<(String, Value)>,
+    resources: Vec<(String, String)>,
     validation: Validation,
     progress: &mut dyn FnMut(usize),
 ) -> Result<LoadReport> {
     let inputs = resources
         .into_iter()
-        .map(|(origin, json)| (origin, Input::Json(json)))
+        .map(|(origin, text)| (origin, Input::Text(text)))
         .collect();
     load_inputs(store, inputs, validation, progress).await
+}
+
+/// Loads NDJSON (one resource per line) as it is read from `reader`, so a file of any
+/// size loads in constant memory; each line is handled as [`load`] handles a resource,
+/// its origin `{origin}: line N`. An I/O error stops the load (what was written stays).
+pub async fn load_ndjson<S: ResourceStore>(
+    store: &S,
+    origin: &str,
+    reader: impl std::io::BufRead + Send + 'static,
+    validation: Validation,
+    progress: &mut dyn FnMut(usize),
+) -> Result<LoadReport> {
+    let (sender, chunks) = tokio::sync::mpsc::channel(1);
+    let origin = origin.to_owned();
+    let reading = tokio::task::spawn_blocking(move || {
+        let mut chunk = Vec::with_capacity(CHECK_CHUNK);
+        for (n, line) in reader.lines().enumerate() {
+            let line = line.map_err(|e| Error::InvalidResource(format!("{origin}: {e}")))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            chunk.push((format!("{origin}: line {}", n + 1), Input::Text(line)));
+            if chunk.len() == CHECK_CHUNK
+                && sender.blocking_send(std::mem::take(&mut chunk)).is_err()
+            {
+                return Ok(()); // the load failed; its error is the answer
+            }
+        }
+        // As above: a closed channel means the load already failed.
+        let _ = sender.blocking_send(chunk);
+        Ok(())
+    });
+    let report = pipeline(store, chunks, validation, progress).await?;
+    reading
+        .await
+        .map_err(|e| Error::Store(format!("reading failed: {e}")))??;
+    Ok(report)
 }
 
 /// Loads parsed `resources` into `store`: each is validated against its profile
@@ -134,7 +177,6 @@ async fn load_inputs<S: ResourceStore>(
     validation: Validation,
     progress: &mut dyn FnMut(usize),
 ) -> Result<LoadReport> {
-    let total = inputs.len();
     let (sender, chunks) = tokio::sync::mpsc::channel(1);
     let feeding = async move {
         let mut inputs = inputs.into_iter();
@@ -146,15 +188,13 @@ async fn load_inputs<S: ResourceStore>(
         }
     };
     let (_, report) = tokio::join!(feeding, pipeline(store, chunks, validation, progress));
-    let report = report?;
-    progress(total);
-    Ok(report)
+    report
 }
 
 /// A resource to load, as read.
 enum Input {
-    /// JSON, to be parsed strictly.
-    Json(Value),
+    /// JSON text, to be parsed strictly.
+    Text(String),
     /// Already a typed resource.
     Parsed(fhir_model::Resource),
 }
@@ -202,7 +242,9 @@ async fn pipeline<S: ResourceStore>(
                 progress(handled);
             }
         }
+        handled += ready.len();
         write(store, ready, &mut report).await?;
+        progress(handled);
         Ok::<_, Error>(report)
     };
     let (checked, written) = tokio::join!(checking, writing);
@@ -244,7 +286,7 @@ fn check_batch(inputs: Vec<(String, Input)>, validation: Validation) -> Checked 
     };
     for (origin, input) in inputs {
         let result = match input {
-            Input::Json(json) => fhir_model::from_json(&json.to_string())
+            Input::Text(text) => fhir_model::from_json(&text)
                 .map_err(|e| format!("not valid FHIR: {e}"))
                 .and_then(|resource| check(resource, validation)),
             Input::Parsed(resource) => check(resource, validation),

@@ -133,22 +133,38 @@ async fn run(cli: Cli) -> Result<(), String> {
             let load_files = async {
                 let mut total = ingest::LoadReport::default();
                 for file in files {
-                    let text = std::fs::read_to_string(&file)
-                        .map_err(|e| format!("{}: {e}", file.display()))?;
-                    let resources = ingest::resources_in(&text)
-                        .map_err(|e| format!("{}: {e}", file.display()))?;
                     let origin = file.display().to_string();
-                    let resources: Vec<_> = resources
-                        .into_iter()
-                        .map(|(position, json)| (format!("{origin}: {position}"), json))
-                        .collect();
-                    let bar = progress_bar(&origin, resources.len());
-                    let report = ingest::load(&store, resources, validation, &mut |done| {
-                        bar.set_position(done as u64);
-                    })
-                    .await
+                    let report = if is_ndjson(&file).map_err(|e| format!("{origin}: {e}"))? {
+                        // Streamed: an NDJSON export can be larger than memory.
+                        let reader = std::io::BufReader::new(
+                            std::fs::File::open(&file).map_err(|e| format!("{origin}: {e}"))?,
+                        );
+                        let bar = progress_bar(&origin, None);
+                        let report =
+                            ingest::load_ndjson(&store, &origin, reader, validation, &mut |done| {
+                                bar.set_position(done as u64)
+                            })
+                            .await;
+                        bar.finish();
+                        report
+                    } else {
+                        let text =
+                            std::fs::read_to_string(&file).map_err(|e| format!("{origin}: {e}"))?;
+                        let resources =
+                            ingest::resources_in(&text).map_err(|e| format!("{origin}: {e}"))?;
+                        let resources: Vec<_> = resources
+                            .into_iter()
+                            .map(|(position, json)| (format!("{origin}: {position}"), json))
+                            .collect();
+                        let bar = progress_bar(&origin, Some(resources.len()));
+                        let report = ingest::load(&store, resources, validation, &mut |done| {
+                            bar.set_position(done as u64);
+                        })
+                        .await;
+                        bar.finish();
+                        report
+                    }
                     .map_err(|e| format!("{origin}: {e}"))?;
-                    bar.finish();
                     total.created += report.created;
                     total.updated += report.updated;
                     total.unchanged += report.unchanged;
@@ -176,6 +192,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Whether `file` is NDJSON: its first line is a whole JSON object that is not a Bundle
+/// (a pretty-printed resource or Bundle starts with a line that is not).
+fn is_ndjson(file: &std::path::Path) -> std::io::Result<bool> {
+    use std::io::BufRead as _;
+    let mut first = String::new();
+    std::io::BufReader::new(std::fs::File::open(file)?).read_line(&mut first)?;
+    let value: Option<serde_json::Value> = serde_json::from_str(first.trim()).ok();
+    Ok(value.is_some_and(|v| v.is_object() && v["resourceType"] != "Bundle"))
 }
 
 async fn bind(listen: &str) -> Result<tokio::net::TcpListener, String> {
@@ -269,11 +295,20 @@ async fn demo(members: usize, db: &std::path::Path, listen: &str) -> Result<(), 
 
 /// A progress bar on stderr for loading `len` resources from `origin` (hidden when stderr
 /// is not a terminal).
-fn progress_bar(origin: &str, len: usize) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(len as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{msg} [{bar:30}] {pos}/{len} resources ({per_sec}, {eta} left)",
-    ) {
+/// A progress bar over `len` resources, or a counter when the count is not known ahead
+/// (streamed NDJSON).
+fn progress_bar(origin: &str, len: Option<usize>) -> indicatif::ProgressBar {
+    let (bar, template) = match len {
+        Some(len) => (
+            indicatif::ProgressBar::new(len as u64),
+            "{msg} [{bar:30}] {pos}/{len} resources ({per_sec}, {eta} left)",
+        ),
+        None => (
+            indicatif::ProgressBar::new_spinner(),
+            "{msg} {spinner} {pos} resources ({per_sec})",
+        ),
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_message(origin.to_owned());

@@ -39,7 +39,7 @@ async fn start_with(
         .collect();
     let input = examples
         .iter()
-        .map(|e| ("example".to_owned(), e.clone()))
+        .map(|e| ("example".to_owned(), e.to_string()))
         .collect();
     let report = ingest::load(&store, input, Validation::Reject, &mut |_| {}).await?;
     assert_eq!(
@@ -350,10 +350,10 @@ async fn bad_requests_get_an_operation_outcome() -> TestResult {
 #[tokio::test]
 async fn loading_is_idempotent_and_rejects_invalid_resources_whole() -> TestResult {
     let server = start().await?;
-    let input: Vec<(String, Value)> = server
+    let input: Vec<(String, String)> = server
         .examples
         .iter()
-        .map(|e| ("again".to_owned(), e.clone()))
+        .map(|e| ("again".to_owned(), e.to_string()))
         .collect();
     let report = ingest::load(&server.store, input, Validation::Reject, &mut |_| {}).await?;
     assert_eq!(
@@ -372,8 +372,8 @@ async fn loading_is_idempotent_and_rejects_invalid_resources_whole() -> TestResu
     broken.as_object_mut().map(|o| o.remove("patient"));
     let not_fhir = serde_json::json!({"resourceType": "Patient", "id": "x1", "colour": "blue"});
     let input = vec![
-        ("one".to_owned(), broken.clone()),
-        ("two".to_owned(), not_fhir),
+        ("one".to_owned(), broken.to_string()),
+        ("two".to_owned(), not_fhir.to_string()),
     ];
     let report = ingest::load(&server.store, input, Validation::Reject, &mut |_| {}).await?;
     assert_eq!(report.rejected, 2, "{report:?}");
@@ -397,7 +397,7 @@ async fn loading_is_idempotent_and_rejects_invalid_resources_whole() -> TestResu
     assert_eq!(status, StatusCode::NOT_FOUND, "nothing written");
 
     // With warnings it is loaded and reported.
-    let input = vec![("one".to_owned(), broken)];
+    let input = vec![("one".to_owned(), broken.to_string())];
     let report = ingest::load(&server.store, input, Validation::Warn, &mut |_| {}).await?;
     assert_eq!((report.created, report.loaded_with_errors), (1, 1));
     Ok(())
@@ -625,7 +625,7 @@ async fn includes_add_referenced_and_referencing_resources() -> TestResult {
     });
     ingest::load(
         &server.store,
-        vec![("test".to_owned(), provenance)],
+        vec![("test".to_owned(), provenance.to_string())],
         Validation::Off,
         &mut |_| {},
     )
@@ -680,7 +680,7 @@ async fn paging_over_http_is_stable_while_resources_are_added() -> TestResult {
         new["id"] = format!("arrived-{added}").into();
         ingest::load(
             &server.store,
-            vec![("test".to_owned(), new)],
+            vec![("test".to_owned(), new.to_string())],
             Validation::Off,
             &mut |_| {},
         )

@@ -47,6 +47,11 @@ struct Args {
     /// serving database does, instead of building them at the end (`bulk_load`).
     #[arg(long)]
     row_by_row: bool,
+    /// Members of a separate dataset written to an NDJSON file first, then loaded from it
+    /// as `payer-server load` does (streamed, validation off, bulk), to time ingest without
+    /// generation. 0 skips it.
+    #[arg(long, default_value_t = 0)]
+    ndjson_members: usize,
 }
 
 #[tokio::main]
@@ -54,6 +59,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
     let store = SqliteStore::open(dir.path().join("load.sqlite"))?;
+
+    if args.ndjson_members > 0 {
+        ndjson_ingest(dir.path(), args.ndjson_members).await?;
+    }
 
     // Ingest with profile validation, on a small dataset of its own.
     let validated_store = SqliteStore::open(dir.path().join("validated.sqlite"))?;
@@ -217,4 +226,50 @@ fn peak_rss_mib() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024)
+}
+
+/// Writes `members` synthetic members to an NDJSON file, then times loading it into a
+/// fresh database the way `payer-server load` does.
+async fn ndjson_ingest(
+    dir: &std::path::Path,
+    members: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::Write as _;
+    let path = dir.join("members.ndjson");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    let mut generator = synth::Generator::new(&synth::Config {
+        members,
+        seed: 3,
+        ..synth::Config::default()
+    });
+    for resource in generator.directory() {
+        writeln!(file, "{}", fhir_model::to_json(&resource))?;
+    }
+    for records in generator.by_ref() {
+        for resource in &records.resources {
+            writeln!(file, "{}", fhir_model::to_json(resource))?;
+        }
+    }
+    file.flush()?;
+    drop(file);
+    let bytes = std::fs::metadata(&path)?.len();
+    let store = SqliteStore::open(dir.join("ndjson.sqlite"))?;
+    let reader = std::io::BufReader::new(std::fs::File::open(&path)?);
+    let t = Instant::now();
+    let report = store
+        .bulk_load(ingest::load_ndjson(
+            &store,
+            "members.ndjson",
+            reader,
+            Validation::Off,
+            &mut |_| {},
+        ))
+        .await?;
+    println!(
+        "ingest_ndjson_per_second: {:.0} ({} resources, {:.0} MB of NDJSON)",
+        report.created as f64 / t.elapsed().as_secs_f64(),
+        report.created,
+        bytes as f64 / 1e6
+    );
+    Ok(())
 }
