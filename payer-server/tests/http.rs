@@ -1234,3 +1234,44 @@ async fn single_resource_writes_follow_the_fhir_rest_rules() -> TestResult {
     assert_eq!(response.json::<Value>().await?["meta"]["versionId"], "4");
     Ok(())
 }
+
+/// Posted resources are stored as written: a decimal keeps its digits through POST (the
+/// server setting the id) and through a batch Bundle.
+#[tokio::test]
+async fn posted_decimals_keep_their_digits() -> TestResult {
+    let server = start_with(|c| c.with_writes(Validation::Off)).await?;
+    let observation = r#"{"resourceType": "Observation", "id": "x", "status": "final",
+        "code": {"text": "weight"}, "valueQuantity": {"value": 72.50, "unit": "kg"}}"#;
+    let post = |path: &str, body: String| {
+        server
+            .client
+            .post(format!("{}{path}", server.base))
+            .header("content-type", "application/fhir+json")
+            .body(body)
+            .send()
+    };
+    let created: Value = post("/Observation", observation.to_owned())
+        .await?
+        .json()
+        .await?;
+    let batch = format!(
+        r#"{{"resourceType": "Bundle", "type": "batch", "entry": [
+            {{"resource": {observation}, "request": {{"method": "POST", "url": "Observation"}}}}]}}"#
+    );
+    let answer: Value = post("", batch).await?.json().await?;
+    let location = answer["entry"][0]["response"]["location"]
+        .as_str()
+        .ok_or("no location")?;
+    let batched_id = location.split('/').nth(1).ok_or("bad location")?;
+    for id in [created["id"].as_str().ok_or("no id")?, batched_id] {
+        let stored = server
+            .client
+            .get(format!("{}/Observation/{id}", server.base))
+            .send()
+            .await?
+            .text()
+            .await?;
+        assert!(stored.contains(r#""value":72.50"#), "{stored}");
+    }
+    Ok(())
+}

@@ -3,6 +3,7 @@
 //! id). A transaction is all or nothing: one invalid entry and nothing is written. A batch
 //! answers each entry on its own. Writes must be enabled in [`super::ServerConfig`].
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -10,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::{AppState, fhir_response};
@@ -59,23 +61,33 @@ async fn post_bundle<S: ResourceStore>(
                 .to_owned(),
         ));
     };
-    let bundle: Value = serde_json::from_slice(body)
-        .map_err(|e| Error::InvalidResource(format!("the body is not JSON: {e}")))?;
-    if bundle["resourceType"] != "Bundle" {
+    // Entry resources stay JSON text until their strict parse: a `Value` would turn
+    // `100.00` into `100.0`.
+    type Members = HashMap<String, Box<RawValue>>;
+    let bundle: Members = serde_json::from_slice(body)
+        .map_err(|e| Error::InvalidResource(format!("the body is not a JSON object: {e}")))?;
+    let member = |name: &str| bundle.get(name).map(|raw| raw.get());
+    if member("resourceType") != Some("\"Bundle\"") {
         return Err(Error::InvalidResource(
             "POST to the base takes a Bundle".to_owned(),
         ));
     }
-    let transaction = match bundle["type"].as_str() {
-        Some("transaction") => true,
-        Some("batch") => false,
+    let transaction = match member("type") {
+        Some("\"transaction\"") => true,
+        Some("\"batch\"") => false,
         other => {
             return Err(Error::InvalidResource(format!(
-                "Bundle.type {other:?}: only transaction and batch Bundles can be posted"
+                "Bundle.type {}: only transaction and batch Bundles can be posted",
+                other.unwrap_or("missing")
             )));
         }
     };
-    let entries = bundle["entry"].as_array().cloned().unwrap_or_default();
+    let entries: Vec<Members> = match member("entry") {
+        Some(entries) => serde_json::from_str(entries).map_err(|e| {
+            Error::InvalidResource(format!("Bundle.entry is not a list of objects: {e}"))
+        })?,
+        None => Vec::new(),
+    };
     let checked: Vec<Checked> = entries
         .iter()
         .enumerate()
@@ -139,20 +151,26 @@ async fn post_bundle<S: ResourceStore>(
 fn check_entry<S>(
     state: &AppState<S>,
     index: usize,
-    entry: &Value,
+    entry: &HashMap<String, Box<RawValue>>,
     validation: Validation,
 ) -> Checked {
     let at = |message: String| Error::InvalidResource(format!("Bundle.entry[{index}]: {message}"));
-    let method = entry["request"]["method"].as_str().unwrap_or("");
-    let url = entry["request"]["url"].as_str().unwrap_or("");
-    let mut resource = entry["resource"].clone();
-    let rt = resource["resourceType"].as_str().unwrap_or("").to_owned();
+    let request: Value = entry
+        .get("request")
+        .and_then(|raw| serde_json::from_str(raw.get()).ok())
+        .unwrap_or_default();
+    let method = request["method"].as_str().unwrap_or("");
+    let url = request["url"].as_str().unwrap_or("");
+    let text = entry.get("resource").map_or("", |raw| raw.get());
+    let mut resource =
+        fhir_model::from_json(text).map_err(|e| at(format!("not valid FHIR: {e}")))?;
+    let rt = resource.resource_type().to_owned();
     if !state.config.serves(&rt) {
         return Err(at(format!("resource type '{rt}' is not served here")));
     }
     match method {
         "PUT" => {
-            let id = resource["id"].as_str().unwrap_or("");
+            let id = resource.id().unwrap_or("");
             if url != format!("{rt}/{id}") {
                 return Err(at(format!(
                     "PUT url '{url}' does not name the resource ({rt}/{id})"
@@ -165,7 +183,10 @@ fn check_entry<S>(
                     "POST url '{url}' is not the resource type {rt}"
                 )));
             }
-            resource["id"] = Value::String(new_id());
+            let id = resource
+                .id_mut()
+                .ok_or_else(|| at(format!("{rt} is not a type of this build")))?;
+            *id = Some(new_id());
         }
         other => {
             return Err(at(format!(
@@ -173,9 +194,7 @@ fn check_entry<S>(
             )));
         }
     }
-    let parsed = fhir_model::from_json(&resource.to_string())
-        .map_err(|e| at(format!("not valid FHIR: {e}")))?;
-    ingest::check(parsed, validation)
+    ingest::check(resource, validation)
         .map(|(prepared, _)| prepared)
         .map_err(at)
 }

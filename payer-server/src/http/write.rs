@@ -126,7 +126,9 @@ async fn write<S: ResourceStore>(
         // FHIR create: the server picks the id, whatever the body says.
         None => {
             let id = new_id();
-            resource = with_id(resource, &id)?;
+            *resource.id_mut().ok_or_else(|| {
+                Error::InvalidResource(format!("{resource_type} is not a type of this build"))
+            })? = Some(id.clone());
             id
         }
     };
@@ -140,14 +142,6 @@ async fn write<S: ResourceStore>(
     let stored = state.store.read(resource_type, &id).await?;
     let response = written_response(state, &stored, outcome, headers);
     Ok((response, format!("{resource_type}/{id}")))
-}
-
-/// `resource` with the logical id `id`.
-fn with_id(resource: fhir_model::Resource, id: &str) -> Result<fhir_model::Resource, Error> {
-    let mut json: serde_json::Value = serde_json::from_str(&fhir_model::to_json(&resource))
-        .map_err(|e| Error::InvalidResource(e.to_string()))?;
-    json["id"] = serde_json::Value::String(id.to_owned());
-    fhir_model::from_json(&json.to_string()).map_err(|e| Error::InvalidResource(e.to_string()))
 }
 
 /// 201 (created) or 200, with `Location`, `ETag` and `Last-Modified`, and the body

@@ -491,7 +491,7 @@ fn resource_enum(model: &Model) -> String {
 
     // Accessors that dispatch on the variant: (doc and signature, the arm of a resource
     // type, with `{name}` for it, the arm of a raw resource).
-    let accessors: [(&str, &str, &str); 4] = [
+    let accessors: [(&str, &str, &str); 5] = [
         (
             "/// The `resourceType`, e.g. `\"Patient\"`.\npub fn resource_type(&self) -> &str",
             "_ => \"{name}\"",
@@ -501,6 +501,11 @@ fn resource_enum(model: &Model) -> String {
             "/// The logical id (`Resource.id`), if any.\npub fn id(&self) -> Option<&str>",
             "r => r.id.as_deref()",
             "r.id()",
+        ),
+        (
+            "/// The logical id to change (`None` for a [`RawResource`], whose JSON is kept as read).\npub fn id_mut(&mut self) -> Option<&mut Option<String>>",
+            "r => Some(&mut r.id)",
+            "None",
         ),
         (
             "/// The resource's `meta`, if any (`None` for a [`RawResource`]).\npub fn meta(&self) -> Option<&Meta>",
