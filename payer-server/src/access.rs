@@ -10,7 +10,7 @@
 //! Medication...) are the shared reference data claims point to, readable by any grant
 //! that includes their type.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Mutex;
@@ -18,9 +18,9 @@ use std::sync::Mutex;
 use axum::http::HeaderMap;
 
 use crate::error::Error;
-use crate::search::Compartment;
 use crate::search::extract::extract;
 use crate::search::pruned;
+use crate::search::{Clause, Compartment, SearchQuery};
 use crate::store::StoredResource;
 
 /// What a request may read.
@@ -34,6 +34,75 @@ pub struct Grant {
     pub client_id: Option<String>,
     /// Whose data.
     pub scope: Scope,
+    /// What may be done with which types; `None` for everything. SMART scopes, after the
+    /// member's consent, become these.
+    pub permissions: Option<Vec<Permission>>,
+}
+
+/// One thing a [`Grant`] permits: an interaction set on one resource type (or all), maybe
+/// only on resources matching a search (SMART v2 `patient/Observation.rs?category=...`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Permission {
+    /// The type; `None` for every type (`*`).
+    pub resource_type: Option<String>,
+    /// read and vread (`r`, or v1 `read`).
+    pub read: bool,
+    /// search, including `$everything` and `_include` (`s`, or v1 `read`).
+    pub search: bool,
+    /// create, update and delete (`c`, `u`, `d`, or v1 `write`).
+    pub write: bool,
+    /// Search parameters every resource must match (AND), as `(name, value)`; empty for
+    /// none.
+    pub restriction: Vec<(String, String)>,
+}
+
+impl Permission {
+    /// Read and search on `resource_type` (`None`: every type), unrestricted.
+    pub fn read_search(resource_type: Option<String>) -> Permission {
+        Permission {
+            resource_type,
+            read: true,
+            search: true,
+            write: false,
+            restriction: Vec::new(),
+        }
+    }
+
+    fn covers(&self, resource_type: &str) -> bool {
+        self.resource_type
+            .as_deref()
+            .is_none_or(|t| t == resource_type)
+    }
+
+    fn permits(&self, interaction: Interaction) -> bool {
+        match interaction {
+            Interaction::Read => self.read,
+            Interaction::Search => self.search,
+            Interaction::Write => self.write,
+        }
+    }
+}
+
+/// What a request does with a resource type, as [`Grant::check`] asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Interaction {
+    /// read, vread.
+    Read,
+    /// search, `$everything`, includes.
+    Search,
+    /// create, update, delete, Bundles.
+    Write,
+}
+
+/// The clauses a search adds for a grant's restrictions on one type, and whether results
+/// must still be checked one by one (restrictions on different parameters, which one
+/// AND-ed query cannot express as an OR).
+#[derive(Debug, Default)]
+pub(crate) struct SearchRestriction {
+    pub(crate) clauses: Vec<Clause>,
+    pub(crate) filter_each: bool,
 }
 
 impl Grant {
@@ -43,6 +112,7 @@ impl Grant {
             subject: subject.into(),
             client_id: None,
             scope: Scope::All,
+            permissions: None,
         }
     }
 
@@ -53,8 +123,8 @@ impl Grant {
             client_id: None,
             scope: Scope::Patient {
                 patient_id: patient_id.into(),
-                resource_types: None,
             },
+            permissions: None,
         }
     }
 
@@ -64,41 +134,60 @@ impl Grant {
         self
     }
 
-    /// The same grant, narrowed to `resource_types` (SMART `patient/Coverage.read`
-    /// scopes, or a member who unticked clinical data).
-    pub fn only_types<T: Into<String>>(
-        mut self,
-        resource_types: impl IntoIterator<Item = T>,
-    ) -> Grant {
-        if let Scope::Patient {
-            resource_types: types,
-            ..
-        } = &mut self.scope
-        {
-            *types = Some(resource_types.into_iter().map(Into::into).collect());
-        }
+    /// The same grant, limited to `permissions`.
+    pub fn with_permissions(mut self, permissions: Vec<Permission>) -> Grant {
+        self.permissions = Some(permissions);
         self
+    }
+
+    /// The same grant, narrowed to reading and searching `resource_types` (SMART
+    /// `patient/Coverage.read` scopes, or a member who unticked clinical data).
+    pub fn only_types<T: Into<String>>(self, resource_types: impl IntoIterator<Item = T>) -> Grant {
+        let permissions = resource_types
+            .into_iter()
+            .map(|t| Permission::read_search(Some(t.into())))
+            .collect();
+        self.with_permissions(permissions)
     }
 
     /// The member's Patient compartment, for a member's grant.
     pub fn compartment(&self) -> Option<Compartment> {
         match &self.scope {
             Scope::All => None,
-            Scope::Patient { patient_id, .. } => Some(Compartment::patient(patient_id)),
+            Scope::Patient { patient_id } => Some(Compartment::patient(patient_id)),
         }
     }
 
-    /// `Error::Forbidden` unless the grant covers `resource_type` at all.
-    pub fn check_type(&self, resource_type: &str) -> Result<(), Error> {
-        match &self.scope {
-            Scope::Patient {
-                resource_types: Some(types),
-                ..
-            } if !types.contains(resource_type) => Err(Error::Forbidden(format!(
-                "the access granted does not include {resource_type}"
-            ))),
-            _ => Ok(()),
+    /// The permissions that cover `interaction` on `resource_type`; `None` when the grant
+    /// has no list (everything).
+    fn matching(
+        &self,
+        resource_type: &str,
+        interaction: Interaction,
+    ) -> Option<impl Iterator<Item = &Permission>> {
+        self.permissions.as_ref().map(|all| {
+            all.iter()
+                .filter(move |p| p.covers(resource_type) && p.permits(interaction))
+        })
+    }
+
+    /// `Error::Forbidden` unless the grant permits `interaction` on `resource_type` (on
+    /// some resources of it, at least).
+    pub fn check(&self, resource_type: &str, interaction: Interaction) -> Result<(), Error> {
+        let denied = self
+            .matching(resource_type, interaction)
+            .is_some_and(|mut permissions| permissions.next().is_none());
+        if !denied {
+            return Ok(());
         }
+        Err(Error::Forbidden(format!(
+            "the access granted does not include {} of {resource_type}",
+            match interaction {
+                Interaction::Read => "reads",
+                Interaction::Search => "searches",
+                Interaction::Write => "writes",
+            }
+        )))
     }
 
     /// Whether `resource_type` is in a patient's compartment: then a member's grant
@@ -108,18 +197,80 @@ impl Grant {
             .filter(|_| Compartment::params(resource_type).is_some())
     }
 
-    /// Whether the grant may read `resource`.
-    pub fn allows(&self, resource: &StoredResource) -> bool {
-        if self.check_type(&resource.resource_type).is_err() {
+    /// What a search of `resource_type` adds for the grant's restrictions (SMART v2
+    /// `?category=` scopes). One parameter restricted by every permission becomes one OR
+    /// clause; anything else is checked result by result.
+    pub(crate) fn search_restriction(
+        &self,
+        resource_type: &str,
+    ) -> Result<SearchRestriction, Error> {
+        let Some(permissions) = self.matching(resource_type, Interaction::Search) else {
+            return Ok(SearchRestriction::default());
+        };
+        let permissions: Vec<&Permission> = permissions.collect();
+        if permissions.iter().any(|p| p.restriction.is_empty()) {
+            return Ok(SearchRestriction::default());
+        }
+        let single = permissions
+            .first()
+            .filter(|first| first.restriction.len() == 1)
+            .map(|first| &first.restriction[0].0)
+            .filter(|name| {
+                permissions
+                    .iter()
+                    .all(|p| p.restriction.len() == 1 && &p.restriction[0].0 == *name)
+            });
+        let Some(name) = single else {
+            return Ok(SearchRestriction {
+                clauses: Vec::new(),
+                filter_each: true,
+            });
+        };
+        let values: Vec<&str> = permissions
+            .iter()
+            .map(|p| p.restriction[0].1.as_str())
+            .collect();
+        let query = SearchQuery::parse(resource_type, &[(name.clone(), values.join(","))], true)?;
+        Ok(SearchRestriction {
+            clauses: query.clauses,
+            filter_each: false,
+        })
+    }
+
+    /// Whether the grant may read `resource` (by `interaction`): its compartment, its
+    /// type, and the restrictions of the permissions on that type.
+    pub fn allows(&self, resource: &StoredResource, interaction: Interaction) -> bool {
+        let rt = &resource.resource_type;
+        let compartment = self.restricts(rt);
+        let restrictions: Option<Vec<&Permission>> =
+            self.matching(rt, interaction).map(Iterator::collect);
+        if restrictions.as_ref().is_some_and(Vec::is_empty) {
             return false;
         }
-        let Some(compartment) = self.restricts(&resource.resource_type) else {
+        let unrestricted = restrictions
+            .as_ref()
+            .is_none_or(|ps| ps.iter().any(|p| p.restriction.is_empty()));
+        if compartment.is_none() && unrestricted {
             return true;
-        };
-        let rt = &resource.resource_type;
+        }
         // The index the store holds for it, from the same extraction.
-        pruned::parse(rt, &resource.json)
-            .is_ok_and(|tree| compartment.contains(rt, &resource.id, &extract(rt, &tree)))
+        let Ok(tree) = pruned::parse(rt, &resource.json) else {
+            return false;
+        };
+        let index = extract(rt, &tree);
+        if let Some(compartment) = compartment
+            && !compartment.contains(rt, &resource.id, &index)
+        {
+            return false;
+        }
+        unrestricted
+            || restrictions.into_iter().flatten().any(|p| {
+                SearchQuery::parse(rt, &p.restriction, true).is_ok_and(|q| {
+                    q.clauses
+                        .iter()
+                        .all(|c| c.holds(&resource.id, resource.last_updated_ms, &index))
+                })
+            })
     }
 }
 
@@ -127,14 +278,13 @@ impl Grant {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Scope {
-    /// Everything the server serves.
+    /// Everything the server serves (an administrator, a backend service).
     All,
-    /// One member's data.
+    /// One member's data: the Patient compartment of `patient_id`, and the shared
+    /// reference data outside every compartment.
     Patient {
         /// The member's Patient id.
         patient_id: String,
-        /// The resource types granted; `None` for all.
-        resource_types: Option<BTreeSet<String>>,
     },
 }
 

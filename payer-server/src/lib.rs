@@ -1,6 +1,6 @@
 //! Embeddable payer FHIR server: the CMS APIs behind SMART authorization.
 //!
-//! Status: the Patient Access FHIR side, first slices. What exists:
+//! Status: the Patient Access API and its authorization server. What exists:
 //! - [`store`]: the [`store::ResourceStore`] trait with an in-memory and the default
 //!   SQLite implementation, both passing the same conformance tests;
 //! - [`search`]: search parameters generated from the R4 core, US Core 6.1.0 and CARIN BB
@@ -9,14 +9,20 @@
 //! - [`http`]: `metadata`, read, vread, search with `_include`/`_revinclude`,
 //!   `Patient/$everything`, and (when enabled) transaction and batch Bundles, over axum,
 //!   every error an `OperationOutcome`;
+//! - [`access`]: the [`access::Authorizer`] hook, the [`access::Grant`] every request is
+//!   checked against (a member's Patient compartment, the permissions of its scopes), and
+//!   the [`access::AuditSink`] of every access;
+//! - [`auth`]: the SMART App Launch 2.2 authorization server (member sign-in and consent,
+//!   PKCE, rotating refresh tokens, OpenID Connect, introspection, revocation, Backend
+//!   Services) and its [`auth::AuthStore`];
 //! - [`ingest`]: loading FHIR JSON, NDJSON and Bundles, validated with `carin-profiles`;
 //! - [`synth`]: deterministic synthetic payer data (members, coverage, five years of
 //!   claims of all five CARIN EOB types, US Core clinical data, prior authorizations).
 //!
-//! Not yet: chaining, the authorization server and access control (a member token scoped
-//! to one Patient compartment), audit.
+//! Not yet: chaining, EHR launch, a durable audit sink, the other CMS APIs.
 
 pub mod access;
+pub mod auth;
 pub mod error;
 pub mod http;
 pub mod ingest;

@@ -1,9 +1,11 @@
 //! `payer-server`: serve the FHIR API over a SQLite file, or load data into it.
 //!
 //! ```text
-//! payer-server demo [--members 300] [--listen 127.0.0.1:8080]
-//! payer-server serve --db payer.sqlite --listen 127.0.0.1:8080
+//! payer-server demo [--members 300] [--listen 127.0.0.1:8080] [--redirect-uri URI]
+//! payer-server serve --db payer.sqlite --listen 127.0.0.1:8080 [--open]
 //! payer-server load --db payer.sqlite [--validation reject|warn|off] FILES...
+//! payer-server register-app --db payer.sqlite --name NAME --redirect-uri URI [--type T]
+//! payer-server add-member --db payer.sqlite --username U --patient ID   (password on stdin)
 //! ```
 
 #![allow(
@@ -15,6 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use payer_server::auth::{AuthConfig, AuthServer, ClientKind, LocalMembers, Registration};
 use payer_server::http::{ServerConfig, router};
 use payer_server::ingest::{self, Validation};
 use payer_server::store::SqliteStore;
@@ -40,8 +43,14 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// Redirect URIs of the demo app (`demo-app`, public).
+        #[arg(
+            long = "redirect-uri",
+            default_value = "http://127.0.0.1:8765/callback"
+        )]
+        redirect_uris: Vec<String>,
     },
-    /// Serve the FHIR API.
+    /// Serve the FHIR API behind the SMART authorization server (at `/auth`).
     Serve {
         /// The SQLite database file (created if missing).
         #[arg(long, default_value = "payer.sqlite")]
@@ -53,9 +62,46 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
         /// Accept transaction and batch Bundles posted to the base, validating each
-        /// resource as given. Off by default: no authorization guards writes yet.
+        /// resource as given. Only a grant of everything may write: with `--open`.
         #[arg(long, value_enum)]
         writes: Option<ValidationArg>,
+        /// No authorization: every request reads (and, with `--writes`, writes)
+        /// everything. Refused unless listening on a loopback address.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Register an app with the authorization server; prints its client id (and secret).
+    RegisterApp {
+        /// The SQLite database file.
+        #[arg(long, default_value = "payer.sqlite")]
+        db: PathBuf,
+        /// The name members see on the consent page.
+        #[arg(long)]
+        name: String,
+        /// A redirect URI (repeat for several); matched exactly.
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// How the app authenticates.
+        #[arg(long = "type", value_enum, default_value_t = AppType::Public)]
+        app_type: AppType,
+        /// The app's public keys (a JWK Set file), for `private-key-jwt` and `backend`.
+        #[arg(long)]
+        jwks: Option<PathBuf>,
+        /// The client id wanted (random by default).
+        #[arg(long)]
+        client_id: Option<String>,
+    },
+    /// Add a member to the local directory; reads the password from stdin.
+    AddMember {
+        /// The SQLite database file.
+        #[arg(long, default_value = "payer.sqlite")]
+        db: PathBuf,
+        /// The user name they sign in with.
+        #[arg(long)]
+        username: String,
+        /// Their Patient id.
+        #[arg(long)]
+        patient: String,
     },
     /// Load FHIR JSON, NDJSON or Bundle files.
     Load {
@@ -69,6 +115,18 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AppType {
+    /// A browser or native app: PKCE, no secret.
+    Public,
+    /// A server-side app with a client secret.
+    Confidential,
+    /// A server-side app signing client assertions (SMART asymmetric).
+    PrivateKeyJwt,
+    /// A SMART Backend Services client (`client_credentials`, `system/` scopes).
+    Backend,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -105,14 +163,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             members,
             db,
             listen,
-        } => demo(members, &db, &listen).await,
+            redirect_uris,
+        } => demo(members, &db, &listen, redirect_uris).await,
         Command::Serve {
             db,
             listen,
             base_url,
             writes,
+            open,
         } => {
-            let store = SqliteStore::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
+            let store = open_db(&db)?;
             let base_url = base_url.unwrap_or_else(|| format!("http://{listen}/fhir"));
             let listener = bind(&listen).await?;
             println!("fhir_base: {base_url}");
@@ -121,14 +181,95 @@ async fn run(cli: Cli) -> Result<(), String> {
                 config = config.with_writes(writes.into());
                 println!("writes: enabled (transaction and batch Bundles posted to the base)");
             }
-            serve(listener, store, config).await
+            let auth = if open {
+                let loopback = listener.local_addr().is_ok_and(|a| a.ip().is_loopback());
+                if !loopback {
+                    return Err(
+                        "--open serves everything to anyone: loopback addresses only".to_owned(),
+                    );
+                }
+                println!("authorization: none (--open); the API is open on loopback");
+                None
+            } else {
+                let admin_token = payer_server::auth::random_token();
+                let auth = auth_server(&store, &base_url, &listen, Some(&admin_token)).await?;
+                println!("issuer: {}", auth.config().issuer);
+                println!("admin_token: {admin_token}");
+                Some(auth)
+            };
+            serve(listener, store, config, auth).await
+        }
+        Command::RegisterApp {
+            db,
+            name,
+            redirect_uris,
+            app_type,
+            jwks,
+            client_id,
+        } => {
+            let store = open_db(&db)?;
+            let jwks = match (&jwks, app_type) {
+                (Some(file), _) => Some(
+                    std::fs::read_to_string(file)
+                        .map_err(|e| format!("{}: {e}", file.display()))?,
+                ),
+                (None, AppType::PrivateKeyJwt | AppType::Backend) => {
+                    return Err("--jwks FILE is required for this type".to_owned());
+                }
+                (None, _) => None,
+            };
+            let kind = match (app_type, jwks) {
+                (AppType::Public, _) => ClientKind::Public,
+                (AppType::Confidential, _) => ClientKind::Secret,
+                (AppType::PrivateKeyJwt, Some(jwks)) => ClientKind::PrivateKeyJwt { jwks },
+                (_, jwks) => ClientKind::Backend {
+                    jwks: jwks.unwrap_or_default(),
+                },
+            };
+            // The issuer does not matter to a registration.
+            let auth = auth_server(&store, "http://127.0.0.1/fhir", "127.0.0.1", None).await?;
+            let mut registration = Registration::public(name, redirect_uris).kind(kind);
+            if let Some(id) = client_id {
+                registration = registration.client_id(id);
+            }
+            let registered = auth
+                .register(registration)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("client_id: {}", registered.client_id);
+            if let Some(secret) = registered.client_secret {
+                println!("client_secret: {secret}");
+            }
+            Ok(())
+        }
+        Command::AddMember {
+            db,
+            username,
+            patient,
+        } => {
+            let store = open_db(&db)?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| format!("reading the password from stdin: {e}"))?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            if password.len() < 8 {
+                return Err("the password (read from stdin) needs at least 8 characters".to_owned());
+            }
+            LocalMembers::new(store)
+                .add(&username, password, &patient)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("member: {username}");
+            println!("patient: Patient/{patient}");
+            Ok(())
         }
         Command::Load {
             db,
             validation,
             files,
         } => {
-            let store = SqliteStore::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
+            let store = open_db(&db)?;
             let validation = Validation::from(validation);
             let load_files = async {
                 let mut total = ingest::LoadReport::default();
@@ -210,13 +351,42 @@ async fn bind(listen: &str) -> Result<tokio::net::TcpListener, String> {
         .map_err(|e| format!("listening on {listen}: {e}"))
 }
 
-/// Serves the FHIR API under `/fhir` until Ctrl-C.
+fn open_db(db: &std::path::Path) -> Result<SqliteStore, String> {
+    SqliteStore::open(db).map_err(|e| format!("{}: {e}", db.display()))
+}
+
+/// The authorization server over `store`, at `http://<listen>/auth`, for `fhir_base`.
+async fn auth_server(
+    store: &SqliteStore,
+    fhir_base: &str,
+    listen: &str,
+    admin_token: Option<&str>,
+) -> Result<AuthServer<SqliteStore>, String> {
+    let mut config = AuthConfig::new(format!("http://{listen}/auth"), fhir_base);
+    if let Some(token) = admin_token {
+        config = config.with_admin_token(token);
+    }
+    AuthServer::new(store.clone(), config)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Serves the FHIR API under `/fhir`, behind `auth` (at `/auth`) unless `None`, until
+/// Ctrl-C.
 async fn serve(
     listener: tokio::net::TcpListener,
     store: SqliteStore,
-    config: ServerConfig,
+    mut config: ServerConfig,
+    auth: Option<AuthServer<SqliteStore>>,
 ) -> Result<(), String> {
-    let app = axum::Router::new().nest("/fhir", router(store, config));
+    let mut app = axum::Router::new();
+    if let Some(auth) = auth {
+        config = config
+            .with_authorizer(auth.authorizer())
+            .with_smart_configuration(auth.smart_configuration());
+        app = app.nest("/auth", auth.router());
+    }
+    let app = app.nest("/fhir", router(store, config));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -226,7 +396,12 @@ async fn serve(
 }
 
 /// `payer-server demo`: generate, load, print what to try, serve.
-async fn demo(members: usize, db: &std::path::Path, listen: &str) -> Result<(), String> {
+async fn demo(
+    members: usize,
+    db: &std::path::Path,
+    listen: &str,
+    redirect_uris: Vec<String>,
+) -> Result<(), String> {
     // Bind first: a busy port should fail before a minute of loading.
     let listener = bind(listen).await?;
     let base_url = format!("http://{listen}/fhir");
@@ -253,12 +428,22 @@ async fn demo(members: usize, db: &std::path::Path, listen: &str) -> Result<(), 
         .bulk_load(ingest::load_synthetic(&store, &config, Validation::Off))
         .await
         .map_err(|e| e.to_string())?;
+    let auth = auth_server(&store, &base_url, listen, None).await?;
+    let app = auth
+        .register(
+            Registration::public("Demo patient app", redirect_uris.clone()).client_id("demo-app"),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    // One password for the demo members, new at every start.
+    let password = payer_server::auth::random_token()[..12].to_owned();
     println!("fhir_base: {base_url}");
+    println!("smart_configuration: {base_url}/.well-known/smart-configuration");
     println!("resources: {}", report.created);
     println!("members: {}", dataset_members.len());
-    println!(
-        "authorization: none yet (the SMART authorization server is not built); the API is open on loopback"
-    );
+    println!("client_id: {} (public, PKCE S256)", app.client_id);
+    println!("redirect_uris: {}", redirect_uris.join(" "));
+    println!("password: {password} (every member listed below)");
     // One member per line of business first, then the rest up to ten.
     let mut shown: Vec<&payer_server::synth::Member> = Vec::new();
     for member in &dataset_members {
@@ -277,20 +462,28 @@ async fn demo(members: usize, db: &std::path::Path, listen: &str) -> Result<(), 
             shown.push(member);
         }
     }
+    let directory = LocalMembers::new(store.clone());
     for member in shown {
+        directory
+            .add(&member.username, &password, &member.patient_id)
+            .await
+            .map_err(|e| e.to_string())?;
         println!();
         println!("username: {}", member.username);
         println!("name: {}", member.display_name);
         println!("line_of_business: {}", member.line_of_business.display());
         println!("patient: Patient/{}", member.patient_id);
-        println!(
-            "try: curl '{base_url}/ExplanationOfBenefit?patient=Patient/{}&_count=5'",
-            member.patient_id
-        );
     }
     println!();
+    println!(
+        "try: open http://{listen}/auth/authorize?response_type=code&client_id={}&redirect_uri=...\
+         &scope=launch/patient+openid+fhirUser+offline_access+patient/*.rs&state=...&aud={base_url}\
+         &code_challenge=...&code_challenge_method=S256 (or any SMART app with the values above)",
+        app.client_id
+    );
+    println!("connected_apps: http://{listen}/auth/apps");
     println!("serving on {listen}; Ctrl-C to stop");
-    serve(listener, store, ServerConfig::new(&base_url)).await
+    serve(listener, store, ServerConfig::new(&base_url), Some(auth)).await
 }
 
 /// A progress bar on stderr for loading `len` resources from `origin` (hidden when stderr

@@ -1,20 +1,28 @@
-//! The store conformance tests on every store: in memory, SQLite in memory, and SQLite in
-//! a file (WAL).
+//! The store conformance tests (resources and the authorization server's state) on every
+//! store: in memory, SQLite in memory, and SQLite in a file (WAL).
 
 mod memory {
     payer_server::store_conformance_tests!(|| async { payer_server::store::MemoryStore::new() });
+    payer_server::auth_store_conformance_tests!(|| async {
+        payer_server::store::MemoryStore::new()
+    });
 }
 
 mod sqlite_in_memory {
     payer_server::store_conformance_tests!(|| async {
         payer_server::store::SqliteStore::in_memory().expect("open sqlite in memory")
     });
+    payer_server::auth_store_conformance_tests!(|| async {
+        payer_server::store::SqliteStore::in_memory().expect("open sqlite in memory")
+    });
 }
 
 mod sqlite_file {
-    payer_server::store_conformance_tests!(|| async {
+    fn open() -> payer_server::store::SqliteStore {
         // The directory is leaked on purpose: the store outlives this block.
         let dir = tempfile::tempdir().expect("temp dir").keep();
         payer_server::store::SqliteStore::open(dir.join("store.sqlite")).expect("open sqlite file")
-    });
+    }
+    payer_server::store_conformance_tests!(|| async { open() });
+    payer_server::auth_store_conformance_tests!(|| async { open() });
 }

@@ -33,9 +33,10 @@ pub(super) async fn transaction<S: ResourceStore>(
 ) -> Result<Response, Error> {
     let grant = state.grant(&headers, AuditAction::Write, "Bundle").await?;
     let written = async {
-        if grant.scope != Scope::All {
+        if grant.scope != Scope::All || grant.permissions.is_some() {
             return Err(Error::Forbidden(
-                "writes need a grant of everything (an administrator's)".to_owned(),
+                "transaction and batch Bundles need a grant of everything (an administrator's)"
+                    .to_owned(),
             ));
         }
         post_bundle(&state, &body).await

@@ -65,6 +65,7 @@ pub(super) fn capability_statement(config: &ServerConfig) -> String {
         "format": ["json", "application/fhir+json"],
         "rest": [{
             "mode": "server",
+            "security": security(config),
             "resource": resources,
             "interaction": if config.writes.is_some() {
                 json!([{"code": "transaction"}, {"code": "batch"}])
@@ -74,4 +75,41 @@ pub(super) fn capability_statement(config: &ServerConfig) -> String {
         }],
     })
     .to_string()
+}
+
+/// `rest.security`: SMART-on-FHIR with the `oauth-uris` extension, carrying exactly the
+/// endpoints `.well-known/smart-configuration` carries (the SMART conformance kit compares
+/// them, both present or both absent).
+fn security(config: &ServerConfig) -> Value {
+    let Some(smart) = &config.smart_configuration else {
+        return json!({"description": "No SMART authorization server guards this API."});
+    };
+    let uris: Vec<Value> = [
+        ("authorize", "authorization_endpoint"),
+        ("token", "token_endpoint"),
+        ("introspect", "introspection_endpoint"),
+        ("revoke", "revocation_endpoint"),
+        ("manage", "management_endpoint"),
+        ("register", "registration_endpoint"),
+    ]
+    .iter()
+    .filter_map(|(url, key)| {
+        smart[*key]
+            .as_str()
+            .map(|value| json!({"url": url, "valueUri": value}))
+    })
+    .collect();
+    json!({
+        "cors": true,
+        "service": [{
+            "coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                "code": "SMART-on-FHIR",
+            }],
+        }],
+        "extension": [{
+            "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+            "extension": uris,
+        }],
+    })
 }

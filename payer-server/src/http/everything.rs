@@ -9,7 +9,7 @@ use axum::response::Response;
 use std::sync::Arc;
 
 use super::{AppState, Links, fhir_response, form_urlencoded, resource_keys, searchset};
-use crate::access::{AuditAction, Grant};
+use crate::access::{AuditAction, Grant, Interaction};
 use crate::error::Error;
 use crate::search::query::{ClauseValue, DatePrefix, Target};
 use crate::search::{Clause, Compartment, Cursor, SearchQuery};
@@ -67,7 +67,7 @@ async fn everything_page<S: ResourceStore>(
     state.store.read("Patient", id).await?;
     let params = form_urlencoded(raw)?;
     let mut types: Vec<&str> = Compartment::resource_types()
-        .filter(|t| state.config.serves(t) && grant.check_type(t).is_ok())
+        .filter(|t| state.config.serves(t) && grant.check(t, Interaction::Search).is_ok())
         .collect();
     let mut count = crate::search::query::DEFAULT_COUNT;
     let mut since = None;
@@ -132,7 +132,14 @@ async fn everything_page<S: ResourceStore>(
                 }],
             ));
         }
-        let found = state.store.search(&query).await?;
+        let restriction = grant.search_restriction(types[type_index])?;
+        query.clauses.extend(restriction.clauses);
+        let mut found = state.store.search(&query).await?;
+        if restriction.filter_each {
+            found
+                .resources
+                .retain(|r| grant.allows(r, Interaction::Search));
+        }
         page.resources.extend(found.resources);
         match found.next_cursor {
             Some(Cursor::After(next) | Cursor::AfterSorted { seq: next, .. }) => {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::access::Grant;
+use crate::access::{Grant, Interaction};
 use crate::error::{Error, Result};
 use crate::search::extract::{IndexValue, extract};
 use crate::search::query::{ClauseValue, Target};
@@ -37,7 +37,9 @@ pub(super) async fn included<S: ResourceStore>(
                 }
                 match store.read(&rt, &id).await {
                     // What the grant does not cover is left out, as if it did not exist.
-                    Ok(resource) if grant.allows(&resource) => added.push(resource),
+                    Ok(resource) if grant.allows(&resource, Interaction::Search) => {
+                        added.push(resource)
+                    }
                     Ok(_) => {}
                     // A reference to something this server does not hold is not an error.
                     Err(Error::NotFound(_)) => {}
@@ -48,7 +50,7 @@ pub(super) async fn included<S: ResourceStore>(
         if round == 0 {
             for include in &query.revincludes {
                 for resource in referencing(store, &frontier, include).await? {
-                    if grant.allows(&resource)
+                    if grant.allows(&resource, Interaction::Search)
                         && seen.insert((resource.resource_type.clone(), resource.id.clone()))
                     {
                         added.push(resource);

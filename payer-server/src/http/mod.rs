@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::access::{
-    AuditAction, AuditEvent, AuditSink, Authorizer, Grant, MemoryAuditSink, OpenAccess,
+    AuditAction, AuditEvent, AuditSink, Authorizer, Grant, Interaction, MemoryAuditSink, OpenAccess,
 };
 use crate::error::Error;
 use crate::search::SearchQuery;
@@ -48,6 +48,10 @@ pub struct ServerConfig {
     pub authorizer: Arc<dyn Authorizer>,
     /// Receives every access ([`MemoryAuditSink`] of the last 10,000 unless set).
     pub audit: Arc<dyn AuditSink>,
+    /// The authorization server's `.well-known/smart-configuration`, served at the FHIR
+    /// base and summarised in the CapabilityStatement's `rest.security`; `None` when no
+    /// SMART server guards the API.
+    pub smart_configuration: Option<serde_json::Value>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -103,7 +107,16 @@ impl ServerConfig {
             writes: None,
             authorizer: Arc::new(OpenAccess),
             audit: Arc::new(MemoryAuditSink::new(10_000)),
+            smart_configuration: None,
         }
+    }
+
+    /// Publishes a SMART authorization server's configuration
+    /// ([`crate::auth::AuthServer::smart_configuration`]). The authorizer is set apart
+    /// ([`ServerConfig::with_authorizer`]).
+    pub fn with_smart_configuration(mut self, configuration: serde_json::Value) -> Self {
+        self.smart_configuration = Some(configuration);
+        self
     }
 
     /// Asks `authorizer` what each request may read.
@@ -199,6 +212,10 @@ pub fn router<S: ResourceStore>(store: S, config: ServerConfig) -> Router {
         )
         .route("/metadata", get(metadata::<S>))
         .route(
+            "/.well-known/smart-configuration",
+            get(smart_configuration::<S>),
+        )
+        .route(
             "/{resource_type}",
             get(search_get::<S>).post(write::create::<S>),
         )
@@ -293,6 +310,23 @@ async fn unknown_route() -> Error {
     Error::NotFound("no such FHIR endpoint on this server".to_owned())
 }
 
+/// SMART App Launch 2.2 section 2.0.3; 404 when no SMART server guards the API.
+async fn smart_configuration<S: ResourceStore>(
+    State(state): State<Arc<AppState<S>>>,
+) -> Result<Response, Error> {
+    let configuration = state.config.smart_configuration.as_ref().ok_or_else(|| {
+        Error::NotFound("no SMART authorization server guards this FHIR API".to_owned())
+    })?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        configuration.to_string(),
+    )
+        .into_response())
+}
+
 async fn metadata<S: ResourceStore>(State(state): State<Arc<AppState<S>>>) -> Response {
     fhir_response(StatusCode::OK, state.capability.clone())
 }
@@ -337,7 +371,7 @@ async fn read_version<S: ResourceStore>(
         .await?;
     let read = async {
         check_type(state, resource_type)?;
-        grant.check_type(resource_type)?;
+        grant.check(resource_type, Interaction::Read)?;
         let resource = match version {
             None => state.store.read(resource_type, id).await?,
             Some(version) => {
@@ -347,7 +381,7 @@ async fn read_version<S: ResourceStore>(
                 state.store.vread(resource_type, id, version).await?
             }
         };
-        if grant.allows(&resource) {
+        if grant.allows(&resource, Interaction::Read) {
             Ok(resource)
         } else {
             Err(Error::NotFound(format!("{resource_type}/{id}")))
@@ -450,12 +484,18 @@ async fn search<S: ResourceStore>(
         .await?;
     let found = async {
         check_type(state, resource_type)?;
-        grant.check_type(resource_type)?;
+        grant.check(resource_type, Interaction::Search)?;
         let params: Vec<(String, String)> = form_urlencoded(raw_query)?;
         let strict = strict_handling(headers);
         let mut query = SearchQuery::parse(resource_type, &params, strict)?;
         query.compartment = grant.restricts(resource_type);
-        let page = state.store.search(&query).await?;
+        let restriction = grant.search_restriction(resource_type)?;
+        query.clauses.extend(restriction.clauses);
+        let mut page = state.store.search(&query).await?;
+        if restriction.filter_each {
+            page.resources
+                .retain(|r| grant.allows(r, Interaction::Search));
+        }
         let included = include::included(&state.store, &query, &page.resources, &grant).await?;
         Ok((params, query, page, included))
     }
@@ -492,7 +532,7 @@ fn strict_handling(headers: &HeaderMap) -> bool {
 }
 
 /// Decodes `a=1&b=2` (percent-encoding and `+`).
-fn form_urlencoded(raw: &str) -> Result<Vec<(String, String)>, Error> {
+pub(crate) fn form_urlencoded(raw: &str) -> Result<Vec<(String, String)>, Error> {
     let mut out = Vec::new();
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -501,7 +541,7 @@ fn form_urlencoded(raw: &str) -> Result<Vec<(String, String)>, Error> {
     Ok(out)
 }
 
-fn percent_decode(s: &str) -> Result<String, Error> {
+pub(crate) fn percent_decode(s: &str) -> Result<String, Error> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

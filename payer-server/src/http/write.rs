@@ -15,7 +15,7 @@ use fhir_model::resources::OperationOutcome;
 
 use super::bundle::new_id;
 use super::{AppState, check_type, fhir_response, resource_response};
-use crate::access::{AuditAction, Grant, Scope};
+use crate::access::{AuditAction, Grant, Interaction, Scope};
 use crate::error::Error;
 use crate::ingest;
 use crate::store::{ResourceStore, StoredResource, WriteOutcome};
@@ -90,7 +90,7 @@ fn allowed<S>(state: &AppState<S>, grant: &Grant, resource_type: &str) -> Result
             "writes need a grant of everything (an administrator's)".to_owned(),
         ));
     }
-    Ok(())
+    grant.check(resource_type, Interaction::Write)
 }
 
 /// PUT (`id` given) or POST: the answer and the `Type/id` written.

@@ -6,7 +6,7 @@
 //! all of them, comma-separated OR lists, repeated parameters as AND, `_id`,
 //! `_lastUpdated`, `_count`, `_summary=count`, and the paging cursor `_cursor`.
 
-use super::extract::{IndexValue, date_range, normalize, parse_reference};
+use super::extract::{IndexEntry, IndexValue, date_range, normalize, parse_reference};
 use super::model::{ParamType, SearchParamDef};
 use super::param;
 use crate::error::Error;
@@ -521,6 +521,27 @@ impl Clause {
     /// Whether a resource with these index values for the clause's target matches. This is
     /// the meaning of a clause; the SQL stores translate it and their conformance tests
     /// compare with it.
+    /// Whether the resource `id`, last updated at `last_updated_ms`, with the index
+    /// entries `index`, matches.
+    pub(crate) fn holds(&self, id: &str, last_updated_ms: i64, index: &[IndexEntry]) -> bool {
+        let values: Vec<IndexValue> = match self.target {
+            Target::Id => vec![IndexValue::Token {
+                system: None,
+                code: id.to_owned(),
+            }],
+            Target::LastUpdated => vec![IndexValue::Date {
+                start: last_updated_ms,
+                end: last_updated_ms + 1,
+            }],
+            Target::Param(def) => index
+                .iter()
+                .filter(|e| std::ptr::eq(e.param, def))
+                .map(|e| e.value.clone())
+                .collect(),
+        };
+        self.matches(&values)
+    }
+
     pub(crate) fn matches(&self, values: &[IndexValue]) -> bool {
         if let Some(missing) = self.missing {
             return values.is_empty() == missing;

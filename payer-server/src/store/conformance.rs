@@ -1,6 +1,6 @@
 //! The behaviour every [`ResourceStore`] must have, as functions the
 //! [`store_conformance_tests!`](crate::store_conformance_tests) macro turns into tests.
-//! The expected search results come from [`Clause::matches`] over the extracted index
+//! The expected search results come from `Clause::matches` over the extracted index
 //! (the definition of each clause), computed here independently of the store.
 
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]

@@ -10,7 +10,6 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::search::extract::{IndexEntry, IndexValue};
-use crate::search::query::Target;
 use crate::search::{Cursor, SearchQuery};
 
 /// An in-memory [`ResourceStore`].
@@ -18,6 +17,8 @@ use crate::search::{Cursor, SearchQuery};
 pub struct MemoryStore {
     inner: Arc<Mutex<Inner>>,
     clock: Arc<dyn Clock>,
+    /// The authorization server's state (`crate::auth::AuthStore`).
+    pub(crate) auth: Arc<crate::auth::memory::SharedAuthTables>,
 }
 
 #[derive(Default)]
@@ -58,6 +59,7 @@ impl MemoryStore {
     pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
         MemoryStore {
             inner: Arc::new(Mutex::new(Inner::default())),
+            auth: Arc::default(),
             clock,
         }
     }
@@ -264,23 +266,8 @@ fn entry_matches(entry: &Entry, id: &str, query: &SearchQuery) -> bool {
         return false;
     }
     let last_updated = entry.versions.last().map_or(0, |v| v.last_updated_ms);
-    query.clauses.iter().all(|clause| {
-        let values: Vec<IndexValue> = match clause.target {
-            Target::Id => vec![IndexValue::Token {
-                system: None,
-                code: id.to_owned(),
-            }],
-            Target::LastUpdated => vec![IndexValue::Date {
-                start: last_updated,
-                end: last_updated + 1,
-            }],
-            Target::Param(def) => entry
-                .index
-                .iter()
-                .filter(|e| std::ptr::eq(e.param, def))
-                .map(|e| e.value.clone())
-                .collect(),
-        };
-        clause.matches(&values)
-    })
+    query
+        .clauses
+        .iter()
+        .all(|clause| clause.holds(id, last_updated, &entry.index))
 }

@@ -1,6 +1,6 @@
 //! Persistence and search: the [`ResourceStore`] trait, its in-memory implementation
 //! ([`MemoryStore`]), the default embedded SQLite one ([`SqliteStore`]), and the
-//! conformance tests every implementation runs ([`store_conformance_tests!`]).
+//! conformance tests every implementation runs ([`crate::store_conformance_tests!`]).
 //!
 //! A store keeps the current version of each resource with its history, the search index
 //! entries of the current version, and an insertion sequence number that never changes
@@ -80,7 +80,7 @@ impl Clock for SystemClock {
 }
 
 /// Persistence and search of FHIR resources. Implement it over your own systems, or use
-/// [`SqliteStore`] (default) or [`MemoryStore`]; run [`store_conformance_tests!`] on it.
+/// [`SqliteStore`] (default) or [`MemoryStore`]; run [`crate::store_conformance_tests!`] on it.
 pub trait ResourceStore: Send + Sync + 'static {
     /// Creates or updates every resource of `batch` in one transaction: on error nothing
     /// is written. A resource whose content equals its current version is left

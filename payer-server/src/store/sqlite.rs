@@ -145,6 +145,9 @@ impl SqliteStore {
         }
         connection.execute_batch(SCHEMA).map_err(store_error)?;
         connection
+            .execute_batch(crate::auth::sqlite::AUTH_SCHEMA)
+            .map_err(store_error)?;
+        connection
             .execute_batch(LOOKUP_INDEXES)
             .map_err(store_error)?;
         Ok(SqliteStore {
@@ -248,7 +251,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` with the writer connection on the blocking pool.
-    async fn with_connection<T: Send + 'static>(
+    pub(crate) async fn with_connection<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
@@ -260,7 +263,7 @@ impl SqliteStore {
 
     /// Runs `f` with a reader connection (the writer's for an in-memory database), taken
     /// in turn.
-    async fn with_reader<T: Send + 'static>(
+    pub(crate) async fn with_reader<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {

@@ -1,0 +1,544 @@
+//! The SMART App Launch 2.2 authorization server: discovery, the authorization code flow
+//! with PKCE S256, member sign-in and consent pages, tokens with rotating refresh tokens,
+//! OpenID Connect `id_token`s, introspection (RFC 7662), revocation (RFC 7009), SMART
+//! Backend Services (`client_credentials` with `private_key_jwt`), and the
+//! [`crate::access::Authorizer`] that turns its access tokens into grants on the FHIR API.
+//!
+//! ```text
+//! app ──GET /auth/authorize──▶ sign-in form ──POST login──▶ consent form ──POST consent──▶
+//!     ◀── 303 redirect_uri?code&state ── app ──POST /auth/token (code, code_verifier)──▶
+//!     ◀── access_token, refresh_token, id_token, patient, scope ── FHIR API with Bearer
+//! ```
+//!
+//! Tokens are opaque random strings; the store keeps their SHA-256 with the grant they
+//! belong to, so revoking a grant ends every token of it at once, and two server processes
+//! on one database agree. Every refresh rotates the refresh token; presenting a used one
+//! revokes the grant (a stolen copy was used, or the app lost track: either way the
+//! member signs in again).
+//!
+//! [`AuthServer::new`] takes any [`AuthStore`] (the [`crate::store::SqliteStore`] holding
+//! the resources, by default) and an [`AuthConfig`]; [`AuthServer::router`] is mounted at
+//! the issuer URL, [`AuthServer::authorizer`] goes into the FHIR API's
+//! [`crate::http::ServerConfig`], and so does [`AuthServer::smart_configuration`].
+
+#[doc(hidden)]
+pub mod conformance;
+mod crypto;
+mod endpoints;
+pub(crate) mod memory;
+mod pages;
+pub mod scope;
+pub(crate) mod sqlite;
+pub mod store;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{HeaderMap, header};
+use serde_json::{Value, json};
+
+pub use crypto::{hash_password, pkce_challenge, random_token};
+pub use store::{AuthStore, Client, ClientAuth, GrantRecord, MemberRecord};
+
+use crate::access::{AuthorizeFuture, Authorizer, Grant};
+use crate::error::{Error, Result};
+use crate::store::{Clock, SystemClock};
+use scope::Scopes;
+
+/// Runs the [`AuthStore`] conformance tests on a store:
+/// `auth_store_conformance_tests!(make_store)` where `make_store()` returns a fresh, empty
+/// store (an `async` block is fine).
+#[macro_export]
+macro_rules! auth_store_conformance_tests {
+    ($make:expr) => {
+        #[tokio::test]
+        async fn auth_records_round_trip() {
+            $crate::auth::conformance::records_round_trip($make().await).await;
+        }
+        #[tokio::test]
+        async fn auth_codes_are_used_once_and_reuse_revokes() {
+            $crate::auth::conformance::codes_are_used_once_and_reuse_revokes($make().await).await;
+        }
+        #[tokio::test]
+        async fn auth_refresh_tokens_rotate_and_reuse_revokes() {
+            $crate::auth::conformance::refresh_tokens_rotate_and_reuse_revokes($make().await).await;
+        }
+        #[tokio::test]
+        async fn auth_grants_list_revoke_and_jtis_replay() {
+            $crate::auth::conformance::grants_list_revoke_and_jtis_replay($make().await).await;
+        }
+    };
+}
+
+/// How long a sign-in may take, from the authorization request to the consent.
+pub(crate) const SESSION_LIFETIME_MS: i64 = 15 * 60 * 1000;
+
+/// How long an authorization code can be exchanged (RFC 6749 section 4.1.2 recommends at
+/// most ten minutes).
+const CODE_LIFETIME_MS: i64 = 2 * 60 * 1000;
+
+/// The limits SMART and the CMS rules leave to the server, and where it is reached.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct AuthConfig {
+    /// The issuer: the URL the auth router is mounted at (`http://127.0.0.1:8080/auth`).
+    pub issuer: String,
+    /// The FHIR base URL the tokens are for: the `aud` an authorization request must
+    /// name, and the base of `fhirUser`.
+    pub fhir_base: String,
+    /// Access token lifetime: 10 minutes to 24 hours, 1 hour by default.
+    pub access_token_lifetime: Duration,
+    /// The maximum authorization period: how long an app keeps access through refresh
+    /// tokens (`offline_access`) before the member must sign in again. 90 days by default
+    /// (ONC asks for at least three months). Returned to apps as `refresh_expires_in`.
+    pub max_authorization: Duration,
+    /// How long `online_access` refresh tokens work: 24 hours by default.
+    pub online_authorization: Duration,
+    /// Where the time comes from (tests move it).
+    pub clock: Arc<dyn Clock>,
+    /// The SHA-256 of the administrator's bearer token for the admin API
+    /// (`POST {issuer}/admin/clients`); no admin API when `None`.
+    admin_token_sha256: Option<String>,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("issuer", &self.issuer)
+            .field("fhir_base", &self.fhir_base)
+            .field("access_token_lifetime", &self.access_token_lifetime)
+            .field("max_authorization", &self.max_authorization)
+            .finish_non_exhaustive()
+    }
+}
+
+const MIN_ACCESS_LIFETIME: Duration = Duration::from_secs(10 * 60);
+const MAX_ACCESS_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+impl AuthConfig {
+    /// The defaults, for an issuer and a FHIR base.
+    pub fn new(issuer: impl Into<String>, fhir_base: impl Into<String>) -> AuthConfig {
+        AuthConfig {
+            issuer: issuer.into().trim_end_matches('/').to_owned(),
+            fhir_base: fhir_base.into().trim_end_matches('/').to_owned(),
+            access_token_lifetime: Duration::from_secs(60 * 60),
+            max_authorization: Duration::from_secs(90 * 24 * 60 * 60),
+            online_authorization: Duration::from_secs(24 * 60 * 60),
+            clock: Arc::new(SystemClock),
+            admin_token_sha256: None,
+        }
+    }
+
+    /// Opens the admin API to requests bearing `token` (kept as its digest).
+    pub fn with_admin_token(mut self, token: &str) -> AuthConfig {
+        self.admin_token_sha256 = Some(crypto::token_key(token));
+        self
+    }
+
+    /// Access tokens live `lifetime`; an error outside 10 minutes to 24 hours.
+    pub fn with_access_token_lifetime(mut self, lifetime: Duration) -> Result<AuthConfig> {
+        if !(MIN_ACCESS_LIFETIME..=MAX_ACCESS_LIFETIME).contains(&lifetime) {
+            return Err(Error::InvalidParam {
+                name: "access_token_lifetime".to_owned(),
+                message: format!(
+                    "{} s is outside 600 s (10 minutes) to 86,400 s (24 hours)",
+                    lifetime.as_secs()
+                ),
+            });
+        }
+        self.access_token_lifetime = lifetime;
+        Ok(self)
+    }
+
+    /// Apps keep access through refresh tokens for at most `period`.
+    pub fn with_max_authorization(mut self, period: Duration) -> AuthConfig {
+        self.max_authorization = period;
+        self
+    }
+
+    /// Takes the time from `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> AuthConfig {
+        self.clock = clock;
+        self
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/{path}", self.issuer)
+    }
+}
+
+/// A member, as a [`MemberDirectory`] knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Member {
+    /// Their user name: the `sub` of their `id_token`s and the subject of the audit trail.
+    pub username: String,
+    /// Their Patient id on the FHIR API.
+    pub patient_id: String,
+}
+
+/// The future a [`MemberDirectory`] returns.
+pub type MemberFuture<'a> = Pin<Box<dyn Future<Output = Result<Option<Member>>> + Send + 'a>>;
+
+/// Where members' identities come from. [`LocalMembers`] (the default) keeps them in the
+/// server's store with argon2id password hashes; a payer connects its own.
+pub trait MemberDirectory: Send + Sync + 'static {
+    /// The member whose credentials these are; `None` when they are wrong.
+    fn authenticate<'a>(&'a self, username: &'a str, password: &'a str) -> MemberFuture<'a>;
+}
+
+/// Members in an [`AuthStore`], with argon2id password hashes.
+#[derive(Debug, Clone)]
+pub struct LocalMembers<A> {
+    store: A,
+}
+
+impl<A: AuthStore + Clone> LocalMembers<A> {
+    /// The members of `store`.
+    pub fn new(store: A) -> LocalMembers<A> {
+        LocalMembers { store }
+    }
+
+    /// Adds (or replaces) a member: their user name, password and Patient id.
+    pub async fn add(&self, username: &str, password: &str, patient_id: &str) -> Result<()> {
+        let password = password.to_owned();
+        let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| Error::Store(e.to_string()))??;
+        self.store
+            .put_member(MemberRecord {
+                username: username.to_owned(),
+                patient_id: patient_id.to_owned(),
+                password_hash,
+            })
+            .await
+    }
+}
+
+impl<A: AuthStore + Clone> MemberDirectory for LocalMembers<A> {
+    fn authenticate<'a>(&'a self, username: &'a str, password: &'a str) -> MemberFuture<'a> {
+        Box::pin(async move {
+            let record = self.store.member(username).await?;
+            // An unknown user name costs a hash too, so timing does not tell which exist.
+            let hash = record.as_ref().map_or_else(
+                || crypto::UNKNOWN_MEMBER_HASH.to_owned(),
+                |m| m.password_hash.clone(),
+            );
+            let password = password.to_owned();
+            let matches =
+                tokio::task::spawn_blocking(move || crypto::verify_password(&password, &hash))
+                    .await
+                    .map_err(|e| Error::Store(e.to_string()))?;
+            Ok(record.filter(|_| matches).map(|m| Member {
+                username: m.username,
+                patient_id: m.patient_id,
+            }))
+        })
+    }
+}
+
+/// What registering an app returns: its id, and its secret when it has one (shown once;
+/// the server keeps only its digest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Registered {
+    /// The `client_id`.
+    pub client_id: String,
+    /// The `client_secret` of a symmetric confidential client.
+    pub client_secret: Option<String>,
+}
+
+/// A request to register an app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Registration {
+    /// The `client_id` wanted; a random one when `None`.
+    pub client_id: Option<String>,
+    /// The name members see.
+    pub name: String,
+    /// Its redirect URIs (exact).
+    pub redirect_uris: Vec<String>,
+    /// How it authenticates.
+    pub kind: ClientKind,
+    /// The `id_token` algorithm, `RS256` (default) or `ES384`.
+    pub id_token_alg: String,
+}
+
+/// How an app to be registered authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientKind {
+    /// A public app (browser, native): PKCE only.
+    Public,
+    /// A confidential app with a generated secret.
+    Secret,
+    /// A confidential app with `private_key_jwt`, its public keys as a JWK Set.
+    PrivateKeyJwt {
+        /// The JWK Set, JSON.
+        jwks: String,
+    },
+    /// A SMART Backend Services client (`client_credentials`, `system/` scopes), with
+    /// its public keys as a JWK Set.
+    Backend {
+        /// The JWK Set, JSON.
+        jwks: String,
+    },
+}
+
+impl Registration {
+    /// A public app with `redirect_uris`.
+    pub fn public(name: impl Into<String>, redirect_uris: Vec<String>) -> Registration {
+        Registration {
+            client_id: None,
+            name: name.into(),
+            redirect_uris,
+            kind: ClientKind::Public,
+            id_token_alg: "RS256".to_owned(),
+        }
+    }
+
+    /// The same registration, authenticating as `kind`.
+    pub fn kind(mut self, kind: ClientKind) -> Registration {
+        self.kind = kind;
+        self
+    }
+
+    /// The same registration, as `client_id`.
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Registration {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// The same registration, with `id_token`s signed `alg` (`RS256` or `ES384`).
+    pub fn id_token_alg(mut self, alg: impl Into<String>) -> Registration {
+        self.id_token_alg = alg.into();
+        self
+    }
+}
+
+/// The authorization server over an [`AuthStore`].
+pub struct AuthServer<A> {
+    inner: Arc<Inner<A>>,
+}
+
+impl<A> Clone for AuthServer<A> {
+    fn clone(&self) -> Self {
+        AuthServer {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<A> std::fmt::Debug for AuthServer<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthServer")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner<A> {
+    store: A,
+    config: AuthConfig,
+    members: Arc<dyn MemberDirectory>,
+    keys: crypto::Keys,
+}
+
+impl<A: AuthStore + Clone> AuthServer<A> {
+    /// The server over `store`, with members from the same store ([`LocalMembers`]). Loads
+    /// the signing keys, creating them on first start.
+    pub async fn new(store: A, config: AuthConfig) -> Result<AuthServer<A>> {
+        AuthServer::with_members(store.clone(), config, Arc::new(LocalMembers::new(store))).await
+    }
+
+    /// The server over `store`, with members from `members`.
+    pub async fn with_members(
+        store: A,
+        config: AuthConfig,
+        members: Arc<dyn MemberDirectory>,
+    ) -> Result<AuthServer<A>> {
+        let keys = crypto::Keys::load_or_create(&store).await?;
+        Ok(AuthServer {
+            inner: Arc::new(Inner {
+                store,
+                config,
+                members,
+                keys,
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AuthConfig {
+        &self.inner.config
+    }
+
+    /// The routes, to mount at the issuer URL: `authorize`, `login`, `consent`, `token`,
+    /// `introspect`, `revoke`, `jwks`, `apps`, `.well-known/openid-configuration`.
+    pub fn router(&self) -> axum::Router {
+        endpoints::router(self.clone())
+    }
+
+    /// The [`Authorizer`] for the FHIR API: its access tokens become grants.
+    pub fn authorizer(&self) -> Arc<dyn Authorizer> {
+        Arc::new(self.clone())
+    }
+
+    /// `.well-known/smart-configuration` (SMART App Launch 2.2 section 2.0.3), for
+    /// [`crate::http::ServerConfig::with_smart_configuration`]: what this server supports,
+    /// no more.
+    pub fn smart_configuration(&self) -> Value {
+        let config = &self.inner.config;
+        json!({
+            "issuer": config.issuer,
+            "jwks_uri": config.url("jwks"),
+            "authorization_endpoint": config.url("authorize"),
+            "token_endpoint": config.url("token"),
+            "introspection_endpoint": config.url("introspect"),
+            "revocation_endpoint": config.url("revoke"),
+            "management_endpoint": config.url("apps"),
+            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+            "token_endpoint_auth_methods_supported":
+                ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported": ["RS384", "ES384"],
+            "scopes_supported": [
+                "openid", "fhirUser", "launch/patient", "offline_access", "online_access",
+                "patient/*.rs", "patient/*.read", "user/*.rs", "user/*.read",
+                "system/*.rs", "system/*.read",
+            ],
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+            "capabilities": [
+                "launch-standalone", "authorize-post",
+                "client-public", "client-confidential-symmetric", "client-confidential-asymmetric",
+                "sso-openid-connect", "context-standalone-patient",
+                "permission-offline", "permission-online", "permission-patient",
+                "permission-user", "permission-v1", "permission-v2",
+            ],
+        })
+    }
+
+    /// Registers an app; the secret of a symmetric client is in the answer, and only
+    /// there.
+    pub async fn register(&self, registration: Registration) -> Result<Registered> {
+        let invalid = |message: String| Error::InvalidParam {
+            name: "registration".to_owned(),
+            message,
+        };
+        if !matches!(registration.id_token_alg.as_str(), "RS256" | "ES384") {
+            return Err(invalid(format!(
+                "id_token_alg {} is not RS256 or ES384",
+                registration.id_token_alg
+            )));
+        }
+        let backend = matches!(registration.kind, ClientKind::Backend { .. });
+        if registration.name.trim().is_empty() {
+            return Err(invalid("an app needs a name members recognise".to_owned()));
+        }
+        if !backend && registration.redirect_uris.is_empty() {
+            return Err(invalid("an app needs at least one redirect URI".to_owned()));
+        }
+        if let Some(bad) = registration.redirect_uris.iter().find(|uri| {
+            !(uri.starts_with("https://") || uri.starts_with("http://")) || uri.contains('#')
+        }) {
+            return Err(invalid(format!(
+                "redirect URI {bad} is not an absolute http(s) URI without a fragment"
+            )));
+        }
+        let mut client_secret = None;
+        let auth = match registration.kind {
+            ClientKind::Public => ClientAuth::Public,
+            ClientKind::Secret => {
+                let secret = random_token();
+                let digest = crypto::token_key(&secret);
+                client_secret = Some(secret);
+                ClientAuth::Secret {
+                    secret_sha256: digest,
+                }
+            }
+            ClientKind::PrivateKeyJwt { jwks } | ClientKind::Backend { jwks } => {
+                let set: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&jwks)
+                    .map_err(|e| invalid(format!("the JWK Set does not parse: {e}")))?;
+                if set.keys.is_empty() {
+                    return Err(invalid("the JWK Set has no key".to_owned()));
+                }
+                ClientAuth::PrivateKeyJwt { jwks }
+            }
+        };
+        let client_id = match registration.client_id {
+            Some(id)
+                if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                return Err(invalid(format!(
+                    "client_id {id:?} is not 1 to 64 visible characters"
+                )));
+            }
+            Some(id) => id,
+            // 128 random bits.
+            None => random_token()[..22].to_owned(),
+        };
+        let mut client = Client::new(client_id.clone(), registration.name, auth);
+        client.redirect_uris = registration.redirect_uris;
+        client.backend = backend;
+        client.id_token_alg = registration.id_token_alg;
+        self.inner.store.put_client(client).await?;
+        Ok(Registered {
+            client_id,
+            client_secret,
+        })
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.inner.config.clock.now_ms()
+    }
+}
+
+/// The bearer token of a request, if it has one.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+impl<A: AuthStore + Clone> AuthServer<A> {
+    /// The active access token `token`'s record and grant: `None` when it is unknown,
+    /// expired, or its grant is revoked or over.
+    async fn active_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<(store::AccessTokenRecord, GrantRecord)>> {
+        let now = self.now_ms();
+        Ok(self
+            .inner
+            .store
+            .access_token(&crypto::token_key(token))
+            .await?
+            .filter(|(t, g)| !g.revoked && t.expires_ms > now && g.expires_ms > now))
+    }
+}
+
+impl<A: AuthStore + Clone> Authorizer for AuthServer<A> {
+    fn authorize<'a>(&'a self, headers: &'a HeaderMap) -> AuthorizeFuture<'a> {
+        Box::pin(async move {
+            let token = bearer(headers).ok_or_else(|| {
+                Error::Unauthorized("this request needs an access token (Bearer)".to_owned())
+            })?;
+            let (token, grant) = self.active_token(token).await?.ok_or_else(|| {
+                Error::Unauthorized("the access token is invalid, expired or revoked".to_owned())
+            })?;
+            let access = match grant.patient_id {
+                Some(patient_id) => Grant::patient(grant.subject, patient_id),
+                None => Grant::all(grant.subject),
+            };
+            let access = access
+                .for_client(grant.client_id)
+                .with_permissions(Scopes::parse(&token.scope).permissions());
+            Ok(access)
+        })
+    }
+}
