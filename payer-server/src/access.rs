@@ -250,7 +250,12 @@ impl Grant {
         let unrestricted = restrictions
             .as_ref()
             .is_none_or(|ps| ps.iter().any(|p| p.restriction.is_empty()));
-        if compartment.is_none() && unrestricted {
+        // The member's own Patient is in their compartment by its id alone.
+        let own_patient = rt == "Patient"
+            && compartment
+                .as_ref()
+                .is_some_and(|c| c.patient_id == resource.id);
+        if unrestricted && (compartment.is_none() || own_patient) {
             return true;
         }
         // The index the store holds for it, from the same extraction.

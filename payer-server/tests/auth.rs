@@ -1295,3 +1295,48 @@ async fn no_random_request_of_a_member_returns_another_members_data() -> TestRes
     assert_eq!(requests_sent, 150);
     Ok(())
 }
+
+#[tokio::test]
+async fn browser_apps_reach_discovery_the_token_endpoint_and_the_api_cross_origin() -> TestResult {
+    let server = start().await?;
+    let origin = "https://app.example";
+    for (path, method) in [
+        ("/fhir/.well-known/smart-configuration", "GET"),
+        ("/auth/token", "POST"),
+        ("/fhir/ExplanationOfBenefit", "GET"),
+    ] {
+        let preflight = server
+            .http
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", server.origin))
+            .header("origin", origin)
+            .header("access-control-request-method", method)
+            .header("access-control-request-headers", "authorization")
+            .send()
+            .await?;
+        assert!(
+            preflight.status().is_success(),
+            "{path}: {}",
+            preflight.status()
+        );
+        let allowed = preflight.headers().get("access-control-allow-origin");
+        assert_eq!(allowed.and_then(|v| v.to_str().ok()), Some("*"), "{path}");
+    }
+    // The kits' tests D3, D4 and S8: the answers themselves carry the header.
+    let (member, _) = server.members[0].clone();
+    let token = server.connect(&member, "patient/*.rs").await?;
+    let answer = server
+        .http
+        .get(format!("{}/metadata", server.fhir))
+        .header("origin", origin)
+        .bearer_auth(text(&token, "access_token"))
+        .send()
+        .await?;
+    assert_eq!(
+        answer
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("*")
+    );
+    Ok(())
+}

@@ -40,6 +40,7 @@ pub(super) fn router<A: AuthStore + Clone>(server: AuthServer<A>) -> Router {
         .route("/apps", get(apps_page).post(apps_login::<A>))
         .route("/apps/revoke", post(apps_revoke::<A>))
         .route("/admin/clients", post(register_client::<A>))
+        .layer(crate::http::cors())
         .with_state(server)
 }
 

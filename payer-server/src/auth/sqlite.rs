@@ -266,16 +266,29 @@ impl AuthStore for SqliteStore {
 
     async fn access_token(&self, key: &str) -> Result<Option<(AccessTokenRecord, GrantRecord)>> {
         let key = key.to_owned();
+        // Every FHIR request asks this: one indexed join.
         self.with_reader(move |c| {
-            let token: Option<AccessTokenRecord> = one(
-                c,
-                "SELECT json FROM auth_access_tokens WHERE key = ?1",
-                &key,
-            )?;
-            let Some(token) = token else {
+            let row = c
+                .prepare_cached(
+                    "SELECT t.json, g.json, g.revoked FROM auth_access_tokens t \
+                     JOIN auth_grants g ON g.id = t.grant_id WHERE t.key = ?1",
+                )
+                .map_err(sql_error)?
+                .query_row([&key], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, bool>(2)?,
+                    ))
+                })
+                .optional()
+                .map_err(sql_error)?;
+            let Some((token, grant, revoked)) = row else {
                 return Ok(None);
             };
-            Ok(grant(c, &token.grant_id)?.map(|g| (token, g)))
+            let mut grant: GrantRecord = from_json(&grant)?;
+            grant.revoked = revoked;
+            Ok(Some((from_json(&token)?, grant)))
         })
         .await
     }

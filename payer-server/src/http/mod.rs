@@ -237,7 +237,32 @@ pub fn router<S: ResourceStore>(store: S, config: ServerConfig) -> Router {
         .fallback(unknown_route)
         .layer(axum::middleware::from_fn(require_json))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(cors())
         .with_state(state)
+}
+
+/// Cross-origin access for browser apps (SMART App Launch 2.2: the token endpoint, the
+/// FHIR API and discovery must answer CORS requests): any origin, no cookies (tokens go in
+/// the `Authorization` header, so any origin is safe), preflights answered here.
+pub(crate) fn cors() -> tower_http::cors::CorsLayer {
+    use axum::http::Method;
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("prefer"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::LAST_MODIFIED,
+            header::CONTENT_LOCATION,
+        ])
+        .max_age(std::time::Duration::from_secs(3600))
 }
 
 impl IntoResponse for Error {
