@@ -5,6 +5,7 @@
 //! payer-server serve --db payer.sqlite --listen 127.0.0.1:8080 [--open]
 //! payer-server load --db payer.sqlite [--validation reject|warn|off] FILES...
 //! payer-server register-app --db payer.sqlite --name NAME --redirect-uri URI [--type T]
+//!     [--jwks FILE | --jwks-url URL]
 //! payer-server add-member --db payer.sqlite --username U --patient ID   (password on stdin)
 //! ```
 
@@ -17,7 +18,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use payer_server::auth::{AuthConfig, AuthServer, ClientKind, LocalMembers, Registration};
+use payer_server::auth::{
+    AuthConfig, AuthServer, ClientKeys, ClientKind, LocalMembers, Registration,
+};
 use payer_server::http::{ServerConfig, router};
 use payer_server::ingest::{self, Validation};
 use payer_server::store::SqliteStore;
@@ -85,8 +88,11 @@ enum Command {
         #[arg(long = "type", value_enum, default_value_t = AppType::Public)]
         app_type: AppType,
         /// The app's public keys (a JWK Set file), for `private-key-jwt` and `backend`.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "jwks_url")]
         jwks: Option<PathBuf>,
+        /// Where the app publishes its JWK Set (https), fetched at each authentication.
+        #[arg(long)]
+        jwks_url: Option<String>,
         /// The client id wanted (random by default).
         #[arg(long)]
         client_id: Option<String>,
@@ -205,26 +211,28 @@ async fn run(cli: Cli) -> Result<(), String> {
             redirect_uris,
             app_type,
             jwks,
+            jwks_url,
             client_id,
         } => {
             let store = open_db(&db)?;
-            let jwks = match (&jwks, app_type) {
-                (Some(file), _) => Some(
-                    std::fs::read_to_string(file)
+            let keys = match (jwks, jwks_url) {
+                (Some(file), _) => Some(ClientKeys::Jwks(
+                    std::fs::read_to_string(&file)
                         .map_err(|e| format!("{}: {e}", file.display()))?,
-                ),
-                (None, AppType::PrivateKeyJwt | AppType::Backend) => {
-                    return Err("--jwks FILE is required for this type".to_owned());
-                }
-                (None, _) => None,
+                )),
+                (None, Some(url)) => Some(ClientKeys::JwksUrl(url)),
+                (None, None) => None,
             };
-            let kind = match (app_type, jwks) {
+            let kind = match (app_type, keys) {
                 (AppType::Public, _) => ClientKind::Public,
                 (AppType::Confidential, _) => ClientKind::Secret,
-                (AppType::PrivateKeyJwt, Some(jwks)) => ClientKind::PrivateKeyJwt { jwks },
-                (_, jwks) => ClientKind::Backend {
-                    jwks: jwks.unwrap_or_default(),
-                },
+                (AppType::PrivateKeyJwt, Some(keys)) => ClientKind::PrivateKeyJwt { keys },
+                (AppType::Backend, Some(keys)) => ClientKind::Backend { keys },
+                (_, None) => {
+                    return Err(
+                        "--jwks FILE or --jwks-url URL is required for this type".to_owned()
+                    );
+                }
             };
             // The issuer does not matter to a registration.
             let auth = auth_server(&store, "http://127.0.0.1/fhir", "127.0.0.1", None).await?;
@@ -385,6 +393,15 @@ async fn serve(
             .with_authorizer(auth.authorizer())
             .with_smart_configuration(auth.smart_configuration());
         app = app.nest("/auth", auth.router());
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                every.tick().await;
+                if let Err(e) = auth.purge_expired().await {
+                    eprintln!("purging expired tokens: {e}");
+                }
+            }
+        });
     }
     let app = app.nest("/fhir", router(store, config));
     axum::serve(listener, app)

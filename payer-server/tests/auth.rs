@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use base64::Engine;
 use payer_server::access::{AuditAction, MemoryAuditSink};
 use payer_server::auth::{
-    AuthConfig, AuthServer, ClientKind, LocalMembers, Registration, pkce_challenge,
+    AuthConfig, AuthServer, ClientKeys, ClientKind, LocalMembers, Registration, pkce_challenge,
 };
 use payer_server::http::{ServerConfig, router};
 use payer_server::ingest::{self, Validation};
@@ -1028,16 +1028,37 @@ async fn consent_and_granular_scopes_limit_what_the_token_reads() -> TestResult 
     Ok(())
 }
 
-/// A P-384 key pair for a backend client: the private key (PKCS#8 PEM) and its JWK Set.
-fn backend_key() -> AnyResult<(jsonwebtoken::EncodingKey, String)> {
+/// A key pair for a client assertion, ES384 (P-384) or RS384 (RSA 2048): the signing key
+/// and the public JWK Set to register.
+fn client_key(alg: jsonwebtoken::Algorithm) -> AnyResult<(jsonwebtoken::EncodingKey, String)> {
+    use aws_lc_rs::encoding::AsDer;
     use aws_lc_rs::signature::{ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair};
-    let pair = EcdsaKeyPair::generate(&ECDSA_P384_SHA384_FIXED_SIGNING).map_err(|_| "keygen")?;
-    let der = pair.to_pkcs8v1().map_err(|_| "pkcs8")?;
-    let key = jsonwebtoken::EncodingKey::from_ec_der(der.as_ref());
-    let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&key, jsonwebtoken::Algorithm::ES384)?;
-    jwk.common.key_id = Some("backend-key-1".to_owned());
+    let key = match alg {
+        jsonwebtoken::Algorithm::RS384 => {
+            let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                .map_err(|_| "keygen")?;
+            let der = pair.as_der().map_err(|_| "pkcs8")?;
+            let pem = format!(
+                "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+                base64::engine::general_purpose::STANDARD.encode(der.as_ref())
+            );
+            jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes())?
+        }
+        _ => {
+            let pair =
+                EcdsaKeyPair::generate(&ECDSA_P384_SHA384_FIXED_SIGNING).map_err(|_| "keygen")?;
+            let der = pair.to_pkcs8v1().map_err(|_| "pkcs8")?;
+            jsonwebtoken::EncodingKey::from_ec_der(der.as_ref())
+        }
+    };
+    let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&key, alg)?;
+    jwk.common.key_id = Some(format!("{alg:?}-key"));
     let set = jsonwebtoken::jwk::JwkSet { keys: vec![jwk] };
     Ok((key, serde_json::to_string(&set)?))
+}
+
+fn backend_key() -> AnyResult<(jsonwebtoken::EncodingKey, String)> {
+    client_key(jsonwebtoken::Algorithm::ES384)
 }
 
 fn assertion(
@@ -1047,8 +1068,26 @@ fn assertion(
     jti: &str,
     lifetime_s: i64,
 ) -> AnyResult<String> {
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES384);
-    header.kid = Some("backend-key-1".to_owned());
+    signed_assertion(
+        jsonwebtoken::Algorithm::ES384,
+        key,
+        client_id,
+        token_url,
+        jti,
+        lifetime_s,
+    )
+}
+
+fn signed_assertion(
+    alg: jsonwebtoken::Algorithm,
+    key: &jsonwebtoken::EncodingKey,
+    client_id: &str,
+    token_url: &str,
+    jti: &str,
+    lifetime_s: i64,
+) -> AnyResult<String> {
+    let mut header = jsonwebtoken::Header::new(alg);
+    header.kid = Some(format!("{alg:?}-key"));
     let claims = serde_json::json!({
         "iss": client_id, "sub": client_id, "aud": token_url,
         "exp": chrono::Utc::now().timestamp() + lifetime_s, "jti": jti,
@@ -1062,7 +1101,11 @@ async fn backend_services_authenticate_with_signed_assertions() -> TestResult {
     let (key, jwks) = backend_key()?;
     let client_id = server
         .auth
-        .register(Registration::public("Backend", Vec::new()).kind(ClientKind::Backend { jwks }))
+        .register(
+            Registration::public("Backend", Vec::new()).kind(ClientKind::Backend {
+                keys: ClientKeys::Jwks(jwks),
+            }),
+        )
         .await?
         .client_id;
     let token_url = format!("{}/auth/token", server.origin);
@@ -1338,5 +1381,201 @@ async fn browser_apps_reach_discovery_the_token_endpoint_and_the_api_cross_origi
             .and_then(|v| v.to_str().ok()),
         Some("*")
     );
+    Ok(())
+}
+
+/// SMART asymmetric client authentication (g10 "asymmetric launch"): an app registered with
+/// a JWK Set launches, exchanges its code and refreshes with RS384 assertions.
+#[tokio::test]
+async fn confidential_asymmetric_apps_launch_and_refresh_with_rs384_assertions() -> TestResult {
+    let server = start().await?;
+    let alg = jsonwebtoken::Algorithm::RS384;
+    let (key, jwks) = client_key(alg)?;
+    let client_id = server
+        .auth
+        .register(
+            Registration::public("Asymmetric", vec![REDIRECT.to_owned()]).kind(
+                ClientKind::PrivateKeyJwt {
+                    keys: ClientKeys::Jwks(jwks),
+                },
+            ),
+        )
+        .await?
+        .client_id;
+    let token_url = format!("{}/auth/token", server.origin);
+    let jwt_bearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    let mut launch = server.launch("openid fhirUser offline_access patient/*.rs");
+    launch.client_id = client_id.clone();
+    let location = server
+        .sign_in(&launch, &server.members[0].0, AllowAll)
+        .await?;
+    let code = query_param(&location, "code").ok_or("no code")?;
+    let first = signed_assertion(alg, &key, &client_id, &token_url, "rs-1", 240)?;
+    let (status, token) = server
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+            ("client_assertion_type", jwt_bearer),
+            ("client_assertion", &first),
+        ])
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    assert!(token.get("id_token").is_some());
+    // The refresh authenticates the same way; without an assertion it is refused.
+    let refresh = text(&token, "refresh_token");
+    let (status, _) = server
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh),
+            ("client_id", &client_id),
+        ])
+        .await?;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let second = signed_assertion(alg, &key, &client_id, &token_url, "rs-2", 240)?;
+    let (status, refreshed) = server
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh),
+            ("client_assertion_type", jwt_bearer),
+            ("client_assertion", &second),
+        ])
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{refreshed}");
+    Ok(())
+}
+
+/// `payer-server register-app` and `add-member` write to the database the server reads.
+#[tokio::test]
+async fn the_command_line_registers_apps_and_adds_members() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("cli.sqlite");
+    let binary = env!("CARGO_BIN_EXE_payer-server");
+    let output = std::process::Command::new(binary)
+        .args(["register-app", "--db"])
+        .arg(&db)
+        .args([
+            "--name",
+            "CLI app",
+            "--redirect-uri",
+            REDIRECT,
+            "--type",
+            "confidential",
+        ])
+        .output()?;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout)?;
+    let value = |key: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}: ")))
+            .map(str::to_owned)
+    };
+    let client_id = value("client_id").ok_or("no client_id")?;
+    assert!(
+        value("client_secret").is_some_and(|s| s.len() == 43),
+        "{stdout}"
+    );
+
+    let mut child = std::process::Command::new(binary)
+        .args(["add-member", "--db"])
+        .arg(&db)
+        .args(["--username", "cli-member", "--patient", "patient-0001"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().ok_or("no stdin")?;
+        writeln!(stdin, "{PASSWORD}")?;
+    }
+    assert!(child.wait_with_output()?.status.success());
+
+    let store = SqliteStore::open(&db)?;
+    let client = payer_server::auth::AuthStore::client(&store, &client_id)
+        .await?
+        .ok_or("app not stored")?;
+    assert_eq!(client.redirect_uris, vec![REDIRECT.to_owned()]);
+    let members = LocalMembers::new(store);
+    let member =
+        payer_server::auth::MemberDirectory::authenticate(&members, "cli-member", PASSWORD)
+            .await?
+            .ok_or("the member does not sign in")?;
+    assert_eq!(member.patient_id, "patient-0001");
+    assert!(
+        payer_server::auth::MemberDirectory::authenticate(&members, "cli-member", "wrong")
+            .await?
+            .is_none()
+    );
+    Ok(())
+}
+
+/// Keys registered by URL are fetched at each authentication: a key the app withdraws
+/// stops working at once, a new one works at once. Plain http is refused but on loopback.
+#[tokio::test]
+async fn keys_registered_by_url_are_fetched_at_each_authentication() -> TestResult {
+    let server = start().await?;
+    let published = Arc::new(std::sync::Mutex::new(String::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let jwks_url = format!("http://{}/jwks.json", listener.local_addr()?);
+    let serving = published.clone();
+    let app = axum::Router::new().route(
+        "/jwks.json",
+        axum::routing::get(move || {
+            let body = serving.lock().map(|s| s.clone()).unwrap_or_default();
+            async move { ([("content-type", "application/json")], body) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let refused = server
+        .auth
+        .register(
+            Registration::public("Remote keys", Vec::new()).kind(ClientKind::Backend {
+                keys: ClientKeys::JwksUrl("http://keys.example/jwks.json".to_owned()),
+            }),
+        )
+        .await;
+    assert!(refused.is_err());
+    let client_id = server
+        .auth
+        .register(
+            Registration::public("Remote keys", Vec::new()).kind(ClientKind::Backend {
+                keys: ClientKeys::JwksUrl(jwks_url),
+            }),
+        )
+        .await?
+        .client_id;
+    let token_url = format!("{}/auth/token", server.origin);
+    let server = &server;
+    let ask = |assertion: String| async move {
+        server
+            .token(&[
+                ("grant_type", "client_credentials"),
+                ("scope", "system/Patient.rs"),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", &assertion),
+            ])
+            .await
+    };
+    let (first_key, first_set) = backend_key()?;
+    *published.lock().map_err(|_| "lock")? = first_set;
+    let (status, body) = ask(assertion(&first_key, &client_id, &token_url, "u-1", 240)?).await?;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The app rotates its key: the old one fails, the new one works, at once.
+    let (second_key, second_set) = backend_key()?;
+    *published.lock().map_err(|_| "lock")? = second_set;
+    let (status, _) = ask(assertion(&first_key, &client_id, &token_url, "u-2", 240)?).await?;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = ask(assertion(&second_key, &client_id, &token_url, "u-3", 240)?).await?;
+    assert_eq!(status, StatusCode::OK, "{body}");
     Ok(())
 }

@@ -210,3 +210,75 @@ pub async fn grants_list_revoke_and_jtis_replay(store: impl AuthStore) {
         "expired ids are forgotten"
     );
 }
+
+pub async fn purging_keeps_what_still_matters(store: impl AuthStore) {
+    let mut live = grant("live", "ann", 0);
+    live.expires_ms = 10_000_000;
+    let mut short = access("live");
+    short.expires_ms = 1_000;
+    let mut long = access("live");
+    long.expires_ms = 9_000_000;
+    let mut lasting_refresh = refresh("live");
+    lasting_refresh.expires_ms = 10_000_000;
+    store
+        .issue(
+            live,
+            ("short".to_owned(), short),
+            Some(("r1".to_owned(), lasting_refresh.clone())),
+        )
+        .await
+        .unwrap();
+    store
+        .rotate_refresh(
+            "r1",
+            ("long".to_owned(), long),
+            ("r2".to_owned(), lasting_refresh),
+        )
+        .await
+        .unwrap();
+    store
+        .issue(
+            grant("gone", "bob", 0),
+            ("a-gone".to_owned(), access("gone")),
+            Some(("r-gone".to_owned(), refresh("gone"))),
+        )
+        .await
+        .unwrap();
+    store.revoke_grant("gone").await.unwrap();
+    store.remember_jti("app", "j1", 1_000, 0).await.unwrap();
+    store
+        .put_session(
+            "s1",
+            Session {
+                request: None,
+                member: None,
+                expires_ms: 1_000,
+            },
+        )
+        .await
+        .unwrap();
+
+    let purged = store.purge_expired(2_000).await.unwrap();
+    // The short access token, the revoked grant's refresh token, the assertion id, the
+    // session; not the revoked grant's access token, which lives until its expiry (5,000)
+    // and is refused for its grant meanwhile.
+    assert_eq!(purged, 4);
+    assert!(store.access_token("short").await.unwrap().is_none());
+    assert!(store.access_token("long").await.unwrap().is_some());
+    assert!(store.refresh_token("r-gone").await.unwrap().is_none());
+    assert!(store.session("s1", 0).await.unwrap().is_none());
+    // The used refresh token of the live grant stays: presenting it still revokes.
+    let (used, _) = store.refresh_token("r1").await.unwrap().unwrap();
+    assert!(used.used);
+    assert!(
+        !store
+            .rotate_refresh(
+                "r1",
+                ("a3".to_owned(), access("live")),
+                ("r3".to_owned(), refresh("live"))
+            )
+            .await
+            .unwrap()
+    );
+    assert!(store.access_token("long").await.unwrap().unwrap().1.revoked);
+}

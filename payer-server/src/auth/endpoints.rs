@@ -14,7 +14,7 @@ use super::crypto::{self, token_key};
 use super::pages;
 use super::scope::{Context, ScopeToken, Scopes};
 use super::store::{
-    AccessTokenRecord, AuthStore, AuthorizationRequest, Client, ClientAuth, CodeRecord,
+    AccessTokenRecord, AuthStore, AuthorizationRequest, Client, ClientAuth, ClientKeys, CodeRecord,
     GrantRecord, Redemption, RefreshTokenRecord, Session,
 };
 use super::{AuthServer, CODE_LIFETIME_MS, ClientKind, Registration, SESSION_LIFETIME_MS, bearer};
@@ -559,11 +559,20 @@ async fn authenticate_client<A: AuthStore + Clone>(
                 Err(OAuthError::invalid_client("the client secret is wrong"))
             }
         }
-        (ClientAuth::PrivateKeyJwt { jwks }, None, Some(assertion)) => {
+        (ClientAuth::PrivateKeyJwt { keys }, None, Some(assertion)) => {
+            let jwks = match keys {
+                ClientKeys::Jwks(jwks) => jwks.clone(),
+                ClientKeys::JwksUrl(url) => server
+                    .inner
+                    .fetcher
+                    .fetch(url)
+                    .await
+                    .map_err(OAuthError::invalid_client)?,
+            };
             let now = server.now_ms();
             let token_url = server.inner.config.url("token");
             let verified =
-                crypto::verify_assertion(assertion, &client.client_id, jwks, &token_url, now)
+                crypto::verify_assertion(assertion, &client.client_id, &jwks, &token_url, now)
                     .map_err(OAuthError::invalid_client)?;
             if !server
                 .inner
@@ -1108,7 +1117,7 @@ async fn apps_list<A: AuthStore + Clone>(
 }
 
 /// The admin API: registers an app from a JSON body `{"name", "redirect_uris", "type":
-/// "public" | "confidential" | "private_key_jwt" | "backend", "jwks", "client_id",
+/// "public" | "confidential" | "private_key_jwt" | "backend", "jwks" or "jwks_url", "client_id",
 /// "id_token_alg"}`, for the administrator's bearer token. Answers 201 with `client_id`
 /// (and `client_secret` for a confidential app: shown once).
 async fn register_client<A: AuthStore + Clone>(
@@ -1134,18 +1143,19 @@ async fn register_client<A: AuthStore + Clone>(
     let request: Value = serde_json::from_slice(&body)
         .map_err(|e| OAuthError::invalid_request(format!("the body is not JSON: {e}")))?;
     let text = |name: &str| request[name].as_str().map(str::to_owned);
-    let jwks = || match &request["jwks"] {
-        Value::String(text) => Ok(text.clone()),
-        Value::Object(_) => Ok(request["jwks"].to_string()),
+    let keys = || match (&request["jwks"], text("jwks_url")) {
+        (Value::String(jwks), None) => Ok(ClientKeys::Jwks(jwks.clone())),
+        (Value::Object(_), None) => Ok(ClientKeys::Jwks(request["jwks"].to_string())),
+        (Value::Null, Some(url)) => Ok(ClientKeys::JwksUrl(url)),
         _ => Err(OAuthError::invalid_request(
-            "jwks (a JWK Set) is required for this type",
+            "this type needs its keys: jwks (a JWK Set) or jwks_url, not both",
         )),
     };
     let kind = match text("type").as_deref().unwrap_or("public") {
         "public" => ClientKind::Public,
         "confidential" => ClientKind::Secret,
-        "private_key_jwt" => ClientKind::PrivateKeyJwt { jwks: jwks()? },
-        "backend" => ClientKind::Backend { jwks: jwks()? },
+        "private_key_jwt" => ClientKind::PrivateKeyJwt { keys: keys()? },
+        "backend" => ClientKind::Backend { keys: keys()? },
         other => {
             return Err(OAuthError::invalid_request(format!(
                 "type {other:?} is not public, confidential, private_key_jwt or backend"

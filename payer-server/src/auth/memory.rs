@@ -199,6 +199,33 @@ impl AuthStore for MemoryStore {
         Ok(true)
     }
 
+    async fn purge_expired(&self, now_ms: i64) -> Result<u64> {
+        let mut tables = self.tables()?;
+        let before = tables.sessions.len()
+            + tables.codes.len()
+            + tables.access.len()
+            + tables.refresh.len()
+            + tables.jtis.len();
+        let AuthTables {
+            sessions,
+            codes,
+            grants,
+            access,
+            refresh,
+            jtis,
+            ..
+        } = &mut *tables;
+        sessions.retain(|_, s| s.expires_ms > now_ms);
+        codes.retain(|_, (c, _)| c.expires_ms + super::store::CODE_RETENTION_MS > now_ms);
+        access.retain(|_, t| t.expires_ms > now_ms);
+        refresh.retain(|_, t| {
+            t.expires_ms > now_ms && grants.get(&t.grant_id).is_some_and(|g| !g.revoked)
+        });
+        jtis.retain(|_, expiry| *expiry > now_ms);
+        let after = sessions.len() + codes.len() + access.len() + refresh.len() + jtis.len();
+        Ok((before - after) as u64)
+    }
+
     async fn signing_keys(&self) -> Result<Vec<SigningKey>> {
         Ok(self.tables()?.keys.clone())
     }

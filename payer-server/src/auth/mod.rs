@@ -25,6 +25,7 @@
 pub mod conformance;
 mod crypto;
 mod endpoints;
+mod keys;
 pub(crate) mod memory;
 mod pages;
 pub mod scope;
@@ -40,7 +41,7 @@ use axum::http::{HeaderMap, header};
 use serde_json::{Value, json};
 
 pub use crypto::{hash_password, pkce_challenge, random_token};
-pub use store::{AuthStore, Client, ClientAuth, GrantRecord, MemberRecord};
+pub use store::{AuthStore, Client, ClientAuth, ClientKeys, GrantRecord, MemberRecord};
 
 use crate::access::{AuthorizeFuture, Authorizer, Grant};
 use crate::error::{Error, Result};
@@ -64,6 +65,10 @@ macro_rules! auth_store_conformance_tests {
         #[tokio::test]
         async fn auth_refresh_tokens_rotate_and_reuse_revokes() {
             $crate::auth::conformance::refresh_tokens_rotate_and_reuse_revokes($make().await).await;
+        }
+        #[tokio::test]
+        async fn auth_purging_keeps_what_still_matters() {
+            $crate::auth::conformance::purging_keeps_what_still_matters($make().await).await;
         }
         #[tokio::test]
         async fn auth_grants_list_revoke_and_jtis_replay() {
@@ -274,16 +279,15 @@ pub enum ClientKind {
     Public,
     /// A confidential app with a generated secret.
     Secret,
-    /// A confidential app with `private_key_jwt`, its public keys as a JWK Set.
+    /// A confidential app with `private_key_jwt`.
     PrivateKeyJwt {
-        /// The JWK Set, JSON.
-        jwks: String,
+        /// Its public keys.
+        keys: ClientKeys,
     },
-    /// A SMART Backend Services client (`client_credentials`, `system/` scopes), with
-    /// its public keys as a JWK Set.
+    /// A SMART Backend Services client (`client_credentials`, `system/` scopes).
     Backend {
-        /// The JWK Set, JSON.
-        jwks: String,
+        /// Its public keys.
+        keys: ClientKeys,
     },
 }
 
@@ -344,6 +348,8 @@ struct Inner<A> {
     config: AuthConfig,
     members: Arc<dyn MemberDirectory>,
     keys: crypto::Keys,
+    /// Fetches apps' JWK Sets registered by URL.
+    fetcher: keys::Fetcher,
 }
 
 impl<A: AuthStore + Clone> AuthServer<A> {
@@ -366,6 +372,7 @@ impl<A: AuthStore + Clone> AuthServer<A> {
                 config,
                 members,
                 keys,
+                fetcher: keys::Fetcher::new()?,
             }),
         })
     }
@@ -458,13 +465,23 @@ impl<A: AuthStore + Clone> AuthServer<A> {
                     secret_sha256: digest,
                 }
             }
-            ClientKind::PrivateKeyJwt { jwks } | ClientKind::Backend { jwks } => {
-                let set: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&jwks)
-                    .map_err(|e| invalid(format!("the JWK Set does not parse: {e}")))?;
-                if set.keys.is_empty() {
-                    return Err(invalid("the JWK Set has no key".to_owned()));
+            ClientKind::PrivateKeyJwt { keys } | ClientKind::Backend { keys } => {
+                match &keys {
+                    ClientKeys::Jwks(jwks) => {
+                        let set: jsonwebtoken::jwk::JwkSet = serde_json::from_str(jwks)
+                            .map_err(|e| invalid(format!("the JWK Set does not parse: {e}")))?;
+                        if set.keys.is_empty() {
+                            return Err(invalid("the JWK Set has no key".to_owned()));
+                        }
+                    }
+                    ClientKeys::JwksUrl(url) if !keys::fetchable(url) => {
+                        return Err(invalid(format!(
+                            "the JWK Set URL {url} is not https (http is for loopback hosts only)"
+                        )));
+                    }
+                    ClientKeys::JwksUrl(_) => {}
                 }
-                ClientAuth::PrivateKeyJwt { jwks }
+                ClientAuth::PrivateKeyJwt { keys }
             }
         };
         let client_id = match registration.client_id {
@@ -488,6 +505,13 @@ impl<A: AuthStore + Clone> AuthServer<A> {
             client_id,
             client_secret,
         })
+    }
+
+    /// Deletes the tokens, codes and sessions that can no longer be used
+    /// ([`AuthStore::purge_expired`]); run it now and then (the `payer-server` binary does
+    /// every ten minutes). Returns how many records went.
+    pub async fn purge_expired(&self) -> Result<u64> {
+        self.inner.store.purge_expired(self.now_ms()).await
     }
 
     fn now_ms(&self) -> i64 {

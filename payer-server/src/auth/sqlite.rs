@@ -19,14 +19,18 @@ CREATE TABLE IF NOT EXISTS auth_members (username TEXT PRIMARY KEY, json TEXT NO
 CREATE TABLE IF NOT EXISTS auth_sessions (
     key TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS auth_codes (
-    key TEXT PRIMARY KEY, used INTEGER NOT NULL, json TEXT NOT NULL);
+    key TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL, used INTEGER NOT NULL,
+    json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS auth_grants (
     id TEXT PRIMARY KEY, subject TEXT NOT NULL, revoked INTEGER NOT NULL, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS auth_grants_by_subject ON auth_grants (subject);
 CREATE TABLE IF NOT EXISTS auth_access_tokens (
-    key TEXT PRIMARY KEY, grant_id TEXT NOT NULL, json TEXT NOT NULL);
+    key TEXT PRIMARY KEY, grant_id TEXT NOT NULL, expires_ms INTEGER NOT NULL,
+    json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS auth_access_tokens_by_expiry ON auth_access_tokens (expires_ms);
 CREATE TABLE IF NOT EXISTS auth_refresh_tokens (
-    key TEXT PRIMARY KEY, grant_id TEXT NOT NULL, used INTEGER NOT NULL, json TEXT NOT NULL);
+    key TEXT PRIMARY KEY, grant_id TEXT NOT NULL, expires_ms INTEGER NOT NULL,
+    used INTEGER NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS auth_jtis (
     client_id TEXT NOT NULL, jti TEXT NOT NULL, expires_ms INTEGER NOT NULL,
     PRIMARY KEY (client_id, jti));
@@ -83,8 +87,9 @@ fn revoke(c: &Connection, grant_id: &str) -> Result<()> {
 
 fn insert_access(c: &Connection, key: &str, token: &AccessTokenRecord) -> Result<()> {
     c.execute(
-        "INSERT INTO auth_access_tokens (key, grant_id, json) VALUES (?1, ?2, ?3)",
-        params![key, token.grant_id, to_json(token)?],
+        "INSERT INTO auth_access_tokens (key, grant_id, expires_ms, json) \
+         VALUES (?1, ?2, ?3, ?4)",
+        params![key, token.grant_id, token.expires_ms, to_json(token)?],
     )
     .map(drop)
     .map_err(sql_error)
@@ -92,8 +97,9 @@ fn insert_access(c: &Connection, key: &str, token: &AccessTokenRecord) -> Result
 
 fn insert_refresh(c: &Connection, key: &str, token: &RefreshTokenRecord) -> Result<()> {
     c.execute(
-        "INSERT INTO auth_refresh_tokens (key, grant_id, used, json) VALUES (?1, ?2, 0, ?3)",
-        params![key, token.grant_id, to_json(token)?],
+        "INSERT INTO auth_refresh_tokens (key, grant_id, expires_ms, used, json) \
+         VALUES (?1, ?2, ?3, 0, ?4)",
+        params![key, token.grant_id, token.expires_ms, to_json(token)?],
     )
     .map(drop)
     .map_err(sql_error)
@@ -203,8 +209,8 @@ impl AuthStore for SqliteStore {
         let (key, json) = (key.to_owned(), to_json(&code)?);
         self.auth_write(move |c| {
             c.execute(
-                "INSERT INTO auth_codes (key, used, json) VALUES (?1, 0, ?2)",
-                params![key, json],
+                "INSERT INTO auth_codes (key, expires_ms, used, json) VALUES (?1, ?2, 0, ?3)",
+                params![key, code.expires_ms, json],
             )
             .map(drop)
             .map_err(sql_error)
@@ -405,6 +411,34 @@ impl AuthStore for SqliteStore {
                 )
                 .map_err(sql_error)?;
             Ok(inserted == 1)
+        })
+        .await
+    }
+
+    async fn purge_expired(&self, now_ms: i64) -> Result<u64> {
+        self.auth_write(move |c| {
+            let statements: [(&str, i64); 5] = [
+                ("DELETE FROM auth_sessions WHERE expires_ms <= ?1", now_ms),
+                (
+                    "DELETE FROM auth_codes WHERE expires_ms <= ?1",
+                    now_ms - super::store::CODE_RETENTION_MS,
+                ),
+                (
+                    "DELETE FROM auth_access_tokens WHERE expires_ms <= ?1",
+                    now_ms,
+                ),
+                (
+                    "DELETE FROM auth_refresh_tokens WHERE expires_ms <= ?1 OR grant_id IN \
+                     (SELECT id FROM auth_grants WHERE revoked = 1)",
+                    now_ms,
+                ),
+                ("DELETE FROM auth_jtis WHERE expires_ms <= ?1", now_ms),
+            ];
+            let mut deleted = 0;
+            for (sql, at) in statements {
+                deleted += c.execute(sql, [at]).map_err(sql_error)? as u64;
+            }
+            Ok(deleted)
         })
         .await
     }

@@ -25,12 +25,25 @@ pub enum ClientAuth {
         /// SHA-256 of the secret, hex (secrets are generated, 256 random bits).
         secret_sha256: String,
     },
-    /// `private_key_jwt` (SMART asymmetric client authentication): assertions signed by
-    /// a key of `jwks` (a JWK Set, JSON), RS384 or ES384.
+    /// `private_key_jwt` (SMART asymmetric client authentication): assertions signed,
+    /// RS384 or ES384, by one of the app's keys.
     PrivateKeyJwt {
         /// The app's public keys.
-        jwks: String,
+        keys: ClientKeys,
     },
+}
+
+/// Where an app's public keys are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ClientKeys {
+    /// A JWK Set registered by value (JSON).
+    Jwks(String),
+    /// A JWK Set the app publishes at this URL (https, or http on a loopback host),
+    /// fetched at every authentication so that a key the app rotates or withdraws counts
+    /// at once.
+    JwksUrl(String),
 }
 
 /// A registered app.
@@ -194,6 +207,10 @@ pub struct SigningKey {
     pub pem: String,
 }
 
+/// How long after its expiry a used code is kept, so that a late second use still revokes
+/// what the first gave.
+pub(crate) const CODE_RETENTION_MS: i64 = 60 * 60 * 1000;
+
 /// The authorization server's state. Keys (`key` arguments) are SHA-256 digests of the
 /// secrets, never the secrets. Every method is one transaction.
 pub trait AuthStore: Send + Sync + 'static {
@@ -286,6 +303,14 @@ pub trait AuthStore: Send + Sync + 'static {
         expires_ms: i64,
         now_ms: i64,
     ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Deletes what can no longer be used at `now_ms`: ended sessions, codes expired an
+    /// hour ago (until then a late second use still revokes), expired access tokens,
+    /// refresh tokens past their expiry or of revoked grants, expired assertion ids. Used
+    /// refresh tokens of live grants stay: presenting one must still revoke the grant.
+    /// Grants stay (the record of what each member authorized). Returns how many records
+    /// went.
+    fn purge_expired(&self, now_ms: i64) -> impl Future<Output = Result<u64>> + Send;
 
     /// The signing keys, oldest first.
     fn signing_keys(&self) -> impl Future<Output = Result<Vec<SigningKey>>> + Send;
