@@ -132,6 +132,13 @@ fn inputs(page: &str, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// The target of the first form of a page, as the browser would post to it.
+fn action(page: &str) -> AnyResult<String> {
+    let start = page.find("action=\"").ok_or("no form")? + "action=\"".len();
+    let end = page[start..].find('"').ok_or("no form")?;
+    Ok(page[start..start + end].to_owned())
+}
+
 /// A query parameter of a URL.
 fn query_param(url: &str, name: &str) -> Option<String> {
     let query = url.split_once('?')?.1;
@@ -213,10 +220,16 @@ impl Server {
         Ok((status, location, response.text().await?))
     }
 
-    async fn post_form(&self, path: &str, body: String) -> AnyResult<reqwest::Response> {
+    /// Posts a form to `target`: a page's form action (a URL) or a path on the server.
+    async fn post_form(&self, target: &str, body: String) -> AnyResult<reqwest::Response> {
+        let url = if target.starts_with("http") {
+            target.to_owned()
+        } else {
+            format!("{}{target}", self.origin)
+        };
         Ok(self
             .http
-            .post(format!("{}{path}", self.origin))
+            .post(url)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
             .send()
@@ -230,7 +243,7 @@ impl Server {
         let session = inputs(&page, "session").pop().ok_or("no session field")?;
         let response = self
             .post_form(
-                "/auth/login",
+                &action(&page)?,
                 form(&[
                     ("session", &session),
                     ("username", username),
@@ -263,7 +276,7 @@ impl Server {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let response = self.post_form("/auth/consent", form(&pairs)).await?;
+        let response = self.post_form(&action(&page)?, form(&pairs)).await?;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let location = response
             .headers()
@@ -643,21 +656,30 @@ async fn a_member_connects_an_app_through_the_forms_and_the_tokens_keep_working_
 async fn the_member_sees_and_revokes_connected_apps_on_the_management_page() -> TestResult {
     let server = start().await?;
     let (member, patient) = server.members[1].clone();
-    let token = server
+    let first = server
         .connect(&member, "offline_access patient/*.rs")
         .await?;
-    let access = text(&token, "access_token");
+    let second = server.connect(&member, "patient/*.rs").await?;
+    let (status, page) = {
+        let response = server
+            .http
+            .get(format!("{}/auth/apps", server.origin))
+            .send()
+            .await?;
+        (response.status(), response.text().await?)
+    };
+    assert_eq!(status, StatusCode::OK);
     let response = server
         .post_form(
-            "/auth/apps",
+            &action(&page)?,
             form(&[("username", &member), ("password", PASSWORD)]),
         )
         .await?;
     assert_eq!(response.status(), StatusCode::OK);
     let page = response.text().await?;
-    assert!(page.contains("Test app"), "{page}");
+    assert_eq!(page.matches("Revoke Test app").count(), 2, "{page}");
     let session = inputs(&page, "session").pop().ok_or("no session")?;
-    let grant = inputs(&page, "grant").pop().ok_or("no grant")?;
+    let grants = inputs(&page, "grant");
     // Another member's session (they have an app of their own) cannot revoke it.
     server.connect(&server.members[0].0, "patient/*.rs").await?;
     let other = server
@@ -671,29 +693,43 @@ async fn the_member_sees_and_revokes_connected_apps_on_the_management_page() -> 
     let other_session = inputs(&other, "session").pop().ok_or("no session")?;
     server
         .post_form(
-            "/auth/apps/revoke",
-            form(&[("session", &other_session), ("grant", &grant)]),
+            &action(&other)?,
+            form(&[("session", &other_session), ("grant", &grants[0])]),
         )
         .await?;
-    let (status, _) = server
-        .fhir_get(&format!("Patient/{patient}"), Some(&access))
-        .await?;
-    assert_eq!(status, StatusCode::OK);
-    // The member's own revoke button works.
-    let page = server
-        .post_form(
-            "/auth/apps/revoke",
-            form(&[("session", &session), ("grant", &grant)]),
-        )
-        .await?
-        .text()
-        .await?;
+    for token in [&first, &second] {
+        let (status, _) = server
+            .fhir_get(
+                &format!("Patient/{patient}"),
+                Some(&text(token, "access_token")),
+            )
+            .await?;
+        assert_eq!(status, StatusCode::OK);
+    }
+    // The member's own revoke buttons work, one after the other, each from the page the
+    // last one answered.
+    let mut page = page;
+    for grant in &grants {
+        page = server
+            .post_form(
+                &action(&page)?,
+                form(&[("session", &session), ("grant", grant)]),
+            )
+            .await?
+            .text()
+            .await?;
+    }
     assert!(page.contains("No app is connected"), "{page}");
-    let (status, _) = server
-        .fhir_get(&format!("Patient/{patient}"), Some(&access))
-        .await?;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = server.refresh(&text(&token, "refresh_token")).await?;
+    for token in [&first, &second] {
+        let (status, _) = server
+            .fhir_get(
+                &format!("Patient/{patient}"),
+                Some(&text(token, "access_token")),
+            )
+            .await?;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, _) = server.refresh(&text(&first, "refresh_token")).await?;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     Ok(())
 }

@@ -37,7 +37,7 @@ pub(super) fn router<A: AuthStore + Clone>(server: AuthServer<A>) -> Router {
             "/.well-known/openid-configuration",
             get(openid_configuration::<A>),
         )
-        .route("/apps", get(apps_page).post(apps_login::<A>))
+        .route("/apps", get(apps_page::<A>).post(apps_login::<A>))
         .route("/apps/revoke", post(apps_revoke::<A>))
         .route("/admin/clients", post(register_client::<A>))
         .layer(crate::http::cors())
@@ -157,8 +157,9 @@ fn html(status: StatusCode, body: String) -> Response {
             (header::X_FRAME_OPTIONS, "DENY"),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
-                 frame-ancestors 'none'",
+                // No `form-action`: browsers apply it to the redirect that follows the
+                // consent form, which goes to the app.
+                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
             ),
         ],
         body,
@@ -320,7 +321,10 @@ async fn authorize<A: AuthStore + Clone>(server: &AuthServer<A>, form: &Form) ->
     {
         return error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
     }
-    html(StatusCode::OK, pages::login(&key, &client.name, None))
+    html(
+        StatusCode::OK,
+        pages::login(&server.inner.config.issuer, &key, &client.name, None),
+    )
 }
 
 /// The scopes a member's app may be granted: resource scopes of served types for the
@@ -336,6 +340,25 @@ fn grantable(scopes: Scopes) -> Scopes {
         ScopeToken::Launch => false,
         _ => true,
     })
+}
+
+/// Checks the user name and password of a sign-in form; when they are wrong, the page
+/// `again` makes (shown with the reason) is the answer, with a 401.
+async fn sign_in<A: AuthStore + Clone>(
+    server: &AuthServer<A>,
+    form: &Form,
+    again: impl FnOnce(&str) -> String,
+) -> Result<super::Member, Response> {
+    let username = form.get("username").unwrap_or("");
+    let password = form.get("password").unwrap_or("");
+    match server.inner.members.authenticate(username, password).await {
+        Ok(Some(member)) => Ok(member),
+        Ok(None) => Err(html(
+            StatusCode::UNAUTHORIZED,
+            again("The user name or password is wrong."),
+        )),
+        Err(e) => Err(error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string())),
+    }
 }
 
 /// The session of a form, with its key.
@@ -374,27 +397,18 @@ async fn login<A: AuthStore + Clone>(State(server): State<AuthServer<A>>, body: 
         Err(e) => return error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
     };
     let raw_session = form.get("session").unwrap_or_default().to_owned();
-    let member = match server
-        .inner
-        .members
-        .authenticate(
-            form.get("username").unwrap_or(""),
-            form.get("password").unwrap_or(""),
+    let member = match sign_in(&server, &form, |wrong| {
+        pages::login(
+            &server.inner.config.issuer,
+            &raw_session,
+            &client.name,
+            Some(wrong),
         )
-        .await
+    })
+    .await
     {
-        Ok(Some(member)) => member,
-        Ok(None) => {
-            return html(
-                StatusCode::UNAUTHORIZED,
-                pages::login(
-                    &raw_session,
-                    &client.name,
-                    Some("The user name or password is wrong."),
-                ),
-            );
-        }
-        Err(e) => return error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        Ok(member) => member,
+        Err(page) => return page,
     };
     session.member = Some(member.username.clone());
     if let Err(e) = server.inner.store.put_session(&key, session).await {
@@ -418,6 +432,7 @@ async fn login<A: AuthStore + Clone>(State(server): State<AuthServer<A>>, body: 
     html(
         StatusCode::OK,
         pages::consent(
+            &server.inner.config.issuer,
             &raw_session,
             &client.name,
             &member.username,
@@ -1005,8 +1020,11 @@ async fn openid_configuration<A: AuthStore + Clone>(
         .into_response()
 }
 
-async fn apps_page() -> Response {
-    html(StatusCode::OK, pages::apps_login(None))
+async fn apps_page<A: AuthStore + Clone>(State(server): State<AuthServer<A>>) -> Response {
+    html(
+        StatusCode::OK,
+        pages::apps_login(&server.inner.config.issuer, None),
+    )
 }
 
 /// Signs the member in to the connected apps page: a short session, then the list.
@@ -1017,23 +1035,13 @@ async fn apps_login<A: AuthStore + Clone>(
     let Ok(form) = Form::body(&body) else {
         return error_page(StatusCode::BAD_REQUEST, "the form does not decode");
     };
-    let member = match server
-        .inner
-        .members
-        .authenticate(
-            form.get("username").unwrap_or(""),
-            form.get("password").unwrap_or(""),
-        )
-        .await
+    let member = match sign_in(&server, &form, |wrong| {
+        pages::apps_login(&server.inner.config.issuer, Some(wrong))
+    })
+    .await
     {
-        Ok(Some(member)) => member,
-        Ok(None) => {
-            return html(
-                StatusCode::UNAUTHORIZED,
-                pages::apps_login(Some("The user name or password is wrong.")),
-            );
-        }
-        Err(e) => return error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        Ok(member) => member,
+        Err(page) => return page,
     };
     let key = crypto::random_token();
     let session = Session {
@@ -1113,7 +1121,10 @@ async fn apps_list<A: AuthStore + Clone>(
             scope: grant.scope,
         });
     }
-    html(StatusCode::OK, pages::apps(session, member, &apps))
+    html(
+        StatusCode::OK,
+        pages::apps(&server.inner.config.issuer, session, member, &apps),
+    )
 }
 
 /// The admin API: registers an app from a JSON body `{"name", "redirect_uris", "type":

@@ -35,8 +35,31 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
+/// A user name and password form posting to `action`, with the sign-in `session` when
+/// there is one.
+fn sign_in_form(action: &str, session: Option<&str>) -> String {
+    let action = escape(action);
+    let session = session
+        .map(|s| {
+            format!(
+                "<input type=\"hidden\" name=\"session\" value=\"{}\">",
+                escape(s)
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "<form method=\"post\" action=\"{action}\">{session}\
+         <label for=\"username\">User name</label>\
+         <input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required>\
+         <label for=\"password\">Password</label>\
+         <input type=\"password\" id=\"password\" name=\"password\" \
+         autocomplete=\"current-password\" required>\
+         <button type=\"submit\">Sign in</button></form>"
+    )
+}
+
 /// The sign-in form of an authorization request.
-pub(crate) fn login(session: &str, app: &str, error: Option<&str>) -> String {
+pub(crate) fn login(base: &str, session: &str, app: &str, error: Option<&str>) -> String {
     let mut body = format!(
         "<p><strong>{}</strong> asks to connect to your health plan account.</p>",
         escape(app)
@@ -48,23 +71,13 @@ pub(crate) fn login(session: &str, app: &str, error: Option<&str>) -> String {
             escape(error)
         );
     }
-    let _ = write!(
-        body,
-        "<form method=\"post\" action=\"login\">\
-         <input type=\"hidden\" name=\"session\" value=\"{}\">\
-         <label for=\"username\">User name</label>\
-         <input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required>\
-         <label for=\"password\">Password</label>\
-         <input type=\"password\" id=\"password\" name=\"password\" \
-         autocomplete=\"current-password\" required>\
-         <button type=\"submit\">Sign in</button></form>",
-        escape(session)
-    );
+    body.push_str(&sign_in_form(&format!("{base}/login"), Some(session)));
     page("Sign in to your health plan", &body)
 }
 
 /// The consent form: the app, each choice as a ticked box, the access period.
 pub(crate) fn consent(
+    base: &str,
     session: &str,
     app: &str,
     member: &str,
@@ -74,11 +87,12 @@ pub(crate) fn consent(
     let mut body = format!(
         "<p>Signed in as <strong>{}</strong>.</p>\
          <p><strong>{}</strong> asks for the following. Untick anything you do not want to \
-         share.</p><form method=\"post\" action=\"consent\">\
+         share.</p><form method=\"post\" action=\"{}/consent\">\
          <input type=\"hidden\" name=\"session\" value=\"{}\"><fieldset>\
          <legend>Share with {}</legend>",
         escape(member),
         escape(app),
+        escape(base),
         escape(session),
         escape(app)
     );
@@ -93,11 +107,12 @@ pub(crate) fn consent(
     let _ = write!(
         body,
         "</fieldset><p>{}</p><p>You can see and revoke the apps you connected at any time on \
-         the <a href=\"apps\">connected apps</a> page. Most apps are not covered by HIPAA: \
+         the <a href=\"{}/apps\">connected apps</a> page. Most apps are not covered by HIPAA: \
          read the app's privacy policy before you share.</p>\
          <button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\
          <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>",
-        escape(period)
+        escape(period),
+        escape(base)
     );
     page("Share your data with an app?", &body)
 }
@@ -111,7 +126,7 @@ pub(crate) fn error(message: &str) -> String {
 }
 
 /// The connected apps page's sign-in form.
-pub(crate) fn apps_login(error: Option<&str>) -> String {
+pub(crate) fn apps_login(base: &str, error: Option<&str>) -> String {
     let mut body = String::from("<p>Sign in to see the apps you connected to your data.</p>");
     if let Some(error) = error {
         let _ = write!(
@@ -120,15 +135,7 @@ pub(crate) fn apps_login(error: Option<&str>) -> String {
             escape(error)
         );
     }
-    body.push_str(
-        "<form method=\"post\" action=\"apps\">\
-         <label for=\"username\">User name</label>\
-         <input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required>\
-         <label for=\"password\">Password</label>\
-         <input type=\"password\" id=\"password\" name=\"password\" \
-         autocomplete=\"current-password\" required>\
-         <button type=\"submit\">Sign in</button></form>",
-    );
+    body.push_str(&sign_in_form(&format!("{base}/apps"), None));
     page("Connected apps", &body)
 }
 
@@ -142,7 +149,7 @@ pub(crate) struct ConnectedApp {
 }
 
 /// The list of connected apps, each with a revoke button.
-pub(crate) fn apps(session: &str, member: &str, apps: &[ConnectedApp]) -> String {
+pub(crate) fn apps(base: &str, session: &str, member: &str, apps: &[ConnectedApp]) -> String {
     let mut body = format!("<p>Signed in as <strong>{}</strong>.</p>", escape(member));
     if apps.is_empty() {
         body.push_str("<p>No app is connected to your data.</p>");
@@ -152,7 +159,7 @@ pub(crate) fn apps(session: &str, member: &str, apps: &[ConnectedApp]) -> String
             body,
             "<section><h2>{}</h2><p>Connected {}; access ends {} at the latest.</p>\
              <p>Access: <code>{}</code></p>\
-             <form method=\"post\" action=\"apps/revoke\">\
+             <form method=\"post\" action=\"{}/apps/revoke\">\
              <input type=\"hidden\" name=\"session\" value=\"{}\">\
              <input type=\"hidden\" name=\"grant\" value=\"{}\">\
              <button type=\"submit\">Revoke {}</button></form></section>",
@@ -160,6 +167,7 @@ pub(crate) fn apps(session: &str, member: &str, apps: &[ConnectedApp]) -> String
             escape(&app.since),
             escape(&app.until),
             escape(&app.scope),
+            escape(base),
             escape(session),
             escape(&app.grant_id),
             escape(&app.name)
