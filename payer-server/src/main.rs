@@ -459,7 +459,9 @@ async fn demo(
     println!("resources: {}", report.created);
     println!("members: {}", dataset_members.len());
     println!("client_id: {} (public, PKCE S256)", app.client_id);
-    println!("redirect_uris: {}", redirect_uris.join(" "));
+    for uri in &redirect_uris {
+        println!("redirect_uri: {uri}");
+    }
     println!("password: {password} (every member listed below)");
     // One member per line of business first, then the rest up to ten.
     let mut shown: Vec<&payer_server::synth::Member> = Vec::new();
