@@ -17,7 +17,12 @@ type DynError = Box<dyn Error>;
 /// The wasm target every browser-facing crate must build for.
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Crates that must build (and pass clippy) for [`WASM_TARGET`].
-const WASM_CRATES: &[&str] = &["fhir-model", "carin-profiles", "cms-interop-wasm"];
+const WASM_CRATES: &[&str] = &[
+    "fhir-model",
+    "carin-profiles",
+    "smart-client",
+    "cms-interop-wasm",
+];
 /// The example whose release wasm binary measures the size of a one-resource model.
 const WASM_PROBE_CRATE: &str = "example-parse-eob";
 /// Size-optimised profile (declared in the root `Cargo.toml`) for the wasm probe.
