@@ -29,6 +29,9 @@ pub enum Error {
     /// The redirect back from the authorization server is not one this client can accept.
     #[error("authorization callback: {0}")]
     Callback(String),
+    /// The platform gave no randomness for the `state` and the PKCE verifier.
+    #[error("no randomness for the state and the PKCE verifier: {0}")]
+    Randomness(String),
     /// The authorization server (or the member) refused: `error` from the redirect.
     #[error("authorization refused: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     AuthorizationRefused {

@@ -6,12 +6,15 @@
 //!   `oauth-uris` as the fallback, read leniently with warnings;
 //! - [`token`]: token endpoint answers, read leniently (string or float `expires_in`,
 //!   array `scope`, `Patient/123` patients, non-standard errors), each tolerance recorded;
+//! - [`authorize`]: the authorization request of a standalone launch, with PKCE S256 and
+//!   a 256-bit `state`;
 //! - [`callback`]: the redirect back: state check, code, or the refusal.
 //!
-//! Next (the smart-client issue): PKCE and the authorization request, the HTTP trait,
+//! Next (the smart-client issue): the token requests, the HTTP trait,
 //! sessions with refresh, patient-context discovery, FHIR REST, `sync_all`, Backend
 //! Services, bulk export.
 
+pub mod authorize;
 pub mod callback;
 pub mod discovery;
 mod error;
