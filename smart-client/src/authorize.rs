@@ -104,13 +104,12 @@ impl PendingAuthorization {
             ("code_challenge", &code_challenge(&code_verifier)),
             ("code_challenge_method", "S256"),
         ];
-        let query: Vec<String> = params
-            .iter()
-            .map(|(name, value)| format!("{name}={}", encode(value)))
-            .collect();
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
         let separator = if endpoint.contains('?') { '&' } else { '?' };
         Ok(PendingAuthorization {
-            url: format!("{endpoint}{separator}{}", query.join("&")),
+            url: format!("{endpoint}{separator}{query}"),
             state,
             code_verifier,
             redirect_uri: request.redirect_uri.clone(),
@@ -134,19 +133,6 @@ fn random_secret() -> Result<String> {
 /// The S256 challenge of a verifier: BASE64URL(SHA256(verifier)), no padding.
 pub fn code_challenge(code_verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(code_verifier.as_bytes()))
-}
-
-/// Percent-encodes everything but the unreserved characters (RFC 3986 section 2.3).
-fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -187,9 +173,9 @@ mod tests {
         )?;
         assert_eq!(
             pending.url,
-            "https://payer.example/auth/authorize?response_type=code&client_id=app%201\
+            "https://payer.example/auth/authorize?response_type=code&client_id=app+1\
              &redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1\
-             &scope=launch%2Fpatient%20patient%2F%2A.rs&state=state-1\
+             &scope=launch%2Fpatient+patient%2F*.rs&state=state-1\
              &aud=https%3A%2F%2Fpayer.example%2Ffhir\
              &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM\
              &code_challenge_method=S256"
