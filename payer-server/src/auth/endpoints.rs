@@ -361,11 +361,14 @@ async fn sign_in<A: AuthStore + Clone>(
     }
 }
 
-/// The session of a form, with its key.
-async fn session_of<A: AuthStore + Clone>(
+/// The form of a sign-in step, and its session with the session's key; the error page to
+/// answer when the form does not decode or its session ended.
+async fn form_session<A: AuthStore + Clone>(
     server: &AuthServer<A>,
-    form: &Form,
-) -> Result<(String, Session), Response> {
+    body: &Bytes,
+) -> Result<(Form, String, Session), Response> {
+    let form = Form::body(body)
+        .map_err(|_| error_page(StatusCode::BAD_REQUEST, "the form does not decode"))?;
     let expired = || {
         error_page(
             StatusCode::BAD_REQUEST,
@@ -374,17 +377,14 @@ async fn session_of<A: AuthStore + Clone>(
     };
     let key = token_key(form.get("session").ok_or_else(expired)?);
     match server.inner.store.session(&key, server.now_ms()).await {
-        Ok(Some(session)) => Ok((key, session)),
+        Ok(Some(session)) => Ok((form, key, session)),
         Ok(None) => Err(expired()),
         Err(e) => Err(error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string())),
     }
 }
 
 async fn login<A: AuthStore + Clone>(State(server): State<AuthServer<A>>, body: Bytes) -> Response {
-    let Ok(form) = Form::body(&body) else {
-        return error_page(StatusCode::BAD_REQUEST, "the form does not decode");
-    };
-    let (key, mut session) = match session_of(&server, &form).await {
+    let (form, key, mut session) = match form_session(&server, &body).await {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -446,10 +446,7 @@ async fn consent<A: AuthStore + Clone>(
     State(server): State<AuthServer<A>>,
     body: Bytes,
 ) -> Response {
-    let Ok(form) = Form::body(&body) else {
-        return error_page(StatusCode::BAD_REQUEST, "the form does not decode");
-    };
-    let (key, session) = match session_of(&server, &form).await {
+    let (form, key, session) = match form_session(&server, &body).await {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -1064,10 +1061,7 @@ async fn apps_revoke<A: AuthStore + Clone>(
     State(server): State<AuthServer<A>>,
     body: Bytes,
 ) -> Response {
-    let Ok(form) = Form::body(&body) else {
-        return error_page(StatusCode::BAD_REQUEST, "the form does not decode");
-    };
-    let (_, session) = match session_of(&server, &form).await {
+    let (form, _, session) = match form_session(&server, &body).await {
         Ok(found) => found,
         Err(page) => return page,
     };

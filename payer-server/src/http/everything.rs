@@ -132,14 +132,7 @@ async fn everything_page<S: ResourceStore>(
                 }],
             ));
         }
-        let restriction = grant.search_restriction(types[type_index])?;
-        query.clauses.extend(restriction.clauses);
-        let mut found = state.store.search(&query).await?;
-        if restriction.filter_each {
-            found
-                .resources
-                .retain(|r| grant.allows(r, Interaction::Search));
-        }
+        let found = super::search_granted(&state.store, grant, &mut query).await?;
         page.resources.extend(found.resources);
         match found.next_cursor {
             Some(Cursor::After(next) | Cursor::AfterSorted { seq: next, .. }) => {

@@ -422,6 +422,24 @@ async fn read_version<S: ResourceStore>(
     Ok(resource_response(&read?, headers))
 }
 
+/// One page of `query`, narrowed to what `grant`'s scopes let it search (SMART v2
+/// restrictions such as `?category=`): as clauses of the query when they can be, else
+/// resource by resource. The compartment is the caller's (`query.compartment`).
+async fn search_granted<S: ResourceStore>(
+    store: &S,
+    grant: &Grant,
+    query: &mut SearchQuery,
+) -> Result<crate::store::SearchPage, Error> {
+    let restriction = grant.search_restriction(&query.resource_type)?;
+    query.clauses.extend(restriction.clauses);
+    let mut page = store.search(query).await?;
+    if restriction.filter_each {
+        page.resources
+            .retain(|r| grant.allows(r, Interaction::Search));
+    }
+    Ok(page)
+}
+
 /// The resource with its `ETag` and `Last-Modified`; `304 Not Modified` when the client
 /// already has this version (`If-None-Match`).
 fn resource_response(resource: &StoredResource, headers: &HeaderMap) -> Response {
@@ -514,13 +532,7 @@ async fn search<S: ResourceStore>(
         let strict = strict_handling(headers);
         let mut query = SearchQuery::parse(resource_type, &params, strict)?;
         query.compartment = grant.restricts(resource_type);
-        let restriction = grant.search_restriction(resource_type)?;
-        query.clauses.extend(restriction.clauses);
-        let mut page = state.store.search(&query).await?;
-        if restriction.filter_each {
-            page.resources
-                .retain(|r| grant.allows(r, Interaction::Search));
-        }
+        let page = search_granted(&state.store, &grant, &mut query).await?;
         let included = include::included(&state.store, &query, &page.resources, &grant).await?;
         Ok((params, query, page, included))
     }
