@@ -410,6 +410,8 @@ async fn the_capability_statement_lists_what_is_served() -> TestResult {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(cs["resourceType"], "CapabilityStatement");
     assert_eq!(cs["fhirVersion"], "4.0.1");
+    // Valid FHIR JSON as a strict client reads it (there was an empty `interaction`).
+    fhir_model::from_json(&cs.to_string())?;
     let eob = cs["rest"][0]["resource"]
         .as_array()
         .into_iter()
@@ -462,7 +464,8 @@ async fn the_capability_statement_lists_what_is_served() -> TestResult {
         interactions(&cs, "Coverage"),
         ["read", "vread", "search-type"]
     );
-    assert_eq!(cs["rest"][0]["interaction"], serde_json::json!([]));
+    // No system interactions without writes: absent, since FHIR JSON has no empty arrays.
+    assert_eq!(cs["rest"][0]["interaction"], Value::Null);
     let patient_operations = &cs["rest"][0]["resource"]
         .as_array()
         .into_iter()

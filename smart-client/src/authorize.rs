@@ -22,6 +22,9 @@ pub struct LaunchRequest {
     pub scope: String,
     /// The FHIR base URL the token is for (`aud`).
     pub fhir_base: String,
+    /// The `launch` value of an EHR or portal launch (section 2.0.4), echoed to the
+    /// authorization server; `None` for a standalone launch.
+    pub launch: Option<String>,
 }
 
 impl LaunchRequest {
@@ -37,7 +40,19 @@ impl LaunchRequest {
             redirect_uri: redirect_uri.into(),
             scope: scope.into(),
             fhir_base: fhir_base.into(),
+            launch: None,
         }
+    }
+
+    /// The same request as the answer to an EHR or portal launch: the app was opened with
+    /// `iss` (which must be this request's FHIR base) and `launch`. The `launch` scope is
+    /// added when missing, as SMART requires.
+    pub fn from_ehr_launch(mut self, launch: impl Into<String>) -> LaunchRequest {
+        if !self.scope.split_ascii_whitespace().any(|s| s == "launch") {
+            self.scope = format!("launch {}", self.scope).trim_end().to_owned();
+        }
+        self.launch = Some(launch.into());
+        self
     }
 }
 
@@ -94,16 +109,20 @@ impl PendingAuthorization {
                             .to_owned(),
                     ],
                 })?;
-        let params = [
+        let challenge = code_challenge(&code_verifier);
+        let mut params = vec![
             ("response_type", "code"),
             ("client_id", request.client_id.as_str()),
             ("redirect_uri", request.redirect_uri.as_str()),
             ("scope", request.scope.as_str()),
             ("state", state.as_str()),
             ("aud", request.fhir_base.trim_end_matches('/')),
-            ("code_challenge", &code_challenge(&code_verifier)),
+            ("code_challenge", &challenge),
             ("code_challenge_method", "S256"),
         ];
+        if let Some(launch) = &request.launch {
+            params.push(("launch", launch));
+        }
         let query = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(params)
             .finish();
@@ -122,11 +141,7 @@ impl PendingAuthorization {
 /// characters).
 fn random_secret() -> Result<String> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        Error::Callback(format!(
-            "no randomness for the state and PKCE verifier: {e}"
-        ))
-    })?;
+    getrandom::fill(&mut bytes).map_err(|e| Error::Randomness(e.to_string()))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
@@ -179,6 +194,26 @@ mod tests {
              &aud=https%3A%2F%2Fpayer.example%2Ffhir\
              &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM\
              &code_challenge_method=S256"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_ehr_launch_echoes_launch_and_asks_the_launch_scope() -> Result<()> {
+        let request = LaunchRequest::new(
+            "app",
+            "https://app.example/cb",
+            "openid fhirUser patient/*.rs",
+            "https://payer.example/fhir",
+        )
+        .from_ehr_launch("xyz 1");
+        assert_eq!(request.scope, "launch openid fhirUser patient/*.rs");
+        let pending = PendingAuthorization::start(&config()?, &request)?;
+        assert!(pending.url.ends_with("&launch=xyz+1"), "{}", pending.url);
+        assert!(
+            pending.url.contains("scope=launch+openid"),
+            "{}",
+            pending.url
         );
         Ok(())
     }

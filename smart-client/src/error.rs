@@ -40,14 +40,85 @@ pub enum Error {
         /// The `error_description`.
         description: Option<String>,
     },
+    /// The request did not get an HTTP answer: the name did not resolve, the connection
+    /// was refused or reset, TLS failed, or it timed out.
+    #[error("HTTP request to {url} failed: {message}")]
+    Http {
+        /// The URL.
+        url: String,
+        /// What the transport said.
+        message: String,
+    },
+    /// The FHIR server answered with an error status.
+    #[error("{method} {url} answered HTTP {status}{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Status {
+        /// The method.
+        method: &'static str,
+        /// The URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The OperationOutcome's diagnostics or details text, else the start of the body.
+        detail: Option<String>,
+    },
+    /// The FHIR server answered 2xx with a body that is not the FHIR JSON expected.
+    #[error("{url}: {message}")]
+    Fhir {
+        /// The URL.
+        url: String,
+        /// What was wrong, with the element's location (`Bundle.entry[3].resource...`).
+        message: String,
+    },
+    /// A link (a Bundle's `next`) points to another origin than the FHIR base: the
+    /// access token is not sent there (SMART App Launch 2.2, best practices).
+    #[error("{url} is not on the origin of {fhir_base}: not followed with the access token")]
+    OffOrigin {
+        /// The link.
+        url: String,
+        /// The FHIR base.
+        fhir_base: String,
+    },
+    /// The member must authorize the app again: the access token expired and there is
+    /// no refresh token, or the refresh token's period is over.
+    #[error("the member must authorize the app again: {why}")]
+    ReauthorizationRequired {
+        /// Why.
+        why: String,
+    },
+    /// The `TokenStore` failed; a refreshed grant it could not save is not used.
+    #[error("token store: {0}")]
+    Storage(String),
+    /// No patient in context could be found and confirmed: each strategy tried, with
+    /// what it found.
+    #[error("no patient context: {}", tried.join("; "))]
+    PatientContext {
+        /// Each strategy, and why it gave no confirmed patient.
+        tried: Vec<String>,
+    },
 }
 
 impl Error {
     /// Whether the grant is over and the member must authorize the app again
-    /// (`invalid_grant`: a refresh token revoked, expired or reused), as opposed to a
-    /// failure worth retrying later.
+    /// (`invalid_grant`: a refresh token revoked, expired or reused; no refresh token
+    /// left), as opposed to a failure worth retrying later.
     pub fn needs_reauthorization(&self) -> bool {
-        matches!(self, Error::Token { error: Some(e), .. } if e == "invalid_grant")
+        match self {
+            Error::Token { error: Some(e), .. } => e == "invalid_grant",
+            Error::ReauthorizationRequired { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether trying the same again later may succeed: no answer (network, timeout),
+    /// 429, or a 5xx.
+    pub fn is_temporary(&self) -> bool {
+        match self {
+            Error::Http { .. } => true,
+            Error::Status { status, .. } | Error::Token { status, .. } => {
+                *status == 429 || *status >= 500
+            }
+            _ => false,
+        }
     }
 }
 

@@ -1,23 +1,75 @@
-//! SMART on FHIR client for apps that connect to health plans: discovery, launch, tokens,
-//! patient context, FHIR REST.
+//! SMART on FHIR client for apps that connect to health plans: discovery, launch, tokens
+//! that keep working, the patient however the payer hides it, FHIR REST, the whole
+//! record.
 //!
-//! Status: first slice, sans-IO (no HTTP yet): the caller fetches, these parse.
-//! - [`discovery`]: `.well-known/smart-configuration`, with the CapabilityStatement's
-//!   `oauth-uris` as the fallback, read leniently with warnings;
-//! - [`token`]: token endpoint answers, read leniently (string or float `expires_in`,
-//!   array `scope`, `Patient/123` patients, non-standard errors), each tolerance recorded;
-//! - [`authorize`]: the authorization request of a standalone launch, with PKCE S256 and
-//!   a 256-bit `state`;
-//! - [`callback`]: the redirect back: state check, code, or the refusal.
+//! ```no_run
+//! # async fn run() -> smart_client::Result<()> {
+//! use std::sync::Arc;
+//! use smart_client::{ClientAuth, LaunchRequest, PatientDiscovery, ReqwestHttp, SessionOptions,
+//!                    SmartClient, SyncOptions};
 //!
-//! Next (the smart-client issue): the token requests, the HTTP trait,
-//! sessions with refresh, patient-context discovery, FHIR REST, `sync_all`, Backend
-//! Services, bulk export.
+//! let http = Arc::new(ReqwestHttp::new()?);
+//! let payer = SmartClient::discover(http, "https://payer.example/fhir").await?;
+//! let scope = "launch/patient openid fhirUser offline_access patient/*.rs";
+//! let request = LaunchRequest::new("my-app", "http://127.0.0.1:8765/callback", scope,
+//!                                  payer.fhir_base());
+//! let pending = payer.authorize(&request)?;
+//! // Send the member's browser to `pending.url`; the redirect comes back to the app:
+//! let redirect = "http://127.0.0.1:8765/callback?code=...&state=...";
+//! let session = payer
+//!     .complete(&pending, redirect, ClientAuth::public("my-app"), scope, SessionOptions::default())
+//!     .await?;
+//! let patient = session.patient_context(&PatientDiscovery::new(payer.configuration())).await?;
+//! let record = session.sync_all(&patient.id, &SyncOptions::default()).await?;
+//! println!("{} resources: {:?}", record.total(), record.counts());
+//! # Ok(()) }
+//! ```
+//!
+//! Modules, bottom up:
+//! - [`http`]: the [`HttpClient`] trait (reqwest by default, natively and in the
+//!   browser, feature `reqwest`);
+//! - [`discovery`], [`authorize`], [`callback`], [`token`]: sans-IO SMART App Launch 2.2:
+//!   configuration, the authorization request with PKCE S256, the redirect, lenient
+//!   token responses and the token requests;
+//! - [`grant`]: what an app keeps (tokens, expiry, scope, patient) and the
+//!   [`TokenStore`] it is kept in (in memory, files);
+//! - [`session`]: a grant in use: refresh ahead of expiry, single-flight, rotated grants
+//!   saved before use, 401 refresh-and-retry, `Retry-After`;
+//! - [`fhir`]: reads, searches, pages that stay on the server's origin;
+//! - [`patient`]: patient-context discovery;
+//! - [`sync`]: the whole record, `Session::sync_all`.
 
 pub mod authorize;
 pub mod callback;
+pub mod clock;
+mod connect;
 pub mod discovery;
 mod error;
+pub mod fhir;
+pub mod grant;
+pub mod http;
+mod jwt;
+pub mod patient;
+#[cfg(feature = "reqwest")]
+mod reqwest_http;
+pub mod retry;
+pub mod session;
+pub mod sync;
 pub mod token;
 
+pub use authorize::{LaunchRequest, PendingAuthorization};
+pub use clock::{Clock, SystemClock};
+pub use connect::SmartClient;
+pub use discovery::SmartConfiguration;
 pub use error::{Error, Result};
+#[cfg(not(target_arch = "wasm32"))]
+pub use grant::FileTokenStore;
+pub use grant::{Grant, MemoryTokenStore, TokenStore};
+pub use http::{HttpClient, HttpRequest, HttpResponse};
+pub use patient::{PatientContext, PatientDiscovery, PatientStrategy};
+#[cfg(feature = "reqwest")]
+pub use reqwest_http::ReqwestHttp;
+pub use retry::RetryPolicy;
+pub use session::{Parsing, Session, SessionOptions};
+pub use sync::{SyncOptions, SyncProgress, SyncReport};
+pub use token::{ClientAuth, TokenResponse};

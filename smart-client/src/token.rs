@@ -4,9 +4,12 @@
 //! not RFC 6749 JSON. Each tolerance is recorded in [`TokenResponse::tolerated`], so an
 //! app (or its support team) can see what the server got wrong.
 
-use serde_json::Value;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::http::HttpRequest;
 
 /// A successful token response (SMART App Launch 2.2 section 2.0.9; RFC 6749 section 5.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,9 +33,26 @@ pub struct TokenResponse {
     pub patient: Option<String>,
     /// The encounter in context, as a bare id.
     pub encounter: Option<String>,
+    /// The members this type does not read (`authorization_details`, `fhirContext`,
+    /// `patient_id`, `access_grant_expiration`...), for patient-context discovery and
+    /// diagnostics. The tokens themselves are never in it.
+    pub other: Map<String, Value>,
     /// What the server got wrong and the client accepted anyway.
     pub tolerated: Vec<String>,
 }
+
+/// Members [`TokenResponse`] reads into fields of its own.
+const TYPED_MEMBERS: &[&str] = &[
+    "access_token",
+    "token_type",
+    "expires_in",
+    "scope",
+    "refresh_token",
+    "refresh_expires_in",
+    "id_token",
+    "patient",
+    "encounter",
+];
 
 /// The longest body kept in an error.
 const MAX_ERROR_BODY: usize = 2_000;
@@ -110,7 +130,15 @@ impl TokenResponse {
         };
         let patient = text("patient").map(|raw| bare_id(&raw, "Patient", &mut tolerated));
         let encounter = text("encounter").map(|raw| bare_id(&raw, "Encounter", &mut tolerated));
+        let other = value
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(key, _)| !TYPED_MEMBERS.contains(&key.as_str()))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
         Ok(TokenResponse {
+            other,
             access_token,
             token_type,
             expires_in,
@@ -122,6 +150,135 @@ impl TokenResponse {
             encounter,
             tolerated,
         })
+    }
+}
+
+/// How the app authenticates at the token endpoint (SMART App Launch 2.2 sections 2.0.8
+/// and 2.1). Secrets stay out of `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientAuth {
+    /// A public app (a browser or native app without a secret): `client_id` in the body,
+    /// PKCE as the proof.
+    Public {
+        /// The app's `client_id`.
+        client_id: String,
+    },
+    /// A confidential app with a secret sent as HTTP Basic (`client_secret_basic`, what
+    /// SMART asks of symmetric clients).
+    SecretBasic {
+        /// The app's `client_id`.
+        client_id: String,
+        /// Its secret.
+        secret: String,
+    },
+    /// A confidential app with a secret sent in the body (`client_secret_post`), for
+    /// servers that take no Basic header.
+    SecretPost {
+        /// The app's `client_id`.
+        client_id: String,
+        /// Its secret.
+        secret: String,
+    },
+}
+
+impl std::fmt::Debug for ClientAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self {
+            ClientAuth::Public { .. } => "Public",
+            ClientAuth::SecretBasic { .. } => "SecretBasic",
+            ClientAuth::SecretPost { .. } => "SecretPost",
+        };
+        f.debug_struct(kind)
+            .field("client_id", &self.client_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientAuth {
+    /// A public app.
+    pub fn public(client_id: impl Into<String>) -> ClientAuth {
+        ClientAuth::Public {
+            client_id: client_id.into(),
+        }
+    }
+
+    /// A confidential app with a secret, sent as HTTP Basic.
+    pub fn secret_basic(client_id: impl Into<String>, secret: impl Into<String>) -> ClientAuth {
+        ClientAuth::SecretBasic {
+            client_id: client_id.into(),
+            secret: secret.into(),
+        }
+    }
+
+    /// The app's `client_id`.
+    pub fn client_id(&self) -> &str {
+        match self {
+            ClientAuth::Public { client_id }
+            | ClientAuth::SecretBasic { client_id, .. }
+            | ClientAuth::SecretPost { client_id, .. } => client_id,
+        }
+    }
+
+    /// A token request to `token_endpoint` carrying `pairs` and this authentication.
+    fn request<'a>(
+        &'a self,
+        token_endpoint: &str,
+        mut pairs: Vec<(&'a str, &'a str)>,
+    ) -> HttpRequest {
+        match self {
+            ClientAuth::Public { client_id } => pairs.push(("client_id", client_id)),
+            ClientAuth::SecretPost { client_id, secret } => {
+                pairs.extend([("client_id", client_id.as_str()), ("client_secret", secret)]);
+            }
+            ClientAuth::SecretBasic { .. } => {}
+        }
+        let request = HttpRequest::post_form(token_endpoint, pairs);
+        match self {
+            ClientAuth::SecretBasic { client_id, secret } => {
+                // RFC 6749 section 2.3.1: each part form-encoded before the Basic encoding.
+                let encode = |text: &str| {
+                    form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
+                };
+                let credentials = format!("{}:{}", encode(client_id), encode(secret));
+                request.header(
+                    "Authorization",
+                    format!("Basic {}", STANDARD.encode(credentials)),
+                )
+            }
+            _ => request,
+        }
+    }
+
+    /// The exchange of an authorization code (SMART App Launch 2.2 section 2.0.8).
+    pub fn code_exchange(
+        &self,
+        token_endpoint: &str,
+        code: &str,
+        redirect_uri: &str,
+        code_verifier: &str,
+    ) -> HttpRequest {
+        self.request(
+            token_endpoint,
+            vec![
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", redirect_uri),
+                ("code_verifier", code_verifier),
+            ],
+        )
+    }
+
+    /// A refresh (SMART App Launch 2.2 section 2.0.10): the app authenticates as it did
+    /// at the code exchange (which fhirclient.js does not do for asymmetric apps).
+    pub fn refresh(&self, token_endpoint: &str, refresh_token: &str) -> HttpRequest {
+        self.request(
+            token_endpoint,
+            vec![
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+            ],
+        )
     }
 }
 

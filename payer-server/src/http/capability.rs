@@ -53,6 +53,15 @@ pub(super) fn capability_statement(config: &ServerConfig) -> String {
             resource
         })
         .collect();
+    let mut rest = json!({
+        "mode": "server",
+        "security": security(config),
+        "resource": resources,
+    });
+    // Only when there is one: FHIR JSON has no empty arrays (R4 json.html#arrays).
+    if config.writes.is_some() {
+        rest["interaction"] = json!([{"code": "transaction"}, {"code": "batch"}]);
+    }
     json!({
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -63,16 +72,7 @@ pub(super) fn capability_statement(config: &ServerConfig) -> String {
         "implementation": {"description": "cms-interop payer-server", "url": config.base_url},
         "fhirVersion": "4.0.1",
         "format": ["json", "application/fhir+json"],
-        "rest": [{
-            "mode": "server",
-            "security": security(config),
-            "resource": resources,
-            "interaction": if config.writes.is_some() {
-                json!([{"code": "transaction"}, {"code": "batch"}])
-            } else {
-                json!([])
-            },
-        }],
+        "rest": [rest],
     })
     .to_string()
 }

@@ -1,0 +1,427 @@
+//! smart-client against the real payer-server on a loopback port (SQLite, synthetic
+//! members): discovery, a standalone launch through the server's sign-in and consent
+//! forms, the code exchange, patient context, `sync_all` equal to what the server holds
+//! for the member, refresh ahead of expiry, refresh after a 401, one refresh for many
+//! concurrent requests, grants kept in files across restarts, and revocation.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::error::Error;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use fhir_model::resources::Patient;
+use futures_util::TryStreamExt;
+use payer_server::auth::{AuthConfig, AuthServer, LocalMembers, Registration};
+use payer_server::http::{ServerConfig, router};
+use payer_server::ingest::{self, Validation};
+use payer_server::store::SqliteStore;
+use smart_client::patient::Confirmation;
+use smart_client::{
+    ClientAuth, FileTokenStore, HttpClient, HttpRequest, LaunchRequest, PatientDiscovery,
+    PatientStrategy, ReqwestHttp, Session, SessionOptions, SmartClient, SyncOptions, TokenStore,
+};
+
+type TestResult = Result<(), Box<dyn Error>>;
+type AnyResult<T> = Result<T, Box<dyn Error>>;
+
+const PASSWORD: &str = "correct horse battery";
+const REDIRECT: &str = "http://127.0.0.1:9/callback";
+const SCOPE: &str = "launch/patient openid fhirUser offline_access patient/*.rs";
+
+/// One clock for the server and the client, in milliseconds; tests move it, or move
+/// only the server's.
+#[derive(Debug)]
+struct SharedClock {
+    server_ms: AtomicI64,
+    client_ms: AtomicI64,
+}
+
+impl SharedClock {
+    fn advance(&self, seconds: i64) {
+        self.server_ms.fetch_add(seconds * 1000, Ordering::SeqCst);
+        self.client_ms.fetch_add(seconds * 1000, Ordering::SeqCst);
+    }
+}
+
+#[derive(Debug)]
+struct ServerClock(Arc<SharedClock>);
+
+impl payer_server::store::Clock for ServerClock {
+    fn now_ms(&self) -> i64 {
+        self.0.server_ms.load(Ordering::SeqCst)
+    }
+}
+
+#[derive(Debug)]
+struct ClientClock(Arc<SharedClock>);
+
+impl smart_client::Clock for ClientClock {
+    fn now(&self) -> u64 {
+        u64::try_from(self.0.client_ms.load(Ordering::SeqCst) / 1000).unwrap_or(0)
+    }
+}
+
+struct Payer {
+    fhir: String,
+    app: String,
+    clock: Arc<SharedClock>,
+    /// User names and Patient ids.
+    members: Vec<(String, String)>,
+    http: Arc<ReqwestHttp>,
+}
+
+async fn start(members: usize) -> AnyResult<Payer> {
+    let store = SqliteStore::in_memory()?;
+    let synthetic = payer_server::synth::Config {
+        members,
+        ..payer_server::synth::Config::default()
+    };
+    let (_, generated) = ingest::load_synthetic(&store, &synthetic, Validation::Off).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let origin = format!("http://{}", listener.local_addr()?);
+    let fhir = format!("{origin}/fhir");
+    let now = chrono::Utc::now().timestamp_millis();
+    let clock = Arc::new(SharedClock {
+        server_ms: AtomicI64::new(now),
+        client_ms: AtomicI64::new(now),
+    });
+    let config = AuthConfig::new(format!("{origin}/auth"), &fhir)
+        .with_clock(Arc::new(ServerClock(clock.clone())));
+    let auth = AuthServer::new(store.clone(), config).await?;
+    let directory = LocalMembers::new(store.clone());
+    let mut accounts = Vec::new();
+    for member in &generated {
+        directory
+            .add(&member.username, PASSWORD, &member.patient_id)
+            .await?;
+        accounts.push((member.username.clone(), member.patient_id.clone()));
+    }
+    let app = auth
+        .register(Registration::public("Sync app", vec![REDIRECT.to_owned()]))
+        .await?
+        .client_id;
+    let fhir_config = ServerConfig::new(&fhir)
+        .with_authorizer(auth.authorizer())
+        .with_smart_configuration(auth.smart_configuration());
+    let routes = axum::Router::new()
+        .nest("/auth", auth.router())
+        .nest("/fhir", router(store, fhir_config));
+    tokio::spawn(async move { axum::serve(listener, routes).await });
+    Ok(Payer {
+        fhir,
+        app,
+        clock,
+        members: accounts,
+        http: Arc::new(ReqwestHttp::new()?),
+    })
+}
+
+impl Payer {
+    fn options(&self) -> SessionOptions {
+        SessionOptions::default().with_clock(Arc::new(ClientClock(self.clock.clone())))
+    }
+
+    /// A whole launch by member `index` through the server's forms.
+    async fn connect(
+        &self,
+        index: usize,
+        options: SessionOptions,
+    ) -> AnyResult<(SmartClient, Session)> {
+        let payer = SmartClient::discover(self.http.clone(), &self.fhir).await?;
+        let request = LaunchRequest::new(&self.app, REDIRECT, SCOPE, payer.fhir_base());
+        let pending = payer.authorize(&request)?;
+        let redirect = self.sign_in(&pending.url, &self.members[index].0).await?;
+        let session = payer
+            .complete(
+                &pending,
+                &redirect,
+                ClientAuth::public(&self.app),
+                SCOPE,
+                options,
+            )
+            .await?;
+        Ok((payer, session))
+    }
+
+    /// What the member's browser does: opens the authorization URL, signs in, allows
+    /// everything on the consent page; the redirect back to the app.
+    async fn sign_in(&self, url: &str, username: &str) -> AnyResult<String> {
+        let page = self.page(HttpRequest::get(url)).await?;
+        let session = input_values(&page, "session")
+            .pop()
+            .ok_or("no session field")?;
+        let login = HttpRequest::post_form(
+            form_action(&page)?,
+            [
+                ("session", session.as_str()),
+                ("username", username),
+                ("password", PASSWORD),
+            ],
+        );
+        let page = self.page(login).await?;
+        let mut fields = vec![("session", session.clone())];
+        fields.extend(
+            input_values(&page, "allow")
+                .into_iter()
+                .map(|b| ("allow", b)),
+        );
+        fields.push(("decision", "allow".to_owned()));
+        let consent = HttpRequest::post_form(
+            form_action(&page)?,
+            fields.iter().map(|(k, v)| (*k, v.as_str())),
+        );
+        let response = self.http.send(consent).await?;
+        assert_eq!(response.status, 303, "{}", response.text());
+        Ok(response
+            .header_value("location")
+            .ok_or("no Location")?
+            .to_owned())
+    }
+
+    async fn page(&self, request: HttpRequest) -> AnyResult<String> {
+        let response = self.http.send(request).await?;
+        assert_eq!(response.status, 200, "{}", response.text());
+        Ok(response.text())
+    }
+}
+
+/// The values of `name="<name>" value="..."` inputs of a page.
+fn input_values(page: &str, name: &str) -> Vec<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    page.match_indices(&marker)
+        .filter_map(|(i, _)| {
+            let rest = &page[i + marker.len()..];
+            rest.find('"').map(|end| rest[..end].to_owned())
+        })
+        .collect()
+}
+
+/// The target of the first form of a page.
+fn form_action(page: &str) -> AnyResult<String> {
+    let start = page.find("action=\"").ok_or("no form")? + "action=\"".len();
+    let end = page[start..].find('"').ok_or("no form")?;
+    Ok(page[start..start + end].replace("&amp;", "&"))
+}
+
+/// The ids by type of what `$everything` gives for the patient: the server's own
+/// account of the member's compartment.
+async fn everything(
+    session: &Session,
+    patient: &str,
+) -> AnyResult<BTreeMap<String, BTreeSet<String>>> {
+    let mut by_type: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut pages =
+        std::pin::pin!(session.pages(&format!("Patient/{patient}/$everything?_count=500")));
+    while let Some(page) = pages.try_next().await? {
+        for resource in page.bundle.resources() {
+            by_type
+                .entry(resource.resource_type().to_owned())
+                .or_default()
+                .extend(resource.id().map(str::to_owned));
+        }
+    }
+    Ok(by_type)
+}
+
+#[tokio::test]
+async fn a_member_connects_through_the_forms_and_the_whole_record_syncs() -> TestResult {
+    let payer = start(3).await?;
+    let (member, patient_id) = payer.members[0].clone();
+    let (client, session) = payer.connect(0, payer.options()).await?;
+
+    let configuration = client.configuration();
+    assert_eq!(configuration.warnings, Vec::<String>::new());
+    assert!(configuration.has_capability("permission-offline"));
+    let grant = session.grant().await;
+    assert!(grant.refreshable(), "offline_access gives a refresh token");
+    assert_eq!(grant.patient.as_deref(), Some(patient_id.as_str()));
+    assert!(grant.scope.contains("patient/"), "{}", grant.scope);
+
+    let context = session
+        .patient_context(&PatientDiscovery::new(configuration))
+        .await?;
+    assert_eq!(context.id, patient_id, "{member}");
+    assert_eq!(context.source, PatientStrategy::TokenPatient);
+    assert_eq!(context.confirmation, Confirmation::PatientRead);
+
+    let progress = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = progress.clone();
+    let options = SyncOptions::default()
+        .page_size(10)
+        .on_progress(move |p| seen.lock().map(|mut s| s.push(p.clone())).unwrap_or(()));
+    let report = session.sync_all(&context.id, &options).await?;
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert!(report.is_complete(), "{:?}", report.types);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert!(report.issues.is_empty());
+
+    // Equal to what the server holds for the member, type by type.
+    let expected = everything(&session, &patient_id).await?;
+    for (resource_type, resources) in &report.resources {
+        let ids: BTreeSet<String> = resources
+            .iter()
+            .filter_map(|r| r.id().map(str::to_owned))
+            .collect();
+        assert_eq!(
+            ids.len(),
+            resources.len(),
+            "{resource_type}: no duplicates across pages"
+        );
+        assert_eq!(
+            Some(&ids),
+            expected.get(resource_type).or(Some(&BTreeSet::new())),
+            "{resource_type}"
+        );
+    }
+    // What $everything adds beyond the synced types is what the record references
+    // (providers, organizations), not the member's own data.
+    let synced: BTreeSet<&str> = report.resources.keys().map(String::as_str).collect();
+    let extra: Vec<&str> = expected
+        .keys()
+        .map(String::as_str)
+        .filter(|t| !synced.contains(t))
+        .collect();
+    for resource_type in &extra {
+        assert!(
+            [
+                "Practitioner",
+                "Organization",
+                "Location",
+                "PractitionerRole",
+                "Medication"
+            ]
+            .contains(resource_type),
+            "{resource_type} is in $everything but was not synced"
+        );
+    }
+    let counts = report.counts();
+    for resource_type in [
+        "Patient",
+        "Coverage",
+        "ExplanationOfBenefit",
+        "Observation",
+        "Condition",
+    ] {
+        assert!(
+            counts.get(resource_type).copied().unwrap_or(0) > 0,
+            "{resource_type}: {counts:?}"
+        );
+    }
+    assert_eq!(counts["Patient"], 1);
+    let eobs = report
+        .types
+        .iter()
+        .find(|t| t.resource_type == "ExplanationOfBenefit")
+        .ok_or("no EOB search")?;
+    assert!(
+        eobs.pages > 1,
+        "five years of claims take more than one page of 10"
+    );
+
+    // Progress: every page reported, totals only grow, and the last report is the end.
+    let progress = progress.lock().map(|p| p.clone()).unwrap_or_default();
+    assert!(
+        progress
+            .windows(2)
+            .all(|w| w[0].total_resources <= w[1].total_resources)
+    );
+    let last = progress.last().ok_or("no progress reported")?;
+    assert_eq!(
+        (last.total_resources, last.types_done),
+        (report.total(), last.types_total)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn tokens_refresh_ahead_of_expiry_and_after_a_401_and_survive_a_restart() -> TestResult {
+    let payer = start(2).await?;
+    let directory = tempfile::tempdir()?;
+    let store: Arc<dyn TokenStore> = Arc::new(FileTokenStore::new(directory.path())?);
+    let options = payer.options().with_store(store.clone(), "member-1");
+    let (_, session) = payer.connect(0, options.clone()).await?;
+    let patient_id = payer.members[0].1.clone();
+    let first = session.grant().await;
+    assert_eq!(
+        store.load("member-1").await?,
+        Some(first.clone()),
+        "saved at the exchange"
+    );
+
+    // Ahead of expiry: both clocks past the hour; the client refreshes before sending.
+    payer.clock.advance(3_600 - 30);
+    let patient: Patient = session.read(&patient_id).await?;
+    assert_eq!(patient.id.as_deref(), Some(patient_id.as_str()));
+    let second = session.grant().await;
+    assert_ne!(second.access_token, first.access_token);
+    assert_ne!(
+        second.refresh_token, first.refresh_token,
+        "the server rotates"
+    );
+    assert_eq!(
+        store.load("member-1").await?,
+        Some(second.clone()),
+        "saved before use"
+    );
+
+    // The server's clock alone past the hour: its 401 makes the client refresh and retry.
+    payer
+        .clock
+        .server_ms
+        .fetch_add(3_601 * 1000, Ordering::SeqCst);
+    let patient: Patient = session.read(&patient_id).await?;
+    assert_eq!(patient.id.as_deref(), Some(patient_id.as_str()));
+    let third = session.grant().await;
+    assert_ne!(third.access_token, second.access_token);
+    payer
+        .clock
+        .client_ms
+        .fetch_add(3_601 * 1000, Ordering::SeqCst);
+
+    // A restart: the grant comes back from the file and keeps working.
+    let resumed = Session::resume(payer.http.clone(), ClientAuth::public(&payer.app), options)
+        .await?
+        .ok_or("no grant in the store")?;
+    assert_eq!(resumed.grant().await, third);
+    let _: Patient = resumed.read(&patient_id).await?;
+
+    // The rotated-away refresh token is spent: presenting it is reuse, and the server
+    // revokes the whole grant; the client says the member must authorize again.
+    let reuse = ClientAuth::public(&payer.app).refresh(
+        &first.token_endpoint,
+        first.refresh_token.as_deref().ok_or("no refresh token")?,
+    );
+    assert_eq!(payer.http.send(reuse).await?.status, 400);
+    let error = resumed
+        .read::<Patient>(&patient_id)
+        .await
+        .err()
+        .ok_or("read after revocation")?;
+    assert!(error.needs_reauthorization(), "{error}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn concurrent_requests_due_for_refresh_share_one_refresh() -> TestResult {
+    let payer = start(1).await?;
+    let (_, session) = payer.connect(0, payer.options()).await?;
+    let patient_id = payer.members[0].1.clone();
+    let before = session.grant().await;
+    payer.clock.advance(3_600);
+    // Sixteen reads at once, every one due for refresh. Two refreshes with the same
+    // refresh token would be reuse, which revokes the grant: they must share one.
+    let reads: Vec<_> = (0..16)
+        .map(|_| {
+            let session = session.clone();
+            let id = patient_id.clone();
+            tokio::spawn(async move { session.read::<Patient>(&id).await })
+        })
+        .collect();
+    for read in reads {
+        read.await??;
+    }
+    let after = session.grant().await;
+    assert_ne!(after.access_token, before.access_token);
+    let _: Patient = session.read(&patient_id).await?;
+    Ok(())
+}
