@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use fhir_model::resources::{Bundle, CapabilityStatement};
 use fhir_model::{Issue, Resource, TypedResource};
@@ -141,20 +142,28 @@ impl Session {
         })
     }
 
-    /// The server's CapabilityStatement (`GET [base]/metadata`).
-    pub async fn capability_statement(&self) -> Result<CapabilityStatement> {
+    /// The server's CapabilityStatement (`GET [base]/metadata`), read once per session.
+    pub async fn capability_statement(&self) -> Result<Arc<CapabilityStatement>> {
+        let mut cached = self.capability_cache().lock().await;
+        if let Some(statement) = cached.as_ref() {
+            return Ok(statement.clone());
+        }
         let response = self.get("metadata").await?;
         let url = self.fhir_url("metadata")?;
-        match self.parse(&url, &response)?.0 {
-            Resource::CapabilityStatement(statement) => Ok(*statement),
-            other => Err(Error::Fhir {
-                url,
-                message: format!(
-                    "expected a CapabilityStatement, got a {}",
-                    other.resource_type()
-                ),
-            }),
-        }
+        let statement = match self.parse(&url, &response)?.0 {
+            Resource::CapabilityStatement(statement) => Arc::new(*statement),
+            other => {
+                return Err(Error::Fhir {
+                    url,
+                    message: format!(
+                        "expected a CapabilityStatement, got a {}",
+                        other.resource_type()
+                    ),
+                });
+            }
+        };
+        *cached = Some(statement.clone());
+        Ok(statement)
     }
 
     /// The resource in `response`, read as the session's parsing mode says.

@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use fhir_model::resources::CapabilityStatement;
 use futures_util::lock::{Mutex, MutexGuard};
 
 use crate::clock::{Clock, SystemClock};
@@ -119,6 +120,8 @@ struct Inner {
     options: SessionOptions,
     fhir_base: String,
     state: Mutex<State>,
+    /// The CapabilityStatement, once read (it describes the server, not the grant).
+    capability_statement: Mutex<Option<Arc<CapabilityStatement>>>,
 }
 
 struct State {
@@ -169,6 +172,7 @@ impl Session {
                     grant,
                     unsaved: false,
                 }),
+                capability_statement: Mutex::new(None),
             }),
         }
     }
@@ -186,6 +190,11 @@ impl Session {
     /// The transport.
     pub(crate) fn http(&self) -> &dyn HttpClient {
         self.inner.http.as_ref()
+    }
+
+    /// Where the CapabilityStatement is kept once read.
+    pub(crate) fn capability_cache(&self) -> &Mutex<Option<Arc<CapabilityStatement>>> {
+        &self.inner.capability_statement
     }
 
     pub(crate) fn now(&self) -> u64 {

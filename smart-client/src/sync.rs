@@ -467,7 +467,7 @@ impl Progress {
 /// searchable (each with the patient parameter it lists, else the one of
 /// [`PATIENT_TYPES`]), less those the granted scopes exclude. Without a readable
 /// CapabilityStatement, every type of [`PATIENT_TYPES`] the scopes allow.
-fn plan(statement: Result<CapabilityStatement>, scope: &str, only: Option<&[String]>) -> Plan {
+fn plan(statement: Result<Arc<CapabilityStatement>>, scope: &str, only: Option<&[String]>) -> Plan {
     let mut plan = Plan {
         searches: Vec::new(),
         skipped: Vec::new(),

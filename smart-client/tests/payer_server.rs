@@ -15,14 +15,15 @@ use payer_server::auth::{AuthConfig, AuthServer, LocalMembers, Registration};
 use payer_server::http::{ServerConfig, router};
 use payer_server::ingest::{self, Validation};
 use payer_server::store::SqliteStore;
+use payer_server::testing::MemberBrowser;
 use smart_client::patient::Confirmation;
 use smart_client::{
-    ClientAuth, FileTokenStore, HttpClient, HttpRequest, LaunchRequest, PatientDiscovery,
-    PatientStrategy, ReqwestHttp, Session, SessionOptions, SmartClient, SyncOptions, TokenStore,
+    ClientAuth, FileTokenStore, HttpClient, LaunchRequest, PatientDiscovery, PatientStrategy,
+    ReqwestHttp, Session, SessionOptions, SmartClient, SyncOptions, TokenStore,
 };
 
-type TestResult = Result<(), Box<dyn Error>>;
-type AnyResult<T> = Result<T, Box<dyn Error>>;
+type TestResult = Result<(), Box<dyn Error + Send + Sync>>;
+type AnyResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
 
 const PASSWORD: &str = "correct horse battery";
 const REDIRECT: &str = "http://127.0.0.1:9/callback";
@@ -130,7 +131,9 @@ impl Payer {
         let payer = SmartClient::discover(self.http.clone(), &self.fhir).await?;
         let request = LaunchRequest::new(&self.app, REDIRECT, SCOPE, payer.fhir_base());
         let pending = payer.authorize(&request)?;
-        let redirect = self.sign_in(&pending.url, &self.members[index].0).await?;
+        let redirect = MemberBrowser::new()?
+            .sign_in_and_allow(&pending.url, &self.members[index].0, PASSWORD)
+            .await?;
         let session = payer
             .complete(
                 &pending,
@@ -142,65 +145,6 @@ impl Payer {
             .await?;
         Ok((payer, session))
     }
-
-    /// What the member's browser does: opens the authorization URL, signs in, allows
-    /// everything on the consent page; the redirect back to the app.
-    async fn sign_in(&self, url: &str, username: &str) -> AnyResult<String> {
-        let page = self.page(HttpRequest::get(url)).await?;
-        let session = input_values(&page, "session")
-            .pop()
-            .ok_or("no session field")?;
-        let login = HttpRequest::post_form(
-            form_action(&page)?,
-            [
-                ("session", session.as_str()),
-                ("username", username),
-                ("password", PASSWORD),
-            ],
-        );
-        let page = self.page(login).await?;
-        let mut fields = vec![("session", session.clone())];
-        fields.extend(
-            input_values(&page, "allow")
-                .into_iter()
-                .map(|b| ("allow", b)),
-        );
-        fields.push(("decision", "allow".to_owned()));
-        let consent = HttpRequest::post_form(
-            form_action(&page)?,
-            fields.iter().map(|(k, v)| (*k, v.as_str())),
-        );
-        let response = self.http.send(consent).await?;
-        assert_eq!(response.status, 303, "{}", response.text());
-        Ok(response
-            .header_value("location")
-            .ok_or("no Location")?
-            .to_owned())
-    }
-
-    async fn page(&self, request: HttpRequest) -> AnyResult<String> {
-        let response = self.http.send(request).await?;
-        assert_eq!(response.status, 200, "{}", response.text());
-        Ok(response.text())
-    }
-}
-
-/// The values of `name="<name>" value="..."` inputs of a page.
-fn input_values(page: &str, name: &str) -> Vec<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    page.match_indices(&marker)
-        .filter_map(|(i, _)| {
-            let rest = &page[i + marker.len()..];
-            rest.find('"').map(|end| rest[..end].to_owned())
-        })
-        .collect()
-}
-
-/// The target of the first form of a page.
-fn form_action(page: &str) -> AnyResult<String> {
-    let start = page.find("action=\"").ok_or("no form")? + "action=\"".len();
-    let end = page[start..].find('"').ok_or("no form")?;
-    Ok(page[start..start + end].replace("&amp;", "&"))
 }
 
 /// The ids by type of what `$everything` gives for the patient: the server's own

@@ -27,6 +27,7 @@ use payer_server::auth::{AuthConfig, AuthServer, LocalMembers, Registration, pkc
 use payer_server::http::{ServerConfig, router};
 use payer_server::ingest::{self, Validation};
 use payer_server::store::SqliteStore;
+use payer_server::testing::MemberBrowser;
 use serde_json::Value;
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -111,6 +112,7 @@ async fn main() -> AnyResult<()> {
     // Launches, one member after the other (each signs in once).
     let flow = Flow {
         http: http.clone(),
+        browser: MemberBrowser::new()?,
         origin: origin.clone(),
         app,
     };
@@ -198,17 +200,14 @@ fn text(value: &Value, key: &str) -> String {
 /// The app's side of a standalone launch, through the server's pages.
 struct Flow {
     http: reqwest::Client,
+    browser: MemberBrowser,
     origin: String,
     app: String,
 }
 
 impl Flow {
     async fn form(&self, path: &str, pairs: &[(&str, &str)]) -> AnyResult<reqwest::Response> {
-        let body = pairs
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = form_body(pairs);
         Ok(self
             .http
             .post(format!("{}{path}", self.origin))
@@ -220,49 +219,27 @@ impl Flow {
 
     async fn launch(&self, username: &str) -> AnyResult<Value> {
         let challenge = pkce_challenge(VERIFIER);
-        let page = self
-            .form(
-                "/auth/authorize",
-                &[
-                    ("response_type", "code"),
-                    ("client_id", &self.app),
-                    ("redirect_uri", REDIRECT),
-                    (
-                        "scope",
-                        "launch/patient openid fhirUser offline_access patient/*.rs",
-                    ),
-                    ("state", "load-test"),
-                    ("aud", &format!("{}/fhir", self.origin)),
-                    ("code_challenge", &challenge),
-                    ("code_challenge_method", "S256"),
-                ],
+        let query = form_body(&[
+            ("response_type", "code"),
+            ("client_id", &self.app),
+            ("redirect_uri", REDIRECT),
+            (
+                "scope",
+                "launch/patient openid fhirUser offline_access patient/*.rs",
+            ),
+            ("state", "load-test"),
+            ("aud", &format!("{}/fhir", self.origin)),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ]);
+        let location = self
+            .browser
+            .sign_in_and_allow(
+                &format!("{}/auth/authorize?{query}", self.origin),
+                username,
+                PASSWORD,
             )
-            .await?
-            .text()
             .await?;
-        let session = field(&page, "session").ok_or("no sign-in form")?;
-        let page = self
-            .form(
-                "/auth/login",
-                &[
-                    ("session", &session),
-                    ("username", username),
-                    ("password", PASSWORD),
-                ],
-            )
-            .await?
-            .text()
-            .await?;
-        let mut consent: Vec<(&str, String)> = vec![("session", session.clone())];
-        consent.extend(fields(&page, "allow").into_iter().map(|v| ("allow", v)));
-        consent.push(("decision", "allow".to_owned()));
-        let pairs: Vec<(&str, &str)> = consent.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let response = self.form("/auth/consent", &pairs).await?;
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .ok_or("no redirect after consent")?;
         let code = location
             .split(['?', '&'])
             .find_map(|p| p.strip_prefix("code="))
@@ -310,18 +287,13 @@ impl Flow {
 }
 
 /// The values of the `name` inputs of a page.
-fn fields(page: &str, name: &str) -> Vec<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    page.match_indices(&marker)
-        .filter_map(|(i, _)| {
-            let rest = &page[i + marker.len()..];
-            rest.find('"').map(|end| rest[..end].to_owned())
-        })
-        .collect()
-}
-
-fn field(page: &str, name: &str) -> Option<String> {
-    fields(page, name).pop()
+/// `pairs` form-encoded.
+fn form_body(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn encode(text: &str) -> String {
