@@ -113,7 +113,8 @@ impl SmartClient {
             &code,
             &pending.redirect_uri,
             &pending.code_verifier,
-        );
+            options.clock.now(),
+        )?;
         // The exchange is sent once: a code is single-use, and a retried exchange would
         // revoke what the first one gave (RFC 6749 section 4.1.2).
         let response = self.http.send(request).await?;
@@ -126,6 +127,31 @@ impl SmartClient {
             options.clock.now(),
         );
         Session::start(self.http.clone(), auth, grant, options).await
+    }
+}
+
+impl SmartClient {
+    /// A SMART Backend Services session (SMART App Launch 2.2 section 5): a token for
+    /// `scope` (`system/*.rs`...) from `client_credentials` with `auth`'s assertion, and a
+    /// new one the same way whenever it is due (Backend Services have no refresh tokens).
+    pub async fn backend_services(
+        &self,
+        auth: ClientAuth,
+        scope: &str,
+        options: SessionOptions,
+    ) -> Result<Session> {
+        let token_endpoint = &self.configuration.token_endpoint;
+        let request = auth.client_credentials(token_endpoint, scope, options.clock.now())?;
+        let response = self.http.send(request).await?;
+        let token = TokenResponse::parse(response.status, &response.text())?;
+        let grant = Grant::from_token_response(
+            &self.fhir_base,
+            token_endpoint,
+            token,
+            scope,
+            options.clock.now(),
+        );
+        Session::start_backend(self.http.clone(), auth, grant, scope, options).await
     }
 }
 

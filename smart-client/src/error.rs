@@ -85,6 +85,9 @@ pub enum Error {
         /// Why.
         why: String,
     },
+    /// A signing key could not be read, made or used.
+    #[error("signing key: {0}")]
+    Key(String),
     /// The `TokenStore` failed; a refreshed grant it could not save is not used.
     #[error("token store: {0}")]
     Storage(String),

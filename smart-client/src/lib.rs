@@ -37,9 +37,13 @@
 //!   saved before use, 401 refresh-and-retry, `Retry-After`;
 //! - [`fhir`]: reads, searches, pages that stay on the server's origin;
 //! - [`patient`]: patient-context discovery;
-//! - [`sync`]: the whole record, `Session::sync_all`.
+//! - [`sync`]: the whole record, `Session::sync_all`;
+//! - `backend` (native only): signing keys, `private_key_jwt` client assertions and
+//!   SMART Backend Services sessions (`SmartClient::backend_services`).
 
 pub mod authorize;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod backend;
 pub mod callback;
 pub mod clock;
 mod connect;
@@ -58,6 +62,8 @@ pub mod sync;
 pub mod token;
 
 pub use authorize::{LaunchRequest, PendingAuthorization};
+#[cfg(not(target_arch = "wasm32"))]
+pub use backend::{SigningAlgorithm, SigningKey};
 pub use clock::{Clock, SystemClock};
 pub use connect::SmartClient;
 pub use discovery::SmartConfiguration;

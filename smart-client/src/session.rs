@@ -114,9 +114,18 @@ impl std::fmt::Debug for Session {
     }
 }
 
+/// How a grant gets a new access token.
+enum Renewal {
+    /// With its refresh token, when it has one.
+    RefreshToken,
+    /// With a new `client_credentials` request for this scope (Backend Services).
+    ClientCredentials(String),
+}
+
 struct Inner {
     http: Arc<dyn HttpClient>,
     auth: ClientAuth,
+    renewal: Renewal,
     options: SessionOptions,
     fhir_base: String,
     state: Mutex<State>,
@@ -140,7 +149,27 @@ impl Session {
         options: SessionOptions,
     ) -> Result<Session> {
         options.store.save(&options.key, &grant).await?;
-        Ok(Session::with_grant(http, auth, grant, options))
+        Ok(Session::with_grant(
+            http,
+            auth,
+            grant,
+            options,
+            Renewal::RefreshToken,
+        ))
+    }
+
+    /// Starts a Backend Services session: `grant` came from `client_credentials` for
+    /// `scope`, and so does every next token.
+    pub(crate) async fn start_backend(
+        http: Arc<dyn HttpClient>,
+        auth: ClientAuth,
+        grant: Grant,
+        scope: &str,
+        options: SessionOptions,
+    ) -> Result<Session> {
+        options.store.save(&options.key, &grant).await?;
+        let renewal = Renewal::ClientCredentials(scope.to_owned());
+        Ok(Session::with_grant(http, auth, grant, options, renewal))
     }
 
     /// Resumes the session whose grant is saved under `options.key`, if there is one.
@@ -150,7 +179,8 @@ impl Session {
         options: SessionOptions,
     ) -> Result<Option<Session>> {
         let grant = options.store.load(&options.key).await?;
-        Ok(grant.map(|grant| Session::with_grant(http, auth, grant, options)))
+        Ok(grant
+            .map(|grant| Session::with_grant(http, auth, grant, options, Renewal::RefreshToken)))
     }
 
     // On wasm32 nothing is `Send` (the browser is single-threaded); `Arc` still shares
@@ -161,11 +191,13 @@ impl Session {
         auth: ClientAuth,
         grant: Grant,
         options: SessionOptions,
+        renewal: Renewal,
     ) -> Session {
         Session {
             inner: Arc::new(Inner {
                 http,
                 auth,
+                renewal,
                 fhir_base: grant.fhir_base.clone(),
                 options,
                 state: Mutex::new(State {
@@ -212,7 +244,7 @@ impl Session {
         let mut state = self.inner.state.lock().await;
         let now = self.now();
         if state.grant.due_for_refresh(now) {
-            if state.grant.refreshable() {
+            if self.renewable(&state.grant) {
                 self.refresh_locked(&mut state).await?;
             } else if state.grant.expired(now) {
                 return Err(Error::ReauthorizationRequired {
@@ -241,7 +273,23 @@ impl Session {
         Ok(state.grant.access_token.clone())
     }
 
+    /// Whether a new access token can be had without the member.
+    fn renewable(&self, grant: &Grant) -> bool {
+        match self.inner.renewal {
+            Renewal::RefreshToken => grant.refreshable(),
+            Renewal::ClientCredentials(_) => true,
+        }
+    }
+
     async fn refresh_locked(&self, state: &mut MutexGuard<'_, State>) -> Result<()> {
+        if let Renewal::ClientCredentials(scope) = &self.inner.renewal {
+            let request = self.inner.auth.client_credentials(
+                &state.grant.token_endpoint,
+                scope,
+                self.now(),
+            )?;
+            return self.renew_with(state, request).await;
+        }
         let options = &self.inner.options;
         let now = self.now();
         let Some(refresh_token) = state.grant.refresh_token.clone() else {
@@ -270,7 +318,16 @@ impl Session {
         let request = self
             .inner
             .auth
-            .refresh(&state.grant.token_endpoint, &refresh_token);
+            .refresh(&state.grant.token_endpoint, &refresh_token, now)?;
+        self.renew_with(state, request).await
+    }
+
+    /// Sends the token `request` and puts its answer in place, saved.
+    async fn renew_with(
+        &self,
+        state: &mut MutexGuard<'_, State>,
+        request: HttpRequest,
+    ) -> Result<()> {
         let response = self.send_with_retries(request).await?;
         let token = TokenResponse::parse(response.status, &response.text())?;
         state.grant = state.grant.refreshed(token, self.now());
@@ -294,7 +351,7 @@ impl Session {
         let response = self
             .send_with_retries(with_bearer(request.clone(), &token))
             .await?;
-        if response.status != 401 || !self.grant().await.refreshable() {
+        if response.status != 401 || !self.renewable(&self.grant().await) {
             return Ok(response);
         }
         let token = self.refresh_rejected(&token).await?;

@@ -155,7 +155,7 @@ impl TokenResponse {
 
 /// How the app authenticates at the token endpoint (SMART App Launch 2.2 sections 2.0.8
 /// and 2.1). Secrets stay out of `Debug`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum ClientAuth {
     /// A public app (a browser or native app without a secret): `client_id` in the body,
@@ -180,6 +180,19 @@ pub enum ClientAuth {
         /// Its secret.
         secret: String,
     },
+    /// A confidential app or a Backend Services client that signs an assertion with its
+    /// private key (`private_key_jwt`; SMART's `client-confidential-asymmetric`). Native
+    /// only.
+    #[cfg(not(target_arch = "wasm32"))]
+    PrivateKeyJwt {
+        /// The app's `client_id`.
+        client_id: String,
+        /// Its key.
+        key: std::sync::Arc<crate::backend::SigningKey>,
+        /// The `jku` header: the JWK Set URL the app registered, when it registered one
+        /// (SMART: it must then equal that URL).
+        jku: Option<String>,
+    },
 }
 
 impl std::fmt::Debug for ClientAuth {
@@ -188,6 +201,8 @@ impl std::fmt::Debug for ClientAuth {
             ClientAuth::Public { .. } => "Public",
             ClientAuth::SecretBasic { .. } => "SecretBasic",
             ClientAuth::SecretPost { .. } => "SecretPost",
+            #[cfg(not(target_arch = "wasm32"))]
+            ClientAuth::PrivateKeyJwt { .. } => "PrivateKeyJwt",
         };
         f.debug_struct(kind)
             .field("client_id", &self.client_id())
@@ -211,27 +226,63 @@ impl ClientAuth {
         }
     }
 
+    /// A confidential app or Backend Services client signing with `key`.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn private_key_jwt(
+        client_id: impl Into<String>,
+        key: crate::backend::SigningKey,
+    ) -> ClientAuth {
+        ClientAuth::PrivateKeyJwt {
+            client_id: client_id.into(),
+            key: std::sync::Arc::new(key),
+            jku: None,
+        }
+    }
+
     /// The app's `client_id`.
     pub fn client_id(&self) -> &str {
         match self {
             ClientAuth::Public { client_id }
             | ClientAuth::SecretBasic { client_id, .. }
             | ClientAuth::SecretPost { client_id, .. } => client_id,
+            #[cfg(not(target_arch = "wasm32"))]
+            ClientAuth::PrivateKeyJwt { client_id, .. } => client_id,
         }
     }
 
     /// A token request to `token_endpoint` carrying `pairs` and this authentication.
-    fn request<'a>(
-        &'a self,
+    /// `now` (Unix seconds) dates a client assertion; the server judges it by its clock.
+    fn request(
+        &self,
         token_endpoint: &str,
-        mut pairs: Vec<(&'a str, &'a str)>,
-    ) -> HttpRequest {
+        pairs: Vec<(&str, &str)>,
+        now: u64,
+    ) -> Result<HttpRequest> {
+        // Only assertions (native) are dated.
+        #[cfg(target_arch = "wasm32")]
+        let _ = now;
+        #[cfg(not(target_arch = "wasm32"))]
+        let assertion;
+        // Declared after `assertion`, so it may hold references to it.
+        let mut pairs = pairs;
         match self {
             ClientAuth::Public { client_id } => pairs.push(("client_id", client_id)),
             ClientAuth::SecretPost { client_id, secret } => {
                 pairs.extend([("client_id", client_id.as_str()), ("client_secret", secret)]);
             }
             ClientAuth::SecretBasic { .. } => {}
+            #[cfg(not(target_arch = "wasm32"))]
+            ClientAuth::PrivateKeyJwt {
+                client_id,
+                key,
+                jku,
+            } => {
+                assertion = key.assertion(client_id, token_endpoint, jku.as_deref(), now)?;
+                pairs.extend([
+                    ("client_assertion_type", crate::backend::JWT_BEARER),
+                    ("client_assertion", assertion.as_str()),
+                ]);
+            }
         }
         let request = HttpRequest::post_form(token_endpoint, pairs);
         match self {
@@ -241,23 +292,25 @@ impl ClientAuth {
                     form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
                 };
                 let credentials = format!("{}:{}", encode(client_id), encode(secret));
-                request.header(
+                Ok(request.header(
                     "Authorization",
                     format!("Basic {}", STANDARD.encode(credentials)),
-                )
+                ))
             }
-            _ => request,
+            _ => Ok(request),
         }
     }
 
-    /// The exchange of an authorization code (SMART App Launch 2.2 section 2.0.8).
+    /// The exchange of an authorization code (SMART App Launch 2.2 section 2.0.8). `now`
+    /// (Unix seconds) dates a client assertion, for [`ClientAuth::PrivateKeyJwt`].
     pub fn code_exchange(
         &self,
         token_endpoint: &str,
         code: &str,
         redirect_uri: &str,
         code_verifier: &str,
-    ) -> HttpRequest {
+        now: u64,
+    ) -> Result<HttpRequest> {
         self.request(
             token_endpoint,
             vec![
@@ -266,18 +319,40 @@ impl ClientAuth {
                 ("redirect_uri", redirect_uri),
                 ("code_verifier", code_verifier),
             ],
+            now,
         )
     }
 
     /// A refresh (SMART App Launch 2.2 section 2.0.10): the app authenticates as it did
     /// at the code exchange (which fhirclient.js does not do for asymmetric apps).
-    pub fn refresh(&self, token_endpoint: &str, refresh_token: &str) -> HttpRequest {
+    pub fn refresh(
+        &self,
+        token_endpoint: &str,
+        refresh_token: &str,
+        now: u64,
+    ) -> Result<HttpRequest> {
         self.request(
             token_endpoint,
             vec![
                 ("grant_type", "refresh_token"),
                 ("refresh_token", refresh_token),
             ],
+            now,
+        )
+    }
+
+    /// A `client_credentials` request for `scope` (SMART Backend Services section 5.2;
+    /// with a secret, what some servers give apps for their own tokens).
+    pub fn client_credentials(
+        &self,
+        token_endpoint: &str,
+        scope: &str,
+        now: u64,
+    ) -> Result<HttpRequest> {
+        self.request(
+            token_endpoint,
+            vec![("grant_type", "client_credentials"), ("scope", scope)],
+            now,
         )
     }
 }

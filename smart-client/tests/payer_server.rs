@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use fhir_model::resources::Patient;
 use futures_util::TryStreamExt;
-use payer_server::auth::{AuthConfig, AuthServer, LocalMembers, Registration};
+use payer_server::auth::{
+    AuthConfig, AuthServer, ClientKeys, ClientKind, LocalMembers, Registration,
+};
 use payer_server::http::{ServerConfig, router};
 use payer_server::ingest::{self, Validation};
 use payer_server::store::SqliteStore;
@@ -19,7 +21,8 @@ use payer_server::testing::MemberBrowser;
 use smart_client::patient::Confirmation;
 use smart_client::{
     ClientAuth, FileTokenStore, HttpClient, LaunchRequest, PatientDiscovery, PatientStrategy,
-    ReqwestHttp, Session, SessionOptions, SmartClient, SyncOptions, TokenStore,
+    ReqwestHttp, Session, SessionOptions, SigningAlgorithm, SigningKey, SmartClient, SyncOptions,
+    TokenStore,
 };
 
 type TestResult = Result<(), Box<dyn Error + Send + Sync>>;
@@ -64,6 +67,7 @@ impl smart_client::Clock for ClientClock {
 
 struct Payer {
     fhir: String,
+    auth: AuthServer<SqliteStore>,
     app: String,
     clock: Arc<SharedClock>,
     /// User names and Patient ids.
@@ -107,9 +111,11 @@ async fn start(members: usize) -> AnyResult<Payer> {
     let routes = axum::Router::new()
         .nest("/auth", auth.router())
         .nest("/fhir", router(store, fhir_config));
+    let auth = auth.clone();
     tokio::spawn(async move { axum::serve(listener, routes).await });
     Ok(Payer {
         fhir,
+        auth,
         app,
         clock,
         members: accounts,
@@ -128,20 +134,26 @@ impl Payer {
         index: usize,
         options: SessionOptions,
     ) -> AnyResult<(SmartClient, Session)> {
+        self.connect_as(index, ClientAuth::public(&self.app), options)
+            .await
+    }
+
+    /// A whole launch by member `index` through the server's forms, the app
+    /// authenticating with `auth`.
+    async fn connect_as(
+        &self,
+        index: usize,
+        auth: ClientAuth,
+        options: SessionOptions,
+    ) -> AnyResult<(SmartClient, Session)> {
         let payer = SmartClient::discover(self.http.clone(), &self.fhir).await?;
-        let request = LaunchRequest::new(&self.app, REDIRECT, SCOPE, payer.fhir_base());
+        let request = LaunchRequest::new(auth.client_id(), REDIRECT, SCOPE, payer.fhir_base());
         let pending = payer.authorize(&request)?;
         let redirect = MemberBrowser::new()?
             .sign_in_and_allow(&pending.url, &self.members[index].0, PASSWORD)
             .await?;
         let session = payer
-            .complete(
-                &pending,
-                &redirect,
-                ClientAuth::public(&self.app),
-                SCOPE,
-                options,
-            )
+            .complete(&pending, &redirect, auth, SCOPE, options)
             .await?;
         Ok((payer, session))
     }
@@ -334,8 +346,9 @@ async fn tokens_refresh_ahead_of_expiry_and_after_a_401_and_survive_a_restart() 
     let reuse = ClientAuth::public(&payer.app).refresh(
         &first.token_endpoint,
         first.refresh_token.as_deref().ok_or("no refresh token")?,
+        u64::try_from(payer.clock.client_ms.load(Ordering::SeqCst) / 1000)?,
     );
-    assert_eq!(payer.http.send(reuse).await?.status, 400);
+    assert_eq!(payer.http.send(reuse?).await?.status, 400);
     let error = resumed
         .read::<Patient>(&patient_id)
         .await
@@ -367,5 +380,87 @@ async fn concurrent_requests_due_for_refresh_share_one_refresh() -> TestResult {
     let after = session.grant().await;
     assert_ne!(after.access_token, before.access_token);
     let _: Patient = session.read(&patient_id).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn backend_services_sign_assertions_and_get_a_new_token_when_due() -> TestResult {
+    let payer = start(3).await?;
+    for algorithm in [SigningAlgorithm::Es384, SigningAlgorithm::Rs384] {
+        let (key, _pem) = SigningKey::generate(algorithm)?;
+        let client_id = payer
+            .auth
+            .register(Registration::public("Provider Access", Vec::new()).kind(
+                ClientKind::Backend {
+                    keys: ClientKeys::Jwks(key.public_jwks().to_string()),
+                },
+            ))
+            .await?
+            .client_id;
+        let client = SmartClient::discover(payer.http.clone(), &payer.fhir).await?;
+        let session = client
+            .backend_services(
+                ClientAuth::private_key_jwt(&client_id, key),
+                "system/*.rs",
+                payer.options(),
+            )
+            .await?;
+        let first = session.grant().await;
+        assert!(
+            !first.refreshable(),
+            "Backend Services get no refresh token"
+        );
+        // A system grant reads every member's claims.
+        let eobs = session
+            .search::<fhir_model::resources::ExplanationOfBenefit>()
+            .count(100)
+            .all()
+            .await?;
+        let patients: BTreeSet<String> = eobs
+            .iter()
+            .filter_map(|eob| eob.patient.as_ref()?.reference.value().cloned())
+            .collect();
+        assert_eq!(patients.len(), 3, "{algorithm:?}: {patients:?}");
+        // Past the token's lifetime: a new assertion, a new token, no member involved.
+        payer.clock.advance(i64::try_from(first.lifetime)?);
+        let _: Patient = session.read(&payer.members[0].1).await?;
+        assert_ne!(session.grant().await.access_token, first.access_token);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_confidential_app_signs_its_code_exchange_and_its_refreshes() -> TestResult {
+    let payer = start(1).await?;
+    let (key, _pem) = SigningKey::generate(SigningAlgorithm::Es384)?;
+    let client_id = payer
+        .auth
+        .register(
+            Registration::public("Confidential app", vec![REDIRECT.to_owned()]).kind(
+                ClientKind::PrivateKeyJwt {
+                    keys: ClientKeys::Jwks(key.public_jwks().to_string()),
+                },
+            ),
+        )
+        .await?
+        .client_id;
+    let auth = ClientAuth::private_key_jwt(&client_id, key);
+    let (_, session) = payer.connect_as(0, auth, payer.options()).await?;
+    let first = session.grant().await;
+    session.refresh().await?;
+    assert_ne!(session.grant().await.refresh_token, first.refresh_token);
+
+    // Another key than the registered one: the server refuses the app.
+    let (stranger, _) = SigningKey::generate(SigningAlgorithm::Es384)?;
+    let error = payer
+        .connect_as(
+            0,
+            ClientAuth::private_key_jwt(&client_id, stranger),
+            payer.options(),
+        )
+        .await
+        .err()
+        .ok_or("a stranger's key was accepted")?;
+    assert!(error.to_string().contains("invalid_client"), "{error}");
     Ok(())
 }
