@@ -9,6 +9,20 @@ use sha2::{Digest, Sha256};
 use crate::discovery::SmartConfiguration;
 use crate::error::{Error, Result};
 
+/// The `aud` an authorization request sends (SMART App Launch 2.2 section 2.0.5: the FHIR
+/// base). Servers differ: some refuse it (Cigna, NextGen, VA), some want another value.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Audience {
+    /// The FHIR base, without a final `/` (what SMART asks).
+    #[default]
+    FhirBase,
+    /// No `aud` at all.
+    Omit,
+    /// This value.
+    Custom(String),
+}
+
 /// What an app asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -25,6 +39,10 @@ pub struct LaunchRequest {
     /// The `launch` value of an EHR or portal launch (section 2.0.4), echoed to the
     /// authorization server; `None` for a standalone launch.
     pub launch: Option<String>,
+    /// The `aud` to send.
+    pub audience: Audience,
+    /// More parameters for the authorization URL, for servers that want them (`lang`).
+    pub extra_params: Vec<(String, String)>,
 }
 
 impl LaunchRequest {
@@ -41,7 +59,25 @@ impl LaunchRequest {
             scope: scope.into(),
             fhir_base: fhir_base.into(),
             launch: None,
+            audience: Audience::FhirBase,
+            extra_params: Vec::new(),
         }
+    }
+
+    /// Sends `audience` as `aud`.
+    pub fn with_audience(mut self, audience: Audience) -> LaunchRequest {
+        self.audience = audience;
+        self
+    }
+
+    /// Adds `name=value` to the authorization URL.
+    pub fn with_param(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> LaunchRequest {
+        self.extra_params.push((name.into(), value.into()));
+        self
     }
 
     /// The same request as the answer to an EHR or portal launch: the app was opened with
@@ -116,13 +152,23 @@ impl PendingAuthorization {
             ("redirect_uri", request.redirect_uri.as_str()),
             ("scope", request.scope.as_str()),
             ("state", state.as_str()),
-            ("aud", request.fhir_base.trim_end_matches('/')),
             ("code_challenge", &challenge),
             ("code_challenge_method", "S256"),
         ];
+        match &request.audience {
+            Audience::FhirBase => params.push(("aud", request.fhir_base.trim_end_matches('/'))),
+            Audience::Custom(aud) => params.push(("aud", aud)),
+            Audience::Omit => {}
+        }
         if let Some(launch) = &request.launch {
             params.push(("launch", launch));
         }
+        params.extend(
+            request
+                .extra_params
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+        );
         let query = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(params)
             .finish();
@@ -191,9 +237,35 @@ mod tests {
             "https://payer.example/auth/authorize?response_type=code&client_id=app+1\
              &redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1\
              &scope=launch%2Fpatient+patient%2F*.rs&state=state-1\
-             &aud=https%3A%2F%2Fpayer.example%2Ffhir\
              &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM\
-             &code_challenge_method=S256"
+             &code_challenge_method=S256&aud=https%3A%2F%2Fpayer.example%2Ffhir"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn aud_can_be_left_out_or_replaced_and_extra_parameters_added() -> Result<()> {
+        let request = LaunchRequest::new(
+            "app",
+            "https://app.example/cb",
+            "patient/*.rs",
+            "https://payer.example/fhir",
+        );
+        let omitted = PendingAuthorization::start(
+            &config()?,
+            &request.clone().with_audience(Audience::Omit),
+        )?;
+        assert!(!omitted.url.contains("aud="), "{}", omitted.url);
+        let custom = request
+            .with_audience(Audience::Custom("https://payer.example/fhir/".to_owned()))
+            .with_param("lang", "es");
+        let pending = PendingAuthorization::start(&config()?, &custom)?;
+        assert!(
+            pending
+                .url
+                .ends_with("&aud=https%3A%2F%2Fpayer.example%2Ffhir%2F&lang=es"),
+            "{}",
+            pending.url
         );
         Ok(())
     }
@@ -209,7 +281,7 @@ mod tests {
         .from_ehr_launch("xyz 1");
         assert_eq!(request.scope, "launch openid fhirUser patient/*.rs");
         let pending = PendingAuthorization::start(&config()?, &request)?;
-        assert!(pending.url.ends_with("&launch=xyz+1"), "{}", pending.url);
+        assert!(pending.url.contains("&launch=xyz+1"), "{}", pending.url);
         assert!(
             pending.url.contains("scope=launch+openid"),
             "{}",

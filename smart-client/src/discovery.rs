@@ -244,7 +244,7 @@ fn strings(value: &Value, key: &str, warnings: &mut Vec<String>) -> Vec<String> 
 
 /// `url` made absolute against the FHIR base: as is when absolute, against the base's
 /// origin when it starts with `/`, under the base otherwise.
-fn resolve(fhir_base: &str, url: &str) -> String {
+pub(crate) fn resolve(fhir_base: &str, url: &str) -> String {
     if url.starts_with("https://") || url.starts_with("http://") {
         return url.to_owned();
     }

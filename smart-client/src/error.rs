@@ -85,6 +85,15 @@ pub enum Error {
         /// Why.
         why: String,
     },
+    /// A bulk export did not go as the Bulk Data IG says: no status URL, a manifest
+    /// without what it needs, or not done by the deadline.
+    #[error("bulk export at {url}: {message}")]
+    Export {
+        /// The kick-off or status URL.
+        url: String,
+        /// What was wrong.
+        message: String,
+    },
     /// A signing key could not be read, made or used.
     #[error("signing key: {0}")]
     Key(String),

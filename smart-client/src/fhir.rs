@@ -130,7 +130,10 @@ impl Session {
                     message: format!("expected a Bundle, got a {}", resource.resource_type()),
                 });
             };
-            let next = bundle.next_link().map(|link| self.fhir_url(link));
+            // Resolved like a URL: some servers send `/fhir/...` or a bare `?page=2`.
+            let next = bundle
+                .next_link()
+                .map(|link| self.fhir_url(&resolve_link(&url, link)));
             Ok(Some((
                 Page {
                     url,
@@ -197,6 +200,20 @@ impl Session {
             },
         }
     }
+}
+
+/// `link` (from the page at `page_url`) made absolute: as is when absolute, on the
+/// origin when it starts with `/`, the page's own path with a new query when it starts
+/// with `?`, under the FHIR base otherwise (what [`Session::fhir_url`] does).
+fn resolve_link(page_url: &str, link: &str) -> String {
+    if let Some(query) = link.strip_prefix('?') {
+        let path = page_url.split('?').next().unwrap_or(page_url);
+        return format!("{path}?{query}");
+    }
+    if link.starts_with('/') {
+        return crate::discovery::resolve(page_url, link);
+    }
+    link.to_owned()
 }
 
 /// [`Error::Status`] for `response`, with the OperationOutcome's words when it has one.

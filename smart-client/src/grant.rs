@@ -18,6 +18,11 @@ use crate::token::TokenResponse;
 /// `expires_in` nor a JWT `exp`): short, so the client refreshes early rather than late.
 pub const DEFAULT_LIFETIME: u64 = 300;
 
+/// The lifetimes refreshes are scheduled by, whatever the server says: an `expires_in`
+/// of 0 would refresh before every request, one of years never (the token response keeps
+/// the value as sent).
+const SCHEDULED_LIFETIMES: std::ops::RangeInclusive<u64> = 30..=86_400;
+
 /// An authorization as an app keeps it. Serializable (JSON) for a [`TokenStore`]; its
 /// `Debug` shows no token.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,7 +80,8 @@ impl Grant {
         requested_scope: &str,
         now: u64,
     ) -> Grant {
-        let lifetime = lifetime_of(&response);
+        let lifetime =
+            lifetime_of(&response).clamp(*SCHEDULED_LIFETIMES.start(), *SCHEDULED_LIFETIMES.end());
         let refresh_expires_at = response
             .refresh_expires_in
             .map(|seconds| now.saturating_add(seconds))
@@ -148,6 +154,36 @@ impl Grant {
         now >= self.expires_at
     }
 
+    /// The resource scopes of `requested` the grant lacks, v1 and v2 spellings taken as
+    /// the same (`patient/*.read` is granted by `patient/*.rs`): servers drop scopes
+    /// silently (Cerner drops v1 scopes of apps registered for v2), and an app should
+    /// say so rather than find empty searches.
+    pub fn missing_scopes(&self, requested: &str) -> Vec<String> {
+        let granted: Vec<(&str, String)> = self
+            .scope
+            .split_ascii_whitespace()
+            .filter_map(resource_scope)
+            .collect();
+        requested
+            .split_ascii_whitespace()
+            .filter(|asked| {
+                let Some((target, wanted)) = resource_scope(asked) else {
+                    return false;
+                };
+                let (context, resource_type) = target.split_once('/').unwrap_or((target, ""));
+                !granted.iter().any(|(granted_target, permissions)| {
+                    let (granted_context, granted_type) = granted_target
+                        .split_once('/')
+                        .unwrap_or((granted_target, ""));
+                    granted_context == context
+                        && (granted_type == "*" || granted_type == resource_type)
+                        && wanted.chars().all(|p| permissions.contains(p))
+                })
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// When the member will have to authorize the app again at the latest (Unix
     /// seconds): when the access token expires for a grant without a refresh token, when
     /// the refresh token ends otherwise; `None` when the server did not say.
@@ -172,6 +208,25 @@ fn lifetime_of(response: &TokenResponse) -> u64 {
         (Some(exp), Some(iat)) if exp > iat => exp - iat,
         _ => DEFAULT_LIFETIME,
     }
+}
+
+/// A resource scope as its `context/Type` and its v2 permission letters: `.read` is
+/// `rs`, `.write` is `cud`, `.*` is `cruds` (SMART App Launch 2.2 section 3.1.2). Other
+/// scopes (`openid`, `launch/patient`) are `None`.
+fn resource_scope(scope: &str) -> Option<(&str, String)> {
+    let scope = scope.split('?').next().unwrap_or(scope);
+    let (target, permissions) = scope.rsplit_once('.')?;
+    let (context, _) = target.split_once('/')?;
+    if !matches!(context, "patient" | "user" | "system") {
+        return None;
+    }
+    let letters = match permissions {
+        "read" => "rs".to_owned(),
+        "write" => "cud".to_owned(),
+        "*" => "cruds".to_owned(),
+        v2 => v2.to_owned(),
+    };
+    Some((target, letters))
 }
 
 /// An RFC 3339 timestamp, or the same with a space for the `T` (Blue Button's docs).
@@ -357,6 +412,44 @@ mod tests {
         );
         assert_eq!(grant.lifetime, DEFAULT_LIFETIME);
         assert_eq!(grant.reauthorize_by(), Some(1_300), "not refreshable");
+
+        // Absurd lifetimes are scheduled as 30 s or a day.
+        for (sent, scheduled) in [(0, 30), (315_360_000, 86_400)] {
+            let body = format!(r#"{{"access_token": "a", "expires_in": {sent}}}"#);
+            let grant = Grant::from_token_response("b", "t", response(&body)?, "", 0);
+            assert_eq!(grant.lifetime, scheduled);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn scopes_the_server_dropped_are_listed_across_v1_and_v2() -> Result<()> {
+        let grant = Grant::from_token_response(
+            "b",
+            "t",
+            response(
+                r#"{"access_token": "a", "scope": "launch/patient openid patient/*.rs patient/Observation.r"}"#,
+            )?,
+            "",
+            0,
+        );
+        assert_eq!(
+            grant.missing_scopes(
+                "launch/patient openid offline_access patient/ExplanationOfBenefit.read                  patient/Coverage.rs patient/Observation.rs user/Patient.read patient/*.write"
+            ),
+            ["user/Patient.read", "patient/*.write"]
+        );
+        let narrowed = Grant::from_token_response(
+            "b",
+            "t",
+            response(r#"{"access_token": "a", "scope": "openid"}"#)?,
+            "",
+            0,
+        );
+        assert_eq!(
+            narrowed.missing_scopes("openid patient/*.read"),
+            ["patient/*.read"]
+        );
         Ok(())
     }
 

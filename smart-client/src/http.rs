@@ -32,6 +32,13 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 #[cfg(target_arch = "wasm32")]
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
+/// A boxed stream, `Send` except on wasm32.
+#[cfg(not(target_arch = "wasm32"))]
+pub type BoxStream<'a, T> = Pin<Box<dyn futures_util::Stream<Item = T> + Send + 'a>>;
+/// A boxed stream, `Send` except on wasm32.
+#[cfg(target_arch = "wasm32")]
+pub type BoxStream<'a, T> = Pin<Box<dyn futures_util::Stream<Item = T> + 'a>>;
+
 /// The HTTP methods this client sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -40,6 +47,8 @@ pub enum Method {
     Get,
     /// `POST`: the token endpoint, introspection, revocation.
     Post,
+    /// `DELETE`: cancelling a bulk export.
+    Delete,
 }
 
 impl Method {
@@ -48,6 +57,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -171,6 +181,62 @@ impl HttpResponse {
     }
 }
 
+/// A response whose body arrives as it is read: bulk export files can be larger than
+/// memory.
+#[non_exhaustive]
+pub struct StreamingResponse {
+    /// The status code.
+    pub status: u16,
+    /// Header names and values, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body, chunk by chunk.
+    pub body: BoxStream<'static, Result<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for StreamingResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamingResponse")
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StreamingResponse {
+    /// A response with `status`, `headers` and a body of chunks.
+    pub fn new(
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: BoxStream<'static, Result<Vec<u8>>>,
+    ) -> StreamingResponse {
+        StreamingResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A whole response as a stream of one chunk.
+    pub fn from_response(response: HttpResponse) -> StreamingResponse {
+        let body = futures_util::stream::once(async move { Ok(response.body) });
+        StreamingResponse {
+            status: response.status,
+            headers: response.headers,
+            body: Box::pin(body),
+        }
+    }
+
+    /// Reads the whole body (for error answers).
+    pub async fn into_response(self) -> Result<HttpResponse> {
+        use futures_util::TryStreamExt;
+        let chunks: Vec<Vec<u8>> = self.body.try_collect().await?;
+        Ok(HttpResponse {
+            status: self.status,
+            headers: self.headers,
+            body: chunks.concat(),
+        })
+    }
+}
+
 fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
@@ -188,6 +254,12 @@ pub trait HttpClient: MaybeSend {
 
     /// Waits `duration` on the transport's runtime (for `Retry-After` and backoff).
     fn sleep(&self, duration: Duration) -> BoxFuture<'_, ()>;
+
+    /// Sends `request` and hands the body over as it arrives. The default reads it
+    /// whole first; transports that can stream override it.
+    fn send_streaming(&self, request: HttpRequest) -> BoxFuture<'_, Result<StreamingResponse>> {
+        Box::pin(async move { Ok(StreamingResponse::from_response(self.send(request).await?)) })
+    }
 }
 
 impl<T: HttpClient + ?Sized> HttpClient for std::sync::Arc<T> {
@@ -197,6 +269,10 @@ impl<T: HttpClient + ?Sized> HttpClient for std::sync::Arc<T> {
 
     fn sleep(&self, duration: Duration) -> BoxFuture<'_, ()> {
         (**self).sleep(duration)
+    }
+
+    fn send_streaming(&self, request: HttpRequest) -> BoxFuture<'_, Result<StreamingResponse>> {
+        (**self).send_streaming(request)
     }
 }
 

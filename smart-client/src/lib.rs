@@ -38,12 +38,15 @@
 //! - [`fhir`]: reads, searches, pages that stay on the server's origin;
 //! - [`patient`]: patient-context discovery;
 //! - [`sync`]: the whole record, `Session::sync_all`;
+//! - [`bulk`]: Bulk Data `$export`: kick-off, polling, the manifest, NDJSON files as
+//!   streams;
 //! - `backend` (native only): signing keys, `private_key_jwt` client assertions and
 //!   SMART Backend Services sessions (`SmartClient::backend_services`).
 
 pub mod authorize;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod backend;
+pub mod bulk;
 pub mod callback;
 pub mod clock;
 mod connect;
@@ -61,9 +64,10 @@ pub mod session;
 pub mod sync;
 pub mod token;
 
-pub use authorize::{LaunchRequest, PendingAuthorization};
+pub use authorize::{Audience, LaunchRequest, PendingAuthorization};
 #[cfg(not(target_arch = "wasm32"))]
 pub use backend::{SigningAlgorithm, SigningKey};
+pub use bulk::{ExportManifest, ExportRequest, PollPolicy};
 pub use clock::{Clock, SystemClock};
 pub use connect::SmartClient;
 pub use discovery::SmartConfiguration;

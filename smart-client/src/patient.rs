@@ -36,6 +36,9 @@ pub enum PatientStrategy {
     AccessTokenClaims,
     /// Token introspection (RFC 7662; SMART echoes the launch context there).
     Introspection,
+    /// OpenID Connect UserInfo: `patient`, or `fhirUser` when it is a Patient (Blue
+    /// Button puts the patient there). Needs [`PatientDiscovery::userinfo_endpoint`].
+    UserInfo,
     /// The `id_token`'s `sub`, only for endpoints known to put the FHIR id there (in
     /// general `sub` is the identity provider's user id): not in the default chain.
     IdTokenSubject,
@@ -58,6 +61,7 @@ impl PatientStrategy {
             PatientStrategy::IdToken,
             PatientStrategy::AccessTokenClaims,
             PatientStrategy::Introspection,
+            PatientStrategy::UserInfo,
             PatientStrategy::PatientSearch,
             PatientStrategy::MemberData,
             PatientStrategy::Representative,
@@ -73,6 +77,7 @@ impl PatientStrategy {
             PatientStrategy::IdToken => "id_token".to_owned(),
             PatientStrategy::AccessTokenClaims => "access token claims".to_owned(),
             PatientStrategy::Introspection => "introspection".to_owned(),
+            PatientStrategy::UserInfo => "userinfo".to_owned(),
             PatientStrategy::IdTokenSubject => "id_token sub".to_owned(),
             PatientStrategy::PatientSearch => "GET Patient".to_owned(),
             PatientStrategy::MemberData => "Coverage and ExplanationOfBenefit".to_owned(),
@@ -89,6 +94,9 @@ pub struct PatientDiscovery {
     pub strategies: Vec<PatientStrategy>,
     /// Where to introspect (from discovery).
     pub introspection_endpoint: Option<String>,
+    /// The OpenID Connect UserInfo endpoint (`userinfo_endpoint` of the issuer's
+    /// `.well-known/openid-configuration`), when the app knows it.
+    pub userinfo_endpoint: Option<String>,
 }
 
 impl PatientDiscovery {
@@ -97,7 +105,14 @@ impl PatientDiscovery {
         PatientDiscovery {
             strategies: PatientStrategy::default_chain(),
             introspection_endpoint: configuration.introspection_endpoint.clone(),
+            userinfo_endpoint: None,
         }
+    }
+
+    /// Asks the OpenID Connect UserInfo endpoint at `url` too.
+    pub fn with_userinfo_endpoint(mut self, url: impl Into<String>) -> PatientDiscovery {
+        self.userinfo_endpoint = Some(url.into());
+        self
     }
 
     /// Runs `strategies` instead, in their order (an endpoint's known quirk).
@@ -258,6 +273,21 @@ impl Session {
             PatientStrategy::Introspection => match &discovery.introspection_endpoint {
                 None => Found::Nothing("the server has no introspection_endpoint".to_owned()),
                 Some(endpoint) => self.introspected_patient(endpoint, grant).await?,
+            },
+            PatientStrategy::UserInfo => match &discovery.userinfo_endpoint {
+                None => Found::Nothing("no userinfo_endpoint configured".to_owned()),
+                Some(endpoint) => {
+                    let request = HttpRequest::get(endpoint).header("Accept", "application/json");
+                    let response = self.send(request).await?;
+                    match serde_json::from_slice::<Value>(&response.body) {
+                        Ok(Value::Object(claims)) if response.is_success() => found(
+                            text_at(&claims, &["patient"])
+                                .or_else(|| patient_user(&claims, "fhirUser")),
+                            "no patient and no Patient fhirUser",
+                        ),
+                        _ => Found::Nothing(format!("HTTP {}", response.status)),
+                    }
+                }
             },
             PatientStrategy::IdTokenSubject => found(
                 id_token.as_ref().and_then(|c| text_at(c, &["sub"])),

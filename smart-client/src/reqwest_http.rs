@@ -4,6 +4,8 @@
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::http::StreamingResponse;
 use crate::http::{BoxFuture, HttpClient, HttpRequest, HttpResponse, Method};
 
 /// reqwest as this crate's transport: no redirects followed, a timeout per request.
@@ -41,35 +43,55 @@ impl ReqwestHttp {
     }
 }
 
+impl ReqwestHttp {
+    /// Sends `request`; the response with its body unread. `timeout` bounds the whole
+    /// exchange, body included, when set.
+    async fn start(
+        &self,
+        request: HttpRequest,
+        timeout: Option<Duration>,
+    ) -> Result<(reqwest::Response, u16, Vec<(String, String)>)> {
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = self.client.request(method, &request.url);
+        if let Some(timeout) = timeout {
+            builder = builder.timeout(timeout);
+        }
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = request.body {
+            builder = builder.body(body);
+        }
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| transport(&request.url, &e))?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+            })
+            .collect();
+        Ok((response, status, headers))
+    }
+}
+
 impl HttpClient for ReqwestHttp {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse>> {
         Box::pin(async move {
-            let method = match request.method {
-                Method::Get => reqwest::Method::GET,
-                Method::Post => reqwest::Method::POST,
-            };
-            let url = request.url;
-            let mut builder = self.client.request(method, &url).timeout(self.timeout);
-            for (name, value) in &request.headers {
-                builder = builder.header(name, value);
-            }
-            if let Some(body) = request.body {
-                builder = builder.body(body);
-            }
-            let transport = |e: reqwest::Error| Error::Http {
-                url: url.clone(),
-                message: describe(&e),
-            };
-            let response = builder.send().await.map_err(transport)?;
-            let status = response.status().as_u16();
-            let headers = response
-                .headers()
-                .iter()
-                .filter_map(|(name, value)| {
-                    Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
-                })
-                .collect();
-            let body = response.bytes().await.map_err(transport)?.to_vec();
+            let url = request.url.clone();
+            let (response, status, headers) = self.start(request, Some(self.timeout)).await?;
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| transport(&url, &e))?
+                .to_vec();
             Ok(HttpResponse {
                 status,
                 headers,
@@ -78,8 +100,43 @@ impl HttpClient for ReqwestHttp {
         })
     }
 
+    /// Natively, chunk by chunk as hyper reads them; the timeout applies to the answer's
+    /// head only (a large file may take longer than any one request should). On wasm32,
+    /// the whole body first (the default).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn send_streaming(&self, request: HttpRequest) -> BoxFuture<'_, Result<StreamingResponse>> {
+        Box::pin(async move {
+            let url = request.url.clone();
+            let (response, status, headers) =
+                tokio::time::timeout(self.timeout, self.start(request, None))
+                    .await
+                    .map_err(|_| Error::Http {
+                        url: url.clone(),
+                        message: "no answer in time (timed out)".to_owned(),
+                    })??;
+            let body = futures_util::stream::try_unfold(response, move |mut response| {
+                let url = url.clone();
+                async move {
+                    match response.chunk().await {
+                        Ok(Some(chunk)) => Ok(Some((chunk.to_vec(), response))),
+                        Ok(None) => Ok(None),
+                        Err(e) => Err(transport(&url, &e)),
+                    }
+                }
+            });
+            Ok(StreamingResponse::new(status, headers, Box::pin(body)))
+        })
+    }
+
     fn sleep(&self, duration: Duration) -> BoxFuture<'_, ()> {
         Box::pin(sleep(duration))
+    }
+}
+
+fn transport(url: &str, error: &reqwest::Error) -> Error {
+    Error::Http {
+        url: url.to_owned(),
+        message: describe(error),
     }
 }
 

@@ -14,8 +14,8 @@ use smart_client::discovery::DiscoverySource;
 use smart_client::patient::Confirmation;
 use smart_client::sync::TypeOutcome;
 use smart_client::{
-    ClientAuth, Grant, LaunchRequest, Parsing, PatientDiscovery, PatientStrategy, ReqwestHttp,
-    RetryPolicy, Session, SessionOptions, SmartClient, SyncOptions, TokenResponse,
+    ClientAuth, LaunchRequest, Parsing, PatientDiscovery, PatientStrategy, ReqwestHttp, Session,
+    SessionOptions, SmartClient, SyncOptions,
 };
 
 type TestResult = Result<(), Box<dyn Error>>;
@@ -27,32 +27,6 @@ const T0: u64 = 1_800_000_000;
 
 fn http() -> AnyResult<Arc<ReqwestHttp>> {
     Ok(Arc::new(ReqwestHttp::new()?))
-}
-
-/// A session on `mock` from the token response `token`, with `auth`, at `clock`; no
-/// waiting between retries.
-async fn start_session(
-    mock: &Mock,
-    token: &str,
-    auth: ClientAuth,
-    clock: Arc<TestClock>,
-) -> AnyResult<Session> {
-    let response = TokenResponse::parse(200, token)?;
-    let grant = Grant::from_token_response(
-        &mock.fhir(),
-        &format!("{}/auth/token", mock.origin),
-        response,
-        "patient/*.rs offline_access",
-        clock.0.load(std::sync::atomic::Ordering::SeqCst),
-    );
-    let options = SessionOptions::default()
-        .with_clock(clock)
-        .with_retry(RetryPolicy::new(
-            3,
-            std::time::Duration::ZERO,
-            std::time::Duration::from_secs(5),
-        ));
-    Ok(Session::start(http()?, auth, grant, options).await?)
 }
 
 fn public() -> ClientAuth {
@@ -160,7 +134,7 @@ async fn advertised_refresh_without_a_refresh_token_is_not_refreshable() -> Test
     let mock = Mock::start().await;
     let clock = TestClock::at(T0);
     // `permission-offline` advertised, but no refresh token (Flexpa: 53 payers do this).
-    let session = start_session(
+    let session = mock::session(
         &mock,
         r#"{"access_token": "a1", "expires_in": "600"}"#,
         public(),
@@ -191,7 +165,7 @@ async fn refresh_works_without_offline_access_in_the_scope_and_without_rotation(
     let mock = Mock::start().await;
     let clock = TestClock::at(T0);
     // Epic: a refresh token, but `offline_access` not echoed in the scope.
-    let session = start_session(
+    let session = mock::session(
         &mock,
         r#"{"access_token": "a1", "expires_in": 300, "scope": "patient/*.read", "refresh_token": "r1"}"#,
         public(),
@@ -254,7 +228,7 @@ async fn confidential_clients_authenticate_in_the_header_or_the_body() -> TestRe
     ] {
         let mock = Mock::start().await;
         let clock = TestClock::at(T0);
-        let session = start_session(
+        let session = mock::session(
             &mock,
             r#"{"access_token": "a1", "expires_in": 60, "refresh_token": "r1"}"#,
             auth,
@@ -297,7 +271,7 @@ async fn refresh_failures_tell_permanent_from_temporary() -> TestResult {
     let mock = Mock::start().await;
     let clock = TestClock::at(T0);
     let token = r#"{"access_token": "a1", "expires_in": 60, "refresh_token": "r1"}"#;
-    let session = start_session(&mock, token, public(), clock.clone()).await?;
+    let session = mock::session(&mock, token, public(), clock.clone()).await?;
     // A 502 in front of the token endpoint: temporary, not retried (the refresh may
     // have been acted on), and the refresh token is kept.
     mock.on(
@@ -347,7 +321,7 @@ async fn refresh_failures_tell_permanent_from_temporary() -> TestResult {
 async fn a_grant_whose_refresh_period_is_over_asks_for_reauthorization() -> TestResult {
     let mock = Mock::start().await;
     let clock = TestClock::at(T0);
-    let session = start_session(
+    let session = mock::session(
         &mock,
         r#"{"access_token": "a1", "expires_in": 60, "refresh_token": "r1",
             "access_grant_expiration": "2027-01-15 10:00:00Z"}"#,
@@ -373,7 +347,7 @@ async fn a_grant_whose_refresh_period_is_over_asks_for_reauthorization() -> Test
 async fn a_401_refreshes_once_and_retries_once() -> TestResult {
     let mock = Mock::start().await;
     let clock = TestClock::at(T0);
-    let session = start_session(
+    let session = mock::session(
         &mock,
         r#"{"access_token": "a1", "expires_in": 3600, "refresh_token": "r1"}"#,
         public(),
@@ -432,7 +406,7 @@ async fn a_401_refreshes_once_and_retries_once() -> TestResult {
 #[tokio::test]
 async fn rate_limits_and_unavailability_are_waited_out() -> TestResult {
     let mock = Mock::start().await;
-    let session = start_session(
+    let session = mock::session(
         &mock,
         r#"{"access_token": "a1", "expires_in": 3600}"#,
         public(),
@@ -466,7 +440,7 @@ async fn rate_limits_and_unavailability_are_waited_out() -> TestResult {
 async fn next_links_to_another_origin_or_in_circles_are_not_followed() -> TestResult {
     let mock = Mock::start().await;
     let elsewhere = Mock::start().await;
-    let session = start_session(
+    let session = mock::session(
         &mock,
         r#"{"access_token": "a1", "expires_in": 3600}"#,
         public(),
@@ -509,7 +483,7 @@ async fn non_conformant_data_is_an_error_naming_the_element_or_kept_leniently() 
         "/fhir/Patient/p1",
         vec![Answer::json(200, body).header("content-type", "application/json+fhir")],
     );
-    let strict = start_session(
+    let strict = mock::session(
         &mock,
         r#"{"access_token": "a"}"#,
         public(),
@@ -541,7 +515,7 @@ async fn non_conformant_data_is_an_error_naming_the_element_or_kept_leniently() 
 #[tokio::test]
 async fn without_everything_the_record_comes_from_per_type_searches() -> TestResult {
     let mock = Mock::start().await;
-    let session = start_session(
+    let session = mock::session(
         &mock,
         r#"{"access_token": "a1", "expires_in": 3600, "scope": "patient/Patient.rs patient/ExplanationOfBenefit.rs patient/Coverage.read"}"#,
         public(),
@@ -631,7 +605,7 @@ async fn without_everything_the_record_comes_from_per_type_searches() -> TestRes
 /// and nothing else is scripted.
 async fn context_session(mock: &Mock, token: &str) -> AnyResult<Session> {
     mock.get("/fhir/Patient/p1", PATIENT);
-    start_session(mock, token, public(), TestClock::at(T0)).await
+    mock::session(mock, token, public(), TestClock::at(T0)).await
 }
 
 fn discovery(mock: &Mock) -> PatientDiscovery {
@@ -735,6 +709,24 @@ async fn the_server_is_asked_when_the_tokens_do_not_say() -> TestResult {
             .contains("token=a")
     );
 
+    // OpenID Connect UserInfo (Blue Button's /connect/userinfo), when configured.
+    let mock = Mock::start().await;
+    let session = context_session(&mock, r#"{"access_token": "a"}"#).await?;
+    mock.get("/connect/userinfo", r#"{"sub": "u1", "patient": "p1"}"#);
+    let userinfo =
+        discovery(&mock).with_userinfo_endpoint(format!("{}/connect/userinfo", mock.origin));
+    let context = session.patient_context(&userinfo).await?;
+    assert_eq!(
+        (context.id.as_str(), context.source),
+        ("p1", PatientStrategy::UserInfo)
+    );
+    assert_eq!(
+        mock.received_at("/connect/userinfo")[0]
+            .authorization
+            .as_deref(),
+        Some("Bearer a")
+    );
+
     // GET Patient with exactly one result (Blue Button documents this).
     let mock = Mock::start().await;
     let session = context_session(&mock, r#"{"access_token": "a"}"#).await?;
@@ -815,7 +807,7 @@ async fn candidates_are_confirmed_and_ambiguity_is_an_error_listing_every_strate
     // The token names a patient that does not exist, and GET Patient returns two: no
     // guess, and the error says what each strategy found.
     let mock = Mock::start().await;
-    let session = start_session(
+    let session = mock::session(
         &mock,
         r#"{"access_token": "a", "patient": "p9"}"#,
         public(),
@@ -849,7 +841,7 @@ async fn candidates_are_confirmed_and_ambiguity_is_an_error_listing_every_strate
     // Demographics declined (Blue Button): the Patient read is 403, and the member's
     // EOBs confirm the id instead.
     let mock = Mock::start().await;
-    let session = start_session(
+    let session = mock::session(
         &mock,
         r#"{"access_token": "a", "patient": "-19990000001234"}"#,
         public(),

@@ -2,6 +2,8 @@
 //! payer-server (which is conformant) never shows: each test says what each path
 //! answers, in order, and reads back every request it got.
 
+#![allow(dead_code, reason = "each test binary uses a part of it")]
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,7 +12,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
-use smart_client::Clock;
+use smart_client::{
+    ClientAuth, Clock, Grant, ReqwestHttp, RetryPolicy, Session, SessionOptions, TokenResponse,
+};
 
 /// One scripted answer.
 #[derive(Debug, Clone)]
@@ -43,7 +47,19 @@ pub(crate) struct Received {
     /// Path and query, as sent.
     pub(crate) target: String,
     pub(crate) authorization: Option<String>,
+    pub(crate) method: String,
+    pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: String,
+}
+
+impl Received {
+    /// The value of header `name`, if sent.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 #[derive(Default)]
@@ -130,6 +146,11 @@ async fn answer(
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        method: method.to_string(),
+        headers: headers
+            .iter()
+            .filter_map(|(n, v)| Some((n.to_string(), v.to_str().ok()?.to_owned())))
+            .collect(),
         body: String::from_utf8_lossy(&body).into_owned(),
     });
     let key = format!("{method} {}", uri.path());
@@ -200,4 +221,30 @@ pub(crate) fn jwt(claims: &str) -> String {
     use base64::Engine;
     let encode = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
     format!("{}.{}.sig", encode(r#"{"alg":"RS256"}"#), encode(claims))
+}
+
+/// A session on `mock` from the token response `token`, with `auth`, at `clock`; no
+/// waiting between retries.
+pub(crate) async fn session(
+    mock: &Mock,
+    token: &str,
+    auth: ClientAuth,
+    clock: Arc<TestClock>,
+) -> Result<Session, Box<dyn std::error::Error>> {
+    let response = TokenResponse::parse(200, token)?;
+    let grant = Grant::from_token_response(
+        &mock.fhir(),
+        &format!("{}/auth/token", mock.origin),
+        response,
+        "patient/*.rs offline_access",
+        clock.now(),
+    );
+    let options = SessionOptions::default()
+        .with_clock(clock)
+        .with_retry(RetryPolicy::new(
+            3,
+            std::time::Duration::ZERO,
+            std::time::Duration::from_secs(5),
+        ));
+    Ok(Session::start(Arc::new(ReqwestHttp::new()?), auth, grant, options).await?)
 }
