@@ -15,8 +15,6 @@ use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse, origin};
 use crate::session::{Parsing, Session};
 
-/// The FHIR JSON media type (FHIR R4 http.html#mime-type).
-const FHIR_JSON: &str = "application/fhir+json";
 /// The longest piece of an error body kept in [`Error::Status`].
 const MAX_DETAIL: usize = 300;
 
@@ -64,7 +62,7 @@ impl Session {
     pub async fn get(&self, path: &str) -> Result<HttpResponse> {
         let url = self.fhir_url(path)?;
         let response = self
-            .send(HttpRequest::get(&url).header("Accept", FHIR_JSON))
+            .send(HttpRequest::get(&url).header("Accept", &self.options().accept))
             .await?;
         if response.is_success() {
             Ok(response)

@@ -46,6 +46,10 @@ pub struct SessionOptions {
     pub retry: RetryPolicy,
     /// How FHIR JSON is read.
     pub parsing: Parsing,
+    /// The `Accept` header of FHIR requests: `application/fhir+json` (FHIR R4
+    /// http.html#mime-type), or what a server insists on (Anthem and CareEvolution want
+    /// the legacy `application/json+fhir`). Any JSON answer is read, whatever its type.
+    pub accept: String,
 }
 
 impl std::fmt::Debug for SessionOptions {
@@ -54,13 +58,14 @@ impl std::fmt::Debug for SessionOptions {
             .field("key", &self.key)
             .field("retry", &self.retry)
             .field("parsing", &self.parsing)
+            .field("accept", &self.accept)
             .finish_non_exhaustive()
     }
 }
 
 impl Default for SessionOptions {
     /// An in-memory store under the key `default`, the system clock, the default retry
-    /// policy, strict parsing.
+    /// policy, strict parsing, `Accept: application/fhir+json`.
     fn default() -> SessionOptions {
         SessionOptions {
             store: Arc::new(MemoryTokenStore::new()),
@@ -68,6 +73,7 @@ impl Default for SessionOptions {
             clock: Arc::new(SystemClock),
             retry: RetryPolicy::default(),
             parsing: Parsing::Strict,
+            accept: "application/fhir+json".to_owned(),
         }
     }
 }
@@ -95,6 +101,12 @@ impl SessionOptions {
     /// Reads FHIR JSON as `parsing` says.
     pub fn with_parsing(mut self, parsing: Parsing) -> Self {
         self.parsing = parsing;
+        self
+    }
+
+    /// Asks for `media_type` in FHIR requests.
+    pub fn with_accept(mut self, media_type: impl Into<String>) -> Self {
+        self.accept = media_type.into();
         self
     }
 }

@@ -497,14 +497,24 @@ async fn non_conformant_data_is_an_error_naming_the_element_or_kept_leniently() 
         .ok_or("strict read")?;
     assert!(error.to_string().contains("favouriteColour"), "{error}");
 
+    assert_eq!(
+        mock.received_at("/fhir/Patient/p1")[0].header("accept"),
+        Some("application/fhir+json")
+    );
+    // Lenient, and asking in the legacy type for the servers that want it.
     let grant = strict.grant().await;
     let options = SessionOptions::default()
         .with_parsing(Parsing::Lenient)
+        .with_accept("application/json+fhir")
         .with_clock(TestClock::at(T0));
     let lenient = Session::start(http()?, public(), grant, options).await?;
     let (patient, issues) = lenient.read_with_issues::<Patient>("p1").await?;
     assert_eq!(patient.gender.value().map(String::as_str), Some("female"));
     assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(
+        mock.received_at("/fhir/Patient/p1")[1].header("accept"),
+        Some("application/json+fhir")
+    );
     assert!(
         fhir_model::to_json(&patient.into()).contains("favouriteColour"),
         "kept as JSON"
