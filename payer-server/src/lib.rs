@@ -18,8 +18,9 @@
 //! - [`ingest`]: loading FHIR JSON, NDJSON and Bundles, validated with `carin-profiles`;
 //! - [`synth`]: deterministic synthetic payer data (members, coverage, five years of
 //!   claims of all five CARIN EOB types, US Core clinical data, prior authorizations);
-//! - `testing` (feature `testing`): a member's browser on the sign-in and consent pages,
-//!   for the tests of apps.
+//! - `testing` (feature `testing`): payer-server on a loopback port with synthetic
+//!   members, and a member's browser on the sign-in and consent pages, for the tests of
+//!   apps.
 //!
 //! Not yet: chaining, EHR launch, a durable audit sink, the other CMS APIs.
 

@@ -1,9 +1,101 @@
-//! What a member's web browser does on the authorization server's pages, for tests, load
-//! tests and demos of apps against payer-server (feature `testing`): open the
-//! authorization URL, sign in, allow every box of the consent page, and report where the
-//! server sends the browser back to. The forms are plain HTML, so this is a few requests.
+//! payer-server as the tests, load tests and demos of apps need it (feature `testing`):
+//! - [`LoopbackPayer`]: synthetic members in SQLite, the SMART authorization server and
+//!   the FHIR API it guards, served on a loopback port, with an open router beside it
+//!   (`/open`) for tests to compare with;
+//! - [`MemberBrowser`]: what a member's web browser does on the authorization server's
+//!   pages: open the authorization URL, sign in, allow every box of the consent page, and
+//!   report where the server sends the browser back to. The forms are plain HTML, so this
+//!   is a few requests.
+
+use crate::auth::{AuthConfig, AuthServer, LocalMembers, Registration};
+use crate::http::{ServerConfig, router};
+use crate::ingest::{self, Validation};
+use crate::store::SqliteStore;
+use crate::synth;
 
 type BrowserResult<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// payer-server on a loopback port: `{origin}/auth` (the SMART authorization server),
+/// `{origin}/fhir` (the FHIR API behind it) and `{origin}/open` (the same store without
+/// authorization: an oracle for tests; never mount one outside tests).
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct LoopbackPayer {
+    /// `http://127.0.0.1:<port>`.
+    pub origin: String,
+    /// The FHIR base, `{origin}/fhir`.
+    pub fhir: String,
+    /// The authorization server, for registering apps.
+    pub auth: AuthServer<SqliteStore>,
+    /// The store.
+    pub store: SqliteStore,
+    /// The synthetic members, in order.
+    pub members: Vec<synth::Member>,
+    /// The resources loaded.
+    pub resources: usize,
+}
+
+impl LoopbackPayer {
+    /// Loads `members` synthetic members (the generator's defaults otherwise) into
+    /// `store`, and serves it with the authorization server `configure` makes of the
+    /// default configuration (a clock, token lifetimes).
+    pub async fn start(
+        store: SqliteStore,
+        members: usize,
+        configure: impl FnOnce(AuthConfig) -> AuthConfig,
+    ) -> BrowserResult<LoopbackPayer> {
+        let config = synth::Config {
+            members,
+            ..synth::Config::default()
+        };
+        let (report, members) = store
+            .bulk_load(ingest::load_synthetic(&store, &config, Validation::Off))
+            .await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let origin = format!("http://{}", listener.local_addr()?);
+        let fhir = format!("{origin}/fhir");
+        let auth_config = configure(AuthConfig::new(format!("{origin}/auth"), &fhir));
+        let auth = AuthServer::new(store.clone(), auth_config).await?;
+        let guarded = ServerConfig::new(&fhir)
+            .with_authorizer(auth.authorizer())
+            .with_smart_configuration(auth.smart_configuration());
+        let routes = axum::Router::new()
+            .nest("/auth", auth.router())
+            .nest("/fhir", router(store.clone(), guarded))
+            .nest(
+                "/open",
+                router(store.clone(), ServerConfig::new(format!("{origin}/open"))),
+            );
+        tokio::spawn(async move { axum::serve(listener, routes).await });
+        Ok(LoopbackPayer {
+            origin,
+            fhir,
+            auth,
+            store,
+            members,
+            resources: report.created,
+        })
+    }
+
+    /// Registers a public app with `redirect_uris`: its `client_id`.
+    pub async fn register_public_app(&self, redirect_uris: &[&str]) -> BrowserResult<String> {
+        let uris = redirect_uris.iter().map(|u| (*u).to_owned()).collect();
+        Ok(self
+            .auth
+            .register(Registration::public("Test app", uris))
+            .await?
+            .client_id)
+    }
+
+    /// Lets `member` sign in with `password` (one argon2id hash each: give passwords
+    /// only to the members a test signs in as).
+    pub async fn set_password(&self, member: &synth::Member, password: &str) -> BrowserResult<()> {
+        LocalMembers::new(self.store.clone())
+            .add(&member.username, password, &member.patient_id)
+            .await?;
+        Ok(())
+    }
+}
 
 /// A member's browser: no cookies, no JavaScript, redirects not followed (the last one
 /// goes to the app).

@@ -115,22 +115,27 @@ impl SmartClient {
             &pending.code_verifier,
             options.clock.now(),
         )?;
-        // The exchange is sent once: a code is single-use, and a retried exchange would
-        // revoke what the first one gave (RFC 6749 section 4.1.2).
-        let response = self.http.send(request).await?;
-        let token = TokenResponse::parse(response.status, &response.text())?;
-        let grant = Grant::from_token_response(
-            &self.fhir_base,
-            token_endpoint,
-            token,
-            requested_scope,
-            options.clock.now(),
-        );
+        // Sent once: a code is single-use, and a retried exchange would revoke what the
+        // first one gave (RFC 6749 section 4.1.2).
+        let grant = self
+            .grant_from(request, requested_scope, options.clock.now())
+            .await?;
         Session::start(self.http.clone(), auth, grant, options).await
     }
-}
 
-impl SmartClient {
+    /// The grant the token endpoint answers `request` with, sent once at `now`.
+    async fn grant_from(&self, request: HttpRequest, scope: &str, now: u64) -> Result<Grant> {
+        let response = self.http.send(request).await?;
+        let token = TokenResponse::parse(response.status, &response.text())?;
+        Ok(Grant::from_token_response(
+            &self.fhir_base,
+            &self.configuration.token_endpoint,
+            token,
+            scope,
+            now,
+        ))
+    }
+
     /// A SMART Backend Services session (SMART App Launch 2.2 section 5): a token for
     /// `scope` (`system/*.rs`...) from `client_credentials` with `auth`'s assertion, and a
     /// new one the same way whenever it is due (Backend Services have no refresh tokens).
@@ -142,15 +147,7 @@ impl SmartClient {
     ) -> Result<Session> {
         let token_endpoint = &self.configuration.token_endpoint;
         let request = auth.client_credentials(token_endpoint, scope, options.clock.now())?;
-        let response = self.http.send(request).await?;
-        let token = TokenResponse::parse(response.status, &response.text())?;
-        let grant = Grant::from_token_response(
-            &self.fhir_base,
-            token_endpoint,
-            token,
-            scope,
-            options.clock.now(),
-        );
+        let grant = self.grant_from(request, scope, options.clock.now()).await?;
         Session::start_backend(self.http.clone(), auth, grant, scope, options).await
     }
 }

@@ -11,13 +11,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use fhir_model::resources::Patient;
 use futures_util::TryStreamExt;
-use payer_server::auth::{
-    AuthConfig, AuthServer, ClientKeys, ClientKind, LocalMembers, Registration,
-};
-use payer_server::http::{ServerConfig, router};
-use payer_server::ingest::{self, Validation};
+use payer_server::auth::{AuthServer, ClientKeys, ClientKind, Registration};
 use payer_server::store::SqliteStore;
-use payer_server::testing::MemberBrowser;
+use payer_server::testing::{LoopbackPayer, MemberBrowser};
 use smart_client::patient::Confirmation;
 use smart_client::{
     ClientAuth, FileTokenStore, HttpClient, LaunchRequest, PatientDiscovery, PatientStrategy,
@@ -76,47 +72,25 @@ struct Payer {
 }
 
 async fn start(members: usize) -> AnyResult<Payer> {
-    let store = SqliteStore::in_memory()?;
-    let synthetic = payer_server::synth::Config {
-        members,
-        ..payer_server::synth::Config::default()
-    };
-    let (_, generated) = ingest::load_synthetic(&store, &synthetic, Validation::Off).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let origin = format!("http://{}", listener.local_addr()?);
-    let fhir = format!("{origin}/fhir");
     let now = chrono::Utc::now().timestamp_millis();
     let clock = Arc::new(SharedClock {
         server_ms: AtomicI64::new(now),
         client_ms: AtomicI64::new(now),
     });
-    let config = AuthConfig::new(format!("{origin}/auth"), &fhir)
-        .with_clock(Arc::new(ServerClock(clock.clone())));
-    let auth = AuthServer::new(store.clone(), config).await?;
-    let directory = LocalMembers::new(store.clone());
+    let server_clock = Arc::new(ServerClock(clock.clone()));
+    let server = LoopbackPayer::start(SqliteStore::in_memory()?, members, |config| {
+        config.with_clock(server_clock)
+    })
+    .await?;
     let mut accounts = Vec::new();
-    for member in &generated {
-        directory
-            .add(&member.username, PASSWORD, &member.patient_id)
-            .await?;
+    for member in &server.members {
+        server.set_password(member, PASSWORD).await?;
         accounts.push((member.username.clone(), member.patient_id.clone()));
     }
-    let app = auth
-        .register(Registration::public("Sync app", vec![REDIRECT.to_owned()]))
-        .await?
-        .client_id;
-    let fhir_config = ServerConfig::new(&fhir)
-        .with_authorizer(auth.authorizer())
-        .with_smart_configuration(auth.smart_configuration());
-    let routes = axum::Router::new()
-        .nest("/auth", auth.router())
-        .nest("/fhir", router(store, fhir_config));
-    let auth = auth.clone();
-    tokio::spawn(async move { axum::serve(listener, routes).await });
     Ok(Payer {
-        fhir,
-        auth,
-        app,
+        fhir: server.fhir.clone(),
+        app: server.register_public_app(&[REDIRECT]).await?,
+        auth: server.auth,
         clock,
         members: accounts,
         http: Arc::new(ReqwestHttp::new()?),

@@ -23,11 +23,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use payer_server::auth::{AuthConfig, AuthServer, LocalMembers, Registration, pkce_challenge};
-use payer_server::http::{ServerConfig, router};
-use payer_server::ingest::{self, Validation};
+use payer_server::auth::pkce_challenge;
 use payer_server::store::SqliteStore;
-use payer_server::testing::MemberBrowser;
+use payer_server::testing::{LoopbackPayer, MemberBrowser};
 use serde_json::Value;
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -63,44 +61,15 @@ async fn main() -> AnyResult<()> {
     }
     let dir = tempfile::tempdir()?;
     let store = SqliteStore::open(dir.path().join("auth-load.sqlite"))?;
-    let config = payer_server::synth::Config {
-        members: args.members,
-        ..payer_server::synth::Config::default()
-    };
-    let (report, members) = store
-        .bulk_load(ingest::load_synthetic(&store, &config, Validation::Off))
-        .await?;
+    let payer = LoopbackPayer::start(store, args.members, |config| config).await?;
+    let members = payer.members.clone();
     println!("members: {}", members.len());
-    println!("resources: {}", report.created);
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let origin = format!("http://{}", listener.local_addr()?);
-    let auth = AuthServer::new(
-        store.clone(),
-        AuthConfig::new(format!("{origin}/auth"), format!("{origin}/fhir")),
-    )
-    .await?;
-    let app = auth
-        .register(Registration::public("Load test", vec![REDIRECT.to_owned()]))
-        .await?
-        .client_id;
-    let directory = LocalMembers::new(store.clone());
+    println!("resources: {}", payer.resources);
+    let app = payer.register_public_app(&[REDIRECT]).await?;
     for member in &members {
-        directory
-            .add(&member.username, PASSWORD, &member.patient_id)
-            .await?;
+        payer.set_password(member, PASSWORD).await?;
     }
-    let guarded = ServerConfig::new(format!("{origin}/fhir"))
-        .with_authorizer(auth.authorizer())
-        .with_smart_configuration(auth.smart_configuration());
-    let routes = axum::Router::new()
-        .nest("/auth", auth.router())
-        .nest("/fhir", router(store.clone(), guarded))
-        .nest(
-            "/open",
-            router(store, ServerConfig::new(format!("{origin}/open"))),
-        );
-    tokio::spawn(async move { axum::serve(listener, routes).await });
+    let origin = payer.origin.clone();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;

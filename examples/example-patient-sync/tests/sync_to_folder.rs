@@ -8,11 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use example_patient_sync::{Options, run};
-use payer_server::auth::{AuthConfig, AuthServer, LocalMembers, Registration};
-use payer_server::http::{ServerConfig, router};
-use payer_server::ingest::{self, Validation};
 use payer_server::store::SqliteStore;
-use payer_server::testing::MemberBrowser;
+use payer_server::testing::{LoopbackPayer, MemberBrowser};
 use serde_json::Value;
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -28,50 +25,17 @@ struct Payer {
 }
 
 async fn start() -> AnyResult<Payer> {
-    let store = SqliteStore::in_memory()?;
-    let synthetic = payer_server::synth::Config {
-        members: 2,
-        ..payer_server::synth::Config::default()
-    };
-    let (_, members) = ingest::load_synthetic(&store, &synthetic, Validation::Off).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let origin = format!("http://{}", listener.local_addr()?);
-    let fhir = format!("{origin}/fhir");
-    let auth = AuthServer::new(
-        store.clone(),
-        AuthConfig::new(format!("{origin}/auth"), &fhir),
-    )
-    .await?;
+    let server = LoopbackPayer::start(SqliteStore::in_memory()?, 2, |config| config).await?;
     // A free loopback port for the program's redirect listener.
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
     let redirect_uri = format!("http://127.0.0.1:{port}/callback");
-    let app = auth
-        .register(Registration::public(
-            "Patient sync",
-            vec![redirect_uri.clone()],
-        ))
-        .await?
-        .client_id;
-    let member = &members[1];
-    LocalMembers::new(store.clone())
-        .add(&member.username, PASSWORD, &member.patient_id)
-        .await?;
-    let guarded = ServerConfig::new(&fhir)
-        .with_authorizer(auth.authorizer())
-        .with_smart_configuration(auth.smart_configuration());
-    let routes = axum::Router::new()
-        .nest("/auth", auth.router())
-        .nest("/fhir", router(store.clone(), guarded))
-        .nest(
-            "/open",
-            router(store, ServerConfig::new(format!("{origin}/open"))),
-        );
-    tokio::spawn(async move { axum::serve(listener, routes).await });
+    let member = &server.members[1];
+    server.set_password(member, PASSWORD).await?;
     Ok(Payer {
-        origin,
-        app,
+        app: server.register_public_app(&[&redirect_uri]).await?,
+        origin: server.origin.clone(),
         redirect_uri,
         username: member.username.clone(),
         patient_id: member.patient_id.clone(),

@@ -25,11 +25,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use payer_server::auth::{AuthConfig, AuthServer, LocalMembers, Registration};
-use payer_server::http::{ServerConfig, router};
-use payer_server::ingest::{self, Validation};
 use payer_server::store::SqliteStore;
-use payer_server::testing::MemberBrowser;
+use payer_server::testing::{LoopbackPayer, MemberBrowser};
 use serde_json::Value;
 use smart_client::http::BoxFuture;
 use smart_client::{
@@ -83,68 +80,35 @@ async fn main() -> AnyResult<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
     let store = SqliteStore::open(dir.path().join("sync-load.sqlite"))?;
-    let config = payer_server::synth::Config {
-        members: args.members,
-        ..payer_server::synth::Config::default()
-    };
-    let (report, members) = store
-        .bulk_load(ingest::load_synthetic(&store, &config, Validation::Off))
-        .await?;
+    let payer = LoopbackPayer::start(store, args.members, |config| config).await?;
+    let (origin, fhir, members) = (&payer.origin, &payer.fhir, &payer.members);
     println!("members: {}", members.len());
-    println!("resources: {}", report.created);
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let origin = format!("http://{}", listener.local_addr()?);
-    let fhir = format!("{origin}/fhir");
-    let auth = AuthServer::new(
-        store.clone(),
-        AuthConfig::new(format!("{origin}/auth"), &fhir),
-    )
-    .await?;
-    let app = auth
-        .register(Registration::public(
-            "Sync load test",
-            vec![REDIRECT.to_owned()],
-        ))
-        .await?
-        .client_id;
-    let guarded = ServerConfig::new(&fhir)
-        .with_authorizer(auth.authorizer())
-        .with_smart_configuration(auth.smart_configuration());
-    let routes = axum::Router::new()
-        .nest("/auth", auth.router())
-        .nest("/fhir", router(store.clone(), guarded))
-        .nest(
-            "/open",
-            router(store.clone(), ServerConfig::new(format!("{origin}/open"))),
-        );
-    tokio::spawn(async move { axum::serve(listener, routes).await });
+    println!("resources: {}", payer.resources);
+    let app = payer.register_public_app(&[REDIRECT]).await?;
 
     let plain = reqwest::Client::new();
     let (patient_id, everything_size) = match args.member.clone() {
         Some(id) => {
-            let size = everything_size(&plain, &origin, &id).await?;
+            let size = everything_size(&plain, origin, &id).await?;
             (id, size)
         }
-        None => largest_member(&plain, &origin, &members).await?,
+        None => largest_member(&plain, origin, members).await?,
     };
     let member = members
         .iter()
         .find(|m| m.patient_id == patient_id)
         .ok_or("no such member")?;
     println!("member: Patient/{patient_id} ({everything_size} resources in $everything)");
-    LocalMembers::new(store.clone())
-        .add(&member.username, PASSWORD, &patient_id)
-        .await?;
+    payer.set_password(member, PASSWORD).await?;
 
     let http = Arc::new(CountingHttp {
         inner: ReqwestHttp::new()?,
         bytes: AtomicU64::new(0),
     });
-    let session = connect(http.clone(), &fhir, &app, &member.username).await?;
-    let payer = SmartClient::discover(http.clone(), &fhir).await?;
+    let session = connect(http.clone(), fhir, &app, &member.username).await?;
+    let client = SmartClient::discover(http.clone(), fhir).await?;
     let context = session
-        .patient_context(&PatientDiscovery::new(payer.configuration()))
+        .patient_context(&PatientDiscovery::new(client.configuration()))
         .await?;
     let warm = session
         .sync_all(&context.id, &SyncOptions::default())
