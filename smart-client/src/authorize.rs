@@ -117,6 +117,22 @@ impl std::fmt::Debug for PendingAuthorization {
 }
 
 impl PendingAuthorization {
+    /// An authorization the app kept while the browser was away (a browser app keeps it
+    /// in `sessionStorage` across the redirect, which reloads the page).
+    pub fn restore(
+        url: impl Into<String>,
+        state: impl Into<String>,
+        code_verifier: impl Into<String>,
+        redirect_uri: impl Into<String>,
+    ) -> PendingAuthorization {
+        PendingAuthorization {
+            url: url.into(),
+            state: state.into(),
+            code_verifier: code_verifier.into(),
+            redirect_uri: redirect_uri.into(),
+        }
+    }
+
     /// Starts `request` against the server `config` describes.
     pub fn start(
         config: &SmartConfiguration,

@@ -99,6 +99,17 @@ pub struct PatientDiscovery {
     pub userinfo_endpoint: Option<String>,
 }
 
+impl Default for PatientDiscovery {
+    /// The default chain, without introspection or UserInfo endpoints.
+    fn default() -> PatientDiscovery {
+        PatientDiscovery {
+            strategies: PatientStrategy::default_chain(),
+            introspection_endpoint: None,
+            userinfo_endpoint: None,
+        }
+    }
+}
+
 impl PatientDiscovery {
     /// The default chain, introspecting where `configuration` says.
     pub fn new(configuration: &SmartConfiguration) -> PatientDiscovery {

@@ -12,7 +12,7 @@ use std::{
     time::Instant,
 };
 
-type DynError = Box<dyn Error>;
+pub(crate) type DynError = Box<dyn Error>;
 
 /// The wasm target every browser-facing crate must build for.
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -40,6 +40,7 @@ const STEPS: &[(&str, Step)] = &[
     ("tests (nextest)", Ci::nextest),
     ("doctests", Ci::doctests),
     ("wasm size probe", Ci::wasm_size),
+    ("npm package + Node tests", Ci::npm_package),
 ];
 
 pub(crate) fn run() -> Result<(), DynError> {
@@ -77,13 +78,23 @@ struct Ci {
     fhir_packages: Option<PathBuf>,
 }
 
+/// The workspace root.
+pub(crate) fn root() -> Result<PathBuf, DynError> {
+    Ok(Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("xtask's manifest directory has no parent")?
+        .to_path_buf())
+}
+
+/// The cargo that runs us (`$CARGO`), else `cargo` from `PATH`.
+pub(crate) fn cargo_program() -> OsString {
+    env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
 impl Ci {
     fn new() -> Result<Self, DynError> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .ok_or("xtask's manifest directory has no parent")?
-            .to_path_buf();
-        let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let root = root()?;
+        let cargo = cargo_program();
         let fhir_packages = match env::var_os(FHIR_PACKAGES_ENV) {
             Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
             _ => root.join("../shared/fhir-packages").canonicalize().ok(),
@@ -193,34 +204,49 @@ impl Ci {
         if !out.status.success() {
             return Err(format!("`{shown}` exited with {}", out.status).into());
         }
-        let wasm = wasm_artifact(&String::from_utf8_lossy(&out.stdout))
-            .ok_or_else(|| format!("`{shown}` produced no {WASM_PROBE_CRATE} .wasm binary"))?;
-
-        let raw = std::fs::metadata(&wasm)
-            .map_err(|err| format!("cannot read {}: {err}", wasm.display()))?
-            .len();
-        let gzip = Command::new("gzip")
-            .args(["-c", "-9"])
-            .arg(&wasm)
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|err| format!("could not start `gzip`: {err}"))?;
-        if !gzip.status.success() {
-            return Err(format!(
-                "`gzip -c -9 {}` exited with {}",
-                wasm.display(),
-                gzip.status
-            )
-            .into());
-        }
+        let wasm = wasm_artifact(
+            &String::from_utf8_lossy(&out.stdout),
+            WASM_PROBE_CRATE,
+            "bin",
+        )
+        .ok_or_else(|| format!("`{shown}` produced no {WASM_PROBE_CRATE} .wasm binary"))?;
+        let (raw, gzip) = sizes(&wasm)?;
         println!("wasm_size_bytes[{label}]: {raw}");
-        println!("wasm_gzip_bytes[{label}]: {}", gzip.stdout.len());
+        println!("wasm_gzip_bytes[{label}]: {gzip}");
         Ok(())
+    }
+
+    /// Builds the npm package (`cargo xtask wasm`) and runs its Node tests.
+    fn npm_package(&self) -> Result<(), DynError> {
+        crate::wasm::build(&self.root, &self.cargo)?;
+        crate::wasm::node_tests(&self.root, &self.cargo)
     }
 }
 
+/// The raw and the gzip -9 size of `path`, in bytes.
+pub(crate) fn sizes(path: &Path) -> Result<(u64, usize), DynError> {
+    let raw = std::fs::metadata(path)
+        .map_err(|err| format!("cannot read {}: {err}", path.display()))?
+        .len();
+    let gzip = Command::new("gzip")
+        .args(["-c", "-9"])
+        .arg(path)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|err| format!("could not start `gzip`: {err}"))?;
+    if !gzip.status.success() {
+        return Err(format!(
+            "`gzip -c -9 {}` exited with {}",
+            path.display(),
+            gzip.status
+        )
+        .into());
+    }
+    Ok((raw, gzip.stdout.len()))
+}
+
 /// Runs `cmd` with inherited stdio; an error names the command and its exit status.
-fn exec(mut cmd: Command) -> Result<(), DynError> {
+pub(crate) fn exec(mut cmd: Command) -> Result<(), DynError> {
     let shown = describe(&cmd);
     println!("$ {shown}");
     let status = cmd
@@ -234,7 +260,7 @@ fn exec(mut cmd: Command) -> Result<(), DynError> {
 }
 
 /// `ENV=value cargo args…`, for logs (the program shown by file name only).
-fn describe(cmd: &Command) -> String {
+pub(crate) fn describe(cmd: &Command) -> String {
     let mut parts: Vec<String> = cmd
         .get_envs()
         .filter_map(|(key, value)| {
@@ -258,7 +284,7 @@ fn describe(cmd: &Command) -> String {
 }
 
 /// Fails with a fix-it message when the standard library for [`WASM_TARGET`] is missing.
-fn require_wasm_target() -> Result<(), DynError> {
+pub(crate) fn require_wasm_target() -> Result<(), DynError> {
     let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let out = Command::new(&rustc)
         .args(["--print", "target-libdir", "--target", WASM_TARGET])
@@ -277,17 +303,18 @@ fn require_wasm_target() -> Result<(), DynError> {
     }
 }
 
-/// The `.wasm` file of the probe's binary, from cargo's JSON messages.
-fn wasm_artifact(messages: &str) -> Option<PathBuf> {
+/// The `.wasm` file of crate `name`'s target of `kind` (`bin`, `cdylib`), from cargo's
+/// JSON messages.
+pub(crate) fn wasm_artifact(messages: &str, name: &str, kind: &str) -> Option<PathBuf> {
     messages
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|msg| {
             msg["reason"] == "compiler-artifact"
-                && msg["target"]["name"] == WASM_PROBE_CRATE
+                && msg["target"]["name"] == name
                 && msg["target"]["kind"]
                     .as_array()
-                    .is_some_and(|kinds| kinds.iter().any(|kind| kind == "bin"))
+                    .is_some_and(|kinds| kinds.iter().any(|k| k == kind))
         })
         .flat_map(|msg| {
             msg["filenames"]
@@ -312,10 +339,13 @@ not json
 {"reason":"compiler-artifact","target":{"name":"example-parse-eob","kind":["bin"]},"filenames":["/t/example-parse-eob.wasm"]}
 {"reason":"build-finished","success":true}"#;
         assert_eq!(
-            wasm_artifact(messages),
+            wasm_artifact(messages, WASM_PROBE_CRATE, "bin"),
             Some(PathBuf::from("/t/example-parse-eob.wasm"))
         );
-        assert_eq!(wasm_artifact(r#"{"reason":"build-finished"}"#), None);
+        assert_eq!(
+            wasm_artifact(r#"{"reason":"build-finished"}"#, WASM_PROBE_CRATE, "bin"),
+            None
+        );
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //! - `cargo xtask codegen` regenerates `fhir-model/src/generated/` and
 //!   `carin-profiles/src/generated/`.
 //! - `cargo xtask codegen --check` fails if regenerating would change anything.
+//! - `cargo xtask wasm` builds the npm package in `wasm/pkg/`.
 //! - `cargo xtask ci` runs every check CI runs, in CI's order.
 #![allow(clippy::print_stdout, reason = "a command-line tool reports on stdout")]
 
 mod ci;
 mod codegen;
+mod wasm;
 
 use std::process::ExitCode;
 
@@ -18,8 +20,10 @@ commands:
   codegen            regenerate fhir-model/src/generated/ (FHIR definitions) and
                      carin-profiles/src/generated/ (IG packages in FHIR_PACKAGES_DIR)
   codegen --check    fail if regenerating would change either
+  wasm               build the npm package in wasm/pkg/ (needs wasm-bindgen-cli and
+                     `npm ci --prefix wasm`)
   ci                 run everything CI runs (fmt, codegen check, clippy native + wasm32,
-                     tests, doctests, wasm size probe)";
+                     tests, doctests, wasm size probe, npm package and its Node tests)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,6 +32,7 @@ fn main() -> ExitCode {
         ["codegen"] => codegen::run(false),
         ["codegen", "--check"] => codegen::run(true),
         ["ci"] => ci::run(),
+        ["wasm"] => ci::root().and_then(|root| wasm::build(&root, &ci::cargo_program())),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -1,0 +1,504 @@
+//! The exports (wasm32 only: natively there is no JavaScript to call them).
+
+use std::sync::Arc;
+
+use js_sys::{Function, JSON, Promise, Reflect};
+use serde_json::{Value, json};
+use smart_client::grant::TokenStore;
+use smart_client::http::BoxFuture;
+use smart_client::sync::TypeOutcome;
+use smart_client::{
+    ClientAuth, Error, Grant, LaunchRequest, PatientDiscovery, PendingAuthorization, ReqwestHttp,
+    SessionOptions, SyncOptions,
+};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// The stable `code` of an error, for apps to branch on (the message is for people).
+fn error_code(error: &Error) -> &'static str {
+    match error {
+        Error::Discovery { .. } => "discovery",
+        Error::Token { .. } if error.needs_reauthorization() => "reauthorization_required",
+        Error::Token { .. } => "token",
+        Error::Callback(_) => "callback",
+        Error::Randomness(_) => "randomness",
+        Error::AuthorizationRefused { .. } => "authorization_refused",
+        Error::Http { .. } => "network",
+        Error::Status { .. } => "http_status",
+        Error::Fhir { .. } => "invalid_fhir",
+        Error::OffOrigin { .. } => "off_origin",
+        Error::ReauthorizationRequired { .. } => "reauthorization_required",
+        Error::Storage(_) => "storage",
+        Error::PatientContext { .. } => "patient_context",
+        Error::Export { .. } => "export",
+        _ => "other",
+    }
+}
+
+/// A JavaScript `Error` with `code`, and `temporary` (worth retrying later).
+fn js_error(error: &Error) -> JsValue {
+    with_code(error_code(error), &error.to_string(), error.is_temporary())
+}
+
+fn with_code(code: &str, message: &str, temporary: bool) -> JsValue {
+    let error = js_sys::Error::new(message);
+    let _ = Reflect::set(&error, &"code".into(), &code.into());
+    let _ = Reflect::set(&error, &"temporary".into(), &temporary.into());
+    error.into()
+}
+
+fn bad_argument(message: &str) -> JsValue {
+    with_code("bad_argument", message, false)
+}
+
+/// A serde_json value as a JavaScript value.
+fn to_js(value: &Value) -> Result<JsValue, JsValue> {
+    JSON::parse(&value.to_string())
+}
+
+/// A JavaScript value as a serde_json value.
+fn from_js(value: &JsValue) -> Result<Value, JsValue> {
+    let text = JSON::stringify(value)?
+        .as_string()
+        .ok_or_else(|| bad_argument("not JSON-serializable"))?;
+    serde_json::from_str(&text).map_err(|e| bad_argument(&e.to_string()))
+}
+
+/// Parses a FHIR R4 resource from JSON text: `{ resourceType, resource, json, issues }`,
+/// `json` being the canonical text (decimals as written). Strict unless `lenient`; in
+/// strict mode invalid FHIR throws an `Error` with code `invalid_fhir` naming the element.
+#[wasm_bindgen(js_name = parseResource)]
+pub fn parse_resource(json: &str, lenient: Option<bool>) -> Result<JsValue, JsValue> {
+    let (resource, issues) = if lenient.unwrap_or(false) {
+        match fhir_model::from_json_lenient(json) {
+            (Some(resource), issues) => (resource, issues),
+            (None, issues) => {
+                let message: Vec<String> = issues.iter().map(ToString::to_string).collect();
+                return Err(with_code("invalid_fhir", &message.join("; "), false));
+            }
+        }
+    } else {
+        let resource = fhir_model::from_json(json)
+            .map_err(|e| with_code("invalid_fhir", &e.to_string(), false))?;
+        (resource, Vec::new())
+    };
+    // Built field by field: the resource is parsed by the engine's JSON.parse once, not
+    // round-tripped through serde_json.
+    let canonical = fhir_model::to_json(&resource);
+    let out = js_sys::Object::new();
+    let issues: js_sys::Array = issues
+        .iter()
+        .map(|i| JsValue::from(i.to_string()))
+        .collect();
+    Reflect::set(
+        &out,
+        &"resourceType".into(),
+        &resource.resource_type().into(),
+    )?;
+    Reflect::set(&out, &"resource".into(), &JSON::parse(&canonical)?)?;
+    Reflect::set(&out, &"json".into(), &canonical.into())?;
+    Reflect::set(&out, &"issues".into(), &issues)?;
+    Ok(out.into())
+}
+
+/// Validates a resource (JSON text) against the CARIN BB, US Core, PDex and Plan-Net
+/// profiles it claims or matches: `[{ severity, location, message, profile, rule }]`.
+#[wasm_bindgen(js_name = validateResource)]
+pub fn validate_resource(json: &str) -> Result<JsValue, JsValue> {
+    let resource = fhir_model::from_json(json)
+        .map_err(|e| with_code("invalid_fhir", &e.to_string(), false))?;
+    let issues: Vec<Value> = carin_profiles::validate(&resource)
+        .iter()
+        .map(|issue| {
+            json!({
+                "severity": if issue.is_error() { "error" } else { "warning" },
+                "location": issue.location,
+                "message": issue.message,
+                "profile": issue.profile,
+                "rule": issue.rule,
+            })
+        })
+        .collect();
+    to_js(&Value::Array(issues))
+}
+
+/// A FHIR server and what its SMART discovery said.
+#[wasm_bindgen]
+pub struct SmartClient {
+    inner: smart_client::SmartClient,
+}
+
+#[wasm_bindgen]
+impl SmartClient {
+    /// Discovers the server at `fhirBase` (`.well-known/smart-configuration`, else the
+    /// CapabilityStatement).
+    pub async fn discover(fhir_base: String) -> Result<SmartClient, JsValue> {
+        let http = Arc::new(ReqwestHttp::new().map_err(|e| js_error(&e))?);
+        let inner = smart_client::SmartClient::discover(http, &fhir_base)
+            .await
+            .map_err(|e| js_error(&e))?;
+        Ok(SmartClient { inner })
+    }
+
+    /// The FHIR base URL.
+    #[wasm_bindgen(getter, js_name = fhirBase)]
+    pub fn fhir_base(&self) -> String {
+        self.inner.fhir_base().to_owned()
+    }
+
+    /// What discovery found: `{ source, tokenEndpoint, authorizationEndpoint, capabilities,
+    /// warnings, ... }`.
+    #[wasm_bindgen(getter)]
+    pub fn configuration(&self) -> Result<JsValue, JsValue> {
+        let c = self.inner.configuration();
+        to_js(&json!({
+            "source": format!("{:?}", c.source),
+            "issuer": c.issuer,
+            "authorizationEndpoint": c.authorization_endpoint,
+            "tokenEndpoint": c.token_endpoint,
+            "introspectionEndpoint": c.introspection_endpoint,
+            "revocationEndpoint": c.revocation_endpoint,
+            "managementEndpoint": c.management_endpoint,
+            "capabilities": c.capabilities,
+            "scopesSupported": c.scopes_supported,
+            "warnings": c.warnings,
+        }))
+    }
+
+    /// Starts a standalone launch: `{ url, state, codeVerifier, redirectUri }`. Keep it
+    /// (sessionStorage) until the redirect comes back; send the browser to `url`.
+    pub fn authorize(
+        &self,
+        client_id: &str,
+        redirect_uri: &str,
+        scope: &str,
+    ) -> Result<JsValue, JsValue> {
+        let request = LaunchRequest::new(client_id, redirect_uri, scope, self.inner.fhir_base());
+        let pending = self.inner.authorize(&request).map_err(|e| js_error(&e))?;
+        to_js(&json!({
+            "url": pending.url,
+            "state": pending.state,
+            "codeVerifier": pending.code_verifier,
+            "redirectUri": pending.redirect_uri,
+            "scope": scope,
+        }))
+    }
+
+    /// Finishes a launch: checks `redirectUrl` against `pending` (what `authorize`
+    /// returned), exchanges the code, and starts a session. `store` (optional) keeps the
+    /// grant: an object with `load(key)`, `save(key, json)` and `remove(key)`, plain or
+    /// returning Promises (`sessionStorage`-backed, IndexedDB, the app's server).
+    pub async fn complete(
+        &self,
+        pending: JsValue,
+        redirect_url: String,
+        client_id: String,
+        store: Option<JsStore>,
+        key: Option<String>,
+    ) -> Result<Session, JsValue> {
+        let pending = from_js(&pending)?;
+        let field = |name: &str| {
+            pending[name]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| bad_argument(&format!("pending.{name} is missing")))
+        };
+        let scope = field("scope").unwrap_or_default();
+        let restored = PendingAuthorization::restore(
+            field("url")?,
+            field("state")?,
+            field("codeVerifier")?,
+            field("redirectUri")?,
+        );
+        let options = session_options(store, key);
+        let inner = self
+            .inner
+            .complete(
+                &restored,
+                &redirect_url,
+                ClientAuth::public(client_id),
+                &scope,
+                options,
+            )
+            .await
+            .map_err(|e| js_error(&e))?;
+        Ok(Session {
+            inner,
+            discovery: PatientDiscovery::new(self.inner.configuration()),
+        })
+    }
+}
+
+fn session_options(store: Option<JsStore>, key: Option<String>) -> SessionOptions {
+    let options = SessionOptions::default();
+    match store {
+        Some(store) => {
+            options.with_store(Arc::new(store), key.unwrap_or_else(|| "default".to_owned()))
+        }
+        None => options,
+    }
+}
+
+/// A grant in use: refreshed ahead of expiry and after a 401, saved to its store first.
+#[wasm_bindgen]
+pub struct Session {
+    inner: smart_client::Session,
+    discovery: PatientDiscovery,
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// Resumes a session from a saved grant (what `grant()` returned), e.g. after a page
+    /// reload.
+    pub async fn resume(
+        grant: JsValue,
+        client_id: String,
+        store: Option<JsStore>,
+        key: Option<String>,
+    ) -> Result<Session, JsValue> {
+        let grant: Grant = serde_json::from_value(from_js(&grant)?)
+            .map_err(|e| bad_argument(&format!("not a saved grant: {e}")))?;
+        let http = Arc::new(ReqwestHttp::new().map_err(|e| js_error(&e))?);
+        let inner = smart_client::Session::start(
+            http,
+            ClientAuth::public(client_id),
+            grant,
+            session_options(store, key),
+        )
+        .await
+        .map_err(|e| js_error(&e))?;
+        Ok(Session {
+            inner,
+            discovery: PatientDiscovery::default(),
+        })
+    }
+
+    /// The grant as it is now (tokens included: keep it where only this app reads it).
+    pub async fn grant(&self) -> Result<JsValue, JsValue> {
+        let grant = self.inner.grant().await;
+        to_js(&serde_json::to_value(&grant).map_err(|e| bad_argument(&e.to_string()))?)
+    }
+
+    /// A valid access token (refreshed when due).
+    #[wasm_bindgen(js_name = accessToken)]
+    pub async fn access_token(&self) -> Result<String, JsValue> {
+        self.inner.access_token().await.map_err(|e| js_error(&e))
+    }
+
+    /// The patient the grant is for, however the payer says it: `{ id, source,
+    /// confirmation, tried }`.
+    #[wasm_bindgen(js_name = patientContext)]
+    pub async fn patient_context(&self) -> Result<JsValue, JsValue> {
+        let context = self
+            .inner
+            .patient_context(&self.discovery)
+            .await
+            .map_err(|e| js_error(&e))?;
+        to_js(&json!({
+            "id": context.id,
+            "source": format!("{:?}", context.source),
+            "confirmation": format!("{:?}", context.confirmation),
+            "tried": context.tried,
+        }))
+    }
+
+    /// Reads `type/id`: the resource as a JSON object.
+    pub async fn read(&self, resource_type: String, id: String) -> Result<JsValue, JsValue> {
+        let response = self
+            .inner
+            .get(&format!("{resource_type}/{id}"))
+            .await
+            .map_err(|e| js_error(&e))?;
+        let resource = fhir_model::from_json(&response.text())
+            .map_err(|e| with_code("invalid_fhir", &e.to_string(), false))?;
+        resource_js(&resource)
+    }
+
+    /// Every match of a search (`params`: an object of names to values), following
+    /// `next` links: an array of resources.
+    pub async fn search(&self, resource_type: String, params: JsValue) -> Result<JsValue, JsValue> {
+        use futures_util::TryStreamExt;
+        let mut pairs = Vec::new();
+        if !params.is_undefined() && !params.is_null() {
+            let Value::Object(map) = from_js(&params)? else {
+                return Err(bad_argument("params must be an object"));
+            };
+            for (name, value) in map {
+                match value {
+                    Value::String(v) => pairs.push((name, v)),
+                    other => pairs.push((name, other.to_string())),
+                }
+            }
+        }
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&pairs)
+            .finish();
+        let path = if query.is_empty() {
+            resource_type
+        } else {
+            format!("{resource_type}?{query}")
+        };
+        let mut out = Vec::new();
+        let mut pages = std::pin::pin!(self.inner.pages(&path));
+        while let Some(page) = pages.try_next().await.map_err(|e| js_error(&e))? {
+            for resource in page.matches() {
+                out.push(resource_value(resource)?);
+            }
+        }
+        to_js(&Value::Array(out))
+    }
+
+    /// The whole record of `patient`: `{ patient, total, counts, resources, types,
+    /// skipped, warnings }`. `options`: `{ concurrency, pageSize, since, onProgress }`,
+    /// `onProgress` called with `{ resourceType, typeResources, totalResources,
+    /// typesDone, typesTotal }` after every page.
+    #[wasm_bindgen(js_name = syncAll)]
+    pub async fn sync_all(&self, patient: String, options: JsValue) -> Result<JsValue, JsValue> {
+        let mut sync = SyncOptions::default();
+        if options.is_object() {
+            let number = |name: &str| {
+                Reflect::get(&options, &name.into())
+                    .ok()
+                    .and_then(|v| v.as_f64())
+            };
+            if let Some(n) = number("concurrency") {
+                sync = sync.concurrency(n as usize);
+            }
+            if let Some(n) = number("pageSize") {
+                sync = sync.page_size(n as u32);
+            }
+            if let Some(since) = Reflect::get(&options, &"since".into())
+                .ok()
+                .and_then(|v| v.as_string())
+            {
+                sync = sync.since(since);
+            }
+            if let Some(callback) = Reflect::get(&options, &"onProgress".into())
+                .ok()
+                .and_then(|v| v.dyn_into::<Function>().ok())
+            {
+                sync = sync.on_progress(move |p| {
+                    let progress = json!({
+                        "resourceType": p.resource_type,
+                        "typeResources": p.type_resources,
+                        "totalResources": p.total_resources,
+                        "typesDone": p.types_done,
+                        "typesTotal": p.types_total,
+                    });
+                    if let Ok(value) = to_js(&progress) {
+                        // A throwing callback must not stop the sync.
+                        let _ = callback.call1(&JsValue::NULL, &value);
+                    }
+                });
+            }
+        }
+        let report = self
+            .inner
+            .sync_all(&patient, &sync)
+            .await
+            .map_err(|e| js_error(&e))?;
+        let mut resources = serde_json::Map::new();
+        for (resource_type, list) in &report.resources {
+            let values: Result<Vec<Value>, JsValue> = list.iter().map(resource_value).collect();
+            resources.insert(resource_type.clone(), Value::Array(values?));
+        }
+        let types: Vec<Value> = report
+            .types
+            .iter()
+            .map(|t| {
+                let (outcome, detail) = match &t.outcome {
+                    TypeOutcome::Complete => ("complete", None),
+                    TypeOutcome::Refused(why) => ("refused", Some(why.clone())),
+                    TypeOutcome::Failed(error) => ("failed", Some(error.to_string())),
+                    _ => ("other", None),
+                };
+                json!({"resourceType": t.resource_type, "search": t.search, "pages": t.pages,
+                       "outcome": outcome, "detail": detail})
+            })
+            .collect();
+        to_js(&json!({
+            "patient": report.patient,
+            "total": report.total(),
+            "counts": report.counts(),
+            "resources": resources,
+            "types": types,
+            "skipped": report.skipped,
+            "warnings": report.warnings,
+            "complete": report.is_complete(),
+        }))
+    }
+}
+
+/// A resource as a JSON value, through the canonical writer.
+fn resource_value(resource: &fhir_model::Resource) -> Result<Value, JsValue> {
+    serde_json::from_str(&fhir_model::to_json(resource)).map_err(|e| bad_argument(&e.to_string()))
+}
+
+fn resource_js(resource: &fhir_model::Resource) -> Result<JsValue, JsValue> {
+    to_js(&resource_value(resource)?)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A grant store the app gives: an object with `load(key)` (the saved JSON text, or
+    /// `null`), `save(key, json)` and `remove(key)`, each plain or returning a Promise.
+    pub type JsStore;
+
+    #[wasm_bindgen(method, catch)]
+    fn load(this: &JsStore, key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn save(this: &JsStore, key: &str, json: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn remove(this: &JsStore, key: &str) -> Result<JsValue, JsValue>;
+}
+
+/// The value of a store call, awaited when it is a Promise.
+async fn settle(result: Result<JsValue, JsValue>) -> Result<JsValue, Error> {
+    let storage = |e: JsValue| {
+        Error::Storage(
+            e.as_string()
+                .or_else(|| JSON::stringify(&e).ok().and_then(|s| s.as_string()))
+                .unwrap_or_else(|| "the store threw".to_owned()),
+        )
+    };
+    let value = result.map_err(storage)?;
+    match value.dyn_into::<Promise>() {
+        Ok(promise) => JsFuture::from(promise).await.map_err(storage),
+        Err(value) => Ok(value),
+    }
+}
+
+impl TokenStore for JsStore {
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, smart_client::Result<Option<Grant>>> {
+        Box::pin(async move {
+            let value = settle(JsStore::load(self, key)).await?;
+            let Some(text) = value.as_string() else {
+                return Ok(None);
+            };
+            serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| Error::Storage(format!("the saved grant is not readable: {e}")))
+        })
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        grant: &'a Grant,
+    ) -> BoxFuture<'a, smart_client::Result<()>> {
+        Box::pin(async move {
+            let json = serde_json::to_string(grant).map_err(|e| Error::Storage(e.to_string()))?;
+            settle(JsStore::save(self, key, &json)).await.map(|_| ())
+        })
+    }
+
+    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, smart_client::Result<()>> {
+        Box::pin(async move { settle(JsStore::remove(self, key)).await.map(|_| ()) })
+    }
+}
+
+/// The crate's version, to check which build a page loaded.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
