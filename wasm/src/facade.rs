@@ -14,6 +14,92 @@ use smart_client::{
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+/// The shapes of what crosses to JavaScript, for TypeScript users (the exports below
+/// refer to them).
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** An error of this package: `code` is stable, the message is for people. */
+export interface CmsInteropError extends Error {
+  code: "discovery" | "token" | "reauthorization_required" | "callback" | "randomness"
+      | "authorization_refused" | "network" | "http_status" | "invalid_fhir" | "off_origin"
+      | "storage" | "patient_context" | "export" | "bad_argument" | "other";
+  /** Whether trying again later may succeed. */
+  temporary: boolean;
+}
+export interface ParsedResource {
+  resourceType: string;
+  resource: Record<string, unknown>;
+  /** Canonical FHIR JSON, decimals as written. */
+  json: string;
+  /** What lenient parsing kept as JSON. */
+  issues: string[];
+}
+export interface ProfileIssue {
+  severity: "error" | "warning";
+  location: string;
+  message: string;
+  profile: string;
+  rule: string;
+}
+export interface SmartConfiguration {
+  source: "WellKnown" | "CapabilityStatement";
+  issuer: string | null;
+  authorizationEndpoint: string | null;
+  tokenEndpoint: string;
+  introspectionEndpoint: string | null;
+  revocationEndpoint: string | null;
+  managementEndpoint: string | null;
+  capabilities: string[];
+  scopesSupported: string[];
+  warnings: string[];
+}
+/** What to keep (sessionStorage) while the browser is at the payer. */
+export interface PendingAuthorization {
+  url: string;
+  state: string;
+  codeVerifier: string;
+  redirectUri: string;
+  scope: string;
+}
+/** Where a grant is kept; each method may return a Promise. */
+export interface GrantStore {
+  load(key: string): string | null | undefined | Promise<string | null | undefined>;
+  save(key: string, json: string): unknown;
+  remove(key: string): unknown;
+}
+export interface PatientContext {
+  id: string;
+  source: string;
+  confirmation: "PatientRead" | "MemberData";
+  tried: string[];
+}
+export interface SyncProgress {
+  resourceType: string;
+  typeResources: number;
+  totalResources: number;
+  typesDone: number;
+  typesTotal: number;
+}
+export interface SyncOptions {
+  concurrency?: number;
+  pageSize?: number;
+  /** Only what changed since this instant. */
+  since?: string;
+  onProgress?: (progress: SyncProgress) => void;
+}
+export interface SyncReport {
+  patient: string;
+  total: number;
+  counts: Record<string, number>;
+  resources: Record<string, Record<string, unknown>[]>;
+  types: { resourceType: string; search: string; pages: number;
+           outcome: "complete" | "refused" | "failed" | "other"; detail: string | null }[];
+  skipped: [string, string][];
+  warnings: string[];
+  complete: boolean;
+}
+"#;
+
 /// The stable `code` of an error, for apps to branch on (the message is for people).
 fn error_code(error: &Error) -> &'static str {
     match error {
@@ -67,7 +153,7 @@ fn from_js(value: &JsValue) -> Result<Value, JsValue> {
 /// Parses a FHIR R4 resource from JSON text: `{ resourceType, resource, json, issues }`,
 /// `json` being the canonical text (decimals as written). Strict unless `lenient`; in
 /// strict mode invalid FHIR throws an `Error` with code `invalid_fhir` naming the element.
-#[wasm_bindgen(js_name = parseResource)]
+#[wasm_bindgen(js_name = parseResource, unchecked_return_type = "ParsedResource")]
 pub fn parse_resource(json: &str, lenient: Option<bool>) -> Result<JsValue, JsValue> {
     let (resource, issues) = if lenient.unwrap_or(false) {
         match fhir_model::from_json_lenient(json) {
@@ -103,7 +189,7 @@ pub fn parse_resource(json: &str, lenient: Option<bool>) -> Result<JsValue, JsVa
 
 /// Validates a resource (JSON text) against the CARIN BB, US Core, PDex and Plan-Net
 /// profiles it claims or matches: `[{ severity, location, message, profile, rule }]`.
-#[wasm_bindgen(js_name = validateResource)]
+#[wasm_bindgen(js_name = validateResource, unchecked_return_type = "ProfileIssue[]")]
 pub fn validate_resource(json: &str) -> Result<JsValue, JsValue> {
     let resource = fhir_model::from_json(json)
         .map_err(|e| with_code("invalid_fhir", &e.to_string(), false))?;
@@ -132,7 +218,9 @@ pub struct SmartClient {
 impl SmartClient {
     /// Discovers the server at `fhirBase` (`.well-known/smart-configuration`, else the
     /// CapabilityStatement).
-    pub async fn discover(fhir_base: String) -> Result<SmartClient, JsValue> {
+    pub async fn discover(
+        #[wasm_bindgen(js_name = "fhirBase")] fhir_base: String,
+    ) -> Result<SmartClient, JsValue> {
         let http = Arc::new(ReqwestHttp::new().map_err(|e| js_error(&e))?);
         let inner = smart_client::SmartClient::discover(http, &fhir_base)
             .await
@@ -148,7 +236,7 @@ impl SmartClient {
 
     /// What discovery found: `{ source, tokenEndpoint, authorizationEndpoint, capabilities,
     /// warnings, ... }`.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "SmartConfiguration")]
     pub fn configuration(&self) -> Result<JsValue, JsValue> {
         let c = self.inner.configuration();
         to_js(&json!({
@@ -167,10 +255,11 @@ impl SmartClient {
 
     /// Starts a standalone launch: `{ url, state, codeVerifier, redirectUri }`. Keep it
     /// (sessionStorage) until the redirect comes back; send the browser to `url`.
+    #[wasm_bindgen(unchecked_return_type = "PendingAuthorization")]
     pub fn authorize(
         &self,
-        client_id: &str,
-        redirect_uri: &str,
+        #[wasm_bindgen(js_name = "clientId")] client_id: &str,
+        #[wasm_bindgen(js_name = "redirectUri")] redirect_uri: &str,
         scope: &str,
     ) -> Result<JsValue, JsValue> {
         let request = LaunchRequest::new(client_id, redirect_uri, scope, self.inner.fhir_base());
@@ -190,9 +279,9 @@ impl SmartClient {
     /// returning Promises (`sessionStorage`-backed, IndexedDB, the app's server).
     pub async fn complete(
         &self,
-        pending: JsValue,
-        redirect_url: String,
-        client_id: String,
+        #[wasm_bindgen(unchecked_param_type = "PendingAuthorization")] pending: JsValue,
+        #[wasm_bindgen(js_name = "redirectUrl")] redirect_url: String,
+        #[wasm_bindgen(js_name = "clientId")] client_id: String,
         store: Option<JsStore>,
         key: Option<String>,
     ) -> Result<Session, JsValue> {
@@ -251,8 +340,8 @@ impl Session {
     /// Resumes a session from a saved grant (what `grant()` returned), e.g. after a page
     /// reload.
     pub async fn resume(
-        grant: JsValue,
-        client_id: String,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] grant: JsValue,
+        #[wasm_bindgen(js_name = "clientId")] client_id: String,
         store: Option<JsStore>,
         key: Option<String>,
     ) -> Result<Session, JsValue> {
@@ -274,6 +363,7 @@ impl Session {
     }
 
     /// The grant as it is now (tokens included: keep it where only this app reads it).
+    #[wasm_bindgen(unchecked_return_type = "Record<string, unknown>")]
     pub async fn grant(&self) -> Result<JsValue, JsValue> {
         let grant = self.inner.grant().await;
         to_js(&serde_json::to_value(&grant).map_err(|e| bad_argument(&e.to_string()))?)
@@ -287,7 +377,7 @@ impl Session {
 
     /// The patient the grant is for, however the payer says it: `{ id, source,
     /// confirmation, tried }`.
-    #[wasm_bindgen(js_name = patientContext)]
+    #[wasm_bindgen(js_name = patientContext, unchecked_return_type = "PatientContext")]
     pub async fn patient_context(&self) -> Result<JsValue, JsValue> {
         let context = self
             .inner
@@ -303,7 +393,12 @@ impl Session {
     }
 
     /// Reads `type/id`: the resource as a JSON object.
-    pub async fn read(&self, resource_type: String, id: String) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "Record<string, unknown>")]
+    pub async fn read(
+        &self,
+        #[wasm_bindgen(js_name = "resourceType")] resource_type: String,
+        id: String,
+    ) -> Result<JsValue, JsValue> {
         let response = self
             .inner
             .get(&format!("{resource_type}/{id}"))
@@ -316,7 +411,14 @@ impl Session {
 
     /// Every match of a search (`params`: an object of names to values), following
     /// `next` links: an array of resources.
-    pub async fn search(&self, resource_type: String, params: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "Record<string, unknown>[]")]
+    pub async fn search(
+        &self,
+        #[wasm_bindgen(js_name = "resourceType")] resource_type: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "Record<string, string | number>")]
+        params: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let params = params.unwrap_or(JsValue::UNDEFINED);
         use futures_util::TryStreamExt;
         let mut pairs = Vec::new();
         if !params.is_undefined() && !params.is_null() {
@@ -352,9 +454,14 @@ impl Session {
     /// skipped, warnings }`. `options`: `{ concurrency, pageSize, since, onProgress }`,
     /// `onProgress` called with `{ resourceType, typeResources, totalResources,
     /// typesDone, typesTotal }` after every page.
-    #[wasm_bindgen(js_name = syncAll)]
-    pub async fn sync_all(&self, patient: String, options: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(js_name = syncAll, unchecked_return_type = "SyncReport")]
+    pub async fn sync_all(
+        &self,
+        patient: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "SyncOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
         let mut sync = SyncOptions::default();
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         if options.is_object() {
             let number = |name: &str| {
                 Reflect::get(&options, &name.into())
@@ -442,6 +549,7 @@ fn resource_js(resource: &fhir_model::Resource) -> Result<JsValue, JsValue> {
 extern "C" {
     /// A grant store the app gives: an object with `load(key)` (the saved JSON text, or
     /// `null`), `save(key, json)` and `remove(key)`, each plain or returning a Promise.
+    #[wasm_bindgen(typescript_type = "GrantStore")]
     pub type JsStore;
 
     #[wasm_bindgen(method, catch)]

@@ -3,7 +3,9 @@
 //! with the size profile, `wasm-bindgen` (the CLI of the same version as the crate, from
 //! `cargo install`) writes the ESM glue and TypeScript definitions, `wasm-opt` from the
 //! npm package `binaryen` (in `wasm/node_modules`, `npm ci --prefix wasm`) shrinks the
-//! binary, and the `package.json` is ours.
+//! binary, and the `package.json` is ours. The definitions wasm-bindgen writes carry the
+//! types of `wasm/src/facade.rs`'s TypeScript section; `wasm/tests/consumer.ts` is
+//! type-checked against them.
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -110,9 +112,14 @@ pub(crate) fn build(root: &Path, cargo: &OsString) -> Result<(), DynError> {
     Ok(())
 }
 
-/// Runs the package's Node tests (`node --test wasm/tests/`), with the payer-server
-/// binary they start built first.
+/// Type-checks the TypeScript consumer (`tsc`, `wasm/tsconfig.json`) against the
+/// package's definitions, then runs the package's Node tests (`node --test
+/// wasm/tests/`), with the payer-server binary they start built first.
 pub(crate) fn node_tests(root: &Path, cargo: &OsString) -> Result<(), DynError> {
+    let mut tsc = Command::new(root.join("wasm/node_modules/.bin/tsc"));
+    tsc.current_dir(root.join("wasm"))
+        .args(["-p", "tsconfig.json"]);
+    exec(tsc)?;
     let mut build = Command::new(cargo);
     build.current_dir(root).args([
         "build",
