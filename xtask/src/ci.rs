@@ -194,22 +194,7 @@ impl Ci {
         if let Some(features) = features {
             args.extend(["--features", features]);
         }
-        let mut cmd = self.cargo(&args);
-        cmd.stderr(Stdio::inherit());
-        let shown = describe(&cmd);
-        println!("$ {shown}");
-        let out = cmd
-            .output()
-            .map_err(|err| format!("could not start `{shown}`: {err}"))?;
-        if !out.status.success() {
-            return Err(format!("`{shown}` exited with {}", out.status).into());
-        }
-        let wasm = wasm_artifact(
-            &String::from_utf8_lossy(&out.stdout),
-            WASM_PROBE_CRATE,
-            "bin",
-        )
-        .ok_or_else(|| format!("`{shown}` produced no {WASM_PROBE_CRATE} .wasm binary"))?;
+        let wasm = built_wasm(self.cargo(&args), WASM_PROBE_CRATE, "bin")?;
         let (raw, gzip) = sizes(&wasm)?;
         println!("wasm_size_bytes[{label}]: {raw}");
         println!("wasm_gzip_bytes[{label}]: {gzip}");
@@ -221,6 +206,22 @@ impl Ci {
         crate::wasm::build(&self.root, &self.cargo)?;
         crate::wasm::node_tests(&self.root, &self.cargo)
     }
+}
+
+/// Runs the cargo build `cmd` (with `--message-format=json-render-diagnostics`): the
+/// `.wasm` of crate `name`'s target of `kind` it wrote.
+pub(crate) fn built_wasm(mut cmd: Command, name: &str, kind: &str) -> Result<PathBuf, DynError> {
+    cmd.stderr(Stdio::inherit());
+    let shown = describe(&cmd);
+    println!("$ {shown}");
+    let out = cmd
+        .output()
+        .map_err(|err| format!("could not start `{shown}`: {err}"))?;
+    if !out.status.success() {
+        return Err(format!("`{shown}` exited with {}", out.status).into());
+    }
+    wasm_artifact(&String::from_utf8_lossy(&out.stdout), name, kind)
+        .ok_or_else(|| format!("`{shown}` produced no {name} .wasm binary").into())
 }
 
 /// The raw and the gzip -9 size of `path`, in bytes.
@@ -260,7 +261,7 @@ pub(crate) fn exec(mut cmd: Command) -> Result<(), DynError> {
 }
 
 /// `ENV=value cargo args…`, for logs (the program shown by file name only).
-pub(crate) fn describe(cmd: &Command) -> String {
+fn describe(cmd: &Command) -> String {
     let mut parts: Vec<String> = cmd
         .get_envs()
         .filter_map(|(key, value)| {

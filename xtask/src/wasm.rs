@@ -9,9 +9,9 @@
 
 use std::ffi::OsString;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use crate::ci::{DynError, describe, exec, require_wasm_target, sizes, wasm_artifact};
+use crate::ci::{DynError, built_wasm, exec, require_wasm_target, sizes};
 
 const CRATE: &str = "cms-interop-wasm";
 /// The library target's name (the crate name with `_`).
@@ -40,17 +40,7 @@ pub(crate) fn build(root: &Path, cargo: &OsString) -> Result<(), DynError> {
         "wasm-package",
         "--message-format=json-render-diagnostics",
     ]);
-    cmd.stderr(Stdio::inherit());
-    let shown = describe(&cmd);
-    println!("$ {shown}");
-    let out = cmd
-        .output()
-        .map_err(|err| format!("could not start `{shown}`: {err}"))?;
-    if !out.status.success() {
-        return Err(format!("`{shown}` exited with {}", out.status).into());
-    }
-    let wasm = wasm_artifact(&String::from_utf8_lossy(&out.stdout), LIB, "cdylib")
-        .ok_or_else(|| format!("`{shown}` produced no {LIB}.wasm"))?;
+    let wasm = built_wasm(cmd, LIB, "cdylib")?;
 
     let pkg = root.join("wasm/pkg");
     if pkg.exists() {
