@@ -104,7 +104,9 @@ pub(crate) fn build(root: &Path, cargo: &OsString) -> Result<(), DynError> {
 
 /// Type-checks the TypeScript consumer (`tsc`, `wasm/tsconfig.json`) against the
 /// package's definitions, then runs the package's Node tests (`node --test
-/// wasm/tests/`), with the payer-server binary they start built first.
+/// wasm/tests/`), with the payer-server binary they start built first (the dev profile:
+/// the tests' build already compiled its dependencies, and 3 demo members load fast
+/// unoptimized).
 pub(crate) fn node_tests(root: &Path, cargo: &OsString) -> Result<(), DynError> {
     let mut tsc = Command::new(root.join("wasm/node_modules/.bin/tsc"));
     tsc.current_dir(root.join("wasm"))
@@ -125,7 +127,7 @@ pub(crate) fn node_tests(root: &Path, cargo: &OsString) -> Result<(), DynError> 
         .unwrap_or_else(|| root.join("target"));
     let mut node = Command::new("node");
     node.current_dir(root.join("wasm"))
-        .env("PAYER_SERVER_BIN", target.join("release/payer-server"))
+        .env("PAYER_SERVER_BIN", target.join("debug/payer-server"))
         .args(["--test", "--test-reporter=spec", "tests/"]);
     exec(node)
 }
