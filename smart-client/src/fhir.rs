@@ -298,8 +298,8 @@ impl<'s, T: TypedResource> Search<'s, T> {
     }
 }
 
-/// `Type?name=value&...`, form-encoded.
-pub(crate) fn search_path(resource_type: &str, params: &[(String, String)]) -> String {
+/// `Type?name=value&...`, form-encoded: a search's path under the FHIR base.
+pub fn search_path(resource_type: &str, params: &[(String, String)]) -> String {
     if params.is_empty() {
         return resource_type.to_owned();
     }

@@ -213,7 +213,7 @@ fn lifetime_of(response: &TokenResponse) -> u64 {
 /// A resource scope as its `context/Type` and its v2 permission letters: `.read` is
 /// `rs`, `.write` is `cud`, `.*` is `cruds` (SMART App Launch 2.2 section 3.1.2). Other
 /// scopes (`openid`, `launch/patient`) are `None`.
-fn resource_scope(scope: &str) -> Option<(&str, String)> {
+pub(crate) fn resource_scope(scope: &str) -> Option<(&str, String)> {
     let scope = scope.split('?').next().unwrap_or(scope);
     let (target, permissions) = scope.rsplit_once('.')?;
     let (context, _) = target.split_once('/')?;

@@ -166,6 +166,12 @@ pub struct PatientContext {
     pub tried: Vec<String>,
 }
 
+/// The claims of the grant's JWTs, decoded once for every strategy.
+struct Claims {
+    id_token: Option<Map<String, Value>>,
+    access_token: Option<Map<String, Value>>,
+}
+
 /// What one strategy found.
 enum Found {
     /// Ids (not yet normalised) to confirm, in order.
@@ -178,9 +184,13 @@ impl Session {
     /// Finds and confirms the patient this session's grant is for.
     pub async fn patient_context(&self, discovery: &PatientDiscovery) -> Result<PatientContext> {
         let grant = self.grant().await;
+        let claims = Claims {
+            id_token: grant.id_token.as_deref().and_then(jwt::claims),
+            access_token: jwt::claims(&grant.access_token),
+        };
         let mut tried = Vec::new();
         for strategy in &discovery.strategies {
-            let found = match self.candidates(strategy, &grant, discovery).await {
+            let found = match self.candidates(strategy, &grant, &claims, discovery).await {
                 Ok(found) => found,
                 Err(error) => Found::Nothing(error.to_string()),
             };
@@ -221,10 +231,10 @@ impl Session {
         &self,
         strategy: &PatientStrategy,
         grant: &Grant,
+        claims: &Claims,
         discovery: &PatientDiscovery,
     ) -> Result<Found> {
-        let id_token = grant.id_token.as_deref().and_then(jwt::claims);
-        let access = jwt::claims(&grant.access_token);
+        let (id_token, access) = (&claims.id_token, &claims.access_token);
         Ok(match strategy {
             PatientStrategy::TokenField(field) => found(
                 text_at(&grant.other, &[field.as_str()]),

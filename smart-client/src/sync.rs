@@ -12,6 +12,7 @@ use futures_util::{StreamExt, TryStreamExt};
 
 use crate::error::{Error, Result};
 use crate::fhir::search_path;
+use crate::grant::resource_scope;
 use crate::session::Session;
 
 /// The search parameter that links each type of the CARIN BB 2.0.0 and US Core 6.1.0
@@ -561,19 +562,11 @@ impl GrantedScopes {
     fn parse(scope: &str) -> GrantedScopes {
         let resource_scopes = scope
             .split_ascii_whitespace()
-            .filter_map(|s| {
-                let (context, rest) = s.split_once('/')?;
-                if !matches!(context, "patient" | "user" | "system") {
-                    return None;
-                }
-                let rest = rest.split('?').next().unwrap_or(rest);
-                let (resource_type, permissions) = rest.split_once('.')?;
-                let searches = match permissions {
-                    "read" | "*" => true,
-                    // v2: letters of "cruds" in order; `s` is search.
-                    v2 => v2.contains('s'),
-                };
-                Some((resource_type.to_owned(), searches))
+            .filter_map(resource_scope)
+            .filter_map(|(target, permissions)| {
+                let (_, resource_type) = target.split_once('/')?;
+                // v1 `.read` and `.*` come as the v2 letters; `s` is search.
+                Some((resource_type.to_owned(), permissions.contains('s')))
             })
             .collect();
         GrantedScopes { resource_scopes }

@@ -432,14 +432,7 @@ impl Session {
                 }
             }
         }
-        let query = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&pairs)
-            .finish();
-        let path = if query.is_empty() {
-            resource_type
-        } else {
-            format!("{resource_type}?{query}")
-        };
+        let path = smart_client::fhir::search_path(&resource_type, &pairs);
         let mut out = Vec::new();
         let mut pages = std::pin::pin!(self.inner.pages(&path));
         while let Some(page) = pages.try_next().await.map_err(|e| js_error(&e))? {
