@@ -192,7 +192,7 @@ impl Session {
         for strategy in &discovery.strategies {
             let found = match self.candidates(strategy, &grant, &claims, discovery).await {
                 Ok(found) => found,
-                Err(error) => Found::Nothing(error.to_string()),
+                Err(error) => Found::Nothing(why_not(error)?),
             };
             let candidates = match found {
                 Found::Candidates(candidates) => candidates,
@@ -210,7 +210,7 @@ impl Session {
                         continue;
                     }
                 };
-                match self.confirm(&id).await {
+                match self.confirm(&id).await? {
                     Ok(confirmation) => {
                         return Ok(PatientContext {
                             id,
@@ -414,16 +414,20 @@ impl Session {
             .unwrap_or_default())
     }
 
-    /// Confirms `id` names the member's Patient; or says why not.
-    async fn confirm(&self, id: &str) -> Result<Confirmation, String> {
-        match self.read::<Patient>(id).await {
+    /// Confirms `id` names the member's Patient; or says why not. Fails only when the
+    /// grant is dead ([`why_not`]).
+    async fn confirm(&self, id: &str) -> Result<Result<Confirmation, String>> {
+        Ok(match self.read::<Patient>(id).await {
             Ok(patient) if patient.id.as_deref() == Some(id) => Ok(Confirmation::PatientRead),
             Ok(_) => Err("the Patient read has another id".to_owned()),
             Err(Error::Status { status: 403, .. }) => {
                 // Demographics not granted (Blue Button lets members decline them): the
                 // member's own data must name the same patient.
                 let path = format!("ExplanationOfBenefit?patient={id}&_count=1");
-                let named = self.first_page(&path).await.map_err(|e| e.to_string())?;
+                let named = match self.first_page(&path).await {
+                    Ok(named) => named,
+                    Err(error) => return Ok(Err(why_not(error)?)),
+                };
                 let agrees = named.iter().any(|r| {
                     r.downcast_ref::<ExplanationOfBenefit>()
                         .and_then(|eob| reference_id(eob.patient.as_ref(), "Patient"))
@@ -436,8 +440,19 @@ impl Session {
                     Err("the Patient read is forbidden and no EOB names it".to_owned())
                 }
             }
-            Err(error) => Err(error.to_string()),
-        }
+            Err(error) => Err(why_not(error)?),
+        })
+    }
+}
+
+/// Why a strategy or a confirmation came to nothing; an error that needs the member to
+/// authorize again is returned as it is instead: no other strategy can work with a dead
+/// grant, and the app must tell "sign in again" from "no patient found".
+fn why_not(error: Error) -> Result<String> {
+    if error.needs_reauthorization() {
+        Err(error)
+    } else {
+        Ok(error.to_string())
     }
 }
 

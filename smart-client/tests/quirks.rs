@@ -318,6 +318,34 @@ async fn refresh_failures_tell_permanent_from_temporary() -> TestResult {
 }
 
 #[tokio::test]
+async fn a_dead_grant_during_patient_discovery_asks_for_reauthorization() -> TestResult {
+    let mock = Mock::start().await;
+    let clock = TestClock::at(T0);
+    let token = r#"{"access_token": "a1", "expires_in": 60, "refresh_token": "r1",
+                    "patient": "p1"}"#;
+    let session = mock::session(&mock, token, public(), clock.clone()).await?;
+    // The access token expired and the refresh token was revoked.
+    clock
+        .0
+        .store(T0 + 3600, std::sync::atomic::Ordering::SeqCst);
+    mock.on(
+        "POST",
+        "/auth/token",
+        vec![Answer::json(400, r#"{"error": "invalid_grant"}"#)],
+    );
+    let error = session
+        .patient_context(&discovery(&mock))
+        .await
+        .err()
+        .ok_or("a patient with a dead grant")?;
+    // Not "no patient context" after every strategy: the first refresh says it all.
+    assert!(error.needs_reauthorization(), "{error}");
+    assert_eq!(mock.received_at("/auth/token").len(), 1);
+    assert!(mock.received_at("/fhir/Patient/p1").is_empty());
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_grant_whose_refresh_period_is_over_asks_for_reauthorization() -> TestResult {
     let mock = Mock::start().await;
     let clock = TestClock::at(T0);
