@@ -22,7 +22,7 @@ use carin_profiles::views::eob::{
 };
 use carin_profiles::views::patient::PatientView;
 use fhir_model::datatypes::{CodeableConcept, Coding, Reference};
-use fhir_model::resources::{Coverage, ExplanationOfBenefit, Patient};
+use fhir_model::resources::{Coverage, ExplanationOfBenefit, ExplanationOfBenefitTotal, Patient};
 use fhir_model::{Date, DateTime, Decimal, Instant, Resource};
 use serde_json::Value;
 
@@ -289,6 +289,8 @@ fn professional_example_1() -> TestResult {
     // Header totals: paidtoprovider 620, submitted 2650, paidbypatient 0 (all USD).
     assert_eq!(shown(view.member_paid()).as_deref(), Some("0 USD"));
     assert_eq!(shown(view.paid_to_provider()).as_deref(), Some("620 USD"));
+    // No `benefit` total: what the plan paid is what it paid the provider.
+    assert_eq!(shown(view.plan_paid()).as_deref(), Some("620 USD"));
     assert_eq!(
         cents(view.total(&AdjudicationCategory::Submitted)),
         Some(265_000)
@@ -518,6 +520,29 @@ fn outpatient_example_1_header_amount_without_currency() -> TestResult {
     let view = EobView::new(&eob);
     assert_eq!(shown(view.member_paid()).as_deref(), Some("0"));
     assert_eq!(shown(view.paid_to_provider()).as_deref(), Some("620 USD"));
+    Ok(())
+}
+
+#[test]
+fn plan_paid_is_the_benefit_amount_else_paid_to_provider() -> TestResult {
+    let resource = example("ExplanationOfBenefit-EOBInpatient1.json")?;
+    let mut eob = eob(&resource)?.clone();
+    assert_eq!(
+        shown(EobView::new(&eob).plan_paid()).as_deref(),
+        Some("620 USD")
+    );
+    let mut benefit = ExplanationOfBenefitTotal::default();
+    let mut category = CodeableConcept::default();
+    category
+        .coding
+        .push(AdjudicationCategory::Benefit.to_coding());
+    benefit.category = Some(category);
+    benefit.amount = Some(usd("700.00")?.to_fhir());
+    eob.total.push(benefit);
+    assert_eq!(
+        shown(EobView::new(&eob).plan_paid()).as_deref(),
+        Some("700.00 USD")
+    );
     Ok(())
 }
 

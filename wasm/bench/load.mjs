@@ -1,4 +1,5 @@
-// Load time of the npm package and parseResource speed beside JSON.parse, in Node:
+// Load time of the npm package, parseResource and summarizeEob speed beside JSON.parse,
+// in Node:
 //   cargo xtask wasm && node wasm/bench/load.mjs
 import { readFileSync } from "node:fs";
 
@@ -17,4 +18,5 @@ const time = (label, run, n) => {
   console.log(`${label}: ${(((performance.now() - t) / n) * 1000).toFixed(1)} µs per EOB (${eob.length} bytes)`);
 };
 time("parseResource", () => wasm.parseResource(eob), 5000);
+time("summarizeEob (text)", () => wasm.summarizeEob(eob), 5000);
 time("peer JSON.parse", () => JSON.parse(eob), 20000);

@@ -2,6 +2,13 @@
 
 use std::sync::Arc;
 
+use carin_profiles::views::Amount;
+use carin_profiles::views::Concept;
+use carin_profiles::views::coverage::CoverageView;
+use carin_profiles::views::eob::{AdjudicationCategory, EobView};
+use fhir_model::TypedResource;
+use fhir_model::datatypes::Reference;
+use fhir_model::resources::{Coverage, CoverageClass, ExplanationOfBenefit};
 use js_sys::{Function, JSON, Promise, Reflect};
 use serde_json::{Value, json};
 use smart_client::grant::TokenStore;
@@ -66,6 +73,65 @@ export interface GrantStore {
   load(key: string): string | null | undefined | Promise<string | null | undefined>;
   save(key: string, json: string): unknown;
   remove(key: string): unknown;
+}
+/** A grant store: a `GrantStore`, or Web Storage itself (`sessionStorage`, `localStorage`). */
+export type GrantStorage = GrantStore | Storage;
+/** A money amount: the decimal exactly as the payer wrote it (`"150.00"`). */
+export interface Money {
+  value: string;
+  currency: string | null;
+}
+/** A reference as sent: `reference` (`Organization/123`) and/or `display`. */
+export interface ReferenceSummary {
+  reference: string | null;
+  display: string | null;
+}
+/** What a member asks of a claim (CARIN Blue Button `ExplanationOfBenefit`). */
+export interface EobSummary {
+  id: string | null;
+  /** The payer's claim id (`identifier` of type `uc`). */
+  claimId: string | null;
+  status: string | null;
+  /** `institutional`, `professional`, `pharmacy`, `oral`, `vision`, or another code. */
+  claimType: string | null;
+  /** The CARIN EOB profile the content matches. */
+  profile: string | null;
+  /** The first and last day of service (FHIR dates). */
+  serviceStart: string | null;
+  serviceEnd: string | null;
+  provider: ReferenceSummary | null;
+  /** `paid`, `denied` or `partiallypaid` (`payment.type`). */
+  paymentStatus: string | null;
+  /** `innetwork`, `outofnetwork` or `other`. */
+  networkStatus: string | null;
+  /** `submitted`. */
+  billed: Money | null;
+  /** `eligible`. */
+  allowed: Money | null;
+  /** `benefit`, else `paidtoprovider`. */
+  planPaid: Money | null;
+  /** `paidbypatient`. */
+  memberPaid: Money | null;
+  /** Every claim total, by category code, in document order. */
+  totals: (Money & { category: string })[];
+  lines: number;
+}
+/** What a member asks of a coverage (CARIN Blue Button `Coverage`). */
+export interface CoverageSummary {
+  id: string | null;
+  status: string | null;
+  /** The member id on the card (`identifier` of type `MB`). */
+  memberId: string | null;
+  subscriberId: string | null;
+  /** `self`, `spouse`, `child`... */
+  relationship: string | null;
+  payors: ReferenceSummary[];
+  /** `type`, as the payer labels it (line of business). */
+  type: string | null;
+  plan: { value: string | null; name: string | null } | null;
+  group: { value: string | null; name: string | null } | null;
+  periodStart: string | null;
+  periodEnd: string | null;
 }
 export interface PatientContext {
   id: string;
@@ -208,6 +274,113 @@ pub fn validate_resource(json: &str) -> Result<JsValue, JsValue> {
     to_js(&Value::Array(issues))
 }
 
+/// The JSON text of a resource given as an object or as text.
+fn resource_text(resource: &JsValue) -> Result<String, JsValue> {
+    match resource.as_string() {
+        Some(text) => Ok(text),
+        None => JSON::stringify(resource)?
+            .as_string()
+            .ok_or_else(|| bad_argument("the resource is not JSON-serializable")),
+    }
+}
+
+/// A resource (object or JSON text) of `T`, parsed leniently: a summary is for showing
+/// real payer data, which is often not quite conformant.
+fn lenient<T: TypedResource>(resource: &JsValue) -> Result<T, JsValue> {
+    let (parsed, issues) = fhir_model::from_json_lenient(&resource_text(resource)?);
+    let Some(parsed) = parsed else {
+        let message: Vec<String> = issues.iter().map(ToString::to_string).collect();
+        return Err(with_code("invalid_fhir", &message.join("; "), false));
+    };
+    T::try_from(parsed).map_err(|other| {
+        bad_argument(&format!(
+            "expected a {}, got a {}",
+            T::RESOURCE_TYPE,
+            other.resource_type()
+        ))
+    })
+}
+
+fn money(amount: Option<Amount>) -> Value {
+    match amount {
+        Some(amount) => json!({"value": amount.value().as_str(), "currency": amount.currency()}),
+        None => Value::Null,
+    }
+}
+
+fn reference_summary(reference: &Reference) -> Value {
+    json!({"reference": reference.reference.as_str(), "display": reference.display.as_str()})
+}
+
+/// The claim as a member reads it (`ExplanationOfBenefit`, object or JSON text): dates,
+/// provider, status and the amounts wherever the payer put them (claim totals, header
+/// adjudication, else the sum of the lines; see `carin_profiles::views::eob`).
+#[wasm_bindgen(js_name = summarizeEob, unchecked_return_type = "EobSummary")]
+pub fn summarize_eob(
+    #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | string")] resource: JsValue,
+) -> Result<JsValue, JsValue> {
+    let eob = lenient::<ExplanationOfBenefit>(&resource)?;
+    let view = EobView::new(&eob);
+    let dates = view.service_dates();
+    let totals: Vec<Value> = view
+        .totals()
+        .map(|(category, amount)| {
+            json!({"category": category.code(), "value": amount.value().as_str(),
+                   "currency": amount.currency()})
+        })
+        .collect();
+    to_js(&json!({
+        "id": eob.id.as_deref(),
+        "claimId": view.unique_claim_id().and_then(|id| id.value.as_str()),
+        "status": view.status(),
+        "claimType": view.claim_type().map(|t| t.code().to_owned()),
+        "profile": view.profile_by_content(),
+        "serviceStart": dates.start.map(|d| d.to_string()),
+        "serviceEnd": dates.end.map(|d| d.to_string()),
+        "provider": view.provider_reference().map(reference_summary),
+        "paymentStatus": view.payment_status().map(|s| s.code().to_owned()),
+        "networkStatus": view.benefit_payment_status().map(|s| s.code().to_owned()),
+        "billed": money(view.amount(&AdjudicationCategory::Submitted)),
+        "allowed": money(view.amount(&AdjudicationCategory::Eligible)),
+        "planPaid": money(view.plan_paid()),
+        "memberPaid": money(view.member_paid()),
+        "totals": totals,
+        "lines": view.line_items().len(),
+    }))
+}
+
+/// The coverage as a member reads it (`Coverage`, object or JSON text): member id, plan,
+/// group, payer and period.
+#[wasm_bindgen(js_name = summarizeCoverage, unchecked_return_type = "CoverageSummary")]
+pub fn summarize_coverage(
+    #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | string")] resource: JsValue,
+) -> Result<JsValue, JsValue> {
+    let coverage = lenient::<Coverage>(&resource)?;
+    let view = CoverageView::new(&coverage);
+    let class = |class: Option<&CoverageClass>| {
+        class.map(|c| json!({"value": c.value.as_str(), "name": c.name.as_str()}))
+    };
+    let period = view.period();
+    let payors: Vec<Value> = view
+        .payor_references()
+        .iter()
+        .map(reference_summary)
+        .collect();
+    to_js(&json!({
+        "id": coverage.id.as_deref(),
+        "status": view.status(),
+        "memberId": view.member_id().and_then(|id| id.value.as_str()),
+        "subscriberId": view.subscriber_id(),
+        "relationship": view.relationship(),
+        "payors": payors,
+        "type": view.coverage_type().and_then(|t| Concept::new(t).label()),
+        "plan": class(view.plan()),
+        "group": class(view.group()),
+        "periodStart": period.and_then(|p| p.start.value).map(|d| d.to_string()),
+        "periodEnd": period.and_then(|p| p.end.value).map(|d| d.to_string()),
+    }))
+}
+
 /// A FHIR server and what its SMART discovery said.
 #[wasm_bindgen]
 pub struct SmartClient {
@@ -275,8 +448,9 @@ impl SmartClient {
 
     /// Finishes a launch: checks `redirectUrl` against `pending` (what `authorize`
     /// returned), exchanges the code, and starts a session. `store` (optional) keeps the
-    /// grant: an object with `load(key)`, `save(key, json)` and `remove(key)`, plain or
-    /// returning Promises (`sessionStorage`-backed, IndexedDB, the app's server).
+    /// grant under `key` (default `cms-interop-grant`): `sessionStorage`, `localStorage`,
+    /// or an object with `load(key)`, `save(key, json)` and `remove(key)`, plain or
+    /// returning Promises (IndexedDB, the app's server).
     pub async fn complete(
         &self,
         #[wasm_bindgen(unchecked_param_type = "PendingAuthorization")] pending: JsValue,
@@ -299,7 +473,7 @@ impl SmartClient {
             field("codeVerifier")?,
             field("redirectUri")?,
         );
-        let options = session_options(store, key);
+        let options = session_options(store, key)?;
         let inner = self
             .inner
             .complete(
@@ -318,14 +492,21 @@ impl SmartClient {
     }
 }
 
-fn session_options(store: Option<JsStore>, key: Option<String>) -> SessionOptions {
+/// The key a grant is kept under when the app names none.
+const DEFAULT_KEY: &str = "cms-interop-grant";
+
+fn session_options(store: Option<JsStore>, key: Option<String>) -> Result<SessionOptions, JsValue> {
     let options = SessionOptions::default();
-    match store {
+    Ok(match store {
         Some(store) => {
-            options.with_store(Arc::new(store), key.unwrap_or_else(|| "default".to_owned()))
+            let store = GrantStorage::new(store)?;
+            options.with_store(
+                Arc::new(store),
+                key.unwrap_or_else(|| DEFAULT_KEY.to_owned()),
+            )
         }
         None => options,
-    }
+    })
 }
 
 /// A grant in use: refreshed ahead of expiry and after a 401, saved to its store first.
@@ -337,9 +518,37 @@ pub struct Session {
 
 #[wasm_bindgen]
 impl Session {
-    /// Resumes a session from a saved grant (what `grant()` returned), e.g. after a page
-    /// reload.
+    /// Resumes the session whose grant `store` keeps under `key` (after a page reload,
+    /// the next day): `undefined` when there is none. `store`: `sessionStorage`,
+    /// `localStorage` or a `GrantStore`.
+    #[wasm_bindgen(unchecked_return_type = "Session | undefined")]
     pub async fn resume(
+        #[wasm_bindgen(js_name = "clientId")] client_id: String,
+        store: JsStore,
+        key: Option<String>,
+    ) -> Result<JsValue, JsValue> {
+        let http = Arc::new(ReqwestHttp::new().map_err(|e| js_error(&e))?);
+        let session = smart_client::Session::resume(
+            http,
+            ClientAuth::public(client_id),
+            session_options(Some(store), key)?,
+        )
+        .await
+        .map_err(|e| js_error(&e))?;
+        Ok(match session {
+            Some(inner) => Session {
+                inner,
+                discovery: PatientDiscovery::default(),
+            }
+            .into(),
+            None => JsValue::UNDEFINED,
+        })
+    }
+
+    /// Starts a session from a grant the app kept itself (what `grant()` returned),
+    /// saving it to `store` when one is given.
+    #[wasm_bindgen(js_name = fromGrant)]
+    pub async fn from_grant(
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] grant: JsValue,
         #[wasm_bindgen(js_name = "clientId")] client_id: String,
         store: Option<JsStore>,
@@ -352,7 +561,7 @@ impl Session {
             http,
             ClientAuth::public(client_id),
             grant,
-            session_options(store, key),
+            session_options(store, key)?,
         )
         .await
         .map_err(|e| js_error(&e))?;
@@ -360,6 +569,23 @@ impl Session {
             inner,
             discovery: PatientDiscovery::default(),
         })
+    }
+
+    /// Forgets the grant: removes it from the session's store (signing out on this
+    /// device). The member revokes the app's access at the payer.
+    pub async fn forget(&self) -> Result<(), JsValue> {
+        let options = self.inner.options();
+        options
+            .store
+            .remove(&options.key)
+            .await
+            .map_err(|e| js_error(&e))
+    }
+
+    /// The FHIR base URL the grant is for.
+    #[wasm_bindgen(getter, js_name = fhirBase)]
+    pub fn fhir_base(&self) -> String {
+        self.inner.fhir_base().to_owned()
     }
 
     /// The grant as it is now (tokens included: keep it where only this app reads it).
@@ -541,8 +767,9 @@ fn resource_js(resource: &fhir_model::Resource) -> Result<JsValue, JsValue> {
 #[wasm_bindgen]
 extern "C" {
     /// A grant store the app gives: an object with `load(key)` (the saved JSON text, or
-    /// `null`), `save(key, json)` and `remove(key)`, each plain or returning a Promise.
-    #[wasm_bindgen(typescript_type = "GrantStore")]
+    /// `null`), `save(key, json)` and `remove(key)`, each plain or returning a Promise;
+    /// or Web Storage (`getItem`, `setItem`, `removeItem`).
+    #[wasm_bindgen(typescript_type = "GrantStorage")]
     pub type JsStore;
 
     #[wasm_bindgen(method, catch)]
@@ -551,13 +778,53 @@ extern "C" {
     fn save(this: &JsStore, key: &str, json: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch)]
     fn remove(this: &JsStore, key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = getItem)]
+    fn get_item(this: &JsStore, key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = setItem)]
+    fn set_item(this: &JsStore, key: &str, value: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = removeItem)]
+    fn remove_item(this: &JsStore, key: &str) -> Result<JsValue, JsValue>;
+}
+
+/// A store the app gave, with the interface it has.
+struct GrantStorage {
+    store: JsStore,
+    /// `getItem`/`setItem`/`removeItem` rather than `load`/`save`/`remove`.
+    web_storage: bool,
+}
+
+impl GrantStorage {
+    /// Checks that `store` has one of the two interfaces, so that a wrong object fails
+    /// here and not at the first refresh.
+    fn new(store: JsStore) -> Result<GrantStorage, JsValue> {
+        let has = |names: [&str; 3]| {
+            names
+                .iter()
+                .all(|name| Reflect::get(&store, &(*name).into()).is_ok_and(|f| f.is_function()))
+        };
+        let web_storage = if has(["load", "save", "remove"]) {
+            false
+        } else if has(["getItem", "setItem", "removeItem"]) {
+            true
+        } else {
+            return Err(bad_argument(
+                "store must have load/save/remove (a GrantStore) or getItem/setItem/removeItem \
+                 (sessionStorage, localStorage)",
+            ));
+        };
+        Ok(GrantStorage { store, web_storage })
+    }
 }
 
 /// The value of a store call, awaited when it is a Promise.
 async fn settle(result: Result<JsValue, JsValue>) -> Result<JsValue, Error> {
+    // Web Storage throws DOMExceptions (QuotaExceededError, SecurityError), which are
+    // Errors; a store may also reject with a string.
     let storage = |e: JsValue| {
         Error::Storage(
-            e.as_string()
+            e.dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+                .or_else(|| e.as_string())
                 .or_else(|| JSON::stringify(&e).ok().and_then(|s| s.as_string()))
                 .unwrap_or_else(|| "the store threw".to_owned()),
         )
@@ -569,10 +836,14 @@ async fn settle(result: Result<JsValue, JsValue>) -> Result<JsValue, Error> {
     }
 }
 
-impl TokenStore for JsStore {
+impl TokenStore for GrantStorage {
     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, smart_client::Result<Option<Grant>>> {
         Box::pin(async move {
-            let value = settle(JsStore::load(self, key)).await?;
+            let value = if self.web_storage {
+                settle(self.store.get_item(key)).await?
+            } else {
+                settle(self.store.load(key)).await?
+            };
             let Some(text) = value.as_string() else {
                 return Ok(None);
             };
@@ -589,12 +860,24 @@ impl TokenStore for JsStore {
     ) -> BoxFuture<'a, smart_client::Result<()>> {
         Box::pin(async move {
             let json = serde_json::to_string(grant).map_err(|e| Error::Storage(e.to_string()))?;
-            settle(JsStore::save(self, key, &json)).await.map(|_| ())
+            let result = if self.web_storage {
+                self.store.set_item(key, &json)
+            } else {
+                self.store.save(key, &json)
+            };
+            settle(result).await.map(|_| ())
         })
     }
 
     fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, smart_client::Result<()>> {
-        Box::pin(async move { settle(JsStore::remove(self, key)).await.map(|_| ()) })
+        Box::pin(async move {
+            let result = if self.web_storage {
+                self.store.remove_item(key)
+            } else {
+                self.store.remove(key)
+            };
+            settle(result).await.map(|_| ())
+        })
     }
 }
 

@@ -5,16 +5,19 @@
 //! `Error`s with a stable `code`.
 //!
 //! ```js
-//! import init, { SmartClient, parseResource } from "cms-interop";
+//! import init, { SmartClient, Session, summarizeEob } from "cms-interop";
 //! await init();
 //! const payer = await SmartClient.discover("https://payer.example/fhir");
 //! const pending = payer.authorize("my-app", "https://app.example/callback", "launch/patient patient/*.rs offline_access");
 //! sessionStorage.setItem("pending", JSON.stringify(pending));
 //! location.assign(pending.url);
 //! // ...on the redirect page:
-//! const session = await payer.complete(JSON.parse(sessionStorage.getItem("pending")), location.href, "my-app");
+//! const session = await payer.complete(JSON.parse(sessionStorage.getItem("pending")), location.href, "my-app", sessionStorage);
 //! const patient = await session.patientContext();
 //! const record = await session.syncAll(patient.id, { onProgress: (p) => console.log(p) });
+//! const claims = record.resources.ExplanationOfBenefit.map(summarizeEob);
+//! // ...after a reload: the grant kept in sessionStorage, refreshed when due.
+//! const again = await Session.resume("my-app", sessionStorage);
 //! ```
 
 // Everything is wasm32 only: the futures hold JavaScript values, which are not `Send`,

@@ -5,7 +5,11 @@ import init, {
   Session,
   parseResource,
   validateResource,
+  summarizeEob,
+  summarizeCoverage,
   type CmsInteropError,
+  type EobSummary,
+  type Money,
   type GrantStore,
   type SyncProgress,
 } from "../pkg/cms_interop.js";
@@ -33,7 +37,26 @@ export async function connect(redirectUrl: string): Promise<number> {
   const parsed = parseResource(JSON.stringify(claims[0]));
   const errors = validateResource(parsed.json).filter((issue) => issue.severity === "error");
   console.log(url, warnings.length, errors.length);
+  const rows: EobSummary[] = claims.map((claim) => summarizeEob(claim));
+  const paid: (Money | null)[] = rows.map((row) => row.planPaid);
+  const coverages = await session.search("Coverage", { patient: patient.id });
+  const plan: string | null | undefined = coverages.map(summarizeCoverage)[0]?.plan?.name;
+  console.log(paid.length, plan);
   return eobs;
+}
+
+/** After a reload: Web Storage itself is a grant store. */
+export async function resume(): Promise<Session | undefined> {
+  const session = await Session.resume("app", sessionStorage, "grant");
+  if (session) {
+    const base: string = session.fhirBase;
+    console.log(base);
+  }
+  return session;
+}
+
+export async function signOut(session: Session): Promise<void> {
+  await session.forget();
 }
 
 export function describe(error: unknown): string {

@@ -520,6 +520,15 @@ impl<'a> EobView<'a> {
         self.amount(&C4BBAdjudication::Paidtoprovider.into())
     }
 
+    /// What the plan paid: `benefit` (the HL7 adjudication code for the amount payable
+    /// under the coverage), else `paidtoprovider`. Both are in CARIN's `C4BBAdjudication`
+    /// value set and payers fill one or the other (the CARIN examples only
+    /// `paidtoprovider`), by [`EobView::amount`].
+    pub fn plan_paid(&self) -> Option<Amount> {
+        self.amount(&AdjudicationCategory::Benefit)
+            .or_else(|| self.paid_to_provider())
+    }
+
     /// The line items (`item`), in document order.
     pub fn line_items(&self) -> impl ExactSizeIterator<Item = LineItemView<'a>> + use<'a> {
         self.eob.item.iter().map(LineItemView::new)
