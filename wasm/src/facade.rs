@@ -301,11 +301,9 @@ fn lenient<T: TypedResource>(resource: &JsValue) -> Result<T, JsValue> {
     })
 }
 
-fn money(amount: Option<Amount>) -> Value {
-    match amount {
-        Some(amount) => json!({"value": amount.value().as_str(), "currency": amount.currency()}),
-        None => Value::Null,
-    }
+/// `{ value, currency }`, the value as the exact decimal text.
+fn money(amount: &Amount) -> Value {
+    json!({"value": amount.value().as_str(), "currency": amount.currency()})
 }
 
 fn reference_summary(reference: &Reference) -> Value {
@@ -325,8 +323,9 @@ pub fn summarize_eob(
     let totals: Vec<Value> = view
         .totals()
         .map(|(category, amount)| {
-            json!({"category": category.code(), "value": amount.value().as_str(),
-                   "currency": amount.currency()})
+            let mut total = money(&amount);
+            total["category"] = category.code().into();
+            total
         })
         .collect();
     to_js(&json!({
@@ -340,10 +339,10 @@ pub fn summarize_eob(
         "provider": view.provider_reference().map(reference_summary),
         "paymentStatus": view.payment_status().map(|s| s.code().to_owned()),
         "networkStatus": view.benefit_payment_status().map(|s| s.code().to_owned()),
-        "billed": money(view.amount(&AdjudicationCategory::Submitted)),
-        "allowed": money(view.amount(&AdjudicationCategory::Eligible)),
-        "planPaid": money(view.plan_paid()),
-        "memberPaid": money(view.member_paid()),
+        "billed": view.amount(&AdjudicationCategory::Submitted).as_ref().map(money),
+        "allowed": view.amount(&AdjudicationCategory::Eligible).as_ref().map(money),
+        "planPaid": view.plan_paid().as_ref().map(money),
+        "memberPaid": view.member_paid().as_ref().map(money),
         "totals": totals,
         "lines": view.line_items().len(),
     }))

@@ -204,7 +204,7 @@ impl Ci {
     /// Builds the npm package (`cargo xtask wasm`) and runs its Node tests.
     fn npm_package(&self) -> Result<(), DynError> {
         crate::wasm::build(&self.root, &self.cargo)?;
-        crate::wasm::node_tests(&self.root, &self.cargo)
+        crate::wasm::node_tests(&self.root, &self.cargo, self.fhir_packages.as_deref())
     }
 }
 

@@ -104,23 +104,23 @@ pub(crate) fn build(root: &Path, cargo: &OsString) -> Result<(), DynError> {
 
 /// Type-checks the TypeScript consumer (`tsc`, `wasm/tsconfig.json`) against the
 /// package's definitions, then runs the package's Node tests (`node --test
-/// wasm/tests/`), with the payer-server binary they start built first (the dev profile:
-/// the tests' build already compiled its dependencies, and 3 demo members load fast
-/// unoptimized).
-pub(crate) fn node_tests(root: &Path, cargo: &OsString) -> Result<(), DynError> {
+/// wasm/tests/`): in Node, and the example page in headless Chromium
+/// (`browser.test.mjs`, which saves its screenshot in `target/ci-artifacts/`). The
+/// payer-server binary they start is built first (the dev profile: the tests' build
+/// already compiled its dependencies, and 3 demo members load fast unoptimized).
+pub(crate) fn node_tests(
+    root: &Path,
+    cargo: &OsString,
+    fhir_packages: Option<&Path>,
+) -> Result<(), DynError> {
     let mut tsc = Command::new(root.join("wasm/node_modules/.bin/tsc"));
     tsc.current_dir(root.join("wasm"))
         .args(["-p", "tsconfig.json"]);
     exec(tsc)?;
     let mut build = Command::new(cargo);
-    build.current_dir(root).args([
-        "build",
-        "--release",
-        "-p",
-        "payer-server",
-        "--bin",
-        "payer-server",
-    ]);
+    build
+        .current_dir(root)
+        .args(["build", "-p", "payer-server", "--bin", "payer-server"]);
     exec(build)?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
@@ -128,7 +128,11 @@ pub(crate) fn node_tests(root: &Path, cargo: &OsString) -> Result<(), DynError> 
     let mut node = Command::new("node");
     node.current_dir(root.join("wasm"))
         .env("PAYER_SERVER_BIN", target.join("debug/payer-server"))
+        .env("CI_ARTIFACTS_DIR", target.join("ci-artifacts"))
         .args(["--test", "--test-reporter=spec", "tests/"]);
+    if let Some(dir) = fhir_packages {
+        node.env("FHIR_PACKAGES_DIR", dir);
+    }
     exec(node)
 }
 
