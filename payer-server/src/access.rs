@@ -197,6 +197,29 @@ impl Grant {
             .filter(|_| Compartment::params(resource_type).is_some())
     }
 
+    /// Refuses, for a member's grant, a chained search whose hops land on a type of the
+    /// patient compartment: the resources there that decide the answer could be another
+    /// member's (`Organization?_has:ExplanationOfBenefit:provider:patient=...` would
+    /// tell who was treated where). Chains through shared reference data are fine.
+    pub(crate) fn check_links(&self, query: &SearchQuery) -> Result<(), Error> {
+        if self.compartment().is_none() {
+            return Ok(());
+        }
+        let through_compartment = query
+            .clauses
+            .iter()
+            .flat_map(|clause| &clause.links)
+            .map(|link| link.landing_type())
+            .find(|landing| Compartment::params(landing).is_some());
+        match through_compartment {
+            Some(landing) => Err(Error::Forbidden(format!(
+                "a member's token cannot chain a search through {landing}: it reads only \
+                 the member's own compartment"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// What a search of `resource_type` adds for the grant's restrictions (SMART v2
     /// `?category=` scopes). One parameter restricted by every permission becomes one OR
     /// clause; anything else is checked result by result.

@@ -580,6 +580,62 @@ async fn everything_returns_the_patient_compartment_in_pages() -> TestResult {
 }
 
 #[tokio::test]
+async fn chained_searches_over_http_match_a_brute_force_walk_of_the_references() -> TestResult {
+    let server = start().await?;
+    let find = |resource_type: &str, id: &str| {
+        server
+            .examples
+            .iter()
+            .find(|e| e["resourceType"] == resource_type && e["id"] == id)
+            .cloned()
+    };
+    let target = |reference: &Value, resource_type: &str| {
+        reference["reference"]
+            .as_str()
+            .and_then(|r| r.strip_prefix(&format!("{resource_type}/")))
+            .and_then(|id| find(resource_type, id))
+    };
+    let name_starts = |org: &Value, prefix: &str| {
+        org["name"]
+            .as_str()
+            .is_some_and(|n| n.to_lowercase().starts_with(prefix))
+    };
+    // Forward: claims whose billing provider is an Organization named "Orange...".
+    let found = sorted(
+        server
+            .search_ids("ExplanationOfBenefit?provider:Organization.name=orange&_count=2")
+            .await?,
+    );
+    let want = server.brute_force("ExplanationOfBenefit", |eob| {
+        target(&eob["provider"], "Organization").is_some_and(|org| name_starts(&org, "orange"))
+    });
+    assert!(!want.is_empty(), "the examples exercise the chain");
+    assert_eq!(found, want);
+    // Reverse: the organizations that billed a claim of Patient1.
+    let found = sorted(
+        server
+            .search_ids("Organization?_has:ExplanationOfBenefit:provider:patient=Patient1")
+            .await?,
+    );
+    let want = server.brute_force("Organization", |org| {
+        server.examples.iter().any(|eob| {
+            eob["resourceType"] == "ExplanationOfBenefit"
+                && eob["patient"]["reference"] == "Patient/Patient1"
+                && eob["provider"]["reference"]
+                    == format!("Organization/{}", org["id"].as_str().unwrap_or(""))
+        })
+    });
+    assert!(!want.is_empty(), "the examples exercise the reverse chain");
+    assert_eq!(found, want);
+    // An ambiguous chain is a 400 that says how to name the type.
+    let (status, outcome) = server.get("ExplanationOfBenefit?provider.name=x").await?;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let said = outcome["issue"][0]["diagnostics"].as_str().unwrap_or("");
+    assert!(said.contains("provider:"), "{outcome}");
+    Ok(())
+}
+
+#[tokio::test]
 async fn includes_add_referenced_and_referencing_resources() -> TestResult {
     let server = start().await?;
     let (_, bundle) = server
@@ -981,6 +1037,30 @@ async fn a_members_grant_reads_only_the_members_data() -> TestResult {
             .any(|k| k.ends_with(&other_eob) || k == "Patient/Patient2"),
         "{keys:?}"
     );
+    // Chains through shared data work for a member; through the compartment (where
+    // another member's claims could decide the answer) they are refused.
+    let (status, _) = server
+        .get_as(
+            "member1",
+            "ExplanationOfBenefit?provider:Organization.name=orange",
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    let (status, outcome) = server
+        .get_as(
+            "member1",
+            "Organization?_has:ExplanationOfBenefit:provider:patient=Patient2",
+        )
+        .await?;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{outcome}");
+    assert_eq!(outcome["issue"][0]["code"], "forbidden", "{outcome}");
+    let (status, _) = server
+        .get_as(
+            "admin",
+            "Organization?_has:ExplanationOfBenefit:provider:patient=Patient2",
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
     // Shared data is searchable, but what references it is the member's only.
     let shared = "Organization?_id=ProviderOrganization1&_revinclude=ExplanationOfBenefit:provider";
     let (_, as_member) = server.get_as("member1", shared).await?;

@@ -532,6 +532,7 @@ async fn search<S: ResourceStore>(
         let strict = strict_handling(headers);
         let mut query = SearchQuery::parse(resource_type, &params, strict)?;
         query.compartment = grant.restricts(resource_type);
+        grant.check_links(&query)?;
         let page = search_granted(&state.store, &grant, &mut query).await?;
         let included = include::included(&state.store, &query, &page.resources, &grant).await?;
         Ok((params, query, page, included))

@@ -8,7 +8,7 @@ pub(crate) mod pruned;
 pub mod query;
 
 pub use model::{ParamType, SearchParamDef};
-pub use query::{Clause, ClauseValue, Cursor, Include, SearchQuery, Sort, Target};
+pub use query::{Clause, ClauseValue, Cursor, Include, Link, SearchQuery, Sort, Target};
 
 use crate::generated::search_params::{PATIENT_COMPARTMENT, SEARCH_PARAMS};
 use extract::{IndexEntry, IndexValue};

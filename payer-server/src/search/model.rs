@@ -45,6 +45,8 @@ pub struct SearchParamDef {
     /// The expression compiled to paths: the values are the union of what each path
     /// selects.
     pub(crate) paths: &'static [&'static [Step]],
+    /// For a reference parameter, the resource types it may point to (`target`, sorted).
+    pub targets: &'static [&'static str],
 }
 
 /// One step of a compiled search path.

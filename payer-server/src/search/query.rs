@@ -4,7 +4,10 @@
 //! string (prefix match, `:exact`, `:contains`), date with the prefixes `eq ne gt lt ge le
 //! sa eb ap`, reference (`123`, `Patient/123`, absolute URLs, `:Patient`), `:missing` on
 //! all of them, comma-separated OR lists, repeated parameters as AND, `_id`,
-//! `_lastUpdated`, `_count`, `_summary=count`, and the paging cursor `_cursor`.
+//! `_lastUpdated`, `_count`, `_summary=count`, the paging cursor `_cursor`, forward
+//! chains (`organization.name=...`, `organization:Organization.partof.name=...`, any
+//! depth) and reverse chains (`_has:PractitionerRole:practitioner:specialty=...`,
+//! nestable, and mixed with forward chains) (R4 search 3.1.1.4.6 and 3.1.1.4.7).
 
 use super::extract::{IndexEntry, IndexValue, date_range, normalize, parse_reference};
 use super::model::{ParamType, SearchParamDef};
@@ -157,11 +160,15 @@ pub struct Include {
     pub iterate: bool,
 }
 
-/// One search parameter occurrence: `param[:modifier]=v1,v2`.
+/// One search parameter occurrence: `param[:modifier]=v1,v2`, or a chain ending in one.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Clause {
-    /// What is searched.
+    /// The hops from the searched resource to the resources `target` is tested on (empty
+    /// for a plain parameter): a resource matches when some path of references along
+    /// them reaches a resource the rest of the clause holds for.
+    pub links: Vec<Link>,
+    /// What is searched (on the resources the links reach).
     pub target: Target,
     /// The alternatives (OR); empty for `:missing`.
     pub values: Vec<ClauseValue>,
@@ -169,6 +176,35 @@ pub struct Clause {
     pub missing: Option<bool>,
     /// `:not` (token): none of the resource's values may match.
     pub negated: bool,
+}
+
+/// One hop of a chained search parameter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Link {
+    /// `param.` (or `param:Type.`): the resources of `target_type` this reference
+    /// parameter of the current resource points to.
+    Forward {
+        /// A reference parameter of the current resource's type.
+        param: &'static SearchParamDef,
+        /// Where it points (one of `param.targets`).
+        target_type: &'static str,
+    },
+    /// `_has:Type:param:`: the resources of `param.resource` whose reference parameter
+    /// `param` points to the current resource.
+    Reverse {
+        /// A reference parameter of the referencing type.
+        param: &'static SearchParamDef,
+    },
+}
+
+impl Link {
+    /// The resource type the hop lands on.
+    pub fn landing_type(&self) -> &'static str {
+        match self {
+            Link::Forward { target_type, .. } => target_type,
+            Link::Reverse { param } => param.resource,
+        }
+    }
 }
 
 /// What a clause searches.
@@ -265,6 +301,12 @@ impl SearchQuery {
             revincludes: Vec::new(),
         };
         for (name, value) in params {
+            if is_chained(name) {
+                query
+                    .clauses
+                    .push(parse_chained(resource_type, name, value)?);
+                continue;
+            }
             let (code, modifier) = match name.split_once(':') {
                 Some((c, m)) => (c, Some(m)),
                 None => (name.as_str(), None),
@@ -338,6 +380,129 @@ impl SearchQuery {
     }
 }
 
+/// Whether a query parameter name is a chain: `_has:...`, or a dot (no search parameter
+/// code or modifier has one).
+fn is_chained(name: &str) -> bool {
+    name.starts_with("_has:") || name.contains('.')
+}
+
+/// A chained parameter (`a.b`, `a:Type.b`, `_has:Type:param:rest`, nested and mixed): its
+/// links, then the final `code[:modifier]` parsed as a plain clause of the type reached.
+fn parse_chained(resource_type: &str, name: &str, value: &str) -> Result<Clause, Error> {
+    let bad = |message: String| Error::invalid_param(name, &message);
+    let mut links = Vec::new();
+    let mut current: &str = resource_type;
+    let mut rest = name;
+    loop {
+        if let Some(after) = rest.strip_prefix("_has:") {
+            let mut parts = after.splitn(3, ':');
+            let (Some(source), Some(code), Some(tail)) = (parts.next(), parts.next(), parts.next())
+            else {
+                return Err(bad("must be _has:Type:parameter:search".to_owned()));
+            };
+            let def = reference_param(source, code).ok_or_else(|| {
+                bad(format!(
+                    "{source}:{code} is not a reference parameter this server indexes"
+                ))
+            })?;
+            if !def.targets.contains(&current) {
+                return Err(bad(format!(
+                    "{source}:{code} does not point to {current} (it points to {})",
+                    def.targets.join(", ")
+                )));
+            }
+            links.push(Link::Reverse { param: def });
+            current = def.resource;
+            rest = tail;
+            continue;
+        }
+        let Some((head, tail)) = rest.split_once('.') else {
+            break;
+        };
+        // `head` is `param` or `param:Type`; `tail` what is searched on the target.
+        let (code, named_type) = match head.split_once(':') {
+            Some((code, ty)) => (code, Some(ty)),
+            None => (head, None),
+        };
+        let def = reference_param(current, code).ok_or_else(|| {
+            bad(format!(
+                "{code} is not a reference parameter of {current} this server indexes"
+            ))
+        })?;
+        let next = tail.split([':', '.']).next().unwrap_or(tail);
+        let target_type = match named_type {
+            Some(ty) => *def.targets.iter().find(|t| **t == ty).ok_or_else(|| {
+                bad(format!(
+                    "{current}:{code} does not point to {ty} (it points to {})",
+                    def.targets.join(", ")
+                ))
+            })?,
+            None => {
+                // R4: a chain through a reference to several types names the type
+                // (`subject:Patient.name`) unless only one of them has the parameter.
+                let searchable: Vec<&'static str> = def
+                    .targets
+                    .iter()
+                    .copied()
+                    .filter(|t| {
+                        next.starts_with("_has") || is_builtin(next) || param(t, next).is_some()
+                    })
+                    .collect();
+                match searchable.as_slice() {
+                    [one] => *one,
+                    [] => {
+                        return Err(bad(format!(
+                            "none of the types {current}:{code} points to ({}) has the search parameter {next}",
+                            def.targets.join(", ")
+                        )));
+                    }
+                    several => {
+                        return Err(bad(format!(
+                            "{current}:{code} points to several types with {next} ({}): name one, as in {code}:{}.{tail}",
+                            several.join(", "),
+                            several[0]
+                        )));
+                    }
+                }
+            }
+        };
+        links.push(Link::Forward {
+            param: def,
+            target_type,
+        });
+        current = target_type;
+        rest = tail;
+    }
+    let (code, modifier) = match rest.split_once(':') {
+        Some((c, m)) => (c, Some(m)),
+        None => (rest, None),
+    };
+    let (target, kind) = match code {
+        "_id" => (Target::Id, ParamType::Token),
+        "_lastUpdated" => (Target::LastUpdated, ParamType::Date),
+        code => {
+            let def = param(current, code).ok_or_else(|| {
+                bad(format!(
+                    "{code} is not a search parameter of {current} this server supports"
+                ))
+            })?;
+            (Target::Param(def), def.kind)
+        }
+    };
+    let mut clause = parse_clause(target, kind, name, modifier, value)?;
+    clause.links = links;
+    Ok(clause)
+}
+
+/// `_id` and `_lastUpdated`, which every resource type has.
+fn is_builtin(code: &str) -> bool {
+    matches!(code, "_id" | "_lastUpdated")
+}
+
+fn reference_param(resource_type: &str, code: &str) -> Option<&'static SearchParamDef> {
+    param(resource_type, code).filter(|p| p.kind == ParamType::Reference)
+}
+
 /// `Type:param[:Target]` or `*`; for `_include` the source type is the searched type
 /// (or, with `:iterate`, any type), for `_revinclude` the referencing type.
 fn parse_include(
@@ -392,12 +557,7 @@ fn parse_clause(
     modifier: Option<&str>,
     value: &str,
 ) -> Result<Clause, Error> {
-    let mut clause = Clause {
-        target,
-        values: Vec::new(),
-        missing: None,
-        negated: false,
-    };
+    let mut clause = Clause::new(target, Vec::new());
     let mut string_mode = StringMode::Prefix;
     let mut reference_type = None;
     match (modifier, kind) {
@@ -511,6 +671,7 @@ impl Clause {
     /// A clause matching any of `values` (OR).
     pub fn new(target: Target, values: Vec<ClauseValue>) -> Clause {
         Clause {
+            links: Vec::new(),
             target,
             values,
             missing: None,
@@ -518,11 +679,50 @@ impl Clause {
         }
     }
 
-    /// Whether a resource with these index values for the clause's target matches. This is
-    /// the meaning of a clause; the SQL stores translate it and their conformance tests
+    /// Whether the resource `resource_type/id`, last updated at `last_updated_ms`, with the
+    /// index entries `index`, matches, following the clause's links through `linked`. This
+    /// is the meaning of a clause; the SQL stores translate it and their conformance tests
     /// compare with it.
+    pub(crate) fn holds_linked(
+        &self,
+        linked: &dyn Linked,
+        resource_type: &str,
+        resource: IndexedResource<'_>,
+    ) -> bool {
+        self.holds_from(&self.links, linked, resource_type, resource)
+    }
+
+    fn holds_from(
+        &self,
+        links: &[Link],
+        linked: &dyn Linked,
+        resource_type: &str,
+        resource: IndexedResource<'_>,
+    ) -> bool {
+        let Some((link, rest)) = links.split_first() else {
+            return self.holds(resource.id, resource.last_updated_ms, resource.index);
+        };
+        match *link {
+            Link::Forward { param, target_type } => resource
+                .index
+                .iter()
+                .filter(|e| std::ptr::eq(e.param, param))
+                .any(|e| match &e.value {
+                    IndexValue::Reference { target_type: t, id } if t == target_type => linked
+                        .resource(target_type, id)
+                        .is_some_and(|target| self.holds_from(rest, linked, target_type, target)),
+                    _ => false,
+                }),
+            Link::Reverse { param } => linked
+                .referencing(param, resource_type, resource.id)
+                .into_iter()
+                .any(|source| self.holds_from(rest, linked, param.resource, source)),
+        }
+    }
+
     /// Whether the resource `id`, last updated at `last_updated_ms`, with the index
-    /// entries `index`, matches.
+    /// entries `index`, matches the clause's target (its links aside: for clauses that
+    /// have none, such as a SMART scope's restrictions).
     pub(crate) fn holds(&self, id: &str, last_updated_ms: i64, index: &[IndexEntry]) -> bool {
         let values: Vec<IndexValue> = match self.target {
             Target::Id => vec![IndexValue::Token {
@@ -553,6 +753,47 @@ impl Clause {
             self.values.iter().any(any)
         }
     }
+}
+
+/// A current resource as a store indexed it.
+#[derive(Clone, Copy)]
+pub(crate) struct IndexedResource<'a> {
+    /// Its id.
+    pub(crate) id: &'a str,
+    /// `meta.lastUpdated`, UTC milliseconds.
+    pub(crate) last_updated_ms: i64,
+    /// Its index entries.
+    pub(crate) index: &'a [IndexEntry],
+}
+
+impl IndexedResource<'_> {
+    /// Whether its reference parameter `param` points to `target_type/target_id`.
+    pub(crate) fn points_to(
+        &self,
+        param: &SearchParamDef,
+        target_type: &str,
+        target_id: &str,
+    ) -> bool {
+        self.index.iter().any(|e| {
+            std::ptr::eq(e.param, param)
+                && matches!(&e.value, IndexValue::Reference { target_type: t, id }
+                    if t == target_type && id == target_id)
+        })
+    }
+}
+
+/// What chained clauses see of a store beyond the resource tested: the resources its
+/// references reach and those that reference it (current versions only).
+pub(crate) trait Linked {
+    /// The resource `resource_type/id`, if it exists.
+    fn resource(&self, resource_type: &str, id: &str) -> Option<IndexedResource<'_>>;
+    /// The resources of `param.resource` whose `param` points to `target_type/target_id`.
+    fn referencing(
+        &self,
+        param: &'static SearchParamDef,
+        target_type: &str,
+        target_id: &str,
+    ) -> Vec<IndexedResource<'_>>;
 }
 
 fn value_matches(clause: &ClauseValue, value: &IndexValue) -> bool {
@@ -661,6 +902,76 @@ mod tests {
             lenient.ok().map(|q| q.ignored),
             Some(vec!["no-such".to_owned()])
         );
+    }
+
+    #[test]
+    fn chains_parse_into_links_and_bad_ones_say_why() -> Result<(), Error> {
+        let query = q(
+            "PractitionerRole",
+            &[
+                ("organization.partof.name:exact", "x"),
+                ("_has:Provenance:target:_id", "p1"),
+            ],
+        )?;
+        let hops: Vec<(&str, &str)> = query.clauses[0]
+            .links
+            .iter()
+            .map(|l| match l {
+                Link::Forward { param, target_type } => (param.code, *target_type),
+                Link::Reverse { param } => (param.code, param.resource),
+            })
+            .collect();
+        assert_eq!(
+            hops,
+            [("organization", "Organization"), ("partof", "Organization")]
+        );
+        assert!(
+            matches!(query.clauses[0].target, Target::Param(def) if def.code == "name" && def.resource == "Organization")
+        );
+        // `_has` on a PractitionerRole needs a parameter pointing to PractitionerRole.
+        assert!(matches!(
+            query.clauses[1].links[..],
+            [Link::Reverse { param }] if param.resource == "Provenance" && param.code == "target"
+        ));
+        assert_eq!(query.clauses[1].target, Target::Id);
+        let message = |params: &[(&str, &str)], rt: &str| {
+            q(rt, params)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert!(
+            message(
+                &[("_has:Endpoint:organization:_id", "e1")],
+                "PractitionerRole"
+            )
+            .contains("does not point to PractitionerRole")
+        );
+        let ambiguous = message(&[("provider.name", "x")], "ExplanationOfBenefit");
+        assert!(
+            ambiguous.contains("name one, as in provider:"),
+            "{ambiguous}"
+        );
+        assert!(
+            message(&[("provider:Patient.name", "x")], "ExplanationOfBenefit")
+                .contains("does not point to Patient")
+        );
+        assert!(
+            message(&[("type.name", "x")], "ExplanationOfBenefit")
+                .contains("not a reference parameter")
+        );
+        assert!(
+            message(&[("organization.nope", "x")], "PractitionerRole")
+                .contains("has the search parameter nope")
+        );
+        assert!(
+            message(&[("_has:PractitionerRole", "x")], "Practitioner")
+                .contains("_has:Type:parameter:search")
+        );
+        assert!(
+            message(&[("organization.name:below", "x")], "PractitionerRole").contains(":below")
+        );
+        Ok(())
     }
 
     #[test]

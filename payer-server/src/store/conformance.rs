@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 
 use super::{Prepared, ResourceStore, WriteOutcome};
 use crate::error::Error;
-use crate::search::extract::{IndexValue, extract};
-use crate::search::query::Target;
-use crate::search::{Compartment, SearchQuery};
+use crate::search::extract::{IndexEntry, IndexValue, extract};
+use crate::search::query::{IndexedResource, Linked, Target};
+use crate::search::{Compartment, SearchParamDef, SearchQuery};
 
 fn prepared(json: Value) -> Prepared {
     Prepared::from_resource(fhir_model::from_json(&json.to_string()).unwrap()).unwrap()
@@ -63,34 +63,79 @@ fn data() -> Vec<Value> {
     out
 }
 
+/// The data as a store indexes it: the oracle's view of what chained clauses reach.
+struct Indexed(Vec<(String, String, Vec<IndexEntry>)>);
+
+impl Indexed {
+    fn new(data: &[Value]) -> Indexed {
+        Indexed(
+            data.iter()
+                .map(|r| {
+                    let rt = r["resourceType"].as_str().unwrap().to_owned();
+                    let index = extract(&rt, r);
+                    (rt, r["id"].as_str().unwrap().to_owned(), index)
+                })
+                .collect(),
+        )
+    }
+}
+
+fn indexed<'a>(id: &'a str, index: &'a [IndexEntry]) -> IndexedResource<'a> {
+    // The oracle does not know lastUpdated (no case searches on it).
+    IndexedResource {
+        id,
+        last_updated_ms: 0,
+        index,
+    }
+}
+
+impl Linked for Indexed {
+    fn resource(&self, resource_type: &str, id: &str) -> Option<IndexedResource<'_>> {
+        self.0
+            .iter()
+            .find(|(rt, i, _)| rt == resource_type && i == id)
+            .map(|(_, id, index)| indexed(id, index))
+    }
+
+    fn referencing(
+        &self,
+        param: &'static SearchParamDef,
+        target_type: &str,
+        target_id: &str,
+    ) -> Vec<IndexedResource<'_>> {
+        self.0
+            .iter()
+            .filter(|(rt, _, _)| rt == param.resource)
+            .map(|(_, id, index)| indexed(id, index))
+            .filter(|source| source.points_to(param, target_type, target_id))
+            .collect()
+    }
+}
+
 /// What `query` should find in `data` (ids in store order), from the clause semantics.
 fn expected(data: &[Value], query: &SearchQuery) -> Vec<String> {
+    let indexed_data = Indexed::new(data);
+    assert!(
+        query
+            .clauses
+            .iter()
+            .all(|c| !matches!(c.target, Target::LastUpdated)),
+        "the oracle does not know lastUpdated"
+    );
     let mut found: Vec<(Option<i64>, usize, &Value)> = data
         .iter()
         .enumerate()
         .map(|(position, r)| (oracle_sort_value(r, query), position, r))
         .filter(|(_, _, r)| r["resourceType"] == query.resource_type.as_str())
-        .filter(|&(_, _, r)| {
-            let index = extract(&query.resource_type, r);
+        .filter(|&(_, position, _)| {
+            let (_, id, index) = &indexed_data.0[position];
             if let Some(compartment) = &query.compartment
-                && !compartment.contains(&query.resource_type, r["id"].as_str().unwrap(), &index)
+                && !compartment.contains(&query.resource_type, id, index)
             {
                 return false;
             }
             query.clauses.iter().all(|clause| {
-                let values: Vec<IndexValue> = match clause.target {
-                    Target::Id => vec![IndexValue::Token {
-                        system: None,
-                        code: r["id"].as_str().unwrap().to_owned(),
-                    }],
-                    Target::LastUpdated => panic!("the oracle does not know lastUpdated"),
-                    Target::Param(def) => index
-                        .iter()
-                        .filter(|e| std::ptr::eq(e.param, def))
-                        .map(|e| e.value.clone())
-                        .collect(),
-                };
-                clause.matches(&values)
+                clause.holds_linked(&indexed_data, &query.resource_type, indexed(id, index))
             })
         })
         .collect();
@@ -256,6 +301,38 @@ pub async fn deletes_are_versioned_and_gone(store: impl ResourceStore) {
     assert_eq!(all_pages(&store, by_patient).await, again);
 }
 
+/// Each search of `cases` finds in `store` what [`expected`] finds in `data`: whole, in
+/// pages of `page_size`, and counted (`_summary=count`).
+async fn finds_what_the_oracle_finds(
+    store: &impl ResourceStore,
+    data: &[Value],
+    cases: &[(&str, &[(&str, &str)])],
+    page_size: usize,
+) {
+    for (resource_type, params) in cases {
+        let mut q = query(resource_type, params);
+        let want = expected(data, &q);
+        assert_eq!(
+            all_pages(store, q.clone()).await,
+            want,
+            "{resource_type}?{params:?}"
+        );
+        q.count = page_size;
+        assert_eq!(
+            all_pages(store, q.clone()).await,
+            want,
+            "{resource_type}?{params:?} by {page_size}"
+        );
+        q.summary_count = true;
+        let total = store.search(&q).await.unwrap().total;
+        assert_eq!(
+            total,
+            Some(want.len() as u64),
+            "{resource_type}?{params:?} _summary=count"
+        );
+    }
+}
+
 pub async fn searches_match_the_clause_semantics(store: impl ResourceStore) {
     let data = data();
     store
@@ -331,29 +408,7 @@ pub async fn searches_match_the_clause_semantics(store: impl ResourceStore) {
         ("Patient", &[("_sort", "-birthdate")]),
         ("ExplanationOfBenefit", &[("_sort", "_lastUpdated")]),
     ];
-    for (resource_type, params) in cases {
-        let mut q = query(resource_type, params);
-        let want = expected(&data, &q);
-        assert_eq!(
-            all_pages(&store, q.clone()).await,
-            want,
-            "{resource_type}?{params:?}"
-        );
-        // The same through small pages.
-        q.count = 2;
-        assert_eq!(
-            all_pages(&store, q.clone()).await,
-            want,
-            "{resource_type}?{params:?} by 2"
-        );
-        q.summary_count = true;
-        let total = store.search(&q).await.unwrap().total;
-        assert_eq!(
-            total,
-            Some(want.len() as u64),
-            "{resource_type}?{params:?} _summary=count"
-        );
-    }
+    finds_what_the_oracle_finds(&store, &data, cases, 2).await;
     // A patient's compartment, alone and with other clauses.
     for (resource_type, params) in [
         ("ExplanationOfBenefit", &[][..]),
@@ -381,6 +436,188 @@ pub async fn searches_match_the_clause_semantics(store: impl ResourceStore) {
         &query("ExplanationOfBenefit", &[("patient", "Patient/p1")]),
     );
     assert_eq!(sanity.len(), 8, "the data set exercises the queries");
+}
+
+/// A provider directory in miniature, beside the claims that point into it.
+fn directory() -> Vec<Value> {
+    let organization = |id: &str, name: &str, part_of: Option<&str>| {
+        let mut org =
+            json!({"resourceType": "Organization", "id": id, "name": name, "active": true});
+        if let Some(parent) = part_of {
+            org["partOf"] = json!({"reference": format!("Organization/{parent}")});
+        }
+        org
+    };
+    let practitioner = |id: &str, family: &str| {
+        json!({"resourceType": "Practitioner", "id": id, "active": true,
+               "name": [{"family": family, "given": ["Lee"]}]})
+    };
+    let role = |id: &str, practitioner: &str, organization: &str, specialty: &str| {
+        json!({"resourceType": "PractitionerRole", "id": id, "active": true,
+               "practitioner": {"reference": format!("Practitioner/{practitioner}")},
+               "organization": {"reference": format!("Organization/{organization}")},
+               "specialty": [{"coding": [{"system": "http://nucc.org/provider-taxonomy", "code": specialty}]}]})
+    };
+    vec![
+        organization("sys", "Riverside Health System", None),
+        organization("prov", "Riverside Clinic", Some("sys")),
+        organization("other", "Summit Laboratory", None),
+        organization("payer", "Cascade Health Plan", None),
+        practitioner("dr1", "Adams"),
+        practitioner("dr2", "Baker"),
+        practitioner("dr3", "Adams"),
+        role("role1", "dr1", "prov", "207Q00000X"),
+        role("role2", "dr2", "prov", "208D00000X"),
+        role("role3", "dr3", "other", "207Q00000X"),
+        role("role4", "dr1", "other", "208D00000X"),
+        // A reference to nothing: no chain goes through it.
+        role("role5", "ghost", "nowhere", "207Q00000X"),
+    ]
+}
+
+pub async fn chained_searches_follow_references_both_ways(store: impl ResourceStore) {
+    let mut data = data();
+    // Half the claims at the lab.
+    for (i, eob) in data
+        .iter_mut()
+        .filter(|r| r["resourceType"] == "ExplanationOfBenefit")
+        .enumerate()
+    {
+        if i % 2 == 1 {
+            eob["provider"] = json!({"reference": "Organization/other"});
+        }
+    }
+    data.extend(directory());
+    store
+        .upsert(data.iter().cloned().map(prepared).collect())
+        .await
+        .unwrap();
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        // Forward chains, one and two hops, with the type named or implied.
+        ("PractitionerRole", &[("practitioner.name", "adams")]),
+        (
+            "PractitionerRole",
+            &[("practitioner:Practitioner.family", "baker")],
+        ),
+        ("PractitionerRole", &[("organization.name", "riverside")]),
+        (
+            "PractitionerRole",
+            &[("organization.partof.name", "riverside health")],
+        ),
+        ("PractitionerRole", &[("organization._id", "other,nowhere")]),
+        (
+            "ExplanationOfBenefit",
+            &[("provider:Organization.name", "summit")],
+        ),
+        (
+            "ExplanationOfBenefit",
+            &[("provider:Organization.name", "summit"), ("patient", "p1")],
+        ),
+        (
+            "Organization",
+            &[("partof.name:exact", "riverside health system")],
+        ),
+        ("Organization", &[("partof:missing", "true")]),
+        // Reverse chains, nested, and through a forward chain.
+        (
+            "Practitioner",
+            &[("_has:PractitionerRole:practitioner:specialty", "207Q00000X")],
+        ),
+        (
+            "Practitioner",
+            &[
+                ("_has:PractitionerRole:practitioner:specialty", "207Q00000X"),
+                ("_has:PractitionerRole:practitioner:specialty", "208D00000X"),
+            ],
+        ),
+        (
+            "Organization",
+            &[(
+                "_has:PractitionerRole:organization:practitioner.name",
+                "baker",
+            )],
+        ),
+        (
+            "Organization",
+            &[(
+                "_has:Organization:partof:_has:PractitionerRole:organization:specialty",
+                "208D00000X",
+            )],
+        ),
+        (
+            "Organization",
+            &[("_has:ExplanationOfBenefit:provider:patient", "Patient/p2")],
+        ),
+        (
+            "Patient",
+            &[(
+                "_has:ExplanationOfBenefit:patient:provider:Organization.name",
+                "summit",
+            )],
+        ),
+        (
+            "Practitioner",
+            &[(
+                "_has:PractitionerRole:practitioner:specialty:not",
+                "207Q00000X",
+            )],
+        ),
+        (
+            "Practitioner",
+            &[("_has:PractitionerRole:practitioner:_id", "role5")],
+        ),
+    ];
+    finds_what_the_oracle_finds(&store, &data, cases, 1).await;
+    // The oracle's answers, spelled out for a few: the data exercises the chains.
+    let ids = |resource_type: &str, params: &[(&str, &str)]| {
+        expected(&data, &query(resource_type, params))
+    };
+    assert_eq!(
+        ids("PractitionerRole", &[("practitioner.name", "adams")]),
+        ["role1", "role3", "role4"]
+    );
+    assert_eq!(
+        ids(
+            "PractitionerRole",
+            &[("organization.partof.name", "riverside health")]
+        ),
+        ["role1", "role2"]
+    );
+    assert_eq!(
+        ids(
+            "Practitioner",
+            &[("_has:PractitionerRole:practitioner:specialty", "207Q00000X")]
+        ),
+        ["dr1", "dr3"]
+    );
+    assert_eq!(
+        ids(
+            "Organization",
+            &[(
+                "_has:Organization:partof:_has:PractitionerRole:organization:specialty",
+                "208D00000X"
+            )]
+        ),
+        ["sys"]
+    );
+    assert_eq!(
+        ids(
+            "ExplanationOfBenefit",
+            &[("provider:Organization.name", "summit")]
+        )
+        .len(),
+        12
+    );
+    // A deleted target no longer satisfies a chain.
+    store.delete("Practitioner", "dr3").await.unwrap();
+    assert_eq!(
+        all_pages(
+            &store,
+            query("PractitionerRole", &[("practitioner.name", "adams")])
+        )
+        .await,
+        ["role1", "role4"]
+    );
 }
 
 pub async fn paging_has_no_duplicates_or_gaps_under_inserts(store: impl ResourceStore) {

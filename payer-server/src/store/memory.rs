@@ -10,7 +10,8 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::search::extract::{IndexEntry, IndexValue};
-use crate::search::{Cursor, SearchQuery};
+use crate::search::query::{IndexedResource, Linked};
+use crate::search::{Cursor, SearchParamDef, SearchQuery};
 
 /// An in-memory [`ResourceStore`].
 #[derive(Clone)]
@@ -189,7 +190,8 @@ impl ResourceStore for MemoryStore {
                 let entry = inner
                     .entries
                     .get(&(query.resource_type.clone(), id.clone()))?;
-                entry_matches(entry, id, query).then(|| (sort_value(entry, query), *seq, entry))
+                entry_matches(&inner, entry, id, query)
+                    .then(|| (sort_value(entry, query), *seq, entry))
             })
             .collect();
         if query.summary_count {
@@ -259,15 +261,48 @@ fn stored(prepared: &Prepared, version: u64, now: i64) -> StoredResource {
     }
 }
 
-fn entry_matches(entry: &Entry, id: &str, query: &SearchQuery) -> bool {
+fn entry_matches(inner: &Inner, entry: &Entry, id: &str, query: &SearchQuery) -> bool {
     if let Some(compartment) = &query.compartment
         && !compartment.contains(&query.resource_type, id, &entry.index)
     {
         return false;
     }
-    let last_updated = entry.versions.last().map_or(0, |v| v.last_updated_ms);
+    let resource = indexed(id, entry);
     query
         .clauses
         .iter()
-        .all(|clause| clause.holds(id, last_updated, &entry.index))
+        .all(|clause| clause.holds_linked(inner, &query.resource_type, resource))
+}
+
+fn indexed<'a>(id: &'a str, entry: &'a Entry) -> IndexedResource<'a> {
+    IndexedResource {
+        id,
+        last_updated_ms: entry.versions.last().map_or(0, |v| v.last_updated_ms),
+        index: &entry.index,
+    }
+}
+
+impl Linked for Inner {
+    fn resource(&self, resource_type: &str, id: &str) -> Option<IndexedResource<'_>> {
+        let ((_, id), entry) = self
+            .entries
+            .get_key_value(&(resource_type.to_owned(), id.to_owned()))?;
+        entry.deleted.is_none().then(|| indexed(id, entry))
+    }
+
+    // A scan of the referencing type: this store is for tests and small demos.
+    fn referencing(
+        &self,
+        param: &'static SearchParamDef,
+        target_type: &str,
+        target_id: &str,
+    ) -> Vec<IndexedResource<'_>> {
+        let Some(ids) = self.by_type.get(param.resource) else {
+            return Vec::new();
+        };
+        ids.values()
+            .filter_map(|id| self.resource(param.resource, id))
+            .filter(|source| source.points_to(param, target_type, target_id))
+            .collect()
+    }
 }

@@ -138,6 +138,11 @@ macro_rules! store_conformance_tests {
             $crate::store::conformance::searches_match_the_clause_semantics($make().await).await;
         }
         #[tokio::test]
+        async fn chained_searches_follow_references_both_ways() {
+            $crate::store::conformance::chained_searches_follow_references_both_ways($make().await)
+                .await;
+        }
+        #[tokio::test]
         async fn deletes_are_versioned_and_gone() {
             $crate::store::conformance::deletes_are_versioned_and_gone($make().await).await;
         }
