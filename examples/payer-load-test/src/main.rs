@@ -118,7 +118,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = axum::Router::new().nest("/fhir", router(store, ServerConfig::new(&base)));
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let scenarios: [(&str, UrlFor); 3] = [
+    let scenarios: [(&str, UrlFor); 6] = [
         (
             "EOB search page (patient, _count=50)",
             |base, patient, _| {
@@ -137,6 +137,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         (
             "Patient/$everything (one page, _count=1000)",
             |base, patient, _| format!("{base}/Patient/{patient}/$everything?_count=1000"),
+        ),
+        (
+            "EOB search with a forward chain (patient, provider:Organization.name)",
+            |base, patient, _| {
+                format!(
+                    "{base}/ExplanationOfBenefit?patient={patient}&provider:Organization.name=riverside&_count=50"
+                )
+            },
+        ),
+        (
+            "Organization search, reverse chain (_has:ExplanationOfBenefit:provider:patient)",
+            |base, patient, _| {
+                format!("{base}/Organization?_has:ExplanationOfBenefit:provider:patient={patient}")
+            },
+        ),
+        (
+            "EOB search by a chain alone (provider:Organization.name, first page)",
+            |base, _, i| {
+                let name = ["riverside", "northside", "summit", "coastal"][i % 4];
+                format!("{base}/ExplanationOfBenefit?provider:Organization.name={name}&_count=50")
+            },
         ),
     ];
     println!();

@@ -638,19 +638,26 @@ fn search(c: &mut Connection, query: &SearchQuery) -> Result<SearchPage> {
     let compartment_drives = driver.is_none()
         && query.compartment.is_some()
         && Compartment::params(&query.resource_type).is_some_and(|p| !p.is_empty());
+    // Else a chain drives, computed from its far end inward: testing it resource by
+    // resource would walk every reference of every resource of the type (90 ms for
+    // `Organization?_has:ExplanationOfBenefit:provider:patient=...` among 19,000 EOBs).
+    let driver = match driver {
+        None if !compartment_drives => query.clauses.iter().position(|c| !c.links.is_empty()),
+        plain => plain,
+    };
     match (driver, &query.compartment) {
         (Some(i), _) => {
-            if let Target::Param(def) = query.clauses[i].target {
-                sql.push("r.seq IN (SELECT i.seq FROM ");
-                param_condition(
-                    &mut sql,
-                    &query.resource_type,
-                    def,
-                    &query.clauses[i],
-                    Reach::ByValue,
-                );
-                sql.push(") AND +r.type = ");
+            let clause = &query.clauses[i];
+            sql.push("r.seq IN (");
+            if clause.links.is_empty() {
+                sql.push("SELECT i.seq FROM ");
+                if let Target::Param(def) = clause.target {
+                    param_condition(&mut sql, &query.resource_type, def, clause, Reach::ByValue);
+                }
+            } else {
+                chain_seqs_sql(&mut sql, &query.resource_type, &clause.links, clause);
             }
+            sql.push(") AND +r.type = ");
         }
         (None, Some(compartment)) if compartment_drives => {
             sql.push("r.seq IN (SELECT i.seq FROM idx_ref i WHERE ");
@@ -807,6 +814,55 @@ fn linked_sql(sql: &mut Sql, from: &str, resource_type: &str, links: &[Link], cl
     sql.push(" AND ");
     linked_sql(sql, &to, link.landing_type(), rest, clause);
     sql.push(")");
+}
+
+/// `SELECT seq ...`: the resources of `resource_type` the clause holds for through
+/// `links`, from the far end inward: the resources the target matches (by the lookup
+/// indexes when it can), then per hop back the resources that point to them (forward) or
+/// that they point to (`_has`). Each level is an uncorrelated subquery.
+fn chain_seqs_sql(sql: &mut Sql, resource_type: &str, links: &[Link], clause: &Clause) {
+    let Some((link, rest)) = links.split_first() else {
+        match clause.target {
+            Target::Param(def) if clause.missing.is_none() && !clause.negated => {
+                sql.push("SELECT i.seq FROM ");
+                param_condition(sql, resource_type, def, clause, Reach::ByValue);
+            }
+            _ => {
+                sql.push("SELECT t.seq FROM resources t WHERE t.type = ");
+                sql.bind(resource_type.to_owned());
+                sql.push(" AND ");
+                target_sql(sql, "t", clause);
+            }
+        }
+        return;
+    };
+    match *link {
+        // The resources whose reference points to one of the inner set. CROSS JOIN keeps
+        // SQLite from walking every reference of the parameter instead (47 ms against
+        // 7 ms for 2,645 matches among 19,000 EOBs).
+        Link::Forward { param, target_type } => {
+            sql.push("SELECT h.seq FROM resources t CROSS JOIN idx_ref h ON h.param = ");
+            sql.bind(param_id(param.resource, param.code));
+            sql.push(" AND h.id = t.id AND h.type = t.type WHERE t.seq IN (");
+            chain_seqs_sql(sql, target_type, rest, clause);
+            sql.push(")");
+        }
+        // The resources the inner set's references point to, from the inner set's rows
+        // (named: SQLite would otherwise walk the parameter's whole lookup range; 4 ms
+        // against 0.1 ms).
+        Link::Reverse { param } => {
+            sql.push(
+                "SELECT t.seq FROM idx_ref h INDEXED BY idx_ref_seq \
+                 JOIN resources t ON t.type = h.type AND t.id = h.id WHERE h.param = ",
+            );
+            sql.bind(param_id(param.resource, param.code));
+            sql.push(" AND h.type = ");
+            sql.bind(resource_type.to_owned());
+            sql.push(" AND h.seq IN (");
+            chain_seqs_sql(sql, param.resource, rest, clause);
+            sql.push(")");
+        }
+    }
 }
 
 /// The clause's target as an SQL condition on the resource aliased `on`, meaning what
