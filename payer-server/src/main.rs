@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! payer-server demo [--members 300] [--listen 127.0.0.1:8080] [--redirect-uri URI]
-//! payer-server serve --db payer.sqlite --listen 127.0.0.1:8080 [--open]
+//! payer-server serve --db payer.sqlite --listen 127.0.0.1:8080 [--open]   (directory at /directory)
 //! payer-server load --db payer.sqlite [--validation reject|warn|off] FILES...
 //! payer-server register-app --db payer.sqlite --name NAME --redirect-uri URI [--type T]
 //!     [--jwks FILE | --jwks-url URL]
@@ -182,6 +182,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             let base_url = base_url.unwrap_or_else(|| format!("http://{listen}/fhir"));
             let listener = bind(&listen).await?;
             println!("fhir_base: {base_url}");
+            println!(
+                "directory_base: {} (Plan-Net provider directory, public)",
+                directory_base(&base_url)
+            );
             let mut config = ServerConfig::new(&base_url);
             if let Some(writes) = writes {
                 config = config.with_writes(writes.into());
@@ -403,13 +407,28 @@ async fn serve(
             }
         });
     }
-    let app = app.nest("/fhir", router(store, config));
+    // The public Provider Directory API beside the member APIs, on the same store.
+    let directory_base = directory_base(&config.base_url);
+    let app = app
+        .nest(
+            "/directory",
+            router(store.clone(), ServerConfig::directory(directory_base)),
+        )
+        .nest("/fhir", router(store, config));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
         .map_err(|e| e.to_string())
+}
+
+/// The directory's base URL: `/directory` where the FHIR base has `/fhir`.
+fn directory_base(fhir_base: &str) -> String {
+    format!(
+        "{}/directory",
+        fhir_base.strip_suffix("/fhir").unwrap_or(fhir_base)
+    )
 }
 
 /// `payer-server demo`: generate, load, print what to try, serve.
@@ -456,6 +475,10 @@ async fn demo(
     let password = payer_server::auth::random_token()[..12].to_owned();
     println!("fhir_base: {base_url}");
     println!("smart_configuration: {base_url}/.well-known/smart-configuration");
+    println!(
+        "directory_base: {} (Plan-Net provider directory, public)",
+        directory_base(&base_url)
+    );
     println!("resources: {}", report.created);
     println!("members: {}", dataset_members.len());
     println!("client_id: {} (public, PKCE S256)", app.client_id);

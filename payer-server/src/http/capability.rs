@@ -7,11 +7,22 @@ use serde_json::{Value, json};
 use super::ServerConfig;
 use crate::search::params_of;
 
-/// The CapabilityStatements this server's behaviour follows (CARIN BB 2.0.0 and US Core
-/// 6.1.0 server statements).
-const INSTANTIATES: [&str; 2] = [
-    "http://hl7.org/fhir/us/carin-bb/CapabilityStatement/c4bb",
-    "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server",
+/// The CapabilityStatements a base's behaviour follows, by a resource type that marks the
+/// API: CARIN BB 2.0.0 and US Core 6.1.0 server statements for Patient Access, Plan-Net
+/// 1.1.0's for the provider directory.
+const INSTANTIATES: [(&str, &str); 3] = [
+    (
+        "ExplanationOfBenefit",
+        "http://hl7.org/fhir/us/carin-bb/CapabilityStatement/c4bb",
+    ),
+    (
+        "Patient",
+        "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server",
+    ),
+    (
+        "InsurancePlan",
+        "http://hl7.org/fhir/us/davinci-pdex-plan-net/CapabilityStatement/plan-net",
+    ),
 ];
 
 pub(super) fn capability_statement(config: &ServerConfig) -> String {
@@ -67,7 +78,11 @@ pub(super) fn capability_statement(config: &ServerConfig) -> String {
         "status": "active",
         "date": chrono::Utc::now().format("%Y-%m-%d").to_string(),
         "kind": "instance",
-        "instantiates": INSTANTIATES,
+        "instantiates": INSTANTIATES
+            .iter()
+            .filter(|(marker, _)| config.serves(marker))
+            .map(|(_, url)| *url)
+            .collect::<Vec<_>>(),
         "software": {"name": "cms-interop payer-server", "version": env!("CARGO_PKG_VERSION")},
         "implementation": {"description": "cms-interop payer-server", "url": config.base_url},
         "fhirVersion": "4.0.1",

@@ -24,6 +24,8 @@ pub(super) async fn everything<S: ResourceStore>(
     if resource_type != "Patient" || operation != "$everything" {
         return Err(Error::NotFound(format!("{resource_type}/{id}/{operation}")));
     }
+    // Not on a base without Patients (the public directory).
+    super::check_type(&state, "Patient")?;
     let grant = state
         .grant(&headers, AuditAction::Everything, "Patient")
         .await?;

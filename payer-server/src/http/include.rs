@@ -15,12 +15,14 @@ use crate::store::{ResourceStore, StoredResource};
 /// How many rounds `:iterate` follows references of included resources.
 const MAX_ITERATIONS: usize = 3;
 
-/// The resources `query`'s includes and revincludes add to `page` (none already in it).
+/// The resources `query`'s includes and revincludes add to `page` (none already in it),
+/// of the types `served` only.
 pub(super) async fn included<S: ResourceStore>(
     store: &S,
     query: &SearchQuery,
     page: &[StoredResource],
     grant: &Grant,
+    served: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Vec<StoredResource>> {
     let mut seen: BTreeSet<(String, String)> = page
         .iter()
@@ -32,7 +34,7 @@ pub(super) async fn included<S: ResourceStore>(
         let mut added = Vec::new();
         for include in query.includes.iter().filter(|i| round == 0 || i.iterate) {
             for (rt, id) in references(&frontier, include) {
-                if !seen.insert((rt.clone(), id.clone())) {
+                if !served(&rt) || !seen.insert((rt.clone(), id.clone())) {
                     continue;
                 }
                 match store.read(&rt, &id).await {
@@ -50,7 +52,8 @@ pub(super) async fn included<S: ResourceStore>(
         if round == 0 {
             for include in &query.revincludes {
                 for resource in referencing(store, &frontier, include).await? {
-                    if grant.allows(&resource, Interaction::Search)
+                    if served(&resource.resource_type)
+                        && grant.allows(&resource, Interaction::Search)
                         && seen.insert((resource.resource_type.clone(), resource.id.clone()))
                     {
                         added.push(resource);

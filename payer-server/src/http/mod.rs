@@ -95,7 +95,31 @@ pub const PATIENT_ACCESS_TYPES: &[&str] = &[
     "Specimen",
 ];
 
+/// The resource types of the Provider Directory API (Da Vinci Plan-Net 1.1.0: its nine
+/// profiles, the network and the organization both being `Organization`s).
+pub const PLAN_NET_TYPES: &[&str] = &[
+    "Endpoint",
+    "HealthcareService",
+    "InsurancePlan",
+    "Location",
+    "Organization",
+    "OrganizationAffiliation",
+    "Practitioner",
+    "PractitionerRole",
+];
+
 impl ServerConfig {
+    /// The public Provider Directory API at `base_url` (CMS-9115-F): the Plan-Net types,
+    /// read and searched without authorization, read-only. Served from the same store as
+    /// the member APIs, it never answers with anything else: other types are not found,
+    /// and includes, revincludes and chains may only reach directory types.
+    pub fn directory(base_url: impl Into<String>) -> Self {
+        ServerConfig {
+            resource_types: PLAN_NET_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+            ..ServerConfig::new(base_url)
+        }
+    }
+
     /// Serves the Patient Access resource types at `base_url`.
     pub fn new(base_url: impl Into<String>) -> Self {
         ServerConfig {
@@ -140,6 +164,39 @@ impl ServerConfig {
 
     fn serves(&self, resource_type: &str) -> bool {
         self.resource_types.iter().any(|t| t == resource_type)
+    }
+
+    /// Refuses a search whose revincludes or chains would reach a type this base does not
+    /// serve (member data from the directory base, say); includes of such types are left
+    /// out of the page instead (`_include=*` names no type).
+    fn check_reach(&self, query: &SearchQuery) -> Result<(), Error> {
+        let not_served = |name: &str, resource_type: &str| {
+            Err(Error::invalid_param(
+                name,
+                &format!("{resource_type} is not served at {}", self.base_url),
+            ))
+        };
+        for include in &query.revincludes {
+            if !self.serves(&include.source_type) {
+                return not_served("_revinclude", &include.source_type);
+            }
+        }
+        for target in query
+            .includes
+            .iter()
+            .filter_map(|i| i.target_type.as_deref())
+        {
+            if !self.serves(target) {
+                return not_served("_include", target);
+            }
+        }
+        let landings = query.clauses.iter().flat_map(|clause| &clause.links);
+        for landing in landings.map(|link| link.landing_type()) {
+            if !self.serves(landing) {
+                return not_served("chained parameter", landing);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -532,9 +589,12 @@ async fn search<S: ResourceStore>(
         let strict = strict_handling(headers);
         let mut query = SearchQuery::parse(resource_type, &params, strict)?;
         query.compartment = grant.restricts(resource_type);
+        state.config.check_reach(&query)?;
         grant.check_links(&query)?;
         let page = search_granted(&state.store, &grant, &mut query).await?;
-        let included = include::included(&state.store, &query, &page.resources, &grant).await?;
+        let served = |rt: &str| state.config.serves(rt);
+        let included =
+            include::included(&state.store, &query, &page.resources, &grant, &served).await?;
         Ok((params, query, page, included))
     }
     .await;
