@@ -241,6 +241,146 @@ async fn searches_need_no_token_and_match_a_walk_of_the_examples() -> TestResult
     Ok(())
 }
 
+/// Whether `reference` (a Reference) is `Type/id`.
+fn points_to(reference: &Value, key: &str) -> bool {
+    reference["reference"] == key
+}
+
+/// Whether any Reference of the array `references` is `Type/id`.
+fn any_points_to(references: &Value, key: &str) -> bool {
+    references
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|r| points_to(r, key))
+}
+
+fn starts(text: &Value, prefix: &str) -> bool {
+    text.as_str()
+        .is_some_and(|t| t.to_lowercase().starts_with(prefix))
+}
+
+/// Searches of the Plan-Net test kit's kinds (inferno-appendix-plannet-110.md): reference,
+/// token and string parameters with modifiers, forward and reverse chains, includes and
+/// revincludes; each against the examples walked by hand.
+#[tokio::test]
+async fn plan_net_searches_of_every_kind_match_a_walk_of_the_examples() -> TestResult {
+    let d = start().await?;
+    let city = |location: &Value, f: &dyn Fn(&str) -> bool| {
+        location["address"]["city"]
+            .as_str()
+            .is_some_and(|c| f(&c.to_lowercase()))
+    };
+    let std_net = "Organization/AcmeofCTStdNet";
+    let cases: Vec<(&str, &str, Vec<String>)> = vec![
+        (
+            "Location?address-city=Rain",
+            "match",
+            d.brute_force("Location", |l| city(l, &|c| c.starts_with("rain"))),
+        ),
+        (
+            "Location?address-city:contains=where",
+            "match",
+            d.brute_force("Location", |l| city(l, &|c| c.contains("where"))),
+        ),
+        (
+            "InsurancePlan?administered-by=Organization/Acme",
+            "match",
+            d.brute_force("InsurancePlan", |p| {
+                points_to(&p["administeredBy"], "Organization/Acme")
+            }),
+        ),
+        (
+            "InsurancePlan?_include=InsurancePlan:coverage-area",
+            "include",
+            d.brute_force("Location", |l| {
+                d.examples.iter().any(|p| {
+                    p["resourceType"] == "InsurancePlan"
+                        && any_points_to(&p["coverageArea"], &key(l))
+                })
+            }),
+        ),
+        (
+            "OrganizationAffiliation?network=Organization/AcmeofCTStdNet",
+            "match",
+            d.brute_force("OrganizationAffiliation", |a| {
+                any_points_to(&a["network"], std_net)
+            }),
+        ),
+        (
+            "OrganizationAffiliation?primary-organization.name=Hartford",
+            "match",
+            d.brute_force("OrganizationAffiliation", |a| {
+                d.find(&a["organization"])
+                    .is_some_and(|o| starts(&o["name"], "hartford"))
+            }),
+        ),
+        (
+            "Organization?partof=Organization/Acme",
+            "match",
+            d.brute_force("Organization", |o| {
+                points_to(&o["partOf"], "Organization/Acme")
+            }),
+        ),
+        (
+            "Organization?type=ntwk",
+            "match",
+            d.brute_force("Organization", |o| {
+                o["type"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|t| has_code(t, "ntwk"))
+            }),
+        ),
+        (
+            "HealthcareService?location.address-city=Rainbow",
+            "match",
+            d.brute_force("HealthcareService", |h| {
+                h["location"].as_array().into_iter().flatten().any(|l| {
+                    d.find(l)
+                        .is_some_and(|l| city(l, &|c| c.starts_with("rainbow")))
+                })
+            }),
+        ),
+        (
+            "Organization?_has:OrganizationAffiliation:participating-organization:network=Organization/AcmeofCTStdNet",
+            "match",
+            d.brute_force("Organization", |o| {
+                d.examples.iter().any(|a| {
+                    a["resourceType"] == "OrganizationAffiliation"
+                        && points_to(&a["participatingOrganization"], &key(o))
+                        && any_points_to(&a["network"], std_net)
+                })
+            }),
+        ),
+        (
+            "Organization?_id=Acme&_revinclude=InsurancePlan:administered-by",
+            "include",
+            d.brute_force("InsurancePlan", |p| {
+                points_to(&p["administeredBy"], "Organization/Acme")
+            }),
+        ),
+        (
+            "Endpoint?organization.name=Acme",
+            "match",
+            d.brute_force("Endpoint", |e| {
+                d.find(&e["managingOrganization"])
+                    .is_some_and(|o| starts(&o["name"], "acme"))
+            }),
+        ),
+    ];
+    let mut nonempty = 0;
+    for (path, mode, want) in &cases {
+        let found = d.search(&format!("{path}&_count=100"), mode).await?;
+        assert_eq!(&found, want, "{path}");
+        nonempty += usize::from(!want.is_empty());
+    }
+    // Every case but the Endpoint one (its example names no organization) finds something.
+    assert_eq!(nonempty, cases.len() - 1);
+    Ok(())
+}
+
 #[tokio::test]
 async fn the_directory_never_answers_with_member_data() -> TestResult {
     let directory = start().await?;
