@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use super::ServerConfig;
 use crate::access::{Grant, Interaction};
 use crate::error::{Error, Result};
 use crate::search::extract::{IndexValue, extract};
@@ -16,13 +17,13 @@ use crate::store::{ResourceStore, StoredResource};
 const MAX_ITERATIONS: usize = 3;
 
 /// The resources `query`'s includes and revincludes add to `page` (none already in it),
-/// of the types `served` only.
+/// of the types `config` serves only.
 pub(super) async fn included<S: ResourceStore>(
     store: &S,
+    config: &ServerConfig,
     query: &SearchQuery,
     page: &[StoredResource],
     grant: &Grant,
-    served: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Vec<StoredResource>> {
     let mut seen: BTreeSet<(String, String)> = page
         .iter()
@@ -34,7 +35,7 @@ pub(super) async fn included<S: ResourceStore>(
         let mut added = Vec::new();
         for include in query.includes.iter().filter(|i| round == 0 || i.iterate) {
             for (rt, id) in references(&frontier, include) {
-                if !served(&rt) || !seen.insert((rt.clone(), id.clone())) {
+                if !config.serves(&rt) || !seen.insert((rt.clone(), id.clone())) {
                     continue;
                 }
                 match store.read(&rt, &id).await {
@@ -52,7 +53,7 @@ pub(super) async fn included<S: ResourceStore>(
         if round == 0 {
             for include in &query.revincludes {
                 for resource in referencing(store, &frontier, include).await? {
-                    if served(&resource.resource_type)
+                    if config.serves(&resource.resource_type)
                         && grant.allows(&resource, Interaction::Search)
                         && seen.insert((resource.resource_type.clone(), resource.id.clone()))
                     {

@@ -592,9 +592,8 @@ async fn search<S: ResourceStore>(
         state.config.check_reach(&query)?;
         grant.check_links(&query)?;
         let page = search_granted(&state.store, &grant, &mut query).await?;
-        let served = |rt: &str| state.config.serves(rt);
         let included =
-            include::included(&state.store, &query, &page.resources, &grant, &served).await?;
+            include::included(&state.store, &state.config, &query, &page.resources, &grant).await?;
         Ok((params, query, page, included))
     }
     .await;

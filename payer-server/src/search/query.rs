@@ -342,28 +342,10 @@ impl SearchQuery {
                 }
                 // Formatting and pretty-printing do not change what is found.
                 "_format" | "_pretty" => {}
-                "_id" => query.clauses.push(parse_clause(
-                    Target::Id,
-                    ParamType::Token,
-                    name,
-                    modifier,
-                    value,
-                )?),
-                "_lastUpdated" => query.clauses.push(parse_clause(
-                    Target::LastUpdated,
-                    ParamType::Date,
-                    name,
-                    modifier,
-                    value,
-                )?),
-                _ => match param(resource_type, code) {
-                    Some(def) => query.clauses.push(parse_clause(
-                        Target::Param(def),
-                        def.kind,
-                        name,
-                        modifier,
-                        value,
-                    )?),
+                _ => match searched(resource_type, code) {
+                    Some((target, kind)) => query
+                        .clauses
+                        .push(parse_clause(target, kind, name, modifier, value)?),
                     None if strict => {
                         return Err(Error::invalid_param(
                             name,
@@ -444,9 +426,7 @@ fn parse_chained(resource_type: &str, name: &str, value: &str) -> Result<Clause,
                     .targets
                     .iter()
                     .copied()
-                    .filter(|t| {
-                        next.starts_with("_has") || is_builtin(next) || param(t, next).is_some()
-                    })
+                    .filter(|t| next.starts_with("_has") || searched(t, next).is_some())
                     .collect();
                 match searchable.as_slice() {
                     [one] => *one,
@@ -477,26 +457,24 @@ fn parse_chained(resource_type: &str, name: &str, value: &str) -> Result<Clause,
         Some((c, m)) => (c, Some(m)),
         None => (rest, None),
     };
-    let (target, kind) = match code {
-        "_id" => (Target::Id, ParamType::Token),
-        "_lastUpdated" => (Target::LastUpdated, ParamType::Date),
-        code => {
-            let def = param(current, code).ok_or_else(|| {
-                bad(format!(
-                    "{code} is not a search parameter of {current} this server supports"
-                ))
-            })?;
-            (Target::Param(def), def.kind)
-        }
-    };
+    let (target, kind) = searched(current, code).ok_or_else(|| {
+        bad(format!(
+            "{code} is not a search parameter of {current} this server supports"
+        ))
+    })?;
     let mut clause = parse_clause(target, kind, name, modifier, value)?;
     clause.links = links;
     Ok(clause)
 }
 
-/// `_id` and `_lastUpdated`, which every resource type has.
-fn is_builtin(code: &str) -> bool {
-    matches!(code, "_id" | "_lastUpdated")
+/// What `code` searches on a `resource_type`, and how its values read: `_id` and
+/// `_lastUpdated` (every type has them), or one of the type's parameters.
+fn searched(resource_type: &str, code: &str) -> Option<(Target, ParamType)> {
+    match code {
+        "_id" => Some((Target::Id, ParamType::Token)),
+        "_lastUpdated" => Some((Target::LastUpdated, ParamType::Date)),
+        code => param(resource_type, code).map(|def| (Target::Param(def), def.kind)),
+    }
 }
 
 fn reference_param(resource_type: &str, code: &str) -> Option<&'static SearchParamDef> {

@@ -649,14 +649,7 @@ fn search(c: &mut Connection, query: &SearchQuery) -> Result<SearchPage> {
         (Some(i), _) => {
             let clause = &query.clauses[i];
             sql.push("r.seq IN (");
-            if clause.links.is_empty() {
-                sql.push("SELECT i.seq FROM ");
-                if let Target::Param(def) = clause.target {
-                    param_condition(&mut sql, &query.resource_type, def, clause, Reach::ByValue);
-                }
-            } else {
-                chain_seqs_sql(&mut sql, &query.resource_type, &clause.links, clause);
-            }
+            matching_seqs_sql(&mut sql, &query.resource_type, &clause.links, clause);
             sql.push(") AND +r.type = ");
         }
         (None, Some(compartment)) if compartment_drives => {
@@ -818,9 +811,10 @@ fn linked_sql(sql: &mut Sql, from: &str, resource_type: &str, links: &[Link], cl
 
 /// `SELECT seq ...`: the resources of `resource_type` the clause holds for through
 /// `links`, from the far end inward: the resources the target matches (by the lookup
-/// indexes when it can), then per hop back the resources that point to them (forward) or
-/// that they point to (`_has`). Each level is an uncorrelated subquery.
-fn chain_seqs_sql(sql: &mut Sql, resource_type: &str, links: &[Link], clause: &Clause) {
+/// indexes when it can; all a plain driving clause needs), then per hop back the
+/// resources that point to them (forward) or that they point to (`_has`). Each level is
+/// an uncorrelated subquery.
+fn matching_seqs_sql(sql: &mut Sql, resource_type: &str, links: &[Link], clause: &Clause) {
     let Some((link, rest)) = links.split_first() else {
         match clause.target {
             Target::Param(def) if clause.missing.is_none() && !clause.negated => {
@@ -844,7 +838,7 @@ fn chain_seqs_sql(sql: &mut Sql, resource_type: &str, links: &[Link], clause: &C
             sql.push("SELECT h.seq FROM resources t CROSS JOIN idx_ref h ON h.param = ");
             sql.bind(param_id(param.resource, param.code));
             sql.push(" AND h.id = t.id AND h.type = t.type WHERE t.seq IN (");
-            chain_seqs_sql(sql, target_type, rest, clause);
+            matching_seqs_sql(sql, target_type, rest, clause);
             sql.push(")");
         }
         // The resources the inner set's references point to, from the inner set's rows
@@ -859,7 +853,7 @@ fn chain_seqs_sql(sql: &mut Sql, resource_type: &str, links: &[Link], clause: &C
             sql.push(" AND h.type = ");
             sql.bind(resource_type.to_owned());
             sql.push(" AND h.seq IN (");
-            chain_seqs_sql(sql, param.resource, rest, clause);
+            matching_seqs_sql(sql, param.resource, rest, clause);
             sql.push(")");
         }
     }
