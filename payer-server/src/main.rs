@@ -1,7 +1,8 @@
 //! `payer-server`: serve the FHIR API over a SQLite file, or load data into it.
 //!
 //! ```text
-//! payer-server demo [--members 300] [--listen 127.0.0.1:8080] [--redirect-uri URI]
+//! payer-server demo [--members 300] [--practitioners 1000] [--listen 127.0.0.1:8080]
+//!     [--redirect-uri URI]
 //! payer-server serve --db payer.sqlite --listen 127.0.0.1:8080 [--open]   (directory at /directory)
 //! payer-server load --db payer.sqlite [--validation reject|warn|off] FILES...
 //! payer-server register-app --db payer.sqlite --name NAME --redirect-uri URI [--type T]
@@ -40,6 +41,10 @@ enum Command {
         /// How many members.
         #[arg(long, default_value_t = 300)]
         members: usize,
+        /// How many practitioners the provider directory lists (at least the 26 the
+        /// claims name; the others work at clinics of their own).
+        #[arg(long, default_value_t = 1_000)]
+        practitioners: usize,
         /// The SQLite file (replaced).
         #[arg(long, default_value = "demo.sqlite")]
         db: PathBuf,
@@ -167,10 +172,18 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Demo {
             members,
+            practitioners,
             db,
             listen,
             redirect_uris,
-        } => demo(members, &db, &listen, redirect_uris).await,
+        } => {
+            let config = payer_server::synth::Config {
+                members,
+                directory_practitioners: practitioners,
+                ..payer_server::synth::Config::default()
+            };
+            demo(&config, &db, &listen, redirect_uris).await
+        }
         Command::Serve {
             db,
             listen,
@@ -433,7 +446,7 @@ fn directory_base(fhir_base: &str) -> String {
 
 /// `payer-server demo`: generate, load, print what to try, serve.
 async fn demo(
-    members: usize,
+    config: &payer_server::synth::Config,
     db: &std::path::Path,
     listen: &str,
     redirect_uris: Vec<String>,
@@ -451,17 +464,15 @@ async fn demo(
     }
     let store = SqliteStore::open(db).map_err(|e| format!("{}: {e}", db.display()))?;
     eprintln!(
-        "generating and loading {members} synthetic members into {}...",
+        "generating and loading {} synthetic members and a directory of {} practitioners into {}...",
+        config.members,
+        config.directory_practitioners,
         db.display()
     );
-    let config = payer_server::synth::Config {
-        members,
-        ..payer_server::synth::Config::default()
-    };
     // The generator's tests validate everything it makes against the profiles; the demo
     // does not pay for it again at every start.
     let (report, dataset_members) = store
-        .bulk_load(ingest::load_synthetic(&store, &config, Validation::Off))
+        .bulk_load(ingest::load_synthetic(&store, config, Validation::Off))
         .await
         .map_err(|e| e.to_string())?;
     let auth = auth_server(&store, &base_url, listen, None).await?;

@@ -343,6 +343,7 @@ fn other_periods_and_no_prior_authorizations() {
         years: 2,
         end_date: CalendarDate::new(2024, 2, 29),
         prior_authorizations: false,
+        ..Config::default()
     });
     let mut years = BTreeSet::new();
     for resource in &dataset.resources {
@@ -368,4 +369,98 @@ fn summary() {
     let summary = dataset.summary();
     println!("{summary}");
     assert!(summary.starts_with(&format!("{} resources", dataset.resources.len())));
+}
+
+/// The Plan-Net directory at a larger size: every added resource validates against its
+/// Plan-Net profile, references resolve, every practitioner in network has a role, and
+/// the members' data is the same as with the smallest directory.
+#[test]
+fn a_larger_directory_adds_clinics_and_changes_no_member() {
+    let config = Config {
+        seed: 2026,
+        members: 2,
+        directory_practitioners: 250,
+        ..Config::default()
+    };
+    let larger = Generator::new(&config);
+    let directory = larger.directory();
+    let count = |resource_type: &str| {
+        directory
+            .iter()
+            .filter(|r| r.resource_type() == resource_type)
+            .count()
+    };
+    assert_eq!(count("Practitioner"), 250);
+    // 26 practitioners at the claims' providers, then clinics of 20: 12 clinics.
+    assert_eq!(
+        count("Organization"),
+        21 + 1 + 12 + 5,
+        "providers, chain, clinics, networks"
+    );
+    assert_eq!(count("InsurancePlan"), 5);
+    let mut keys = BTreeSet::new();
+    for resource in &directory {
+        let id = resource.id().unwrap_or_default();
+        assert!(
+            keys.insert(format!("{}/{id}", resource.resource_type())),
+            "{id} twice"
+        );
+        let errors: Vec<String> = carin_profiles::validate(resource)
+            .into_iter()
+            .filter(|issue| issue.is_error())
+            .map(|issue| issue.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{id}: {errors:?}");
+    }
+    let mut practitioners_with_roles = BTreeSet::new();
+    for resource in &directory {
+        let json: serde_json::Value =
+            serde_json::from_str(&fhir_model::to_json(resource)).expect("JSON");
+        let mut targets = Vec::new();
+        collect_references(&json, &mut targets);
+        for target in targets {
+            assert!(keys.contains(&target), "{}: dangling {target}", json["id"]);
+        }
+        if json["resourceType"] == "PractitionerRole" {
+            assert_eq!(
+                json["extension"][0]["url"],
+                "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/network-reference"
+            );
+            practitioners_with_roles.insert(json["practitioner"]["reference"].to_string());
+        }
+    }
+    // All but the one at the clinic the claims treat as out of network.
+    assert_eq!(practitioners_with_roles.len(), 249);
+    // Geolocated places: every Location but the service areas has a position.
+    let located = directory
+        .iter()
+        .filter_map(|r| r.downcast_ref::<fhir_model::resources::Location>())
+        .filter(|l| l.position.is_some())
+        .count();
+    assert_eq!(located, count("Location") - 2);
+
+    let smallest = Generator::new(&Config {
+        directory_practitioners: 0,
+        ..config.clone()
+    });
+    let members = |generator: Generator| {
+        generator
+            .flat_map(|records| records.resources)
+            .map(|r| fhir_model::to_json(&r))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(members(smallest), members(Generator::new(&config)));
+}
+
+fn collect_references(json: &serde_json::Value, out: &mut Vec<String>) {
+    match json {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::String(target)) = map.get("reference") {
+                out.push(target.clone());
+            }
+            map.values().for_each(|v| collect_references(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_references(v, out)),
+        _ => {}
+    }
 }

@@ -1271,6 +1271,18 @@ pub(crate) const CITIES: &[(&str, &str, &str)] = &[
     ("Gresham", "970", "503"),
     ("Hillsboro", "971", "503"),
 ];
+/// The centres of [`CITIES`], in millionths of a degree (latitude, longitude).
+pub(crate) const CITY_POSITIONS: &[(i64, i64)] = &[
+    (45_515_200, -122_678_400),
+    (44_942_900, -123_035_100),
+    (44_052_100, -123_086_800),
+    (44_058_200, -121_315_300),
+    (42_326_500, -122_875_600),
+    (44_564_600, -123_262_000),
+    (45_487_100, -122_803_700),
+    (45_498_400, -122_431_500),
+    (45_522_900, -122_989_800),
+];
 /// The state of the service area.
 pub(crate) const STATE: &str = "OR";
 

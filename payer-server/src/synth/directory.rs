@@ -1,6 +1,8 @@
 //! The payer and its provider network: organizations (hospitals, clinics, labs,
 //! pharmacies, dental offices) and practitioners with NPIs. The same for every member
-//! count, so members can be generated one at a time.
+//! count, so members can be generated one at a time. The claims name only the first 21
+//! organizations and 26 practitioners; a larger directory (for the Provider Directory
+//! API at scale) adds clinics of 20 practitioners each after them, which no claim names.
 
 use fhir_model::Resource;
 use fhir_model::datatypes::{Address, HumanName, Reference};
@@ -9,14 +11,15 @@ use fhir_model::resources::{Organization, Practitioner, PractitionerQualificatio
 use super::calendar::Day;
 use super::codes::{self, NUCC_TAXONOMY};
 use super::fhir::{
-    CARIN_BB, US_CORE, V2_IDENTIFIER_TYPE, code_display, coding_display, contact, identifier, meta,
-    npi_identifier, reference_display,
+    CARIN_BB, ORG_TYPE, PLAN_NET, US_CORE, V2_IDENTIFIER_TYPE, code_display, coding_display,
+    contact, geolocation, identifier, meta, npi_identifier, reference_display,
 };
 use super::rng::Rng;
 use carin_profiles::codes::C4BBIdentifierType;
 
-/// The CARIN and US Core Organization profiles.
-const ORGANIZATION_PROFILES: [(&str, &str); 2] = [
+/// The CARIN, US Core and Plan-Net Organization profiles: the claims' providers are the
+/// directory's.
+const ORGANIZATION_PROFILES: [(&str, &str); 3] = [
     (
         "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Organization",
         CARIN_BB,
@@ -25,9 +28,13 @@ const ORGANIZATION_PROFILES: [(&str, &str); 2] = [
         "http://hl7.org/fhir/us/core/StructureDefinition/us-core-organization",
         US_CORE,
     ),
+    (
+        "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Organization",
+        PLAN_NET,
+    ),
 ];
-/// The CARIN and US Core Practitioner profiles.
-const PRACTITIONER_PROFILES: [(&str, &str); 2] = [
+/// The CARIN, US Core and Plan-Net Practitioner profiles.
+const PRACTITIONER_PROFILES: [(&str, &str); 3] = [
     (
         "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Practitioner",
         CARIN_BB,
@@ -35,6 +42,10 @@ const PRACTITIONER_PROFILES: [(&str, &str); 2] = [
     (
         "http://hl7.org/fhir/us/core/StructureDefinition/us-core-practitioner",
         US_CORE,
+    ),
+    (
+        "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Practitioner",
+        PLAN_NET,
     ),
 ];
 
@@ -97,6 +108,23 @@ impl Specialty {
             Specialty::Cardiology => ("207RC0000X", "Cardiovascular Disease Physician"),
             Specialty::Hospitalist => ("208M00000X", "Hospitalist Physician"),
             Specialty::Dentist => ("1223G0001X", "General Practice Dentist"),
+        }
+    }
+
+    /// The practice's name for the specialty, as in "Lakeview Cardiology Clinic".
+    fn practice(self) -> &'static str {
+        match self {
+            Specialty::FamilyMedicine => "Family Medicine",
+            Specialty::InternalMedicine => "Internal Medicine",
+            Specialty::Pediatrics => "Pediatrics",
+            Specialty::EmergencyMedicine => "Emergency Medicine",
+            Specialty::Radiology => "Imaging",
+            Specialty::OrthopedicSurgery => "Orthopedics",
+            Specialty::GeneralSurgery => "Surgery",
+            Specialty::Gastroenterology => "Digestive Health",
+            Specialty::Cardiology => "Cardiology",
+            Specialty::Hospitalist => "Hospital Medicine",
+            Specialty::Dentist => "Family Dental",
         }
     }
 
@@ -296,10 +324,82 @@ pub(crate) type OrgId = usize;
 /// An index into the directory's practitioners.
 pub(crate) type PractitionerId = usize;
 
+/// The id and name of the pharmacy chain with a store in every city.
+pub(crate) const PHARMACY_CHAIN: (&str, &str) = ("evergreen-pharmacy", "Evergreen Pharmacy");
+
+/// How many practitioners work at each clinic added beyond the claims' providers.
+const CLINIC_SIZE: usize = 20;
+
+/// The specialties of the clinics added beyond the claims' providers, with weights.
+const CLINIC_SPECIALTIES: &[(Specialty, u32)] = &[
+    (Specialty::FamilyMedicine, 30),
+    (Specialty::InternalMedicine, 20),
+    (Specialty::Pediatrics, 12),
+    (Specialty::Cardiology, 6),
+    (Specialty::Gastroenterology, 5),
+    (Specialty::OrthopedicSurgery, 7),
+    (Specialty::GeneralSurgery, 5),
+    (Specialty::Radiology, 5),
+    (Specialty::Dentist, 10),
+];
+
+/// An organization of the directory.
+#[derive(Debug)]
+pub(crate) struct OrgRecord {
+    /// The resource id.
+    pub(crate) id: String,
+    /// The name.
+    pub(crate) name: String,
+    /// What it is.
+    pub(crate) kind: OrgKind,
+    /// For a clinic added beyond the claims' providers, its one specialty.
+    pub(crate) specialty: Option<Specialty>,
+    /// Index into [`codes::CITIES`].
+    pub(crate) city: usize,
+    /// Whether it is in the plan's networks.
+    pub(crate) in_network: bool,
+    npi: String,
+    tax_id: String,
+}
+
+impl OrgRecord {
+    /// The street address line of organization `index`.
+    pub(crate) fn street(&self, index: OrgId) -> String {
+        format!(
+            "{} {}",
+            100 + index * 37,
+            codes::STREETS[index % codes::STREETS.len()]
+        )
+    }
+
+    /// The ZIP code of organization `index`.
+    pub(crate) fn postal_code(&self, index: OrgId) -> String {
+        let (_, zip, _) = codes::CITIES[self.city];
+        format!("{zip}{:02}", 10 + index % 90)
+    }
+
+    /// The main phone number of organization `index`.
+    pub(crate) fn phone(&self, index: OrgId) -> String {
+        let (_, _, area) = codes::CITIES[self.city];
+        format!("{area}-555-01{:02}", index % 100)
+    }
+
+    /// Where place `index` in `city` is: the city's centre, moved by up to about 5 km so
+    /// that no two places coincide, in millionths of a degree (latitude, longitude).
+    pub(crate) fn position_in(city: usize, index: usize) -> (i64, i64) {
+        let (latitude, longitude) = codes::CITY_POSITIONS[city];
+        // A fixed scatter from the index (no random stream: the claims' directory draws
+        // none for it).
+        let spread = |salt: usize| ((index * 7_919 + salt) % 90_001) as i64 - 45_000;
+        (latitude + spread(17), longitude + spread(4_409))
+    }
+}
+
 /// A practitioner of the directory.
 #[derive(Debug)]
 pub(crate) struct PractitionerRecord {
-    id: String,
+    /// The resource id.
+    pub(crate) id: String,
     given: &'static str,
     family: &'static str,
     gender: &'static str,
@@ -312,7 +412,7 @@ pub(crate) struct PractitionerRecord {
 
 impl PractitionerRecord {
     /// "Dr. Given Family" style display with the degree.
-    fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         format!(
             "{} {}, {}",
             self.given,
@@ -325,53 +425,109 @@ impl PractitionerRecord {
 /// The payer and provider directory.
 #[derive(Debug)]
 pub(crate) struct Directory {
-    organization_npis: Vec<String>,
-    organization_tax_ids: Vec<String>,
+    organizations: Vec<OrgRecord>,
     practitioners: Vec<PractitionerRecord>,
+    /// How many practitioners the claims may name: the first ones.
+    claims_practitioners: usize,
     last_updated: Day,
 }
 
 impl Directory {
-    /// The directory for a seed; entries were last updated on `last_updated`.
-    pub(crate) fn new(seed: u64, last_updated: Day) -> Directory {
+    /// The directory for a seed, with at least `practitioners` practitioners; entries
+    /// were last updated on `last_updated`.
+    pub(crate) fn new(seed: u64, last_updated: Day, practitioners: usize) -> Directory {
         let mut rng = Rng::fork(seed, u64::MAX);
-        let organization_npis = ORGANIZATIONS.iter().map(|_| npi(&mut rng, '2')).collect();
-        let organization_tax_ids = ORGANIZATIONS
+        let organization_npis: Vec<String> =
+            ORGANIZATIONS.iter().map(|_| npi(&mut rng, '2')).collect();
+        let mut organizations: Vec<OrgRecord> = ORGANIZATIONS
             .iter()
-            .map(|_| {
-                format!(
-                    "{:02}-{:07}",
-                    rng.range(10, 99),
-                    rng.range(1_000_000, 9_999_999)
-                )
+            .zip(organization_npis)
+            .map(|(spec, npi)| OrgRecord {
+                id: spec.id.to_owned(),
+                name: spec.name.to_owned(),
+                kind: spec.kind,
+                specialty: None,
+                city: spec.city % codes::CITIES.len(),
+                in_network: spec.in_network,
+                npi,
+                tax_id: tax_id(&mut rng),
             })
             .collect();
-        let mut practitioners = Vec::new();
+        let mut directory = Directory {
+            organizations: Vec::new(),
+            practitioners: Vec::new(),
+            claims_practitioners: 0,
+            last_updated,
+        };
         for (specialty, org_id, count) in STAFF {
             let organization = org_index(org_id);
             for _ in 0..*count {
-                let female = rng.chance(50);
-                practitioners.push(PractitionerRecord {
-                    id: format!("practitioner-{:02}", practitioners.len() + 1),
-                    given: if female {
-                        rng.choose(codes::FEMALE_NAMES)
-                    } else {
-                        rng.choose(codes::MALE_NAMES)
-                    },
-                    family: rng.choose(codes::FAMILY_NAMES),
-                    gender: if female { "female" } else { "male" },
-                    npi: npi(&mut rng, '1'),
-                    specialty: *specialty,
-                    organization,
-                });
+                directory.add_practitioner(&mut rng, *specialty, organization);
             }
         }
-        Directory {
-            organization_npis,
-            organization_tax_ids,
-            practitioners,
-            last_updated,
+        directory.claims_practitioners = directory.practitioners.len();
+        // What no claim names comes from a stream of its own, so the claims' directory is
+        // the same at any size: a pharmacy chain with a store in every city (the MA-PD
+        // plan's pharmacy network), then clinics until there are enough practitioners.
+        let mut rng = Rng::fork(seed, u64::MAX - 1);
+        organizations.push(OrgRecord {
+            id: PHARMACY_CHAIN.0.to_owned(),
+            name: PHARMACY_CHAIN.1.to_owned(),
+            kind: OrgKind::Pharmacy,
+            specialty: None,
+            city: 0,
+            in_network: true,
+            npi: npi(&mut rng, '2'),
+            tax_id: tax_id(&mut rng),
+        });
+        while directory.practitioners.len() < practitioners {
+            let specialty = *rng.weighted(CLINIC_SPECIALTIES);
+            let number = organizations.len() - ORGANIZATIONS.len();
+            let practice = specialty.practice();
+            organizations.push(OrgRecord {
+                id: format!("clinic-{number:05}"),
+                name: format!("{} {practice} {}", rng.choose(codes::FAMILY_NAMES), {
+                    if specialty == Specialty::Dentist {
+                        "Office"
+                    } else {
+                        "Clinic"
+                    }
+                }),
+                kind: if specialty == Specialty::Dentist {
+                    OrgKind::DentalOffice
+                } else {
+                    OrgKind::Clinic
+                },
+                specialty: Some(specialty),
+                city: rng.index(codes::CITIES.len()),
+                in_network: true,
+                npi: npi(&mut rng, '2'),
+                tax_id: tax_id(&mut rng),
+            });
+            let size = CLINIC_SIZE.min(practitioners - directory.practitioners.len());
+            for _ in 0..size {
+                directory.add_practitioner(&mut rng, specialty, organizations.len() - 1);
+            }
         }
+        directory.organizations = organizations;
+        directory
+    }
+
+    fn add_practitioner(&mut self, rng: &mut Rng, specialty: Specialty, organization: OrgId) {
+        let female = rng.chance(50);
+        self.practitioners.push(PractitionerRecord {
+            id: format!("practitioner-{:02}", self.practitioners.len() + 1),
+            given: if female {
+                rng.choose(codes::FEMALE_NAMES)
+            } else {
+                rng.choose(codes::MALE_NAMES)
+            },
+            family: rng.choose(codes::FAMILY_NAMES),
+            gender: if female { "female" } else { "male" },
+            npi: npi(rng, '1'),
+            specialty,
+            organization,
+        });
     }
 
     /// The health plan.
@@ -379,10 +535,25 @@ impl Directory {
         0
     }
 
+    /// Every organization, the payer first.
+    pub(crate) fn organizations(&self) -> &[OrgRecord] {
+        &self.organizations
+    }
+
+    /// Every practitioner.
+    pub(crate) fn practitioners(&self) -> &[PractitionerRecord] {
+        &self.practitioners
+    }
+
+    /// When the directory was last updated.
+    pub(crate) fn last_updated(&self) -> Day {
+        self.last_updated
+    }
+
     /// A reference to an organization.
     pub(crate) fn organization(&self, id: OrgId) -> Reference {
-        let spec = &ORGANIZATIONS[id];
-        reference_display("Organization", spec.id, spec.name)
+        let record = &self.organizations[id];
+        reference_display("Organization", &record.id, &record.name)
     }
 
     /// A reference to a practitioner.
@@ -393,7 +564,7 @@ impl Directory {
 
     /// Whether the organization is in the plan's network.
     pub(crate) fn in_network(&self, id: OrgId) -> bool {
-        ORGANIZATIONS[id].in_network
+        self.organizations[id].in_network
     }
 
     /// A practitioner's record.
@@ -401,7 +572,8 @@ impl Directory {
         &self.practitioners[id]
     }
 
-    /// A random organization of a kind (the payer when there is none).
+    /// A random in-network organization of a kind among those the claims name (the
+    /// payer when there is none).
     pub(crate) fn pick_organization(&self, rng: &mut Rng, kind: OrgKind) -> OrgId {
         let candidates: Vec<OrgId> = (0..ORGANIZATIONS.len())
             .filter(|&i| ORGANIZATIONS[i].kind == kind && ORGANIZATIONS[i].in_network)
@@ -418,12 +590,12 @@ impl Directory {
             .find(|&i| ORGANIZATIONS[i].kind == OrgKind::Clinic && !ORGANIZATIONS[i].in_network)
     }
 
-    /// A random in-network practitioner of a specialty.
+    /// A random in-network practitioner of a specialty among those the claims name.
     pub(crate) fn pick_practitioner(&self, rng: &mut Rng, specialty: Specialty) -> PractitionerId {
-        let candidates: Vec<PractitionerId> = (0..self.practitioners.len())
+        let candidates: Vec<PractitionerId> = (0..self.claims_practitioners)
             .filter(|&i| {
                 let record = &self.practitioners[i];
-                record.specialty == specialty && ORGANIZATIONS[record.organization].in_network
+                record.specialty == specialty && self.organizations[record.organization].in_network
             })
             .collect();
         candidates
@@ -442,10 +614,11 @@ impl Directory {
     /// Every organization and practitioner as resources, organizations first, each in
     /// directory order.
     pub(crate) fn resources(&self) -> Vec<Resource> {
-        let organizations = ORGANIZATIONS
+        let organizations = self
+            .organizations
             .iter()
             .enumerate()
-            .map(|(index, spec)| self.organization_resource(index, spec).into());
+            .map(|(index, record)| self.organization_resource(index, record).into());
         let practitioners = self
             .practitioners
             .iter()
@@ -454,15 +627,15 @@ impl Directory {
         organizations.chain(practitioners).collect()
     }
 
-    fn organization_resource(&self, index: usize, spec: &OrgSpec) -> Organization {
+    fn organization_resource(&self, index: usize, record: &OrgRecord) -> Organization {
         let mut org = Organization::default();
-        org.id = Some(spec.id.to_owned());
+        org.id = Some(record.id.clone());
         org.meta = Some(meta(
             self.last_updated,
             480 + index as u32,
             &ORGANIZATION_PROFILES,
         ));
-        if spec.kind == OrgKind::Payer {
+        if record.kind == OrgKind::Payer {
             org.identifier.push(identifier(
                 Some(C4BBIdentifierType::Payerid.to_coding()),
                 "https://www.cascadehealthplan.example/fhir/payerid",
@@ -474,41 +647,47 @@ impl Directory {
                 "95182",
             ));
         } else {
-            org.identifier
-                .push(npi_identifier(&self.organization_npis[index]));
+            org.identifier.push(npi_identifier(&record.npi));
         }
         org.identifier.push(identifier(
             Some(coding_display(V2_IDENTIFIER_TYPE, "TAX", "Tax ID number")),
             "urn:oid:2.16.840.1.113883.4.4",
-            &self.organization_tax_ids[index],
+            &record.tax_id,
         ));
         org.active = true.into();
-        let (type_code, type_display) = match spec.kind {
+        // One concept, two codings: CARIN's organization-type code and Plan-Net's OrgTypeCS
+        // one (plannet-Organization.type binds OrgTypeVS as required).
+        let (type_code, type_display) = match record.kind {
             OrgKind::Payer => ("pay", "Payer"),
             _ => ("prov", "Healthcare Provider"),
         };
-        org.r#type.push(code_display(
+        let (plan_net_code, plan_net_display) = match record.kind {
+            OrgKind::Payer => ("payer", "Payer"),
+            OrgKind::Hospital | OrgKind::Laboratory | OrgKind::Pharmacy => ("fac", "Facility"),
+            OrgKind::Clinic | OrgKind::DentalOffice => ("prvgrp", "Provider Group"),
+        };
+        let mut kind = code_display(
             "http://terminology.hl7.org/CodeSystem/organization-type",
             type_code,
             type_display,
-        ));
-        org.name = spec.name.into();
-        let (city, zip, area) = codes::CITIES[spec.city % codes::CITIES.len()];
-        org.telecom.push(contact(
-            "phone",
-            &format!("{area}-555-01{:02}", index % 100),
+        );
+        kind.coding
+            .push(coding_display(ORG_TYPE, plan_net_code, plan_net_display));
+        org.r#type.push(kind);
+        org.name = record.name.as_str().into();
+        org.telecom
+            .push(contact("phone", &record.phone(index), "work"));
+        let (city, _, _) = codes::CITIES[record.city];
+        let mut address = address(
             "work",
-        ));
-        org.address.push(address(
-            "work",
-            &format!(
-                "{} {}",
-                100 + index * 37,
-                codes::STREETS[index % codes::STREETS.len()]
-            ),
+            &record.street(index),
             city,
-            &format!("{zip}{:02}", 10 + index),
-        ));
+            &record.postal_code(index),
+        );
+        address
+            .extension
+            .push(geolocation(OrgRecord::position_in(record.city, index)));
+        org.address.push(address);
         org
     }
 
@@ -544,6 +723,15 @@ impl Directory {
         practitioner.qualification.push(specialty);
         practitioner
     }
+}
+
+/// A US federal tax id (EIN) like `12-3456789`.
+fn tax_id(rng: &mut Rng) -> String {
+    format!(
+        "{:02}-{:07}",
+        rng.range(10, 99),
+        rng.range(1_000_000, 9_999_999)
+    )
 }
 
 /// The directory index of an organization id (0, the payer, when unknown).

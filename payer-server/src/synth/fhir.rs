@@ -26,6 +26,11 @@ pub(crate) const CARIN_BB: &str = "2.0.0";
 pub(crate) const US_CORE: &str = "6.1.0";
 /// Da Vinci PDex version of the prior authorization profile.
 pub(crate) const PDEX: &str = "2.0.0";
+/// Da Vinci Plan-Net version of the directory profiles.
+pub(crate) const PLAN_NET: &str = "1.1.0";
+/// Plan-Net's organization types (`ntwk`, `prvgrp`, `fac`, `payer`, ...).
+pub(crate) const ORG_TYPE: &str =
+    "http://hl7.org/fhir/us/davinci-pdex-plan-net/CodeSystem/OrgTypeCS";
 
 /// A primitive holding `value`, absent when `None`.
 pub(crate) fn primitive<T>(value: Option<T>) -> Primitive<T> {
@@ -192,6 +197,21 @@ pub(crate) fn complex_extension(url: &str, parts: Vec<Extension>) -> Extension {
     out.url = Some(url.to_owned());
     out.extension = parts;
     out
+}
+
+/// The standard `geolocation` extension of an Address, from millionths of a degree
+/// (latitude, longitude).
+pub(crate) fn geolocation((latitude, longitude): (i64, i64)) -> Extension {
+    complex_extension(
+        "http://hl7.org/fhir/StructureDefinition/geolocation",
+        vec![
+            extension("latitude", OpenType::Decimal(primitive(fixed(latitude, 6)))),
+            extension(
+                "longitude",
+                OpenType::Decimal(primitive(fixed(longitude, 6))),
+            ),
+        ],
+    )
 }
 
 /// The 1-based sequence number of the element at `index`.

@@ -55,6 +55,7 @@ mod context;
 mod directory;
 mod fhir;
 mod member;
+mod plan_net;
 mod rng;
 
 use std::collections::BTreeMap;
@@ -83,6 +84,10 @@ pub struct Config {
     pub end_date: CalendarDate,
     /// Whether to write PDex prior authorizations.
     pub prior_authorizations: bool,
+    /// How many practitioners the provider directory lists at least: the 26 the claims
+    /// name and, to reach this many, practitioners of clinics no claim names (for a
+    /// directory at scale). 0 by default.
+    pub directory_practitioners: usize,
 }
 
 impl Config {
@@ -99,6 +104,7 @@ impl Default for Config {
             years: 5,
             end_date: Config::DEFAULT_END_DATE,
             prior_authorizations: true,
+            directory_practitioners: 0,
         }
     }
 }
@@ -253,15 +259,20 @@ impl Generator {
         Generator {
             config: config.clone(),
             period: (start, end),
-            directory: Directory::new(config.seed, end.plus(-30)),
+            directory: Directory::new(config.seed, end.plus(-30), config.directory_practitioners),
             next: 0,
         }
     }
 
     /// The payer and provider directory: the health plan's and the providers'
-    /// `Organization`s, then the `Practitioner`s. The same for any number of members.
+    /// `Organization`s, the `Practitioner`s, then what the Provider Directory API
+    /// publishes about them (Plan-Net: service areas, networks, insurance plans,
+    /// locations, endpoints, services, affiliations and practitioner roles). The same for
+    /// any number of members.
     pub fn directory(&self) -> Vec<Resource> {
-        self.directory.resources()
+        let mut resources = self.directory.resources();
+        resources.extend(plan_net::resources(&self.directory));
+        resources
     }
 
     /// The member with 0-based `index`.
