@@ -394,8 +394,8 @@ fn a_larger_directory_adds_clinics_and_changes_no_member() {
     // 26 practitioners at the claims' providers, then clinics of 20: 12 clinics.
     assert_eq!(
         count("Organization"),
-        21 + 1 + 12 + 5,
-        "providers, chain, clinics, networks"
+        21 + 2 + 12 + 5,
+        "the claims' 21, the pharmacy chain and the CCO, 12 clinics, 5 networks"
     );
     assert_eq!(count("InsurancePlan"), 5);
     let mut keys = BTreeSet::new();

@@ -7652,6 +7652,15 @@ pub(crate) static SEARCH_PARAMS: &[SearchParamDef] = &[
     },
     SearchParamDef {
         resource: "InsurancePlan",
+        code: "name",
+        kind: ParamType::String,
+        url: "http://hl7.org/fhir/us/davinci-pdex-plan-net/SearchParameter/insuranceplan-name",
+        expression: "name | alias",
+        paths: &[&[Step::Member("name")], &[Step::Member("alias")]],
+        targets: &[],
+    },
+    SearchParamDef {
+        resource: "InsurancePlan",
         code: "owned-by",
         kind: ParamType::Reference,
         url: "http://hl7.org/fhir/us/davinci-pdex-plan-net/SearchParameter/insuranceplan-owned-by",

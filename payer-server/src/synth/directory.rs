@@ -5,14 +5,15 @@
 //! API at scale) adds clinics of 20 practitioners each after them, which no claim names.
 
 use fhir_model::Resource;
-use fhir_model::datatypes::{Address, HumanName, Reference};
+use fhir_model::datatypes::{Address, HumanName, OpenType, Reference};
 use fhir_model::resources::{Organization, Practitioner, PractitionerQualification};
 
 use super::calendar::Day;
 use super::codes::{self, NUCC_TAXONOMY};
 use super::fhir::{
     CARIN_BB, ORG_TYPE, PLAN_NET, US_CORE, V2_IDENTIFIER_TYPE, code_display, coding_display,
-    contact, geolocation, identifier, meta, npi_identifier, reference_display,
+    contact, extension, geolocation, identifier, meta, npi_identifier, reference,
+    reference_display,
 };
 use super::rng::Rng;
 use carin_profiles::codes::C4BBIdentifierType;
@@ -326,6 +327,21 @@ pub(crate) type PractitionerId = usize;
 
 /// The id and name of the pharmacy chain with a store in every city.
 pub(crate) const PHARMACY_CHAIN: (&str, &str) = ("evergreen-pharmacy", "Evergreen Pharmacy");
+/// The id and name of the plan's Medicaid coordinated care organization (Oregon delivers
+/// Medicaid through CCOs), which owns and administers the Medicaid and CHIP plans.
+pub(crate) const COMMUNITY_CARE: (&str, &str) = (
+    "cascade-community-care",
+    "Cascade Community Care Organization",
+);
+/// The `Location` of the area the plan serves (written by `plan_net`).
+pub(crate) const SERVICE_AREA: &str = "oregon-service-area";
+
+/// Which of the claims' organizations are part of another: (part, whole).
+const PARTS: &[(&str, &str)] = &[
+    ("hospitalist-partners", "riverside-general-hospital"),
+    ("valley-emergency-physicians", "riverside-general-hospital"),
+    ("metro-radiology-associates", "st-brigid-medical-center"),
+];
 
 /// How many practitioners work at each clinic added beyond the claims' providers.
 const CLINIC_SIZE: usize = 20;
@@ -358,6 +374,8 @@ pub(crate) struct OrgRecord {
     pub(crate) city: usize,
     /// Whether it is in the plan's networks.
     pub(crate) in_network: bool,
+    /// The organization it is part of (a hospital's physician group, the CCO).
+    pub(crate) part_of: Option<OrgId>,
     npi: String,
     tax_id: String,
 }
@@ -449,6 +467,10 @@ impl Directory {
                 specialty: None,
                 city: spec.city % codes::CITIES.len(),
                 in_network: spec.in_network,
+                part_of: PARTS
+                    .iter()
+                    .find(|(part, _)| *part == spec.id)
+                    .map(|(_, whole)| org_index(whole)),
                 npi,
                 tax_id: tax_id(&mut rng),
             })
@@ -477,12 +499,27 @@ impl Directory {
             specialty: None,
             city: 0,
             in_network: true,
+            part_of: None,
             npi: npi(&mut rng, '2'),
             tax_id: tax_id(&mut rng),
         });
+        organizations.push(OrgRecord {
+            id: COMMUNITY_CARE.0.to_owned(),
+            name: COMMUNITY_CARE.1.to_owned(),
+            kind: OrgKind::Payer,
+            specialty: None,
+            city: 1,
+            in_network: true,
+            part_of: Some(0),
+            npi: String::new(),
+            tax_id: tax_id(&mut rng),
+        });
+        let hospitals: Vec<OrgId> = (0..ORGANIZATIONS.len())
+            .filter(|&i| ORGANIZATIONS[i].kind == OrgKind::Hospital)
+            .collect();
         while directory.practitioners.len() < practitioners {
             let specialty = *rng.weighted(CLINIC_SPECIALTIES);
-            let number = organizations.len() - ORGANIZATIONS.len();
+            let number = organizations.len() - ORGANIZATIONS.len() - 1;
             let practice = specialty.practice();
             organizations.push(OrgRecord {
                 id: format!("clinic-{number:05}"),
@@ -501,6 +538,10 @@ impl Directory {
                 specialty: Some(specialty),
                 city: rng.index(codes::CITIES.len()),
                 in_network: true,
+                // Every fourth is a hospital's.
+                part_of: number
+                    .is_multiple_of(4)
+                    .then(|| hospitals[number / 4 % hospitals.len()]),
                 npi: npi(&mut rng, '2'),
                 tax_id: tax_id(&mut rng),
             });
@@ -635,7 +676,12 @@ impl Directory {
             480 + index as u32,
             &ORGANIZATION_PROFILES,
         ));
-        if record.kind == OrgKind::Payer {
+        if index == self.payer() {
+            // Where the plan serves (Plan-Net's coverage-area search on Organization).
+            org.extension.push(extension(
+                "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/location-reference",
+                OpenType::Reference(Box::new(reference("Location", SERVICE_AREA))),
+            ));
             org.identifier.push(identifier(
                 Some(C4BBIdentifierType::Payerid.to_coding()),
                 "https://www.cascadehealthplan.example/fhir/payerid",
@@ -646,7 +692,7 @@ impl Directory {
                 "urn:oid:2.16.840.1.113883.6.300",
                 "95182",
             ));
-        } else {
+        } else if record.kind != OrgKind::Payer {
             org.identifier.push(npi_identifier(&record.npi));
         }
         org.identifier.push(identifier(
@@ -688,6 +734,11 @@ impl Directory {
             .extension
             .push(geolocation(OrgRecord::position_in(record.city, index)));
         org.address.push(address);
+        org.part_of = record.part_of.map(|whole| self.organization(whole));
+        // Providers and the plan publish a FHIR endpoint (`plan_net` writes them).
+        if index == self.payer() || record.kind != OrgKind::Payer {
+            org.endpoint.push(reference("Endpoint", &record.id));
+        }
         org
     }
 

@@ -30,7 +30,8 @@ use super::benefits::PLANS;
 use super::calendar::Day;
 use super::codes::{self, NUCC_TAXONOMY};
 use super::directory::{
-    Directory, OrgId, OrgKind, OrgRecord, PHARMACY_CHAIN, PractitionerRecord, Specialty, address,
+    COMMUNITY_CARE, Directory, OrgId, OrgKind, OrgRecord, PHARMACY_CHAIN, PractitionerRecord,
+    SERVICE_AREA, Specialty, address,
 };
 use super::fhir::{
     ORG_TYPE, PLAN_NET, code_display, coding_display, complex_extension, contact, extension, fixed,
@@ -73,7 +74,7 @@ const ROLE_PROFILE: [(&str, &str); 1] = [(
 /// The service areas networks and plans cover: (Location id, name, city or none).
 const SERVICE_AREAS: [(&str, &str, Option<&str>); 2] = [
     (
-        "oregon-service-area",
+        SERVICE_AREA,
         "Cascade Health Plan service area: Oregon",
         None,
     ),
@@ -91,6 +92,9 @@ const PHARMACY_NETWORK: &str = "Cascade Part D Pharmacy Network";
 struct Network {
     id: String,
     name: &'static str,
+    /// Who contracts its providers: the CCO for the Medicaid and CHIP network, the plan
+    /// for the others.
+    owner: OrgId,
     /// The `Location` id of the area it covers.
     service_area: &'static str,
 }
@@ -99,6 +103,8 @@ struct Network {
 struct Place {
     id: String,
     name: String,
+    /// The `Location` id of the place it is part of (a hospital's emergency department).
+    part_of: Option<String>,
     city: usize,
     street: String,
     postal_code: String,
@@ -112,7 +118,7 @@ struct Place {
 pub(crate) fn resources(directory: &Directory) -> Vec<Resource> {
     let writer = Writer {
         directory,
-        networks: networks(),
+        networks: networks(directory),
         staff: staff_specialties(directory),
     };
     writer.write()
@@ -120,19 +126,20 @@ pub(crate) fn resources(directory: &Directory) -> Vec<Resource> {
 
 /// The networks the members' plans name (`Coverage.network`), in plan order, then the
 /// Part D pharmacy network.
-fn networks() -> Vec<Network> {
-    let mut names: Vec<&'static str> = Vec::new();
+fn networks(directory: &Directory) -> Vec<Network> {
+    let mut names: Vec<(&'static str, LineOfBusiness)> = Vec::new();
     for plan in PLANS {
-        if !names.contains(&plan.network) {
-            names.push(plan.network);
+        if !names.iter().any(|(name, _)| *name == plan.network) {
+            names.push((plan.network, plan.line_of_business));
         }
     }
-    names.push(PHARMACY_NETWORK);
+    names.push((PHARMACY_NETWORK, LineOfBusiness::MedicareAdvantage));
     names
         .into_iter()
-        .map(|name| Network {
+        .map(|(name, line)| Network {
             id: network_id(name),
             name,
+            owner: plan_owner(directory, line),
             // The narrow QHP network covers the metro area only.
             service_area: if name == "Cascade Select" {
                 SERVICE_AREAS[1].0
@@ -141,6 +148,19 @@ fn networks() -> Vec<Network> {
             },
         })
         .collect()
+}
+
+/// Who owns and runs the plans of a line of business: the CCO for Medicaid and CHIP, the
+/// plan for the others.
+fn plan_owner(directory: &Directory, line: LineOfBusiness) -> OrgId {
+    match line {
+        LineOfBusiness::Medicaid | LineOfBusiness::Chip => directory
+            .organizations()
+            .iter()
+            .position(|o| o.id == COMMUNITY_CARE.0)
+            .unwrap_or(directory.payer()),
+        _ => directory.payer(),
+    }
 }
 
 /// `Cascade PPO Network` → `cascade-ppo-network`; `Cascade Select` →
@@ -191,9 +211,9 @@ impl Writer<'_> {
         for (index, plan) in PLANS.iter().enumerate() {
             out.push(self.insurance_plan(index, plan).into());
         }
-        let payer = self.directory.payer();
         for (index, org) in self.directory.organizations().iter().enumerate() {
-            if index == payer {
+            // The plan and its CCO see no one.
+            if org.kind == OrgKind::Payer {
                 continue;
             }
             let places = self.places(index, org);
@@ -248,14 +268,25 @@ impl Writer<'_> {
         let here = |id: String, name: String, city: usize, salt: OrgId| Place {
             id,
             name,
+            part_of: None,
             city,
             street: org.street(index + salt),
             postal_code: org.postal_code(index + salt),
             phone: org.phone(index + salt),
             position: OrgRecord::position_in(city, index + salt),
         };
+        let main = here(org.id.clone(), org.name.clone(), org.city, 0);
+        if org.kind == OrgKind::Hospital {
+            let emergency = Place {
+                id: format!("{}-emergency", org.id),
+                name: format!("{} Emergency Department", org.name),
+                part_of: Some(org.id.clone()),
+                ..here(String::new(), String::new(), org.city, 0)
+            };
+            return vec![main, emergency];
+        }
         if org.id != PHARMACY_CHAIN.0 {
-            return vec![here(org.id.clone(), org.name.clone(), org.city, 0)];
+            return vec![main];
         }
         codes::CITIES
             .iter()
@@ -310,7 +341,16 @@ impl Writer<'_> {
         org.active = true.into();
         org.r#type.push(code_display(ORG_TYPE, "ntwk", "Network"));
         org.name = network.name.into();
-        org.part_of = Some(self.directory.organization(payer));
+        org.part_of = Some(self.directory.organization(network.owner));
+        // The plan's own address: networks have no premises.
+        let plan = &self.directory.organizations()[payer];
+        let (city, _, _) = codes::CITIES[plan.city];
+        org.address.push(address(
+            "work",
+            &plan.street(payer),
+            city,
+            &plan.postal_code(payer),
+        ));
         let mut contact_person = OrganizationContact::default();
         let mut name = HumanName::default();
         name.text = "Provider Relations".into();
@@ -377,8 +417,9 @@ impl Writer<'_> {
         out.name = plan.plan_name.into();
         out.alias.push(plan.group_name.into());
         out.period = Some(period(Day::first_of_month(self.updated().year(), 1), None));
-        out.owned_by = Some(self.directory.organization(payer));
-        out.administered_by = Some(self.directory.organization(payer));
+        let owner = plan_owner(self.directory, plan.line_of_business);
+        out.owned_by = Some(self.directory.organization(owner));
+        out.administered_by = Some(self.directory.organization(owner));
         let networks: Vec<Reference> = self
             .networks
             .iter()
@@ -434,7 +475,11 @@ impl Writer<'_> {
         ));
         location.status = "active".into();
         location.name = place.name.as_str().into();
-        let (code, display) = location_type(org);
+        let (code, display) = if place.part_of.is_some() {
+            ("ER", "Emergency room")
+        } else {
+            location_type(org)
+        };
         location.r#type.push(code_display(
             "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
             code,
@@ -450,6 +495,10 @@ impl Writer<'_> {
         position.longitude = primitive(fixed(place.position.1, 6));
         location.position = Some(Box::new(position));
         location.managing_organization = Some(self.directory.organization(index));
+        location.part_of = place
+            .part_of
+            .as_deref()
+            .map(|whole| reference("Location", whole));
         location.hours_of_operation = opening_hours(org.kind);
         location.endpoint.push(reference("Endpoint", &org.id));
         location
@@ -527,6 +576,13 @@ impl Writer<'_> {
             category,
             category_display,
         ));
+        if org.kind == OrgKind::Pharmacy {
+            service.r#type.push(code_display(
+                "http://terminology.hl7.org/CodeSystem/service-type",
+                "537",
+                "Medication Reviews",
+            ));
+        }
         service.specialty = self.specialties(index, org);
         service.location = places
             .iter()
@@ -581,7 +637,7 @@ impl Writer<'_> {
         ));
         affiliation.active = true.into();
         affiliation.period = Some(period(Day::first_of_month(self.updated().year(), 1), None));
-        affiliation.organization = Some(self.directory.organization(self.directory.payer()));
+        affiliation.organization = Some(self.directory.organization(network.owner));
         affiliation.participating_organization = Some(self.directory.organization(index));
         affiliation
             .network
@@ -752,7 +808,12 @@ mod tests {
     fn network_ids_are_slugs_ending_in_network() {
         assert_eq!(network_id("Cascade PPO Network"), "cascade-ppo-network");
         assert_eq!(network_id("Cascade Select"), "cascade-select-network");
-        let ids: BTreeSet<String> = networks().into_iter().map(|n| n.id).collect();
+        let directory = Directory::new(
+            1,
+            Day::from_calendar(super::super::Config::DEFAULT_END_DATE),
+            0,
+        );
+        let ids: BTreeSet<String> = networks(&directory).into_iter().map(|n| n.id).collect();
         assert_eq!(ids.len(), 5, "{ids:?}");
     }
 
@@ -770,7 +831,7 @@ mod tests {
             .expect("the chain is listed");
         let writer = Writer {
             directory: &directory,
-            networks: networks(),
+            networks: networks(&directory),
             staff: staff_specialties(&directory),
         };
         let places = writer.places(chain, &directory.organizations()[chain]);

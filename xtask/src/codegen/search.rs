@@ -276,10 +276,14 @@ fn compile(expression: &str, resource: &str, elements: &Elements) -> Option<Vec<
             part = &owned;
         }
         let segments = split_top_level(part, '.');
-        if segments.first().map(|s| s.trim()) != Some(resource) {
-            continue;
+        let first = segments.first().map_or("", |s| s.trim());
+        if first == resource {
+            out.push(compile_path(&segments[1..], resource, elements)?);
+        } else if first.starts_with(|c: char| c.is_ascii_lowercase()) {
+            // A path without the type is relative to the resource (Plan-Net's
+            // `InsurancePlan-name` is `name | alias`).
+            out.push(compile_path(&segments, resource, elements)?);
         }
-        out.push(compile_path(&segments[1..], resource, elements)?);
     }
     (!out.is_empty()).then_some(out)
 }
