@@ -82,9 +82,12 @@ async fn start() -> AnyResult<Server> {
         .with_authorizer(auth.authorizer())
         .with_smart_configuration(auth.smart_configuration())
         .with_audit(audit.clone());
+    // The public Provider Directory API on the same store, as `payer-server serve` has it.
+    let directory = ServerConfig::directory(format!("{origin}/directory"));
     let routes = axum::Router::new()
         .nest("/auth", auth.router())
-        .nest("/fhir", router(store, fhir_config));
+        .nest("/fhir", router(store.clone(), fhir_config))
+        .nest("/directory", router(store, directory));
     tokio::spawn(async move { axum::serve(listener, routes).await });
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -343,7 +346,21 @@ impl Server {
 
     /// `GET {fhir}/{path}` with `token`: status and body text.
     async fn fhir_get(&self, path: &str, token: Option<&str>) -> AnyResult<(StatusCode, String)> {
-        let mut request = self.http.get(format!("{}/{path}", self.fhir));
+        self.get(&format!("{}/{path}", self.fhir), token).await
+    }
+
+    /// `GET {origin}/directory/{path}` with `token`: status and body text.
+    async fn directory_get(
+        &self,
+        path: &str,
+        token: Option<&str>,
+    ) -> AnyResult<(StatusCode, String)> {
+        self.get(&format!("{}/directory/{path}", self.origin), token)
+            .await
+    }
+
+    async fn get(&self, url: &str, token: Option<&str>) -> AnyResult<(StatusCode, String)> {
+        let mut request = self.http.get(url);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -980,6 +997,48 @@ async fn a_members_token_reads_nothing_of_another_member() -> TestResult {
     let (_, everyone) = server.fhir_get("Patient", Some(&access)).await?;
     let ids: Vec<String> = entries(&everyone).iter().map(|p| text(p, "id")).collect();
     assert_eq!(ids, vec![own]);
+    Ok(())
+}
+
+/// CMS-9115-F: the provider directory is public. A member's real token (from the whole
+/// SMART flow) gets the same answers as no token at all, reads no member data there, not
+/// even the member's own, and a token that no longer works changes nothing either.
+#[tokio::test]
+async fn a_members_token_changes_nothing_on_the_public_directory() -> TestResult {
+    let server = start().await?;
+    let (member, patient) = server.members[0].clone();
+    let token = server.connect(&member, "patient/*.rs").await?;
+    let access = text(&token, "access_token");
+    let (status, _) = server
+        .fhir_get(&format!("Patient/{patient}"), Some(&access))
+        .await?;
+    assert_eq!(status, StatusCode::OK, "the token works on the member API");
+    for path in [
+        "PractitionerRole?_count=100&_include=PractitionerRole:practitioner",
+        "Organization?_has:OrganizationAffiliation:participating-organization:network=Organization/cascade-ppo-network&_count=100",
+        "Location?address-city=Portland&_count=100",
+        "InsurancePlan?_count=100",
+    ] {
+        let (status, anonymous) = server.directory_get(path, None).await?;
+        assert_eq!(status, StatusCode::OK, "{path}: {anonymous}");
+        let anonymous = entries(&anonymous);
+        assert!(!anonymous.is_empty(), "{path}");
+        for bearer in [access.as_str(), "not-a-token"] {
+            let (status, with_token) = server.directory_get(path, Some(bearer)).await?;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert_eq!(entries(&with_token), anonymous, "{path}");
+        }
+    }
+    for path in [
+        format!("Patient/{patient}"),
+        format!("ExplanationOfBenefit?patient={patient}"),
+        format!("Patient/{patient}/$everything"),
+        format!("Coverage?beneficiary=Patient/{patient}"),
+    ] {
+        let (status, body) = server.directory_get(&path, Some(&access)).await?;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+        assert!(!leaks(&body, &patient), "{path}: {body}");
+    }
     Ok(())
 }
 
