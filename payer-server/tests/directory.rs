@@ -454,5 +454,33 @@ async fn the_directory_never_answers_with_member_data() -> TestResult {
             "http://hl7.org/fhir/us/davinci-pdex-plan-net/CapabilityStatement/plan-net"
         ])
     );
+    // The test kit looks for every Plan-Net profile's bare URL (inferno-checklist.md §8).
+    let supported: Vec<&str> = capability["rest"][0]["resource"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["supportedProfile"].as_array().into_iter().flatten())
+        .filter_map(Value::as_str)
+        .collect();
+    for profile in [
+        "Endpoint",
+        "HealthcareService",
+        "InsurancePlan",
+        "Location",
+        "Network",
+        "Organization",
+        "OrganizationAffiliation",
+        "Practitioner",
+        "PractitionerRole",
+    ] {
+        let url = format!(
+            "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-{profile}"
+        );
+        assert!(supported.contains(&url.as_str()), "{url}");
+        assert!(
+            supported.contains(&format!("{url}|1.1.0").as_str()),
+            "{url}|1.1.0"
+        );
+    }
     Ok(())
 }

@@ -9,7 +9,7 @@ use std::error::Error;
 
 use payer_server::http::{ServerConfig, router};
 use payer_server::ingest::{self, Validation};
-use payer_server::store::SqliteStore;
+use payer_server::store::{ResourceStore, SqliteStore};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -700,6 +700,16 @@ async fn includes_add_referenced_and_referencing_resources() -> TestResult {
         .get("ExplanationOfBenefit?_include=ExplanationOfBenefit:status")
         .await?;
     assert_eq!(status, StatusCode::BAD_REQUEST, "not a reference parameter");
+
+    // A referenced resource that was deleted is left out, like one never held (it was a
+    // 410 for the whole search).
+    server.store.delete("Patient", "Patient1").await?;
+    let (status, bundle) = server
+        .get("ExplanationOfBenefit?patient=Patient1&_include=ExplanationOfBenefit:patient")
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{bundle}");
+    assert!(entry_keys(&bundle, Some("include")).is_empty(), "{bundle}");
+    assert!(!entry_keys(&bundle, Some("match")).is_empty());
     Ok(())
 }
 

@@ -1,5 +1,7 @@
 //! The store conformance tests (resources and the authorization server's state) on every
-//! store: in memory, SQLite in memory, and SQLite in a file (WAL).
+//! store: in memory, SQLite in memory, and SQLite in a file (WAL); and the resource tests
+//! on SQLite with each search plan forced: walking the type in order, and walking then
+//! giving up at once (gathering the matches after an interrupted walk).
 
 mod memory {
     payer_server::store_conformance_tests!(|| async { payer_server::store::MemoryStore::new() });
@@ -25,4 +27,22 @@ mod sqlite_file {
     }
     payer_server::store_conformance_tests!(|| async { open() });
     payer_server::auth_store_conformance_tests!(|| async { open() });
+}
+
+mod sqlite_walking {
+    use payer_server::store::{SearchPlan, SqliteStore};
+    payer_server::store_conformance_tests!(|| async {
+        SqliteStore::in_memory()
+            .expect("open sqlite in memory")
+            .with_search_plan(SearchPlan::walk_always())
+    });
+}
+
+mod sqlite_walk_interrupted {
+    use payer_server::store::{SearchPlan, SqliteStore};
+    payer_server::store_conformance_tests!(|| async {
+        SqliteStore::in_memory()
+            .expect("open sqlite in memory")
+            .with_search_plan(SearchPlan::walk_interrupted())
+    });
 }

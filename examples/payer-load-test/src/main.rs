@@ -1,15 +1,18 @@
 //! Load test of payer-server, on loopback only, bounded by a request count.
 //!
-//! 1. Generates `--members` synthetic members (`payer_server::synth`, streamed) and loads
-//!    them into a fresh SQLite file through the ingest API without profile validation, and
+//! 1. Generates `--members` synthetic members (`payer_server::synth`, streamed) and a
+//!    provider directory of `--practitioners` practitioners, and loads them into a fresh
+//!    SQLite file through the ingest API without profile validation, and
 //!    `--validated-members` more into another file with validation, timing both.
-//! 2. Starts the server on `127.0.0.1:0` in this process and sends each scenario's requests
+//! 2. Starts the server on `127.0.0.1:0` in this process (the member API at `/fhir`, the
+//!    public Provider Directory API at `/directory`) and sends each scenario's requests
 //!    from `--concurrency` clients, recording every latency.
 //! 3. Prints `key: value` lines and a Markdown table of p50/p99/max and throughput, and the
 //!    peak resident memory of the process.
 //!
 //! ```sh
 //! cargo run --release -p example-payer-load-test -- --members 8000 --requests 20000 --concurrency 8
+//! cargo run --release -p example-payer-load-test -- --practitioners 100000 --validated-members 0
 //! ```
 
 #![allow(
@@ -34,6 +37,9 @@ struct Args {
     /// Synthetic members to generate and load.
     #[arg(long, default_value_t = 300)]
     members: usize,
+    /// Practitioners in the provider directory (`synth::Config::directory_practitioners`).
+    #[arg(long, default_value_t = 1_000)]
+    practitioners: usize,
     /// Requests per scenario.
     #[arg(long, default_value_t = 2000)]
     requests: usize,
@@ -95,6 +101,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let config = synth::Config {
         members: args.members,
+        directory_practitioners: args.practitioners,
         ..synth::Config::default()
     };
     let (report, members) = if args.row_by_row {
@@ -106,6 +113,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let elapsed = t.elapsed();
     println!("members: {}", args.members);
+    println!("directory_practitioners: {}", args.practitioners);
     println!("resources: {}", report.created);
     println!(
         "ingest_unvalidated_per_second: {:.0} (generation included)",
@@ -115,10 +123,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}/fhir", listener.local_addr()?);
-    let app = axum::Router::new().nest("/fhir", router(store, ServerConfig::new(&base)));
+    let directory = directory_base(&base);
+    let app = axum::Router::new()
+        .nest("/fhir", router(store.clone(), ServerConfig::new(&base)))
+        .nest(
+            "/directory",
+            router(store, ServerConfig::directory(&directory)),
+        );
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let scenarios: [(&str, UrlFor); 6] = [
+    let scenarios: [(&str, UrlFor); 11] = [
         (
             "EOB search page (patient, _count=50)",
             |base, patient, _| {
@@ -159,6 +173,58 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 format!("{base}/ExplanationOfBenefit?provider:Organization.name={name}&_count=50")
             },
         ),
+        // The Provider Directory API: the test kit's kinds of chained search, first page.
+        (
+            "Directory: PractitionerRole?location.address-city (forward chain)",
+            |base, _, i| {
+                let city = CITIES[i % CITIES.len()];
+                format!(
+                    "{}/PractitionerRole?location.address-city={city}&_count=50",
+                    directory_base(base)
+                )
+            },
+        ),
+        (
+            "Directory: PractitionerRole?specialty&location.address-city (combination)",
+            |base, _, i| {
+                let city = CITIES[i % CITIES.len()];
+                let specialty = SPECIALTIES[i % SPECIALTIES.len()];
+                format!(
+                    "{}/PractitionerRole?specialty={specialty}&location.address-city={city}&_include=PractitionerRole:practitioner&_count=50",
+                    directory_base(base)
+                )
+            },
+        ),
+        (
+            "Directory: PractitionerRole?organization.name (forward chain, name prefix)",
+            |base, _, i| {
+                let family = FAMILIES[i % FAMILIES.len()];
+                format!(
+                    "{}/PractitionerRole?organization.name={family}&_count=50",
+                    directory_base(base)
+                )
+            },
+        ),
+        (
+            "Directory: Practitioner?_has:PractitionerRole:practitioner:network (reverse chain)",
+            |base, _, i| {
+                let network = NETWORKS[i % NETWORKS.len()];
+                format!(
+                    "{}/Practitioner?_has:PractitionerRole:practitioner:network=Organization/{network}&_count=50",
+                    directory_base(base)
+                )
+            },
+        ),
+        (
+            "Directory: Organization?_has:OrganizationAffiliation:participating-organization:network",
+            |base, _, i| {
+                let network = NETWORKS[i % NETWORKS.len()];
+                format!(
+                    "{}/Organization?_has:OrganizationAffiliation:participating-organization:network=Organization/{network}&_count=50",
+                    directory_base(base)
+                )
+            },
+        ),
     ];
     println!();
     println!("| scenario | requests | p50 ms | p99 ms | max ms | requests/s |");
@@ -194,6 +260,34 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!();
     println!("peak_rss_mib: {}", peak_rss_mib().unwrap_or(0));
     Ok(())
+}
+
+/// Values the directory scenarios search for: cities, NUCC specialties, organization
+/// name prefixes (the clinics are named after families) and network ids of the synthetic
+/// directory.
+const CITIES: &[&str] = &[
+    "Portland",
+    "Salem",
+    "Eugene",
+    "Bend",
+    "Medford",
+    "Hillsboro",
+];
+const SPECIALTIES: &[&str] = &["207Q00000X", "207R00000X", "208000000X", "1223G0001X"];
+const FAMILIES: &[&str] = &["Smith", "Garcia", "Nguyen", "Brown", "Lee"];
+const NETWORKS: &[&str] = &[
+    "cascade-ppo-network",
+    "cascade-select-network",
+    "cascade-community-network",
+    "cascade-medicare-network",
+];
+
+/// The directory's base beside the member API's `/fhir`.
+fn directory_base(fhir_base: &str) -> String {
+    format!(
+        "{}/directory",
+        fhir_base.strip_suffix("/fhir").unwrap_or(fhir_base)
+    )
 }
 
 fn ms(d: Duration) -> f64 {

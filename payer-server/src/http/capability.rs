@@ -37,10 +37,19 @@ pub(super) fn capability_statement(config: &ServerConfig) -> String {
             search_params.extend(params_of(rt).iter().map(|p| {
                 json!({"name": p.code, "definition": p.url, "type": p.kind.as_str()})
             }));
-            let profiles: Vec<String> = carin_profiles::profiles()
+            // Each profile as its canonical URL and as `url|version`: Plan-Net's test kit
+            // looks for the bare URLs as exact strings (inferno-checklist.md §8), and the
+            // version tells US Core 3.1.1 from 6.1.0, which share URLs.
+            let mut profiles: Vec<String> = Vec::new();
+            for profile in carin_profiles::profiles()
                 .filter(|p| p.resource_type() == rt && !p.is_extension())
-                .map(|p| p.versioned_url())
-                .collect();
+            {
+                for url in [profile.url().to_owned(), profile.versioned_url()] {
+                    if !profiles.contains(&url) {
+                        profiles.push(url);
+                    }
+                }
+            }
             let mut interactions = vec!["read", "vread", "search-type"];
             if config.writes.is_some() {
                 interactions.extend(["create", "update", "delete"]);

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::ServerConfig;
 use crate::access::{Grant, Interaction};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::search::extract::{IndexValue, extract};
 use crate::search::query::{ClauseValue, Target};
 use crate::search::{Clause, Include, ParamType, SearchQuery};
@@ -33,23 +33,23 @@ pub(super) async fn included<S: ResourceStore>(
     let mut frontier: Vec<StoredResource> = page.to_vec();
     for round in 0..=MAX_ITERATIONS {
         let mut added = Vec::new();
+        let mut wanted = Vec::new();
         for include in query.includes.iter().filter(|i| round == 0 || i.iterate) {
             for (rt, id) in references(&frontier, include) {
-                if !config.serves(&rt) || !seen.insert((rt.clone(), id.clone())) {
-                    continue;
-                }
-                match store.read(&rt, &id).await {
-                    // What the grant does not cover is left out, as if it did not exist.
-                    Ok(resource) if grant.allows(&resource, Interaction::Search) => {
-                        added.push(resource)
-                    }
-                    Ok(_) => {}
-                    // A reference to something this server does not hold is not an error.
-                    Err(Error::NotFound(_)) => {}
-                    Err(e) => return Err(e),
+                if config.serves(&rt) && seen.insert((rt.clone(), id.clone())) {
+                    wanted.push((rt, id));
                 }
             }
         }
+        // A reference to something this server does not hold (or no longer does) is not
+        // an error; what the grant does not cover is left out, as if it did not exist.
+        added.extend(
+            store
+                .read_many(&wanted)
+                .await?
+                .into_iter()
+                .filter(|resource| grant.allows(resource, Interaction::Search)),
+        );
         if round == 0 {
             for include in &query.revincludes {
                 for resource in referencing(store, &frontier, include).await? {

@@ -282,6 +282,19 @@ pub async fn deletes_are_versioned_and_gone(store: impl ResourceStore) {
         store.read("ExplanationOfBenefit", "never").await,
         Err(Error::NotFound(_))
     ));
+    // Read together, in the order asked, without the deleted one and the one never written.
+    let keys: Vec<(String, String)> = [&before[2], &victim, &"never".to_owned(), &before[1]]
+        .into_iter()
+        .map(|id| ("ExplanationOfBenefit".to_owned(), id.clone()))
+        .collect();
+    let read: Vec<String> = store
+        .read_many(&keys)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(read, [before[2].clone(), before[1].clone()]);
 
     // Written again, it continues its versions and is found again (as a new insertion).
     assert_eq!(

@@ -16,7 +16,7 @@ use std::future::Future;
 
 pub use memory::MemoryStore;
 pub(crate) use prepare::Prepared;
-pub use sqlite::SqliteStore;
+pub use sqlite::{SearchPlan, SqliteStore};
 
 use crate::error::Result;
 use crate::search::SearchQuery;
@@ -121,6 +121,27 @@ pub trait ResourceStore: Send + Sync + 'static {
 
     /// One page of the resources matching `query`.
     fn search(&self, query: &SearchQuery) -> impl Future<Output = Result<SearchPage>> + Send;
+
+    /// The current versions of the resources `keys` names (`(type, id)`), in that order,
+    /// without those never written or deleted: what `_include` reads. The default reads
+    /// them one by one; a store that can look them all up at once should (`SqliteStore`
+    /// does: 50 reads one by one were most of a 14 ms search page).
+    fn read_many(
+        &self,
+        keys: &[(String, String)],
+    ) -> impl Future<Output = Result<Vec<StoredResource>>> + Send {
+        async move {
+            let mut found = Vec::with_capacity(keys.len());
+            for (resource_type, id) in keys {
+                match self.read(resource_type, id).await {
+                    Ok(resource) => found.push(resource),
+                    Err(crate::Error::NotFound(_) | crate::Error::Gone(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(found)
+        }
+    }
 }
 
 /// Runs the store conformance tests on a store: `store_conformance_tests!(make_store)`

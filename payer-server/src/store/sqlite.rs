@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS idx_date (seq INTEGER NOT NULL, param INTEGER NOT NUL
 CREATE INDEX IF NOT EXISTS idx_date_seq ON idx_date (seq);
 CREATE TABLE IF NOT EXISTS idx_ref (seq INTEGER NOT NULL, param INTEGER NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_ref_seq ON idx_ref (seq);
+CREATE INDEX IF NOT EXISTS resources_type ON resources (type);
 PRAGMA user_version = 2;
 ";
 
@@ -82,6 +83,67 @@ pub struct SqliteStore {
     readers: Arc<Vec<Mutex<Connection>>>,
     next_reader: Arc<AtomicUsize>,
     clock: Arc<dyn Clock>,
+    plan: SearchPlan,
+}
+
+/// How [`SqliteStore`] answers a search whose driving clause (the one looked up in the
+/// index tables first) has many matches: gathering them all before cutting the first
+/// page, or walking the resources of the type in order and testing each one, which stops
+/// at the end of the page but reads the whole type when matches are rare. It walks when
+/// the clause's own lookup has many matches, within a budget of work, and gathers after
+/// all past the budget. The default suits directories and claims alike (`BENCHMARKS.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SearchPlan {
+    /// A plain clause with at least this many matches walks (2,000): gathering them is
+    /// one read of an index range.
+    pub many: u32,
+    /// A chain of `_has` hops whose far end has at least this many matches walks (500):
+    /// each match leads to one resource per hop, but through a lookup each.
+    pub many_through_has: u32,
+    /// A chain with a forward hop whose far end has at least this many matches walks
+    /// (100): a forward hop fans out (600 Locations in a city are 17,000
+    /// PractitionerRoles).
+    pub many_fanning_out: u32,
+    /// How much work a walk may do before the search gathers the matches instead, in
+    /// thousands of SQLite virtual machine steps (300: about 10 ms of index lookups on
+    /// this project's 2-core machine; the walks of `BENCHMARKS.md` take 30 to 150). Steps,
+    /// not time: on a busy machine a time budget gave up on walks that were nearly done.
+    pub walk_budget_ksteps: u32,
+}
+
+impl Default for SearchPlan {
+    fn default() -> SearchPlan {
+        SearchPlan {
+            many: 2_000,
+            many_through_has: 500,
+            many_fanning_out: 100,
+            walk_budget_ksteps: 300,
+        }
+    }
+}
+
+impl SearchPlan {
+    /// Walks every search a clause drives, with no budget (for tests of the walk).
+    pub fn walk_always() -> SearchPlan {
+        SearchPlan {
+            many: 0,
+            many_through_has: 0,
+            many_fanning_out: 0,
+            walk_budget_ksteps: u32::MAX,
+        }
+    }
+
+    /// Starts a walk for every search a clause drives and gives up at once, so each is
+    /// gathered after an interrupted walk (for tests of the fallback).
+    pub fn walk_interrupted() -> SearchPlan {
+        SearchPlan {
+            many: 0,
+            many_through_has: 0,
+            many_fanning_out: 0,
+            walk_budget_ksteps: 0,
+        }
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -155,6 +217,7 @@ impl SqliteStore {
             readers: Arc::new(Vec::new()),
             next_reader: Arc::new(AtomicUsize::new(0)),
             clock: Arc::new(SystemClock),
+            plan: SearchPlan::default(),
         })
     }
 
@@ -250,6 +313,12 @@ impl SqliteStore {
         self
     }
 
+    /// Plans searches with `plan` instead of [`SearchPlan::default`].
+    pub fn with_search_plan(mut self, plan: SearchPlan) -> SqliteStore {
+        self.plan = plan;
+        self
+    }
+
     /// Runs `f` with the writer connection on the blocking pool.
     pub(crate) async fn with_connection<T: Send + 'static>(
         &self,
@@ -313,6 +382,23 @@ impl ResourceStore for SqliteStore {
             .map_err(store_error)?;
             tx.commit().map_err(store_error)?;
             Ok(Some(deletion as u64))
+        })
+        .await
+    }
+
+    async fn read_many(&self, keys: &[(String, String)]) -> Result<Vec<StoredResource>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = keys.to_vec();
+        self.with_reader(move |c| {
+            let mut found = Vec::with_capacity(keys.len());
+            // A statement per thousand keys: three bound values each, well under
+            // SQLite's limit on them.
+            for chunk in keys.chunks(1_000) {
+                found.extend(read_chunk(c, chunk)?);
+            }
+            Ok(found)
         })
         .await
     }
@@ -385,7 +471,8 @@ impl ResourceStore for SqliteStore {
 
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage> {
         let query = query.clone();
-        self.with_reader(move |c| search(c, &query)).await
+        let plan = self.plan;
+        self.with_reader(move |c| search(c, &query, plan)).await
     }
 }
 
@@ -562,6 +649,43 @@ fn index_rows(c: &Connection, seq: i64) -> rusqlite::Result<Vec<(i64, IndexValue
     Ok(rows)
 }
 
+/// The resources `keys` names that exist, in that order: one statement, the keys a
+/// numbered VALUES list.
+fn read_chunk(c: &Connection, keys: &[(String, String)]) -> Result<Vec<StoredResource>> {
+    let mut sql = Sql::default();
+    sql.push("WITH k(n, type, id) AS (VALUES ");
+    for (n, (resource_type, id)) in keys.iter().enumerate() {
+        if n > 0 {
+            sql.push(", ");
+        }
+        sql.push("(");
+        sql.bind(n as i64);
+        sql.push(", ");
+        sql.bind(resource_type.clone());
+        sql.push(", ");
+        sql.bind(id.clone());
+        sql.push(")");
+    }
+    sql.push(
+        ") SELECT r.type, r.id, r.version, r.last_updated, r.json FROM k \
+         JOIN resources r ON r.type = k.type AND r.id = k.id ORDER BY k.n",
+    );
+    let mut statement = c.prepare(&sql.text).map_err(store_error)?;
+    let rows = statement
+        .query_map(params_from_iter(sql.params.iter()), |row| {
+            Ok(StoredResource {
+                resource_type: row.get(0)?,
+                id: row.get(1)?,
+                version: row.get::<_, i64>(2)? as u64,
+                last_updated_ms: row.get(3)?,
+                json: row.get(4)?,
+            })
+        })
+        .map_err(store_error)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(store_error)
+}
+
 /// The number that stands for search parameter `resource.code` in the index tables: the
 /// 31-bit FNV-1a hash of its name. Index rows are most of the database and of a load's
 /// b-tree work; a 4-byte integer in place of a name such as
@@ -595,7 +719,55 @@ impl Sql {
     }
 }
 
-fn search(c: &mut Connection, query: &SearchQuery) -> Result<SearchPage> {
+/// Which clause drives the query, looked up in the index tables first; `None` when the
+/// compartment drives or nothing can (every resource of the type is then tested).
+fn driving_clause(query: &SearchQuery) -> Option<usize> {
+    // The query is driven from an index table when it can be: `r.seq IN (SELECT seq FROM
+    // idx_... WHERE param = ? AND ...)` makes SQLite look the matches up by rowid, where
+    // filtering every resource of the type with a correlated EXISTS would scan them all
+    // (0.3 ms against 18 ms for one member's EOBs among 19,000).
+    let plain = query.clauses.iter().position(|c| {
+        matches!(c.target, Target::Param(_))
+            && c.links.is_empty()
+            && c.missing.is_none()
+            && !c.negated
+    });
+    if plain.is_some() || compartment_drives(query) {
+        return plain;
+    }
+    // Else a chain drives, computed from its far end inward: testing it resource by
+    // resource would walk every reference of every resource of the type (90 ms for
+    // `Organization?_has:ExplanationOfBenefit:provider:patient=...` among 19,000 EOBs).
+    query.clauses.iter().position(|c| !c.links.is_empty())
+}
+
+/// Whether the member's compartment drives the query (no plain clause can).
+fn compartment_drives(query: &SearchQuery) -> bool {
+    query.compartment.is_some()
+        && Compartment::params(&query.resource_type).is_some_and(|p| !p.is_empty())
+        && !query.clauses.iter().any(|c| {
+            matches!(c.target, Target::Param(_))
+                && c.links.is_empty()
+                && c.missing.is_none()
+                && !c.negated
+        })
+}
+
+fn search(c: &mut Connection, query: &SearchQuery, plan: SearchPlan) -> Result<SearchPage> {
+    let driver = driving_clause(query);
+    // Gathering the driving clause's matches first reads all of them before the first
+    // page can be cut: 122 ms for the 33,345 Practitioners with a role in one network.
+    // When the clause has many, walking the type in order and testing each resource stops
+    // at the end of the page instead (1.4 ms there). The walk has a budget, for matches
+    // that are many but rare in the type; past it, the matches are gathered after all.
+    if let Some(i) = driver
+        && query.sort.is_none()
+        && !query.summary_count
+        && many_matches(c, query, &query.clauses[i], plan)?
+        && let Some(page) = walk_in_order(c, query, i, plan.walk_budget_ksteps)?
+    {
+        return Ok(page);
+    }
     let mut sql = Sql::default();
     let sort = query.sort.as_ref();
     if query.summary_count {
@@ -624,27 +796,8 @@ fn search(c: &mut Connection, query: &SearchQuery) -> Result<SearchPage> {
         }
         sql.push(" FROM resources r WHERE ");
     }
-    // The query is driven from an index table when it can be: `r.seq IN (SELECT seq FROM
-    // idx_... WHERE param = ? AND ...)` makes SQLite look the matches up by rowid, where
-    // filtering every resource of the type with a correlated EXISTS would scan them all
-    // (0.3 ms against 18 ms for one member's EOBs among 19,000). `+r.type` keeps the
-    // planner from preferring the type index.
-    let driver = query.clauses.iter().position(|c| {
-        matches!(c.target, Target::Param(_))
-            && c.links.is_empty()
-            && c.missing.is_none()
-            && !c.negated
-    });
-    let compartment_drives = driver.is_none()
-        && query.compartment.is_some()
-        && Compartment::params(&query.resource_type).is_some_and(|p| !p.is_empty());
-    // Else a chain drives, computed from its far end inward: testing it resource by
-    // resource would walk every reference of every resource of the type (90 ms for
-    // `Organization?_has:ExplanationOfBenefit:provider:patient=...` among 19,000 EOBs).
-    let driver = match driver {
-        None if !compartment_drives => query.clauses.iter().position(|c| !c.links.is_empty()),
-        plain => plain,
-    };
+    // `+r.type` keeps the planner from preferring the type index.
+    let compartment_drives = compartment_drives(query);
     match (driver, &query.compartment) {
         (Some(i), _) => {
             let clause = &query.clauses[i];
@@ -727,35 +880,153 @@ fn search(c: &mut Connection, query: &SearchQuery) -> Result<SearchPage> {
     }
     sql.push(" LIMIT ");
     sql.bind(query.count as i64 + 1);
-    let mut statement = c.prepare_cached(&sql.text).map_err(store_error)?;
-    let sorted = sort.is_some();
-    let rows = statement
-        .query_map(params_from_iter(sql.params.iter()), |row| {
-            let seq = row.get::<_, i64>(0)?;
-            let cursor = if sorted {
-                Cursor::AfterSorted {
-                    value: row.get(5)?,
-                    seq,
-                }
-            } else {
-                Cursor::After(seq)
-            };
-            Ok((
-                cursor,
-                StoredResource {
-                    resource_type: query.resource_type.clone(),
-                    id: row.get(1)?,
-                    version: row.get::<_, i64>(2)? as u64,
-                    last_updated_ms: row.get(3)?,
-                    json: row.get(4)?,
-                },
-            ))
-        })
+    read_page(c, &sql, query).map_err(store_error)
+}
+
+/// Whether the driving clause's own index lookup (for a chain, at its far end) has as
+/// many matches as `plan` calls many for its kind; counted no further than that.
+fn many_matches(
+    c: &Connection,
+    query: &SearchQuery,
+    clause: &Clause,
+    plan: SearchPlan,
+) -> Result<bool> {
+    let landing_type = match clause.links.last() {
+        Some(link) => link.landing_type(),
+        None => query.resource_type.as_str(),
+    };
+    let fans_out = clause
+        .links
+        .iter()
+        .any(|link| matches!(link, Link::Forward { .. }));
+    let many = match (clause.links.is_empty(), fans_out) {
+        (true, _) => plan.many,
+        (false, true) => plan.many_fanning_out,
+        (false, false) => plan.many_through_has,
+    };
+    if many == 0 {
+        return Ok(true);
+    }
+    let mut sql = Sql::default();
+    sql.push("SELECT count(*) FROM (");
+    matching_seqs_sql(&mut sql, landing_type, &[], clause);
+    sql.push(" LIMIT ");
+    sql.bind(i64::from(many));
+    sql.push(")");
+    let found: i64 = c
+        .prepare_cached(&sql.text)
+        .and_then(|mut s| s.query_row(params_from_iter(sql.params.iter()), |row| row.get(0)))
         .map_err(store_error)?;
+    Ok(found >= i64::from(many))
+}
+
+/// The page found by walking resources in `seq` order and testing every clause on each,
+/// which stops at the end of the page; `None` when that took more than `budget_ksteps`
+/// thousand steps. The walk goes over the driving clause's own index rows when they are in
+/// `seq` order (one code or one reference: the lookup index is ordered by parameter, value,
+/// then `seq`), else over the type (the type index keeps it in `seq` order).
+fn walk_in_order(
+    c: &mut Connection,
+    query: &SearchQuery,
+    driver: usize,
+    budget_ksteps: u32,
+) -> Result<Option<SearchPage>> {
+    let rt = &query.resource_type;
+    let mut sql = Sql::default();
+    let driver = &query.clauses[driver];
+    let in_seq_order = driver.links.is_empty()
+        && matches!(driver.target, Target::Param(def) if matches!(def.kind, ParamType::Token | ParamType::Reference))
+        && matches!(
+            driver.values.as_slice(),
+            [ClauseValue::Token { code: Some(_), .. } | ClauseValue::Reference { .. }]
+        );
+    let seq = if in_seq_order {
+        // Flattened by SQLite into one walk of the lookup index; GROUP BY drops a resource
+        // that has the value twice, in the index's order.
+        sql.push("SELECT r.seq, r.id, r.version, r.last_updated, r.json FROM (");
+        matching_seqs_sql(&mut sql, rt, &[], driver);
+        sql.push(") AS d CROSS JOIN resources r ON r.seq = d.seq WHERE +r.type = ");
+        "d.seq"
+    } else {
+        sql.push(
+            "SELECT r.seq, r.id, r.version, r.last_updated, r.json FROM resources r \
+             INDEXED BY resources_type WHERE r.type = ",
+        );
+        "r.seq"
+    };
+    sql.bind(rt.clone());
+    if let Some(Cursor::After(after) | Cursor::AfterSorted { seq: after, .. }) = query.cursor {
+        sql.push(&format!(" AND {seq} > "));
+        sql.bind(after);
+    }
+    for clause in &query.clauses {
+        if !(in_seq_order && std::ptr::eq(clause, driver)) {
+            sql.push(" AND ");
+            clause_sql(&mut sql, rt, clause);
+        }
+    }
+    if let Some(compartment) = &query.compartment {
+        sql.push(" AND ");
+        compartment_sql(&mut sql, rt, compartment);
+    }
+    if in_seq_order {
+        sql.push(" GROUP BY d.seq");
+    }
+    sql.push(&format!(" ORDER BY {seq} LIMIT "));
+    sql.bind(query.count as i64 + 1);
+    let mut thousands = 0;
+    c.progress_handler(
+        1_000,
+        Some(move || {
+            thousands += 1;
+            thousands > budget_ksteps
+        }),
+    )
+    .map_err(store_error)?;
+    let page = read_page(c, &sql, query);
+    c.progress_handler(0, None::<fn() -> bool>)
+        .map_err(store_error)?;
+    match page {
+        Ok(page) => Ok(Some(page)),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::OperationInterrupted =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+/// Runs a page query (`seq, id, version, last_updated, json` and, sorted, `k`; limited to
+/// one more row than the page holds) and cuts the page.
+fn read_page(c: &Connection, sql: &Sql, query: &SearchQuery) -> rusqlite::Result<SearchPage> {
+    let mut statement = c.prepare_cached(&sql.text)?;
+    let sorted = query.sort.is_some();
+    let rows = statement.query_map(params_from_iter(sql.params.iter()), |row| {
+        let seq = row.get::<_, i64>(0)?;
+        let cursor = if sorted {
+            Cursor::AfterSorted {
+                value: row.get(5)?,
+                seq,
+            }
+        } else {
+            Cursor::After(seq)
+        };
+        Ok((
+            cursor,
+            StoredResource {
+                resource_type: query.resource_type.clone(),
+                id: row.get(1)?,
+                version: row.get::<_, i64>(2)? as u64,
+                last_updated_ms: row.get(3)?,
+                json: row.get(4)?,
+            },
+        ))
+    })?;
     let mut page = SearchPage::default();
     let mut last = None;
     for row in rows {
-        let (cursor, resource) = row.map_err(store_error)?;
+        let (cursor, resource) = row?;
         if page.resources.len() == query.count {
             page.next_cursor = last;
             break;
@@ -1042,6 +1313,21 @@ fn value_sql(sql: &mut Sql, value: &ClauseValue) {
         }
         ClauseValue::String { value, mode } => match mode {
             StringMode::Prefix => {
+                // The values starting with the prefix are a range of the lookup index
+                // (parameter, value, seq) in SQLite's binary order: from the prefix up to
+                // the prefix with its last byte one higher (never 0xFF in UTF-8, so it
+                // does not carry), bound as bytes and compared as text. Without the range,
+                // `Practitioner?name=Smith` read every name of 100,000 practitioners
+                // (95 ms).
+                if let Some(last) = value.len().checked_sub(1) {
+                    let mut above = value.as_bytes().to_vec();
+                    above[last] += 1;
+                    sql.push("i.value >= ");
+                    sql.bind(value.clone());
+                    sql.push(" AND i.value < CAST(");
+                    sql.bind(above);
+                    sql.push(" AS TEXT) AND ");
+                }
                 sql.push("substr(i.value, 1, length(");
                 sql.bind(value.clone());
                 sql.push(")) = ");
