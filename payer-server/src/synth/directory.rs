@@ -6,15 +6,18 @@
 
 use fhir_model::Resource;
 use fhir_model::datatypes::{Address, HumanName, OpenType, Reference};
-use fhir_model::resources::{Organization, Practitioner, PractitionerQualification};
+use fhir_model::resources::{
+    Organization, OrganizationContact, Practitioner, PractitionerQualification,
+};
 
 use super::calendar::Day;
 use super::codes::{self, NUCC_TAXONOMY};
 use super::fhir::{
     CARIN_BB, ORG_TYPE, PLAN_NET, US_CORE, V2_IDENTIFIER_TYPE, code_display, coding_display,
-    contact, extension, geolocation, identifier, meta, npi_identifier, reference,
-    reference_display,
+    complex_extension, contact, extension, geolocation, identifier, meta, npi_identifier, period,
+    reference, reference_display,
 };
+use super::plan_net;
 use super::rng::Rng;
 use carin_profiles::codes::C4BBIdentifierType;
 
@@ -129,11 +132,67 @@ impl Specialty {
         }
     }
 
+    /// The board that certifies the specialty.
+    pub(crate) fn board(self) -> &'static str {
+        match self {
+            Specialty::FamilyMedicine => "American Board of Family Medicine",
+            Specialty::InternalMedicine
+            | Specialty::Gastroenterology
+            | Specialty::Cardiology
+            | Specialty::Hospitalist => "American Board of Internal Medicine",
+            Specialty::Pediatrics => "American Board of Pediatrics",
+            Specialty::EmergencyMedicine => "American Board of Emergency Medicine",
+            Specialty::Radiology => "American Board of Radiology",
+            Specialty::OrthopedicSurgery => "American Board of Orthopaedic Surgery",
+            Specialty::GeneralSurgery => "American Board of Surgery",
+            Specialty::Dentist => "Oregon Board of Dentistry",
+        }
+    }
+
     /// The degree (HL7 v2 table 0360): MD or DDS.
     fn degree(self) -> (&'static str, &'static str) {
         match self {
             Specialty::Dentist => ("DDS", "Doctor of Dental Surgery"),
             _ => ("MD", "Doctor of Medicine"),
+        }
+    }
+}
+
+impl OrgKind {
+    /// What it is, for its description.
+    fn describe(self) -> &'static str {
+        match self {
+            OrgKind::Payer => "a health plan",
+            OrgKind::Hospital => "an acute care hospital",
+            OrgKind::Clinic => "a physician group",
+            OrgKind::Laboratory => "an independent clinical laboratory",
+            OrgKind::Pharmacy => "a retail and mail-order pharmacy",
+            OrgKind::DentalOffice => "a dental practice",
+        }
+    }
+
+    /// The state license a provider holds: its NUCC taxonomy and issuer; none for a plan.
+    fn license(self) -> Option<(&'static str, &'static str, &'static str)> {
+        match self {
+            OrgKind::Payer => None,
+            OrgKind::Hospital => Some((
+                "282N00000X",
+                "General Acute Care Hospital",
+                "Oregon Health Authority",
+            )),
+            OrgKind::Laboratory => Some((
+                "291U00000X",
+                "Clinical Medical Laboratory",
+                "Oregon Health Authority",
+            )),
+            OrgKind::Pharmacy => Some((
+                "3336C0003X",
+                "Community/Retail Pharmacy",
+                "Oregon Board of Pharmacy",
+            )),
+            OrgKind::Clinic | OrgKind::DentalOffice => {
+                Some(("261Q00000X", "Clinic/Center", "Oregon Health Authority"))
+            }
         }
     }
 }
@@ -721,19 +780,60 @@ impl Directory {
             .push(coding_display(ORG_TYPE, plan_net_code, plan_net_display));
         org.r#type.push(kind);
         org.name = record.name.as_str().into();
-        org.telecom
-            .push(contact("phone", &record.phone(index), "work"));
         let (city, _, _) = codes::CITIES[record.city];
+        org.extension.push(extension(
+            "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/org-description",
+            OpenType::String(
+                format!(
+                    "{}: {} in {city}, Oregon.",
+                    record.name,
+                    record.kind.describe()
+                )
+                .into(),
+            ),
+        ));
+        if let Some((code, display, issuer)) = record.kind.license() {
+            org.extension.push(plan_net::qualification(
+                &format!("LIC-{}", record.id),
+                code_display(NUCC_TAXONOMY, code, display),
+                issuer,
+                self.last_updated.years_before(5),
+            ));
+        }
+        // Answered always at hospitals; a group that is part of another, through its line.
+        org.telecom.push(plan_net::directory_phone(
+            &record.phone(index),
+            record.kind == OrgKind::Hospital,
+            record.part_of.map(|whole| self.organization(whole)),
+        ));
         let mut address = address(
             "work",
             &record.street(index),
             city,
             &record.postal_code(index),
         );
+        address.r#type = "both".into();
+        address.text = format!(
+            "{}, {city}, {} {}",
+            record.street(index),
+            codes::STATE,
+            record.postal_code(index)
+        )
+        .into();
         address
             .extension
             .push(geolocation(OrgRecord::position_in(record.city, index)));
         org.address.push(address);
+        let mut office = OrganizationContact::default();
+        let mut office_name = HumanName::default();
+        office_name.text = "Credentialing office".into();
+        office.name = Some(office_name);
+        office.telecom.push(contact(
+            "email",
+            &format!("credentialing@{}.example", record.id),
+            "work",
+        ));
+        org.contact.push(office);
         org.part_of = record.part_of.map(|whole| self.organization(whole));
         // Providers and the plan publish a FHIR endpoint (`plan_net` writes them).
         if index == self.payer() || record.kind != OrgKind::Payer {
@@ -743,6 +843,7 @@ impl Directory {
     }
 
     fn practitioner_resource(&self, index: usize, record: &PractitionerRecord) -> Practitioner {
+        let org = &self.organizations[record.organization];
         let mut practitioner = Practitioner::default();
         practitioner.id = Some(record.id.clone());
         practitioner.meta = Some(meta(
@@ -758,20 +859,85 @@ impl Directory {
         name.given.push(record.given.into());
         name.prefix.push("Dr.".into());
         name.suffix.push(record.specialty.degree().0.into());
+        name.text = format!("Dr. {}", record.display()).into();
         practitioner.name.push(name);
+        // Reached at the organization they work for.
+        practitioner.telecom.push(plan_net::directory_phone(
+            &org.phone(record.organization),
+            false,
+            Some(self.organization(record.organization)),
+        ));
+        let (city, _, _) = codes::CITIES[org.city];
+        let mut work = address(
+            "work",
+            &org.street(record.organization),
+            city,
+            &org.postal_code(record.organization),
+        );
+        work.extension.push(geolocation(OrgRecord::position_in(
+            org.city,
+            record.organization,
+        )));
+        practitioner.address.push(work);
         practitioner.gender = record.gender.into();
         let (degree, degree_display) = record.specialty.degree();
-        let mut qualification = PractitionerQualification::default();
-        qualification.code = Some(code_display(
+        // The state license, with Plan-Net's status and where it is valid.
+        let mut license = PractitionerQualification::default();
+        license.extension.push(complex_extension(
+            "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/practitioner-qualification",
+            vec![
+                extension("status", OpenType::Code("active".into())),
+                extension(
+                    "whereValid",
+                    OpenType::CodeableConcept(Box::new(plan_net::state_of_service())),
+                ),
+            ],
+        ));
+        license.identifier.push(identifier(
+            None,
+            plan_net::LICENSE_SYSTEM,
+            &format!("{degree}-{}", record.id),
+        ));
+        license.code = Some(code_display(
             "http://terminology.hl7.org/CodeSystem/v2-0360",
             degree,
             degree_display,
         ));
-        practitioner.qualification.push(qualification);
+        let licensed = self.last_updated.years_before(10 + (index % 20) as i64);
+        license.period = Some(period(licensed, None));
+        license.issuer = Some(plan_net::display_only(
+            if record.specialty == Specialty::Dentist {
+                "Oregon Board of Dentistry"
+            } else {
+                "Oregon Medical Board"
+            },
+        ));
+        practitioner.qualification.push(license);
         let (taxonomy, taxonomy_display) = record.specialty.taxonomy();
         let mut specialty = PractitionerQualification::default();
         specialty.code = Some(code_display(NUCC_TAXONOMY, taxonomy, taxonomy_display));
         practitioner.qualification.push(specialty);
+        // English, and for every fourth Spanish too, with Plan-Net's proficiency.
+        let languages: &[(&str, &str, &str, &str)] = if index % 4 == 1 {
+            &[
+                ("en", "English", "50", "Functional native proficiency"),
+                ("es", "Spanish", "30", "General professional proficiency"),
+            ]
+        } else {
+            &[("en", "English", "50", "Functional native proficiency")]
+        };
+        for (code, display, level, level_display) in languages {
+            let mut language = code_display("urn:ietf:bcp:47", code, display);
+            language.extension.push(extension(
+                "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/communication-proficiency",
+                OpenType::CodeableConcept(Box::new(code_display(
+                    "http://hl7.org/fhir/us/davinci-pdex-plan-net/CodeSystem/LanguageProficiencyCS",
+                    level,
+                    level_display,
+                ))),
+            ));
+            practitioner.communication.push(language);
+        }
         practitioner
     }
 }

@@ -13,15 +13,18 @@
 
 use std::collections::BTreeSet;
 
+use base64::Engine as _;
+
 use fhir_model::Resource;
 use fhir_model::datatypes::{
-    Address, CodeableConcept, ContactPoint, HumanName, OpenType, Reference,
+    Address, Attachment, CodeableConcept, ContactPoint, Extension, HumanName, Identifier, OpenType,
+    Period, Reference,
 };
 use fhir_model::resources::{
-    Endpoint, HealthcareService, HealthcareServiceAvailableTime, InsurancePlan,
-    InsurancePlanContact, InsurancePlanPlan, Location, LocationHoursOfOperation, LocationPosition,
-    Organization, OrganizationAffiliation, OrganizationContact, PractitionerRole,
-    PractitionerRoleAvailableTime,
+    Endpoint, HealthcareService, HealthcareServiceAvailableTime, HealthcareServiceNotAvailable,
+    InsurancePlan, InsurancePlanContact, InsurancePlanPlan, Location, LocationHoursOfOperation,
+    LocationPosition, Organization, OrganizationAffiliation, OrganizationContact, PractitionerRole,
+    PractitionerRoleAvailableTime, PractitionerRoleNotAvailable,
 };
 use fhir_model::{Primitive, Time};
 
@@ -34,8 +37,8 @@ use super::directory::{
     SERVICE_AREA, Specialty, address,
 };
 use super::fhir::{
-    ORG_TYPE, PLAN_NET, code_display, coding_display, complex_extension, contact, extension, fixed,
-    meta, period, primitive, reference, reference_display,
+    ORG_TYPE, PLAN_NET, V2_IDENTIFIER_TYPE, code_display, coding_display, complex_extension,
+    contact, extension, fixed, identifier, meta, period, primitive, reference, reference_display,
 };
 
 /// Where the Plan-Net profiles, extensions and code systems live.
@@ -70,6 +73,13 @@ const ROLE_PROFILE: [(&str, &str); 1] = [(
     "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-PractitionerRole",
     PLAN_NET,
 )];
+
+/// The service areas' boundaries (`region`, GeoJSON): rough boxes around Oregon and the
+/// Portland metro area, as (west, south, east, north) in degrees.
+const SERVICE_AREA_BOUNDS: [(f32, f32, f32, f32); 2] = [
+    (-124.6, 41.99, -116.46, 46.29),
+    (-123.2, 45.2, -122.3, 45.7),
+];
 
 /// The service areas networks and plans cover: (Location id, name, city or none).
 const SERVICE_AREAS: [(&str, &str, Option<&str>); 2] = [
@@ -310,6 +320,21 @@ impl Writer<'_> {
         let mut location = Location::default();
         location.id = Some((*id).to_owned());
         location.meta = Some(meta(self.updated(), 400 + index as u32, &LOCATION_PROFILE));
+        let (west, south, east, north) = SERVICE_AREA_BOUNDS[index];
+        let boundary = format!(
+            r#"{{"type":"Polygon","coordinates":[[[{west},{south}],[{east},{south}],[{east},{north}],[{west},{north}],[{west},{south}]]]}}"#
+        );
+        let mut geojson = Attachment::default();
+        geojson.content_type = "application/geo+json".into();
+        geojson.data = base64::engine::general_purpose::STANDARD
+            .encode(boundary)
+            .as_str()
+            .into();
+        location.extension.push(extension(
+            "http://hl7.org/fhir/StructureDefinition/location-boundary-geojson",
+            OpenType::Attachment(Box::new(geojson)),
+        ));
+        location.identifier.push(directory_identifier(id));
         location.status = "active".into();
         location.name = (*name).into();
         location.physical_type = Some(code_display(
@@ -338,6 +363,7 @@ impl Writer<'_> {
             &format!("{PLAN_NET_IG}/StructureDefinition/location-reference"),
             OpenType::Reference(Box::new(reference("Location", network.service_area))),
         ));
+        org.identifier.push(directory_identifier(&network.id));
         org.active = true.into();
         org.r#type.push(code_display(ORG_TYPE, "ntwk", "Network"));
         org.name = network.name.into();
@@ -384,11 +410,17 @@ impl Writer<'_> {
             420 + index as u32,
             &INSURANCE_PLAN_PROFILE,
         ));
-        out.identifier.push(super::fhir::identifier(
-            None,
+        let mut plan_id = identifier(
+            Some(coding_display(
+                V2_IDENTIFIER_TYPE,
+                "RI",
+                "Resource identifier",
+            )),
             "https://www.cascadehealthplan.example/fhir/plan",
             plan.plan_code,
-        ));
+        );
+        plan_id.assigner = Some(Box::new(self.directory.organization(payer)));
+        out.identifier.push(plan_id);
         out.status = "active".into();
         let (product, product_display, plan_type, plan_type_display) = match plan.line_of_business {
             LineOfBusiness::MedicareAdvantage => (
@@ -473,8 +505,17 @@ impl Writer<'_> {
                 "handicap accessible",
             ))),
         ));
+        if let Some(network) = self.networks_of(index, org).first() {
+            location
+                .extension
+                .push(new_patients(("newpt", "Accepting"), network));
+        }
+        location.identifier.push(directory_identifier(&place.id));
         location.status = "active".into();
         location.name = place.name.as_str().into();
+        let (city, _, _) = codes::CITIES[place.city];
+        location.alias.push(format!("{} ({city})", org.name).into());
+        location.description = format!("{} in {city}, Oregon.", place.name).into();
         let (code, display) = if place.part_of.is_some() {
             ("ER", "Emergency room")
         } else {
@@ -485,10 +526,13 @@ impl Writer<'_> {
             code,
             display,
         ));
-        location
-            .telecom
-            .push(ranked(contact("phone", &place.phone, "work"), 1));
-        let (city, _, _) = codes::CITIES[place.city];
+        // The chain's stores are answered by its central line.
+        let intermediary = (org.id == PHARMACY_CHAIN.0).then(|| self.directory.organization(index));
+        location.telecom.push(directory_phone(
+            &place.phone,
+            org.kind == OrgKind::Hospital,
+            intermediary.or_else(|| org.part_of.map(|w| self.directory.organization(w))),
+        ));
         location.address = Some(address("work", &place.street, city, &place.postal_code));
         let mut position = LocationPosition::default();
         position.latitude = primitive(fixed(place.position.0, 6));
@@ -500,6 +544,7 @@ impl Writer<'_> {
             .as_deref()
             .map(|whole| reference("Location", whole));
         location.hours_of_operation = opening_hours(org.kind);
+        location.availability_exceptions = "Closed on federal holidays.".into();
         location.endpoint.push(reference("Endpoint", &org.id));
         location
     }
@@ -568,6 +613,12 @@ impl Writer<'_> {
                 ))),
             )],
         ));
+        if let Some(network) = self.networks_of(index, org).first() {
+            service
+                .extension
+                .push(new_patients(("newpt", "Accepting"), network));
+        }
+        service.identifier.push(directory_identifier(&org.id));
         service.active = true.into();
         service.provided_by = Some(self.directory.organization(index));
         let (category, category_display, name) = service_category(org);
@@ -589,21 +640,43 @@ impl Writer<'_> {
             .map(|p| reference("Location", &p.id))
             .collect();
         service.name = format!("{name} at {}", org.name).into();
-        service
-            .telecom
-            .push(ranked(contact("phone", &org.phone(index), "work"), 1));
+        service.comment =
+            format!("{name} for members of every Cascade Health Plan network.").into();
+        service.telecom.push(self.phone_of(index, org));
         service
             .coverage_area
             .push(reference("Location", SERVICE_AREAS[0].0));
         service.appointment_required =
             (org.kind != OrgKind::Pharmacy && org.kind != OrgKind::Hospital).into();
-        let mut weekdays = HealthcareServiceAvailableTime::default();
-        weekdays.days_of_week = weekdays_codes();
-        weekdays.available_start_time = primitive(Time::from_hms(8, 0, 0).ok());
-        weekdays.available_end_time = primitive(Time::from_hms(17, 0, 0).ok());
-        service.available_time.push(weekdays);
+        let mut hours = HealthcareServiceAvailableTime::default();
+        if org.kind == OrgKind::Hospital {
+            hours.days_of_week = every_day_codes();
+            hours.all_day = true.into();
+        } else {
+            hours.days_of_week = weekdays_codes();
+            hours.available_start_time = hour(8);
+            hours.available_end_time = hour(17);
+        }
+        service.available_time.push(hours);
+        let (closed, during) = new_years_day(self.updated());
+        let mut not_available = HealthcareServiceNotAvailable::default();
+        not_available.description = closed.into();
+        not_available.during = Some(during);
+        service.not_available.push(not_available);
+        service.availability_exceptions = "Closed on federal holidays.".into();
         service.endpoint.push(reference("Endpoint", &org.id));
         service
+    }
+
+    /// An organization's phone as its entries publish it: answered always at hospitals;
+    /// for a group that is part of another organization, through the whole's line.
+    fn phone_of(&self, index: OrgId, org: &OrgRecord) -> ContactPoint {
+        let intermediary = org.part_of.map(|whole| self.directory.organization(whole));
+        directory_phone(
+            &org.phone(index),
+            org.kind == OrgKind::Hospital,
+            intermediary,
+        )
     }
 
     /// The taxonomy codes an organization's entries carry: its practitioners'
@@ -635,6 +708,10 @@ impl Writer<'_> {
             900 + index as u32,
             &AFFILIATION_PROFILE,
         ));
+        affiliation.identifier.push(directory_identifier(&format!(
+            "{}-in-{}",
+            org.id, network.id
+        )));
         affiliation.active = true.into();
         affiliation.period = Some(period(Day::first_of_month(self.updated().year(), 1), None));
         affiliation.organization = Some(self.directory.organization(network.owner));
@@ -709,7 +786,19 @@ impl Writer<'_> {
                 ),
             ],
         ));
+        let (taxonomy, taxonomy_display) = practitioner.specialty.taxonomy();
+        role.extension.push(qualification(
+            &format!("BC-{}", practitioner.id),
+            code_display(NUCC_TAXONOMY, taxonomy, taxonomy_display),
+            practitioner.specialty.board(),
+            self.updated().years_before(2),
+        ));
+        role.identifier.push(directory_identifier(&format!(
+            "{}-in-{}",
+            practitioner.id, network.id
+        )));
         role.active = true.into();
+        role.period = Some(period(Day::first_of_month(self.updated().year(), 1), None));
         role.practitioner = Some(self.directory.practitioner(index));
         role.organization = Some(self.directory.organization(practitioner.organization));
         let (code, display) = if practitioner.specialty == Specialty::Dentist {
@@ -722,7 +811,6 @@ impl Writer<'_> {
             code,
             display,
         ));
-        let (taxonomy, taxonomy_display) = practitioner.specialty.taxonomy();
         role.specialty
             .push(code_display(NUCC_TAXONOMY, taxonomy, taxonomy_display));
         let places = self.places(practitioner.organization, org);
@@ -732,15 +820,27 @@ impl Writer<'_> {
             .collect();
         role.healthcare_service
             .push(reference("HealthcareService", &org.id));
-        role.telecom.push(ranked(
-            contact("phone", &org.phone(practitioner.organization), "work"),
-            1,
-        ));
+        role.telecom
+            .push(self.phone_of(practitioner.organization, org));
+        // Emergency physicians and hospitalists work around the clock.
         let mut hours = PractitionerRoleAvailableTime::default();
-        hours.days_of_week = weekdays_codes();
-        hours.available_start_time = primitive(Time::from_hms(9, 0, 0).ok());
-        hours.available_end_time = primitive(Time::from_hms(17, 0, 0).ok());
+        if matches!(
+            practitioner.specialty,
+            Specialty::EmergencyMedicine | Specialty::Hospitalist
+        ) {
+            hours.days_of_week = every_day_codes();
+            hours.all_day = true.into();
+        } else {
+            hours.days_of_week = weekdays_codes();
+            hours.available_start_time = hour(9);
+            hours.available_end_time = hour(17);
+        }
         role.available_time.push(hours);
+        let (closed, during) = new_years_day(self.updated());
+        let mut not_available = PractitionerRoleNotAvailable::default();
+        not_available.description = closed.into();
+        not_available.during = Some(during);
+        role.not_available.push(not_available);
         role.endpoint.push(reference("Endpoint", &org.id));
         role
     }
@@ -750,6 +850,146 @@ impl Writer<'_> {
 fn ranked(mut point: ContactPoint, rank: u32) -> ContactPoint {
     point.rank = primitive(std::num::NonZeroU32::new(rank));
     point
+}
+
+/// A work phone as the directory publishes it: ranked first, with when it is answered
+/// (`contactpoint-availabletime`: weekdays 8 to 5, or always) and, for a number answered
+/// by another organization, which (`via-intermediary`).
+pub(super) fn directory_phone(
+    number: &str,
+    always: bool,
+    intermediary: Option<Reference>,
+) -> ContactPoint {
+    let mut phone = ranked(contact("phone", number, "work"), 1);
+    let days: &[&str] = if always {
+        &["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    } else {
+        &["mon", "tue", "wed", "thu", "fri"]
+    };
+    let mut parts: Vec<Extension> = days
+        .iter()
+        .map(|day| extension("daysOfWeek", OpenType::Code((*day).into())))
+        .collect();
+    if always {
+        parts.push(extension("allDay", OpenType::Boolean(true.into())));
+    } else {
+        parts.push(extension("availableStartTime", OpenType::Time(hour(8))));
+        parts.push(extension("availableEndTime", OpenType::Time(hour(17))));
+    }
+    phone.extension.push(complex_extension(
+        &format!("{PLAN_NET_IG}/StructureDefinition/contactpoint-availabletime"),
+        parts,
+    ));
+    if let Some(intermediary) = intermediary {
+        phone.extension.push(extension(
+            &format!("{PLAN_NET_IG}/StructureDefinition/via-intermediary"),
+            OpenType::Reference(Box::new(intermediary)),
+        ));
+    }
+    phone
+}
+
+/// `hh:00:00`.
+fn hour(h: u8) -> Primitive<Time> {
+    primitive(Time::from_hms(h, 0, 0).ok())
+}
+
+/// The plan's identifier of a directory entry (v2 `RI`, resource identifier).
+pub(super) fn directory_identifier(id: &str) -> Identifier {
+    identifier(
+        Some(coding_display(
+            V2_IDENTIFIER_TYPE,
+            "RI",
+            "Resource identifier",
+        )),
+        "https://www.cascadehealthplan.example/fhir/directory-id",
+        id,
+    )
+}
+
+/// Plan-Net's `qualification` extension (organizations and practitioner roles): a
+/// credential, who issued it, its status, validity and the state it is valid in.
+pub(super) fn qualification(
+    number: &str,
+    code: CodeableConcept,
+    issuer: &str,
+    since: Day,
+) -> Extension {
+    complex_extension(
+        &format!("{PLAN_NET_IG}/StructureDefinition/qualification"),
+        vec![
+            extension(
+                "identifier",
+                OpenType::Identifier(Box::new(identifier(None, LICENSE_SYSTEM, number))),
+            ),
+            extension("code", OpenType::CodeableConcept(Box::new(code))),
+            extension(
+                "issuer",
+                OpenType::Reference(Box::new(display_only(issuer))),
+            ),
+            extension("status", OpenType::Code("active".into())),
+            extension(
+                "period",
+                OpenType::Period(Box::new(period(since, Some(since.plus(3 * 365))))),
+            ),
+            extension(
+                "whereValid",
+                OpenType::CodeableConcept(Box::new(state_of_service())),
+            ),
+        ],
+    )
+}
+
+/// Where the plan's credentials are issued.
+pub(super) const LICENSE_SYSTEM: &str = "https://www.cascadehealthplan.example/fhir/license";
+
+/// The service area's state as US Core's USPS code.
+pub(super) fn state_of_service() -> CodeableConcept {
+    code_display("https://www.usps.com/", codes::STATE, "Oregon")
+}
+
+/// A reference naming an organization that has no entry here (a licensing board).
+pub(super) fn display_only(name: &str) -> Reference {
+    let mut out = Reference::default();
+    out.display = name.into();
+    out
+}
+
+/// What a service or role is closed for: New Year's Day after `updated`.
+fn new_years_day(updated: Day) -> (String, Period) {
+    let day = Day::first_of_month(updated.year() + 1, 1);
+    (
+        "Closed for New Year's Day".to_owned(),
+        period(day, Some(day)),
+    )
+}
+
+/// `newpatients`: whether new patients are taken, through which network.
+fn new_patients(accepting: (&str, &str), network: &Network) -> Extension {
+    complex_extension(
+        &format!("{PLAN_NET_IG}/StructureDefinition/newpatients"),
+        vec![
+            extension(
+                "acceptingPatients",
+                OpenType::CodeableConcept(Box::new(code_display(
+                    &format!("{PLAN_NET_IG}/CodeSystem/AcceptingPatientsCS"),
+                    accepting.0,
+                    accepting.1,
+                ))),
+            ),
+            extension(
+                "fromNetwork",
+                OpenType::Reference(Box::new(reference("Organization", &network.id))),
+            ),
+        ],
+    )
+}
+
+fn every_day_codes() -> Vec<Primitive<String>> {
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .into_iter()
+        .map(Into::into)
+        .collect()
 }
 
 fn weekdays_codes() -> Vec<Primitive<String>> {
@@ -763,10 +1003,7 @@ fn weekdays_codes() -> Vec<Primitive<String>> {
 fn opening_hours(kind: OrgKind) -> Vec<LocationHoursOfOperation> {
     let mut open = LocationHoursOfOperation::default();
     if kind == OrgKind::Hospital {
-        open.days_of_week = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-            .into_iter()
-            .map(Into::into)
-            .collect();
+        open.days_of_week = every_day_codes();
         open.all_day = true.into();
         return vec![open];
     }
