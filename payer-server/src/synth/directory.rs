@@ -549,7 +549,8 @@ impl Directory {
         directory.claims_practitioners = directory.practitioners.len();
         // What no claim names comes from a stream of its own, so the claims' directory is
         // the same at any size: a pharmacy chain with a store in every city (the MA-PD
-        // plan's pharmacy network), then clinics until there are enough practitioners.
+        // plan's pharmacy network), the Medicaid CCO, then clinics until there are enough
+        // practitioners.
         let mut rng = Rng::fork(seed, u64::MAX - 1);
         organizations.push(OrgRecord {
             id: PHARMACY_CHAIN.0.to_owned(),

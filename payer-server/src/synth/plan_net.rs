@@ -44,35 +44,25 @@ use super::fhir::{
 /// Where the Plan-Net profiles, extensions and code systems live.
 const PLAN_NET_IG: &str = "http://hl7.org/fhir/us/davinci-pdex-plan-net";
 
-/// `url|version` pairs for [`meta`], one Plan-Net profile each.
-const LOCATION_PROFILE: [(&str, &str); 1] = [(
-    "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Location",
-    PLAN_NET,
-)];
-const NETWORK_PROFILE: [(&str, &str); 1] = [(
-    "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Network",
-    PLAN_NET,
-)];
-const INSURANCE_PLAN_PROFILE: [(&str, &str); 1] = [(
-    "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-InsurancePlan",
-    PLAN_NET,
-)];
-const ENDPOINT_PROFILE: [(&str, &str); 1] = [(
-    "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Endpoint",
-    PLAN_NET,
-)];
-const SERVICE_PROFILE: [(&str, &str); 1] = [(
-    "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-HealthcareService",
-    PLAN_NET,
-)];
-const AFFILIATION_PROFILE: [(&str, &str); 1] = [(
-    "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-OrganizationAffiliation",
-    PLAN_NET,
-)];
-const ROLE_PROFILE: [(&str, &str); 1] = [(
-    "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-PractitionerRole",
-    PLAN_NET,
-)];
+/// `[(url, version)]` of the Plan-Net profile `plannet-<name>`, for [`meta`].
+macro_rules! plan_net_profile {
+    ($name:literal) => {
+        [(
+            concat!(
+                "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-",
+                $name
+            ),
+            PLAN_NET,
+        )]
+    };
+}
+const LOCATION_PROFILE: [(&str, &str); 1] = plan_net_profile!("Location");
+const NETWORK_PROFILE: [(&str, &str); 1] = plan_net_profile!("Network");
+const INSURANCE_PLAN_PROFILE: [(&str, &str); 1] = plan_net_profile!("InsurancePlan");
+const ENDPOINT_PROFILE: [(&str, &str); 1] = plan_net_profile!("Endpoint");
+const SERVICE_PROFILE: [(&str, &str); 1] = plan_net_profile!("HealthcareService");
+const AFFILIATION_PROFILE: [(&str, &str); 1] = plan_net_profile!("OrganizationAffiliation");
+const ROLE_PROFILE: [(&str, &str); 1] = plan_net_profile!("PractitionerRole");
 
 /// The service areas' boundaries (`region`, GeoJSON): rough boxes around Oregon and the
 /// Portland metro area, as (west, south, east, north) in degrees.
