@@ -8,9 +8,9 @@ use serde_json::Value;
 use super::ServerConfig;
 use crate::access::{Grant, Interaction};
 use crate::error::Result;
-use crate::search::extract::{IndexValue, extract};
+use crate::search::extract::{IndexValue, extract_param};
 use crate::search::query::{ClauseValue, Target};
-use crate::search::{Clause, Include, ParamType, SearchQuery};
+use crate::search::{Clause, Include, ParamType, SearchParamDef, SearchQuery, params_of};
 use crate::store::{ResourceStore, StoredResource};
 
 /// How many rounds `:iterate` follows references of included resources.
@@ -74,6 +74,14 @@ pub(super) async fn included<S: ResourceStore>(
 /// The `(type, id)` references `include` selects from `resources`.
 fn references(resources: &[StoredResource], include: &Include) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    // The parameter named, or for `*` every reference parameter of the type.
+    let params: Vec<&SearchParamDef> = match include.param {
+        Some(param) => vec![param],
+        None => params_of(&include.source_type)
+            .iter()
+            .filter(|p| p.kind == ParamType::Reference)
+            .collect(),
+    };
     for resource in resources
         .iter()
         .filter(|r| r.resource_type == include.source_type)
@@ -81,19 +89,17 @@ fn references(resources: &[StoredResource], include: &Include) -> Vec<(String, S
         let Ok(json) = serde_json::from_str::<Value>(&resource.json) else {
             continue;
         };
-        for entry in extract(&resource.resource_type, &json) {
-            let wanted = match include.param {
-                Some(p) => std::ptr::eq(p, entry.param),
-                None => entry.param.kind == ParamType::Reference,
-            };
-            if let (true, IndexValue::Reference { target_type, id }) = (wanted, &entry.value)
-                && include
-                    .target_type
-                    .as_ref()
-                    .is_none_or(|t| t == target_type)
-            {
-                out.push((target_type.clone(), id.clone()));
-            }
+        for param in &params {
+            extract_param(param, &json, &mut |value| {
+                if let IndexValue::Reference { target_type, id } = value
+                    && include
+                        .target_type
+                        .as_ref()
+                        .is_none_or(|t| *t == target_type)
+                {
+                    out.push((target_type, id));
+                }
+            });
         }
     }
     out

@@ -34,18 +34,28 @@ pub(crate) struct IndexEntry {
 pub(crate) fn extract(resource_type: &str, resource: &Value) -> Vec<IndexEntry> {
     let mut out = Vec::new();
     for param in params_of(resource_type) {
-        let mut selected = Vec::new();
-        for path in param.paths {
-            select(resource, path, &mut selected);
-        }
-        for value in selected {
-            convert(param.kind, value, &mut |v| {
-                out.push(IndexEntry { param, value: v });
-            });
-        }
+        extract_param(param, resource, &mut |value| {
+            out.push(IndexEntry { param, value });
+        });
     }
     out.dedup();
     out
+}
+
+/// The index values of one parameter of a resource (`_include` reads one parameter's
+/// references: extracting every parameter was most of its time).
+pub(crate) fn extract_param(
+    param: &SearchParamDef,
+    resource: &Value,
+    found: &mut dyn FnMut(IndexValue),
+) {
+    let mut selected = Vec::new();
+    for path in param.paths {
+        select(resource, path, &mut selected);
+    }
+    for value in selected {
+        convert(param.kind, value, found);
+    }
 }
 
 /// The values `path` selects from `value` (arrays are flattened at every step).
