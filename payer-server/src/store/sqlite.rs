@@ -726,12 +726,7 @@ fn driving_clause(query: &SearchQuery) -> Option<usize> {
     // idx_... WHERE param = ? AND ...)` makes SQLite look the matches up by rowid, where
     // filtering every resource of the type with a correlated EXISTS would scan them all
     // (0.3 ms against 18 ms for one member's EOBs among 19,000).
-    let plain = query.clauses.iter().position(|c| {
-        matches!(c.target, Target::Param(_))
-            && c.links.is_empty()
-            && c.missing.is_none()
-            && !c.negated
-    });
+    let plain = query.clauses.iter().position(is_plain);
     if plain.is_some() || compartment_drives(query) {
         return plain;
     }
@@ -741,16 +736,19 @@ fn driving_clause(query: &SearchQuery) -> Option<usize> {
     query.clauses.iter().position(|c| !c.links.is_empty())
 }
 
+/// Whether a clause can be looked up by value in an index table on its own.
+fn is_plain(clause: &Clause) -> bool {
+    matches!(clause.target, Target::Param(_))
+        && clause.links.is_empty()
+        && clause.missing.is_none()
+        && !clause.negated
+}
+
 /// Whether the member's compartment drives the query (no plain clause can).
 fn compartment_drives(query: &SearchQuery) -> bool {
     query.compartment.is_some()
         && Compartment::params(&query.resource_type).is_some_and(|p| !p.is_empty())
-        && !query.clauses.iter().any(|c| {
-            matches!(c.target, Target::Param(_))
-                && c.links.is_empty()
-                && c.missing.is_none()
-                && !c.negated
-        })
+        && !query.clauses.iter().any(is_plain)
 }
 
 fn search(c: &mut Connection, query: &SearchQuery, plan: SearchPlan) -> Result<SearchPage> {
@@ -1313,25 +1311,24 @@ fn value_sql(sql: &mut Sql, value: &ClauseValue) {
         }
         ClauseValue::String { value, mode } => match mode {
             StringMode::Prefix => {
-                // The values starting with the prefix are a range of the lookup index
-                // (parameter, value, seq) in SQLite's binary order: from the prefix up to
-                // the prefix with its last byte one higher (never 0xFF in UTF-8, so it
-                // does not carry), bound as bytes and compared as text. Without the range,
-                // `Practitioner?name=Smith` read every name of 100,000 practitioners
-                // (95 ms).
-                if let Some(last) = value.len().checked_sub(1) {
-                    let mut above = value.as_bytes().to_vec();
-                    above[last] += 1;
-                    sql.push("i.value >= ");
-                    sql.bind(value.clone());
-                    sql.push(" AND i.value < CAST(");
-                    sql.bind(above);
-                    sql.push(" AS TEXT) AND ");
+                // The values starting with the prefix are exactly a range of the lookup
+                // index (parameter, value, seq) in SQLite's binary order: from the prefix
+                // up to the prefix with its last byte one higher (never 0xFF in UTF-8, so
+                // it does not carry), bound as bytes and compared as text. Tested as
+                // `substr(...) = prefix` instead, `Practitioner?name=Smith` read every name
+                // of 100,000 practitioners (95 ms). The empty prefix matches everything.
+                match value.len().checked_sub(1) {
+                    Some(last) => {
+                        let mut above = value.as_bytes().to_vec();
+                        above[last] += 1;
+                        sql.push("i.value >= ");
+                        sql.bind(value.clone());
+                        sql.push(" AND i.value < CAST(");
+                        sql.bind(above);
+                        sql.push(" AS TEXT)");
+                    }
+                    None => sql.push("1"),
                 }
-                sql.push("substr(i.value, 1, length(");
-                sql.bind(value.clone());
-                sql.push(")) = ");
-                sql.bind(value.clone());
             }
             StringMode::Exact => {
                 sql.push("i.value = ");

@@ -211,25 +211,36 @@ impl Writer<'_> {
         for (index, plan) in PLANS.iter().enumerate() {
             out.push(self.insurance_plan(index, plan).into());
         }
+        // Each organization's places, once: its roles list them too.
+        let places: Vec<Vec<Place>> = self
+            .directory
+            .organizations()
+            .iter()
+            .enumerate()
+            .map(|(index, org)| self.places(index, org))
+            .collect();
         for (index, org) in self.directory.organizations().iter().enumerate() {
             // The plan and its CCO see no one.
             if org.kind == OrgKind::Payer {
                 continue;
             }
-            let places = self.places(index, org);
-            for place in &places {
+            for place in &places[index] {
                 out.push(self.location(index, org, place).into());
             }
             out.push(self.endpoint(index, org).into());
-            out.push(self.service(index, org, &places).into());
+            out.push(self.service(index, org, &places[index]).into());
             for network in self.networks_of(index, org) {
-                out.push(self.affiliation(index, org, network, &places).into());
+                out.push(self.affiliation(index, org, network, &places[index]).into());
             }
         }
         for (index, practitioner) in self.directory.practitioners().iter().enumerate() {
-            let org = &self.directory.organizations()[practitioner.organization];
-            for network in self.networks_of(practitioner.organization, org) {
-                out.push(self.role(index, practitioner, org, network).into());
+            let at = practitioner.organization;
+            let org = &self.directory.organizations()[at];
+            for network in self.networks_of(at, org) {
+                out.push(
+                    self.role(index, practitioner, org, network, &places[at])
+                        .into(),
+                );
             }
         }
         out
@@ -639,14 +650,12 @@ impl Writer<'_> {
         service.appointment_required =
             (org.kind != OrgKind::Pharmacy && org.kind != OrgKind::Hospital).into();
         let mut hours = HealthcareServiceAvailableTime::default();
-        if org.kind == OrgKind::Hospital {
-            hours.days_of_week = every_day_codes();
-            hours.all_day = true.into();
-        } else {
-            hours.days_of_week = weekdays_codes();
-            hours.available_start_time = hour(8);
-            hours.available_end_time = hour(17);
-        }
+        (
+            hours.days_of_week,
+            hours.all_day,
+            hours.available_start_time,
+            hours.available_end_time,
+        ) = available(org.kind == OrgKind::Hospital, 8);
         service.available_time.push(hours);
         let (closed, during) = new_years_day(self.updated());
         let mut not_available = HealthcareServiceNotAvailable::default();
@@ -741,6 +750,7 @@ impl Writer<'_> {
         practitioner: &PractitionerRecord,
         org: &OrgRecord,
         network: &Network,
+        places: &[Place],
     ) -> PractitionerRole {
         let mut role = PractitionerRole::default();
         role.id = Some(format!("{}-in-{}", practitioner.id, network.id));
@@ -803,7 +813,6 @@ impl Writer<'_> {
         ));
         role.specialty
             .push(code_display(NUCC_TAXONOMY, taxonomy, taxonomy_display));
-        let places = self.places(practitioner.organization, org);
         role.location = places
             .iter()
             .map(|p| reference("Location", &p.id))
@@ -814,17 +823,18 @@ impl Writer<'_> {
             .push(self.phone_of(practitioner.organization, org));
         // Emergency physicians and hospitalists work around the clock.
         let mut hours = PractitionerRoleAvailableTime::default();
-        if matches!(
-            practitioner.specialty,
-            Specialty::EmergencyMedicine | Specialty::Hospitalist
-        ) {
-            hours.days_of_week = every_day_codes();
-            hours.all_day = true.into();
-        } else {
-            hours.days_of_week = weekdays_codes();
-            hours.available_start_time = hour(9);
-            hours.available_end_time = hour(17);
-        }
+        (
+            hours.days_of_week,
+            hours.all_day,
+            hours.available_start_time,
+            hours.available_end_time,
+        ) = available(
+            matches!(
+                practitioner.specialty,
+                Specialty::EmergencyMedicine | Specialty::Hospitalist
+            ),
+            9,
+        );
         role.available_time.push(hours);
         let (closed, during) = new_years_day(self.updated());
         let mut not_available = PractitionerRoleNotAvailable::default();
@@ -851,11 +861,7 @@ pub(super) fn directory_phone(
     intermediary: Option<Reference>,
 ) -> ContactPoint {
     let mut phone = ranked(contact("phone", number, "work"), 1);
-    let days: &[&str] = if always {
-        &["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-    } else {
-        &["mon", "tue", "wed", "thu", "fri"]
-    };
+    let days: &[&str] = if always { &EVERY_DAY } else { &WEEKDAYS };
     let mut parts: Vec<Extension> = days
         .iter()
         .map(|day| extension("daysOfWeek", OpenType::Code((*day).into())))
@@ -975,34 +981,56 @@ fn new_patients(accepting: (&str, &str), network: &Network) -> Extension {
     )
 }
 
-fn every_day_codes() -> Vec<Primitive<String>> {
-    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        .into_iter()
-        .map(Into::into)
-        .collect()
+/// The days of the week (FHIR `days-of-week` codes), and the working days.
+const EVERY_DAY: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const WEEKDAYS: [&str; 5] = ["mon", "tue", "wed", "thu", "fri"];
+
+fn day_codes(days: &[&str]) -> Vec<Primitive<String>> {
+    days.iter().map(|day| (*day).into()).collect()
 }
 
-fn weekdays_codes() -> Vec<Primitive<String>> {
-    ["mon", "tue", "wed", "thu", "fri"]
-        .into_iter()
-        .map(Into::into)
-        .collect()
+/// When a service or a role is available (`availableTime`'s days, all day, start and
+/// end): every day around the clock, or weekdays from `start` o'clock to 5 pm.
+fn available(
+    always: bool,
+    start: u8,
+) -> (
+    Vec<Primitive<String>>,
+    Primitive<bool>,
+    Primitive<Time>,
+    Primitive<Time>,
+) {
+    if always {
+        (
+            day_codes(&EVERY_DAY),
+            true.into(),
+            Primitive::default(),
+            Primitive::default(),
+        )
+    } else {
+        (
+            day_codes(&WEEKDAYS),
+            Primitive::default(),
+            hour(start),
+            hour(17),
+        )
+    }
 }
 
 /// When a place is open: hospitals always, pharmacies six days, others on weekdays.
 fn opening_hours(kind: OrgKind) -> Vec<LocationHoursOfOperation> {
     let mut open = LocationHoursOfOperation::default();
     if kind == OrgKind::Hospital {
-        open.days_of_week = every_day_codes();
+        open.days_of_week = day_codes(&EVERY_DAY);
         open.all_day = true.into();
         return vec![open];
     }
-    open.days_of_week = weekdays_codes();
+    open.days_of_week = day_codes(&WEEKDAYS);
     if kind == OrgKind::Pharmacy {
         open.days_of_week.push("sat".into());
     }
-    open.opening_time = primitive(Time::from_hms(8, 0, 0).ok());
-    open.closing_time = primitive(Time::from_hms(18, 0, 0).ok());
+    open.opening_time = hour(8);
+    open.closing_time = hour(18);
     vec![open]
 }
 
