@@ -44,6 +44,10 @@ pub enum Error {
     /// The store failed. The message is for logs; clients get a generic text.
     #[error("storage error: {0}")]
     Store(String),
+    /// The store cannot be reached for now (its database is restarting or down): nothing
+    /// was done, and the same request may succeed later (503). The message is for logs.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl Error {
@@ -65,6 +69,7 @@ impl Error {
             Error::NotAcceptable(_) => 406,
             Error::NotSupported(_) => 501,
             Error::Store(_) => 500,
+            Error::Unavailable(_) => 503,
         }
     }
 
@@ -79,6 +84,7 @@ impl Error {
             Error::Gone(_) => IssueType::Deleted,
             Error::NotAcceptable(_) | Error::NotSupported(_) => IssueType::NotSupported,
             Error::Store(_) => IssueType::Exception,
+            Error::Unavailable(_) => IssueType::Transient,
         }
     }
 
@@ -87,6 +93,10 @@ impl Error {
     pub fn to_operation_outcome(&self) -> OperationOutcome {
         let text = match self {
             Error::Store(_) => "internal storage error; the request changed nothing".to_owned(),
+            Error::Unavailable(_) => {
+                "the database is unavailable for now; the request changed nothing: try again"
+                    .to_owned()
+            }
             other => other.to_string(),
         };
         OperationOutcome::error(self.issue_type(), text)

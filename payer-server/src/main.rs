@@ -9,6 +9,10 @@
 //!     [--jwks FILE | --jwks-url URL]
 //! payer-server add-member --db payer.sqlite --username U --patient ID   (password on stdin)
 //! ```
+//!
+//! Every command but `demo` takes `--database postgres://...` (or `PAYER_SERVER_DATABASE`)
+//! in place of `--db` when built with the feature `postgres`: several `serve` processes
+//! over one PostgreSQL database serve as one.
 
 #![allow(
     clippy::print_stdout,
@@ -20,11 +24,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use payer_server::auth::{
-    AuthConfig, AuthServer, ClientKeys, ClientKind, LocalMembers, Registration,
+    AuthConfig, AuthServer, AuthStore, ClientKeys, ClientKind, LocalMembers, Registration,
 };
 use payer_server::http::{ServerConfig, router};
 use payer_server::ingest::{self, Validation};
-use payer_server::store::SqliteStore;
+#[cfg(feature = "postgres")]
+use payer_server::store::PostgresStore;
+use payer_server::store::{ResourceStore, SqliteStore};
 
 #[derive(Parser)]
 #[command(version, about = "Payer FHIR server (CMS Patient Access API)")]
@@ -60,13 +66,14 @@ enum Command {
     },
     /// Serve the FHIR API behind the SMART authorization server (at `/auth`).
     Serve {
-        /// The SQLite database file (created if missing).
-        #[arg(long, default_value = "payer.sqlite")]
-        db: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// The FHIR base URL clients use (default: http://<listen>/fhir).
+        /// The FHIR base URL clients use (default: http://<listen>/fhir); the
+        /// authorization server is `/auth` and the directory `/directory` beside it.
+        /// Replicas behind one public URL are all given it.
         #[arg(long)]
         base_url: Option<String>,
         /// Accept transaction and batch Bundles posted to the base, validating each
@@ -77,12 +84,15 @@ enum Command {
         /// everything. Refused unless listening on a loopback address.
         #[arg(long)]
         open: bool,
+        /// The bearer token of the admin endpoints (random and printed when not given;
+        /// replicas of one deployment share one, from PAYER_SERVER_ADMIN_TOKEN).
+        #[arg(long, env = "PAYER_SERVER_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
     },
     /// Register an app with the authorization server; prints its client id (and secret).
     RegisterApp {
-        /// The SQLite database file.
-        #[arg(long, default_value = "payer.sqlite")]
-        db: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
         /// The name members see on the consent page.
         #[arg(long)]
         name: String,
@@ -104,9 +114,8 @@ enum Command {
     },
     /// Add a member to the local directory; reads the password from stdin.
     AddMember {
-        /// The SQLite database file.
-        #[arg(long, default_value = "payer.sqlite")]
-        db: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
         /// The user name they sign in with.
         #[arg(long)]
         username: String,
@@ -116,9 +125,8 @@ enum Command {
     },
     /// Load FHIR JSON, NDJSON or Bundle files.
     Load {
-        /// The SQLite database file (created if missing).
-        #[arg(long, default_value = "payer.sqlite")]
-        db: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
         /// What to do with resources that break their profile.
         #[arg(long, value_enum, default_value_t = ValidationArg::Reject)]
         validation: ValidationArg,
@@ -126,6 +134,71 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+/// Where the data is.
+#[derive(clap::Args)]
+struct DatabaseArgs {
+    /// The SQLite database file (created if missing).
+    #[arg(long, default_value = "payer.sqlite")]
+    db: PathBuf,
+    /// A PostgreSQL database instead: `postgres://user:password@host:port/dbname`
+    /// (`?options=-c%20search_path%3Dpayer` for a schema of its own). Read from
+    /// PAYER_SERVER_DATABASE when not given, which keeps a password out of the process
+    /// list. Its schema is created or migrated at start.
+    #[arg(long, env = "PAYER_SERVER_DATABASE", hide_env_values = true)]
+    database: Option<String>,
+}
+
+/// The store a command runs on.
+#[derive(Clone)]
+enum Store {
+    Sqlite(SqliteStore),
+    #[cfg(feature = "postgres")]
+    Postgres(PostgresStore),
+}
+
+impl DatabaseArgs {
+    async fn open(&self) -> Result<Store, String> {
+        match &self.database {
+            None => open_db(&self.db).map(Store::Sqlite),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                open_postgres(url).await
+            }
+            Some(other) => Err(format!(
+                "--database takes a postgres:// URL, not {other:?} (a SQLite file is --db)"
+            )),
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+async fn open_postgres(url: &str) -> Result<Store, String> {
+    PostgresStore::connect(url)
+        .await
+        .map(Store::Postgres)
+        // The URL may hold a password: the error names the database by its role only.
+        .map_err(|e| format!("the PostgreSQL database: {e}"))
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn open_postgres(_url: &str) -> Result<Store, String> {
+    Err(
+        "this payer-server was built without PostgreSQL: build it with \
+         `--features postgres`"
+            .to_owned(),
+    )
+}
+
+/// Runs `$body` with `$store` bound to the concrete store of a [`Store`].
+macro_rules! with_store {
+    ($store:expr, $s:ident => $body:expr) => {
+        match $store {
+            Store::Sqlite($s) => $body,
+            #[cfg(feature = "postgres")]
+            Store::Postgres($s) => $body,
+        }
+    };
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -185,26 +258,27 @@ async fn run(cli: Cli) -> Result<(), String> {
             demo(&config, &db, &listen, redirect_uris).await
         }
         Command::Serve {
-            db,
+            database,
             listen,
             base_url,
             writes,
             open,
+            admin_token,
         } => {
-            let store = open_db(&db)?;
+            let store = database.open().await?;
             let base_url = base_url.unwrap_or_else(|| format!("http://{listen}/fhir"));
             let listener = bind(&listen).await?;
             println!("fhir_base: {base_url}");
             println!(
                 "directory_base: {} (Plan-Net provider directory, public)",
-                directory_base(&base_url)
+                sibling(&base_url, "directory")
             );
             let mut config = ServerConfig::new(&base_url);
             if let Some(writes) = writes {
                 config = config.with_writes(writes.into());
                 println!("writes: enabled (transaction and batch Bundles posted to the base)");
             }
-            let auth = if open {
+            if open {
                 let loopback = listener.local_addr().is_ok_and(|a| a.ip().is_loopback());
                 if !loopback {
                     return Err(
@@ -212,18 +286,25 @@ async fn run(cli: Cli) -> Result<(), String> {
                     );
                 }
                 println!("authorization: none (--open); the API is open on loopback");
-                None
-            } else {
-                let admin_token = payer_server::auth::random_token();
-                let auth = auth_server(&store, &base_url, &listen, Some(&admin_token)).await?;
-                println!("issuer: {}", auth.config().issuer);
-                println!("admin_token: {admin_token}");
-                Some(auth)
+                return with_store!(store, s => serve(listener, s, config, None).await);
+            }
+            // Replicas share one (from the environment); a lone server makes its own.
+            let (admin_token, shown) = match admin_token {
+                Some(token) => (token, "(given)".to_owned()),
+                None => {
+                    let token = payer_server::auth::random_token();
+                    (token.clone(), token)
+                }
             };
-            serve(listener, store, config, auth).await
+            with_store!(store, s => {
+                let auth = auth_server(&s, &base_url, Some(&admin_token)).await?;
+                println!("issuer: {}", auth.config().issuer);
+                println!("admin_token: {shown}");
+                serve(listener, s, config, Some(auth)).await
+            })
         }
         Command::RegisterApp {
-            db,
+            database,
             name,
             redirect_uris,
             app_type,
@@ -231,7 +312,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             jwks_url,
             client_id,
         } => {
-            let store = open_db(&db)?;
+            let store = database.open().await?;
             let keys = match (jwks, jwks_url) {
                 (Some(file), _) => Some(ClientKeys::Jwks(
                     std::fs::read_to_string(&file)
@@ -251,16 +332,15 @@ async fn run(cli: Cli) -> Result<(), String> {
                     );
                 }
             };
-            // The issuer does not matter to a registration.
-            let auth = auth_server(&store, "http://127.0.0.1/fhir", "127.0.0.1", None).await?;
             let mut registration = Registration::public(name, redirect_uris).kind(kind);
             if let Some(id) = client_id {
                 registration = registration.client_id(id);
             }
-            let registered = auth
-                .register(registration)
-                .await
-                .map_err(|e| e.to_string())?;
+            let registered = with_store!(store, s => {
+                // The issuer does not matter to a registration.
+                let auth = auth_server(&s, "http://127.0.0.1/fhir", None).await?;
+                auth.register(registration).await.map_err(|e| e.to_string())?
+            });
             println!("client_id: {}", registered.client_id);
             if let Some(secret) = registered.client_secret {
                 println!("client_secret: {secret}");
@@ -268,11 +348,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::AddMember {
-            db,
+            database,
             username,
             patient,
         } => {
-            let store = open_db(&db)?;
+            let store = database.open().await?;
             let mut password = String::new();
             std::io::stdin()
                 .read_line(&mut password)
@@ -281,71 +361,33 @@ async fn run(cli: Cli) -> Result<(), String> {
             if password.len() < 8 {
                 return Err("the password (read from stdin) needs at least 8 characters".to_owned());
             }
-            LocalMembers::new(store)
+            with_store!(store, s => LocalMembers::new(s)
                 .add(&username, password, &patient)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| e.to_string())?);
             println!("member: {username}");
             println!("patient: Patient/{patient}");
             Ok(())
         }
         Command::Load {
-            db,
+            database,
             validation,
             files,
         } => {
-            let store = open_db(&db)?;
             let validation = Validation::from(validation);
-            let load_files = async {
-                let mut total = ingest::LoadReport::default();
-                for file in files {
-                    let origin = file.display().to_string();
-                    let report = if is_ndjson(&file).map_err(|e| format!("{origin}: {e}"))? {
-                        // Streamed: an NDJSON export can be larger than memory.
-                        let reader = std::io::BufReader::new(
-                            std::fs::File::open(&file).map_err(|e| format!("{origin}: {e}"))?,
-                        );
-                        let bar = progress_bar(&origin, None);
-                        let report =
-                            ingest::load_ndjson(&store, &origin, reader, validation, &mut |done| {
-                                bar.set_position(done as u64)
-                            })
-                            .await;
-                        bar.finish();
-                        report
+            let total = match database.open().await? {
+                Store::Sqlite(store) => {
+                    // A first load builds the search indexes once at the end; a load into
+                    // a database that holds data (and may be serving) keeps them up to
+                    // date.
+                    if store.is_empty().await.map_err(|e| e.to_string())? {
+                        store.bulk_load(load_files(&store, files, validation)).await
                     } else {
-                        let text =
-                            std::fs::read_to_string(&file).map_err(|e| format!("{origin}: {e}"))?;
-                        let resources =
-                            ingest::resources_in(&text).map_err(|e| format!("{origin}: {e}"))?;
-                        let resources: Vec<_> = resources
-                            .into_iter()
-                            .map(|(position, json)| (format!("{origin}: {position}"), json))
-                            .collect();
-                        let bar = progress_bar(&origin, Some(resources.len()));
-                        let report = ingest::load(&store, resources, validation, &mut |done| {
-                            bar.set_position(done as u64);
-                        })
-                        .await;
-                        bar.finish();
-                        report
+                        load_files(&store, files, validation).await
                     }
-                    .map_err(|e| format!("{origin}: {e}"))?;
-                    total.created += report.created;
-                    total.updated += report.updated;
-                    total.unchanged += report.unchanged;
-                    total.rejected += report.rejected;
-                    total.loaded_with_errors += report.loaded_with_errors;
-                    total.problems.extend(report.problems);
                 }
-                Ok::<_, Box<dyn std::error::Error>>(total)
-            };
-            // A first load builds the search indexes once at the end; a load into a
-            // database that holds data (and may be serving) keeps them up to date.
-            let total = if store.is_empty().await.map_err(|e| e.to_string())? {
-                store.bulk_load(load_files).await
-            } else {
-                load_files.await
+                #[cfg(feature = "postgres")]
+                Store::Postgres(store) => load_files(&store, files, validation).await,
             }
             .map_err(|e| e.to_string())?;
             for problem in &total.problems {
@@ -358,6 +400,53 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Loads `files` (FHIR JSON, NDJSON or Bundles) into `store`, with a progress bar each.
+async fn load_files<S: ResourceStore>(
+    store: &S,
+    files: Vec<PathBuf>,
+    validation: Validation,
+) -> Result<ingest::LoadReport, Box<dyn std::error::Error>> {
+    let mut total = ingest::LoadReport::default();
+    for file in files {
+        let origin = file.display().to_string();
+        let report = if is_ndjson(&file).map_err(|e| format!("{origin}: {e}"))? {
+            // Streamed: an NDJSON export can be larger than memory.
+            let reader = std::io::BufReader::new(
+                std::fs::File::open(&file).map_err(|e| format!("{origin}: {e}"))?,
+            );
+            let bar = progress_bar(&origin, None);
+            let report = ingest::load_ndjson(store, &origin, reader, validation, &mut |done| {
+                bar.set_position(done as u64)
+            })
+            .await;
+            bar.finish();
+            report
+        } else {
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("{origin}: {e}"))?;
+            let resources = ingest::resources_in(&text).map_err(|e| format!("{origin}: {e}"))?;
+            let resources: Vec<_> = resources
+                .into_iter()
+                .map(|(position, json)| (format!("{origin}: {position}"), json))
+                .collect();
+            let bar = progress_bar(&origin, Some(resources.len()));
+            let report = ingest::load(store, resources, validation, &mut |done| {
+                bar.set_position(done as u64);
+            })
+            .await;
+            bar.finish();
+            report
+        }
+        .map_err(|e| format!("{origin}: {e}"))?;
+        total.created += report.created;
+        total.updated += report.updated;
+        total.unchanged += report.unchanged;
+        total.rejected += report.rejected;
+        total.loaded_with_errors += report.loaded_with_errors;
+        total.problems.extend(report.problems);
+    }
+    Ok(total)
 }
 
 /// Whether `file` is NDJSON: its first line is a whole JSON object that is not a Bundle
@@ -380,14 +469,14 @@ fn open_db(db: &std::path::Path) -> Result<SqliteStore, String> {
     SqliteStore::open(db).map_err(|e| format!("{}: {e}", db.display()))
 }
 
-/// The authorization server over `store`, at `http://<listen>/auth`, for `fhir_base`.
-async fn auth_server(
-    store: &SqliteStore,
+/// The authorization server over `store`, for `fhir_base`, at its origin's `/auth`.
+async fn auth_server<S: AuthStore + Clone>(
+    store: &S,
     fhir_base: &str,
-    listen: &str,
     admin_token: Option<&str>,
-) -> Result<AuthServer<SqliteStore>, String> {
-    let mut config = AuthConfig::new(format!("http://{listen}/auth"), fhir_base);
+) -> Result<AuthServer<S>, String> {
+    // Beside the FHIR base, as it is mounted: replicas behind one public URL agree.
+    let mut config = AuthConfig::new(sibling(fhir_base, "auth"), fhir_base);
     if let Some(token) = admin_token {
         config = config.with_admin_token(token);
     }
@@ -398,11 +487,11 @@ async fn auth_server(
 
 /// Serves the FHIR API under `/fhir`, behind `auth` (at `/auth`) unless `None`, until
 /// Ctrl-C.
-async fn serve(
+async fn serve<S: ResourceStore + AuthStore + Clone>(
     listener: tokio::net::TcpListener,
-    store: SqliteStore,
+    store: S,
     mut config: ServerConfig,
-    auth: Option<AuthServer<SqliteStore>>,
+    auth: Option<AuthServer<S>>,
 ) -> Result<(), String> {
     let mut app = axum::Router::new();
     if let Some(auth) = auth {
@@ -421,7 +510,7 @@ async fn serve(
         });
     }
     // The public Provider Directory API beside the member APIs, on the same store.
-    let directory_base = directory_base(&config.base_url);
+    let directory_base = sibling(&config.base_url, "directory");
     let app = app
         .nest(
             "/directory",
@@ -436,10 +525,10 @@ async fn serve(
         .map_err(|e| e.to_string())
 }
 
-/// The directory's base URL: `/directory` where the FHIR base has `/fhir`.
-fn directory_base(fhir_base: &str) -> String {
+/// The URL of what is mounted at `/{path}`, from the FHIR base's (mounted at `/fhir`).
+fn sibling(fhir_base: &str, path: &str) -> String {
     format!(
-        "{}/directory",
+        "{}/{path}",
         fhir_base.strip_suffix("/fhir").unwrap_or(fhir_base)
     )
 }
@@ -475,7 +564,7 @@ async fn demo(
         .bulk_load(ingest::load_synthetic(&store, config, Validation::Off))
         .await
         .map_err(|e| e.to_string())?;
-    let auth = auth_server(&store, &base_url, listen, None).await?;
+    let auth = auth_server(&store, &base_url, None).await?;
     let app = auth
         .register(
             Registration::public("Demo patient app", redirect_uris.clone()).client_id("demo-app"),
@@ -488,7 +577,7 @@ async fn demo(
     println!("smart_configuration: {base_url}/.well-known/smart-configuration");
     println!(
         "directory_base: {} (Plan-Net provider directory, public)",
-        directory_base(&base_url)
+        sibling(&base_url, "directory")
     );
     println!("resources: {}", report.created);
     println!("members: {}", dataset_members.len());

@@ -7,18 +7,21 @@
 //! search code. As the kit does, the values searched for are taken from the data (three
 //! resources per search: first, middle and last), token parameters are also searched as
 //! `system|code`, and every search must find something. The searches run with each of
-//! the SQLite store's plans: its default, walking the type in order always, and walking
-//! then giving up at once.
+//! the SQLite store's plans (its default, walking the type in order always, and walking
+//! then giving up at once), and (feature `postgres`) on PostgreSQL.
 
 #[path = "../../carin-profiles/tests/common/mod.rs"]
 mod common;
+#[cfg(feature = "postgres")]
+#[path = "support/postgres.rs"]
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error;
 
 use payer_server::http::{ServerConfig, router};
 use payer_server::ingest::{self, Validation};
-use payer_server::store::{SearchPlan, SqliteStore};
+use payer_server::store::{ResourceStore, SearchPlan, SqliteStore};
 use payer_server::synth::{self, Config};
 use serde_json::Value;
 
@@ -421,12 +424,10 @@ struct Directory {
     base: String,
     client: reqwest::Client,
     resources: BTreeMap<String, Value>,
-    _dir: tempfile::TempDir,
 }
 
-async fn start(plan: SearchPlan) -> Result<Directory, Box<dyn Error>> {
-    let dir = tempfile::tempdir()?;
-    let store = SqliteStore::open(dir.path().join("directory.sqlite"))?.with_search_plan(plan);
+/// The directory served from `store` (empty).
+async fn start(store: impl ResourceStore) -> Result<Directory, Box<dyn Error>> {
     let mut input: Vec<(String, String)> =
         common::example_resources("hl7.fhir.us.davinci-pdex-plan-net.tgz")?
             .into_iter()
@@ -464,7 +465,6 @@ async fn start(plan: SearchPlan) -> Result<Directory, Box<dyn Error>> {
         base,
         client: reqwest::Client::new(),
         resources: BTreeMap::new(),
-        _dir: dir,
     };
     // The filters run over the resources as served, as the kit's do: the server sets
     // `meta.lastUpdated` when it stores a resource.
@@ -835,10 +835,20 @@ async fn every_search_of_the_plan_net_test_kit_matches_a_brute_force_filter() ->
         SearchPlan::walk_always(),
         SearchPlan::walk_interrupted(),
     ] {
-        let d = start(plan).await?;
-        let problems = every_search(&d).await;
+        let dir = tempfile::tempdir()?;
+        let store = SqliteStore::open(dir.path().join("directory.sqlite"))?.with_search_plan(plan);
+        let problems = every_search(&start(store).await?).await;
         assert!(problems.is_empty(), "{plan:?}: {}", problems.join("\n"));
     }
+    Ok(())
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn every_search_of_the_plan_net_test_kit_matches_a_brute_force_filter_on_postgres()
+-> TestResult {
+    let problems = every_search(&start(support::fresh_store().await).await?).await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
     Ok(())
 }
 

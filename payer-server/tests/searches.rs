@@ -2,12 +2,16 @@
 //! generated data, each compared with a brute-force filter over the same resources
 //! written here from the JSON, independently of the server's index code.
 
+#[cfg(feature = "postgres")]
+#[path = "support/postgres.rs"]
+mod support;
+
 use std::collections::BTreeSet;
 use std::error::Error;
 
 use payer_server::http::{ServerConfig, router};
 use payer_server::ingest::{self, Validation};
-use payer_server::store::SqliteStore;
+use payer_server::store::{ResourceStore, SqliteStore};
 use payer_server::synth;
 use serde_json::Value;
 
@@ -56,7 +60,18 @@ fn service_start_dates(eob: &Value) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn required_searches_match_a_brute_force_filter() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let store = SqliteStore::open(dir.path().join("searches.sqlite"))?;
+    required_searches(SqliteStore::open(dir.path().join("searches.sqlite"))?).await
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread")]
+async fn required_searches_match_a_brute_force_filter_on_postgres() -> TestResult {
+    required_searches(support::fresh_store().await).await
+}
+
+/// Loads eight synthetic members into `store` (empty), serves it, and checks every
+/// required search against a filter of the JSON.
+async fn required_searches(store: impl ResourceStore) -> TestResult {
     let config = synth::Config {
         members: 8,
         ..synth::Config::default()

@@ -1,7 +1,18 @@
 //! The store conformance tests (resources and the authorization server's state) on every
-//! store: in memory, SQLite in memory, and SQLite in a file (WAL); and the resource tests
-//! on SQLite with each search plan forced: walking the type in order, and walking then
-//! giving up at once (gathering the matches after an interrupted walk).
+//! store: in memory, SQLite in memory, SQLite in a file (WAL), and (feature `postgres`)
+//! PostgreSQL; and the resource tests on SQLite with each search plan forced: walking the
+//! type in order, and walking then giving up at once (gathering the matches after an
+//! interrupted walk).
+
+#[cfg(feature = "postgres")]
+#[path = "support/postgres.rs"]
+mod support;
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    payer_server::store_conformance_tests!(crate::support::fresh_store);
+    payer_server::auth_store_conformance_tests!(crate::support::fresh_store);
+}
 
 mod memory {
     payer_server::store_conformance_tests!(|| async { payer_server::store::MemoryStore::new() });

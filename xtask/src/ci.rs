@@ -3,6 +3,7 @@
 //! `.ci/run` installs what a fresh machine lacks and then calls this; developers run it
 //! directly. Each step prints a `==> [i/n] name` header; a failure names its step.
 
+use crate::postgres::{TEST_POSTGRES_ENV, TestCluster};
 use std::{
     env,
     error::Error,
@@ -27,6 +28,9 @@ const WASM_CRATES: &[&str] = &[
 const WASM_PROBE_CRATE: &str = "example-parse-eob";
 /// Size-optimised profile (declared in the root `Cargo.toml`) for the wasm probe.
 const WASM_PROFILE: &str = "wasm-release";
+/// payer-server's PostgreSQL store, built and tested with the rest (with `testing`: its
+/// replica test drives the member's browser).
+const POSTGRES_FEATURE: &str = "payer-server/postgres,payer-server/testing";
 /// Environment variable that tells tests where the FHIR IG packages (`*.tgz`) are.
 const FHIR_PACKAGES_ENV: &str = "FHIR_PACKAGES_DIR";
 
@@ -133,6 +137,8 @@ impl Ci {
             "clippy",
             "--workspace",
             "--all-targets",
+            "--features",
+            POSTGRES_FEATURE,
             "--",
             "-D",
             "warnings",
@@ -149,16 +155,34 @@ impl Ci {
         exec(self.cargo(&args))
     }
 
+    /// The tests, with payer-server's PostgreSQL store: against the database
+    /// `PAYER_SERVER_TEST_POSTGRES` names, else a throwaway cluster started for them.
     fn nextest(&self) -> Result<(), DynError> {
         let mut cmd = self.cargo(&[
             "nextest",
             "run",
             "--workspace",
             "--all-targets",
+            "--features",
+            POSTGRES_FEATURE,
             "--no-fail-fast",
         ]);
         self.test_env(&mut cmd);
-        exec(cmd)
+        let cluster = match env::var(TEST_POSTGRES_ENV) {
+            Ok(url) if !url.is_empty() => {
+                println!("{TEST_POSTGRES_ENV}: {url} (given)");
+                None
+            }
+            _ => {
+                let cluster = TestCluster::start()?;
+                println!("{TEST_POSTGRES_ENV}: {} (a throwaway cluster)", cluster.url);
+                cmd.env(TEST_POSTGRES_ENV, &cluster.url);
+                Some(cluster)
+            }
+        };
+        let tested = exec(cmd);
+        drop(cluster);
+        tested
     }
 
     fn doctests(&self) -> Result<(), DynError> {

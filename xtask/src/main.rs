@@ -9,6 +9,7 @@
 
 mod ci;
 mod codegen;
+mod postgres;
 mod wasm;
 
 use std::process::ExitCode;

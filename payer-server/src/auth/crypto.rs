@@ -154,16 +154,22 @@ fn algorithm(alg: &str) -> Result<Algorithm> {
 }
 
 impl Keys {
-    /// The keys in `store`, creating (and storing) any that is missing.
+    /// The keys in `store`, creating (and storing) any that is missing. Replicas that
+    /// start together on an empty store may each create one of an algorithm; each reads
+    /// the keys again after storing its own, so all of them know the first one stored,
+    /// which is the one they sign with ([`Keys::sign`]).
     pub(crate) async fn load_or_create(store: &impl AuthStore) -> Result<Keys> {
         install_jwt_backend();
         let mut stored = store.signing_keys().await?;
+        let mut created = false;
         for alg in ["RS256", "ES384"] {
             if !stored.iter().any(|k| k.alg == alg) {
-                let key = generate(alg)?;
-                store.put_signing_key(key.clone()).await?;
-                stored.push(key);
+                store.put_signing_key(generate(alg)?).await?;
+                created = true;
             }
+        }
+        if created {
+            stored = store.signing_keys().await?;
         }
         let keys = stored
             .into_iter()
@@ -190,12 +196,11 @@ impl Keys {
         }
     }
 
-    /// `claims` signed with the newest key of `alg`.
+    /// `claims` signed with the oldest key of `alg`: the one every replica knows.
     pub(crate) fn sign(&self, alg: &str, claims: &impl Serialize) -> Result<String> {
         let (key, encoding, _) = self
             .keys
             .iter()
-            .rev()
             .find(|(k, _, _)| k.alg == alg)
             .ok_or_else(|| key_error(format!("no {alg} key")))?;
         let mut header = Header::new(algorithm(alg)?);

@@ -28,6 +28,8 @@ mod endpoints;
 mod keys;
 pub(crate) mod memory;
 mod pages;
+#[cfg(feature = "postgres")]
+mod postgres;
 pub mod scope;
 pub(crate) mod sqlite;
 pub mod store;

@@ -9,12 +9,17 @@
 //! never OFFSET).
 
 mod memory;
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
 mod prepare;
+mod sql;
 mod sqlite;
 
 use std::future::Future;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 pub(crate) use prepare::Prepared;
 pub use sqlite::{SearchPlan, SqliteStore};
 

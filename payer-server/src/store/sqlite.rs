@@ -16,13 +16,17 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params, params_from_iter};
 
+use super::sql::{
+    Dialect, Sql, SqlValue, clause_sql, compartment_sql, driving_clause, matching_seqs_sql,
+    page_sql, param_id,
+};
 use super::{
     Clock, Prepared, ResourceStore, SearchPage, StoredResource, SystemClock, WriteOutcome,
 };
 use crate::error::{Error, Result};
 use crate::search::extract::{IndexValue, extract};
-use crate::search::query::{ClauseValue, DatePrefix, StringMode, Target};
-use crate::search::{Clause, Compartment, Cursor, Link, ParamType, SearchParamDef, SearchQuery};
+use crate::search::query::{ClauseValue, Target};
+use crate::search::{Clause, Cursor, Link, ParamType, SearchQuery};
 
 /// The schema version this code reads and writes, recorded in `PRAGMA user_version`.
 /// Version 1 kept parameter names in the index tables; it is not read (the store is not
@@ -486,6 +490,15 @@ fn lock_and_run<T>(
     f(&mut guard)
 }
 
+impl rusqlite::ToSql for SqlValue {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            SqlValue::Int(value) => value.to_sql(),
+            SqlValue::Text(value) => value.to_sql(),
+        }
+    }
+}
+
 /// Runs a cached prepared statement.
 fn exec(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
     tx.prepare_cached(sql)?.execute(params)
@@ -652,7 +665,7 @@ fn index_rows(c: &Connection, seq: i64) -> rusqlite::Result<Vec<(i64, IndexValue
 /// The resources `keys` names that exist, in that order: one statement, the keys a
 /// numbered VALUES list.
 fn read_chunk(c: &Connection, keys: &[(String, String)]) -> Result<Vec<StoredResource>> {
-    let mut sql = Sql::default();
+    let mut sql = Sql::new(Dialect::Sqlite);
     sql.push("WITH k(n, type, id) AS (VALUES ");
     for (n, (resource_type, id)) in keys.iter().enumerate() {
         if n > 0 {
@@ -686,71 +699,6 @@ fn read_chunk(c: &Connection, keys: &[(String, String)]) -> Result<Vec<StoredRes
         .map_err(store_error)
 }
 
-/// The number that stands for search parameter `resource.code` in the index tables: the
-/// 31-bit FNV-1a hash of its name. Index rows are most of the database and of a load's
-/// b-tree work; a 4-byte integer in place of a name such as
-/// `ExplanationOfBenefit.service-date` roughly halves each lookup-index entry. A hash
-/// needs no table of numbers kept in step between replicas or versions; a test checks
-/// that no two parameters share one.
-fn param_id(resource: &str, code: &str) -> i64 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in resource.bytes().chain([b'.']).chain(code.bytes()) {
-        hash ^= u32::from(byte);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    i64::from(hash & 0x7fff_ffff)
-}
-
-/// SQL text and its parameters, built together.
-#[derive(Default)]
-struct Sql {
-    text: String,
-    params: Vec<rusqlite::types::Value>,
-}
-
-impl Sql {
-    fn push(&mut self, text: &str) {
-        self.text.push_str(text);
-    }
-
-    fn bind(&mut self, value: impl Into<rusqlite::types::Value>) {
-        self.params.push(value.into());
-        self.text.push('?');
-    }
-}
-
-/// Which clause drives the query, looked up in the index tables first; `None` when the
-/// compartment drives or nothing can (every resource of the type is then tested).
-fn driving_clause(query: &SearchQuery) -> Option<usize> {
-    // The query is driven from an index table when it can be: `r.seq IN (SELECT seq FROM
-    // idx_... WHERE param = ? AND ...)` makes SQLite look the matches up by rowid, where
-    // filtering every resource of the type with a correlated EXISTS would scan them all
-    // (0.3 ms against 18 ms for one member's EOBs among 19,000).
-    let plain = query.clauses.iter().position(is_plain);
-    if plain.is_some() || compartment_drives(query) {
-        return plain;
-    }
-    // Else a chain drives, computed from its far end inward: testing it resource by
-    // resource would walk every reference of every resource of the type (90 ms for
-    // `Organization?_has:ExplanationOfBenefit:provider:patient=...` among 19,000 EOBs).
-    query.clauses.iter().position(|c| !c.links.is_empty())
-}
-
-/// Whether a clause can be looked up by value in an index table on its own.
-fn is_plain(clause: &Clause) -> bool {
-    matches!(clause.target, Target::Param(_))
-        && clause.links.is_empty()
-        && clause.missing.is_none()
-        && !clause.negated
-}
-
-/// Whether the member's compartment drives the query (no plain clause can).
-fn compartment_drives(query: &SearchQuery) -> bool {
-    query.compartment.is_some()
-        && Compartment::params(&query.resource_type).is_some_and(|p| !p.is_empty())
-        && !query.clauses.iter().any(is_plain)
-}
-
 fn search(c: &mut Connection, query: &SearchQuery, plan: SearchPlan) -> Result<SearchPage> {
     let driver = driving_clause(query);
     // Gathering the driving clause's matches first reads all of them before the first
@@ -766,68 +714,7 @@ fn search(c: &mut Connection, query: &SearchQuery, plan: SearchPlan) -> Result<S
     {
         return Ok(page);
     }
-    let mut sql = Sql::default();
-    let sort = query.sort.as_ref();
-    if query.summary_count {
-        sql.push("SELECT count(*) FROM resources r WHERE ");
-    } else {
-        // A sorted search selects its sort value `k` too, and is ordered and resumed in an
-        // outer query on it.
-        if sort.is_some() {
-            sql.push("SELECT seq, id, version, last_updated, json, k FROM (");
-        }
-        sql.push("SELECT r.seq, r.id, r.version, r.last_updated, r.json");
-        if let Some(sort) = sort {
-            sql.push(", ");
-            match sort.param {
-                None => sql.push("r.last_updated"),
-                Some(def) => {
-                    sql.push(
-                        "(SELECT min(i.start) FROM idx_date i INDEXED BY idx_date_seq \
-                         WHERE i.seq = r.seq AND i.param = ",
-                    );
-                    sql.bind(param_id(&query.resource_type, def.code));
-                    sql.push(")");
-                }
-            }
-            sql.push(" AS k");
-        }
-        sql.push(" FROM resources r WHERE ");
-    }
-    // `+r.type` keeps the planner from preferring the type index.
-    let compartment_drives = compartment_drives(query);
-    match (driver, &query.compartment) {
-        (Some(i), _) => {
-            let clause = &query.clauses[i];
-            sql.push("r.seq IN (");
-            matching_seqs_sql(&mut sql, &query.resource_type, &clause.links, clause);
-            sql.push(") AND +r.type = ");
-        }
-        (None, Some(compartment)) if compartment_drives => {
-            sql.push("r.seq IN (SELECT i.seq FROM idx_ref i WHERE ");
-            compartment_refs(&mut sql, &query.resource_type, compartment);
-            if query.resource_type == "Patient" {
-                // The Patient itself, looked up rather than found by testing every Patient.
-                sql.push(" UNION ALL SELECT seq FROM resources WHERE type = 'Patient' AND id = ");
-                sql.bind(compartment.patient_id.clone());
-            }
-            sql.push(") AND +r.type = ");
-        }
-        _ => sql.push("r.type = "),
-    }
-    sql.bind(query.resource_type.clone());
-    for (i, clause) in query.clauses.iter().enumerate() {
-        if Some(i) != driver {
-            sql.push(" AND ");
-            clause_sql(&mut sql, &query.resource_type, clause);
-        }
-    }
-    if let Some(compartment) = &query.compartment
-        && !compartment_drives
-    {
-        sql.push(" AND ");
-        compartment_sql(&mut sql, &query.resource_type, compartment);
-    }
+    let sql = page_sql(Dialect::Sqlite, query, driver);
     if query.summary_count {
         let total: i64 = c
             .query_row(&sql.text, params_from_iter(sql.params.iter()), |row| {
@@ -839,45 +726,6 @@ fn search(c: &mut Connection, query: &SearchQuery, plan: SearchPlan) -> Result<S
             ..SearchPage::default()
         });
     }
-    match (sort, query.cursor) {
-        (None, None) => sql.push(" ORDER BY r.seq"),
-        (None, Some(cursor)) => {
-            let (Cursor::After(seq) | Cursor::AfterSorted { seq, .. }) = cursor;
-            sql.push(" AND r.seq > ");
-            sql.bind(seq);
-            sql.push(" ORDER BY r.seq");
-        }
-        (Some(sort), cursor) => {
-            sql.push(") WHERE ");
-            match cursor {
-                None => sql.push("1"),
-                Some(Cursor::AfterSorted {
-                    value: Some(v),
-                    seq,
-                }) => {
-                    // After (v, seq) in (k, seq) order; resources without `k` come last.
-                    sql.push(if sort.descending { "(k < " } else { "(k > " });
-                    sql.bind(v);
-                    sql.push(" OR (k = ");
-                    sql.bind(v);
-                    sql.push(" AND seq > ");
-                    sql.bind(seq);
-                    sql.push(") OR k IS NULL)");
-                }
-                Some(Cursor::AfterSorted { value: None, seq } | Cursor::After(seq)) => {
-                    sql.push("k IS NULL AND seq > ");
-                    sql.bind(seq);
-                }
-            }
-            sql.push(if sort.descending {
-                " ORDER BY k IS NULL, k DESC, seq"
-            } else {
-                " ORDER BY k IS NULL, k, seq"
-            });
-        }
-    }
-    sql.push(" LIMIT ");
-    sql.bind(query.count as i64 + 1);
     read_page(c, &sql, query).map_err(store_error)
 }
 
@@ -905,7 +753,7 @@ fn many_matches(
     if many == 0 {
         return Ok(true);
     }
-    let mut sql = Sql::default();
+    let mut sql = Sql::new(Dialect::Sqlite);
     sql.push("SELECT count(*) FROM (");
     matching_seqs_sql(&mut sql, landing_type, &[], clause);
     sql.push(" LIMIT ");
@@ -930,7 +778,7 @@ fn walk_in_order(
     budget_ksteps: u32,
 ) -> Result<Option<SearchPage>> {
     let rt = &query.resource_type;
-    let mut sql = Sql::default();
+    let mut sql = Sql::new(Dialect::Sqlite);
     let driver = &query.clauses[driver];
     let in_seq_order = driver.links.is_empty()
         && matches!(driver.target, Target::Param(def) if matches!(def.kind, ParamType::Token | ParamType::Reference))
@@ -1035,395 +883,11 @@ fn read_page(c: &Connection, sql: &Sql, query: &SearchQuery) -> rusqlite::Result
     Ok(page)
 }
 
-/// One clause as an SQL condition on `r`, meaning what [`Clause::holds_linked`] means.
-fn clause_sql(sql: &mut Sql, resource_type: &str, clause: &Clause) {
-    linked_sql(sql, "r", resource_type, &clause.links, clause);
-}
-
-/// The clause's remaining `links` from the resource aliased `from` (of `resource_type`):
-/// each hop an EXISTS over `idx_ref` joined to the current resource it reaches (aliased
-/// `h<depth>` and `r<depth>`), then the clause's target on the last one.
-fn linked_sql(sql: &mut Sql, from: &str, resource_type: &str, links: &[Link], clause: &Clause) {
-    let Some((link, rest)) = links.split_first() else {
-        target_sql(sql, from, clause);
-        return;
-    };
-    let depth = clause.links.len() - links.len() + 1;
-    let (hop, to) = (format!("h{depth}"), format!("r{depth}"));
-    match *link {
-        // The references of `from` (by its seq), to resources that exist.
-        Link::Forward { param, target_type } => {
-            sql.push(&format!(
-                "EXISTS (SELECT 1 FROM idx_ref {hop} INDEXED BY idx_ref_seq \
-                 JOIN resources {to} ON {to}.type = {hop}.type AND {to}.id = {hop}.id \
-                 WHERE {hop}.seq = {from}.seq AND {hop}.param = "
-            ));
-            sql.bind(param_id(param.resource, param.code));
-            sql.push(&format!(" AND {hop}.type = "));
-            sql.bind(target_type.to_owned());
-        }
-        // The references to `from` (by the lookup index on param and id).
-        Link::Reverse { param } => {
-            sql.push(&format!(
-                "EXISTS (SELECT 1 FROM idx_ref {hop} JOIN resources {to} ON {to}.seq = {hop}.seq \
-                 WHERE {hop}.param = "
-            ));
-            sql.bind(param_id(param.resource, param.code));
-            sql.push(&format!(" AND {hop}.id = {from}.id AND {hop}.type = "));
-            sql.bind(resource_type.to_owned());
-        }
-    }
-    sql.push(" AND ");
-    linked_sql(sql, &to, link.landing_type(), rest, clause);
-    sql.push(")");
-}
-
-/// `SELECT seq ...`: the resources of `resource_type` the clause holds for through
-/// `links`, from the far end inward: the resources the target matches (by the lookup
-/// indexes when it can; all a plain driving clause needs), then per hop back the
-/// resources that point to them (forward) or that they point to (`_has`). Each level is
-/// an uncorrelated subquery.
-fn matching_seqs_sql(sql: &mut Sql, resource_type: &str, links: &[Link], clause: &Clause) {
-    let Some((link, rest)) = links.split_first() else {
-        match clause.target {
-            Target::Param(def) if clause.missing.is_none() && !clause.negated => {
-                sql.push("SELECT i.seq FROM ");
-                param_condition(sql, resource_type, def, clause, Reach::ByValue);
-            }
-            _ => {
-                sql.push("SELECT t.seq FROM resources t WHERE t.type = ");
-                sql.bind(resource_type.to_owned());
-                sql.push(" AND ");
-                target_sql(sql, "t", clause);
-            }
-        }
-        return;
-    };
-    match *link {
-        // The resources whose reference points to one of the inner set. CROSS JOIN keeps
-        // SQLite from walking every reference of the parameter instead (47 ms against
-        // 7 ms for 2,645 matches among 19,000 EOBs).
-        Link::Forward { param, target_type } => {
-            sql.push("SELECT h.seq FROM resources t CROSS JOIN idx_ref h ON h.param = ");
-            sql.bind(param_id(param.resource, param.code));
-            sql.push(" AND h.id = t.id AND h.type = t.type WHERE t.seq IN (");
-            matching_seqs_sql(sql, target_type, rest, clause);
-            sql.push(")");
-        }
-        // The resources the inner set's references point to, from the inner set's rows
-        // (named: SQLite would otherwise walk the parameter's whole lookup range; 4 ms
-        // against 0.1 ms).
-        Link::Reverse { param } => {
-            sql.push(
-                "SELECT t.seq FROM idx_ref h INDEXED BY idx_ref_seq \
-                 JOIN resources t ON t.type = h.type AND t.id = h.id WHERE h.param = ",
-            );
-            sql.bind(param_id(param.resource, param.code));
-            sql.push(" AND h.type = ");
-            sql.bind(resource_type.to_owned());
-            sql.push(" AND h.seq IN (");
-            matching_seqs_sql(sql, param.resource, rest, clause);
-            sql.push(")");
-        }
-    }
-}
-
-/// The clause's target as an SQL condition on the resource aliased `on`, meaning what
-/// [`Clause::matches`] means.
-fn target_sql(sql: &mut Sql, on: &str, clause: &Clause) {
-    match (clause.target, clause.missing) {
-        // Every resource has an id and a lastUpdated.
-        (Target::Id | Target::LastUpdated, Some(missing)) => {
-            sql.push(if missing { "0" } else { "1" })
-        }
-        (Target::Id, None) => {
-            sql.push(if clause.negated { "NOT (" } else { "(" });
-            or_list(sql, &clause.values, |sql, v| {
-                if let ClauseValue::Token {
-                    code: Some(code), ..
-                } = v
-                {
-                    sql.push(&format!("{on}.id = "));
-                    sql.bind(code.clone());
-                } else {
-                    sql.push("0");
-                }
-            });
-            sql.push(")");
-        }
-        (Target::LastUpdated, None) => {
-            sql.push("(");
-            let (start, end) = (
-                format!("{on}.last_updated"),
-                format!("({on}.last_updated + 1)"),
-            );
-            or_list(sql, &clause.values, |sql, v| {
-                if let ClauseValue::Date {
-                    prefix,
-                    start: ps,
-                    end: pe,
-                } = v
-                {
-                    date_sql(sql, *prefix, *ps, *pe, &start, &end);
-                } else {
-                    sql.push("0");
-                }
-            });
-            sql.push(")");
-        }
-        (Target::Param(def), _) => {
-            let negate = clause.negated || clause.missing == Some(true);
-            sql.push(if negate {
-                "NOT EXISTS (SELECT 1 FROM "
-            } else {
-                "EXISTS (SELECT 1 FROM "
-            });
-            param_condition(sql, def.resource, def, clause, Reach::ByResource);
-            sql.push(&format!(" AND i.seq = {on}.seq)"));
-        }
-    }
-}
-
-/// How a clause's index rows are reached.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Reach {
-    /// By value, through the lookup index: the clause drives the query.
-    ByValue,
-    /// Those of one resource (`i.seq = r.seq` follows), through the `seq` index. Named
-    /// in the SQL: without statistics, SQLite may otherwise scan the lookup index's whole
-    /// range of a date or string for each resource (190 ms against 1 ms per page).
-    ByResource,
-}
-
-/// `idx_<type> i WHERE i.param = ? [AND (<values>)]`: the index rows of one clause (all
-/// rows of the parameter for `:missing`).
-fn param_condition(
-    sql: &mut Sql,
-    resource_type: &str,
-    def: &SearchParamDef,
-    clause: &Clause,
-    reach: Reach,
-) {
-    let table = index_table(def.kind);
-    sql.push(table);
-    sql.push(" i ");
-    if reach == Reach::ByResource {
-        sql.push(&format!("INDEXED BY {table}_seq "));
-    }
-    sql.push("WHERE i.param = ");
-    sql.bind(param_id(resource_type, def.code));
-    if clause.missing.is_none() {
-        sql.push(" AND (");
-        or_list(sql, &clause.values, value_sql);
-        sql.push(")");
-    }
-}
-
-fn index_table(kind: ParamType) -> &'static str {
-    match kind {
-        ParamType::Token => "idx_token",
-        ParamType::String => "idx_string",
-        ParamType::Date => "idx_date",
-        ParamType::Reference => "idx_ref",
-    }
-}
-
-/// `i.type = 'Patient' AND i.id = ? AND i.param IN (...)`: the compartment's references.
-fn compartment_refs(sql: &mut Sql, resource_type: &str, compartment: &Compartment) {
-    sql.push("i.type = 'Patient' AND i.id = ");
-    sql.bind(compartment.patient_id.clone());
-    sql.push(" AND i.param IN (");
-    for (n, p) in Compartment::params(resource_type)
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        if n > 0 {
-            sql.push(", ");
-        }
-        sql.bind(param_id(resource_type, p.code));
-    }
-    sql.push(")");
-}
-
-/// [`Compartment::contains`] in SQL.
-fn compartment_sql(sql: &mut Sql, resource_type: &str, compartment: &Compartment) {
-    sql.push("(");
-    if resource_type == "Patient" {
-        sql.push("r.id = ");
-        sql.bind(compartment.patient_id.clone());
-        sql.push(" OR ");
-    }
-    if Compartment::params(resource_type)
-        .unwrap_or_default()
-        .is_empty()
-    {
-        sql.push("0");
-    } else {
-        sql.push("EXISTS (SELECT 1 FROM idx_ref i INDEXED BY idx_ref_seq WHERE i.seq = r.seq AND ");
-        compartment_refs(sql, resource_type, compartment);
-        sql.push(")");
-    }
-    sql.push(")");
-}
-
-fn or_list(sql: &mut Sql, values: &[ClauseValue], mut each: impl FnMut(&mut Sql, &ClauseValue)) {
-    if values.is_empty() {
-        sql.push("0");
-    }
-    for (i, v) in values.iter().enumerate() {
-        if i > 0 {
-            sql.push(" OR ");
-        }
-        sql.push("(");
-        each(sql, v);
-        sql.push(")");
-    }
-}
-
-fn value_sql(sql: &mut Sql, value: &ClauseValue) {
-    match value {
-        ClauseValue::Token { system, code } => {
-            let mut first = true;
-            if let Some(code) = code {
-                sql.push("i.code = ");
-                sql.bind(code.clone());
-                first = false;
-            }
-            match system.as_deref() {
-                None => {}
-                Some(s) => {
-                    if !first {
-                        sql.push(" AND ");
-                    }
-                    first = false;
-                    if s.is_empty() {
-                        sql.push("i.system IS NULL");
-                    } else {
-                        sql.push("i.system = ");
-                        sql.bind(s.to_owned());
-                    }
-                }
-            }
-            if first {
-                sql.push("1");
-            }
-        }
-        ClauseValue::String { value, mode } => match mode {
-            StringMode::Prefix => {
-                // The values starting with the prefix are exactly a range of the lookup
-                // index (parameter, value, seq) in SQLite's binary order: from the prefix
-                // up to the prefix with its last byte one higher (never 0xFF in UTF-8, so
-                // it does not carry), bound as bytes and compared as text. Tested as
-                // `substr(...) = prefix` instead, `Practitioner?name=Smith` read every name
-                // of 100,000 practitioners (95 ms). The empty prefix matches everything.
-                match value.len().checked_sub(1) {
-                    Some(last) => {
-                        let mut above = value.as_bytes().to_vec();
-                        above[last] += 1;
-                        sql.push("i.value >= ");
-                        sql.bind(value.clone());
-                        sql.push(" AND i.value < CAST(");
-                        sql.bind(above);
-                        sql.push(" AS TEXT)");
-                    }
-                    None => sql.push("1"),
-                }
-            }
-            StringMode::Exact => {
-                sql.push("i.value = ");
-                sql.bind(value.clone());
-            }
-            StringMode::Contains => {
-                sql.push("instr(i.value, ");
-                sql.bind(value.clone());
-                sql.push(") > 0");
-            }
-        },
-        ClauseValue::Date { prefix, start, end } => {
-            date_sql(sql, *prefix, *start, *end, "i.start", "i.end")
-        }
-        ClauseValue::Reference { target_type, id } => {
-            sql.push("i.id = ");
-            sql.bind(id.clone());
-            if let Some(t) = target_type {
-                sql.push(" AND i.type = ");
-                sql.bind(t.clone());
-            }
-        }
-    }
-}
-
-/// `crate::search::query::date_matches` in SQL, for a resource range `(rs, re)`.
-fn date_sql(sql: &mut Sql, prefix: DatePrefix, ps: i64, pe: i64, rs: &str, re: &str) {
-    let contained = |sql: &mut Sql| {
-        sql.push(&format!("({rs} >= "));
-        sql.bind(ps);
-        sql.push(&format!(" AND {re} <= "));
-        sql.bind(pe);
-        sql.push(")");
-    };
-    match prefix {
-        DatePrefix::Eq => contained(sql),
-        DatePrefix::Ne => {
-            sql.push("NOT ");
-            contained(sql);
-        }
-        DatePrefix::Gt => {
-            sql.push(&format!("{re} > "));
-            sql.bind(pe);
-        }
-        DatePrefix::Lt => {
-            sql.push(&format!("{rs} < "));
-            sql.bind(ps);
-        }
-        DatePrefix::Ge => {
-            sql.push(&format!("{re} > "));
-            sql.bind(pe);
-            sql.push(" OR ");
-            contained(sql);
-        }
-        DatePrefix::Le => {
-            sql.push(&format!("{rs} < "));
-            sql.bind(ps);
-            sql.push(" OR ");
-            contained(sql);
-        }
-        DatePrefix::Sa => {
-            sql.push(&format!("{rs} >= "));
-            sql.bind(pe);
-        }
-        DatePrefix::Eb => {
-            sql.push(&format!("{re} <= "));
-            sql.bind(ps);
-        }
-        DatePrefix::Ap => {
-            sql.push(&format!("{rs} < "));
-            sql.bind(pe);
-            sql.push(&format!(" AND {re} > "));
-            sql.bind(ps);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::generated::search_params::SEARCH_PARAMS;
-
-    #[test]
-    fn no_two_search_parameters_share_an_id() {
-        let mut ids = std::collections::HashMap::new();
-        for p in SEARCH_PARAMS {
-            let name = format!("{}.{}", p.resource, p.code);
-            if let Some(other) = ids.insert(param_id(p.resource, p.code), name.clone()) {
-                assert_eq!(other, name, "{other} and {name} share an id");
-            }
-        }
-        assert!(ids.len() > 1_000);
-    }
 
     fn lookup_indexes(store: &SqliteStore) -> i64 {
         let writer = store.writer.lock().unwrap();
