@@ -328,11 +328,21 @@ impl IntoResponse for Error {
             StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let outcome = fhir_model::Resource::from(self.to_operation_outcome());
         let mut response = fhir_response(status, fhir_model::to_json(&outcome));
-        if matches!(self, Error::Unauthorized(_)) {
+        match self {
             // RFC 6750 section 3: a 401 names the scheme the client should use.
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            Error::Unauthorized(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            // RFC 9110 section 10.2.3: when to try again (a database restart takes
+            // seconds).
+            Error::Unavailable(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            _ => {}
         }
         response
     }

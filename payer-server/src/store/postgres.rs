@@ -17,7 +17,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{NoTls, Row};
 
-use super::sql::{Dialect, Sql, SqlValue, driving_clause, page_sql, param_id};
+use super::sql::{Dialect, Sql, SqlValue, check_whole, driving_clause, page_sql, param_id};
 use super::{
     Clock, Prepared, ResourceStore, SearchPage, StoredResource, SystemClock, WriteOutcome,
 };
@@ -196,6 +196,62 @@ impl PostgresStore {
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Checks that every stored resource is whole, as
+    /// [`super::SqliteStore::check_integrity`] does. Returns the number of resources
+    /// checked; the error names the first broken one.
+    pub async fn check_integrity(&self) -> Result<usize> {
+        let client = self.client().await?;
+        let (mut after, mut checked) = (0_i64, 0);
+        loop {
+            let rows = client
+                .query(
+                    "SELECT seq, type, id, version, json FROM resources WHERE seq > $1 \
+                     ORDER BY seq LIMIT 1000",
+                    &[&after],
+                )
+                .await
+                .map_err(pg_error)?;
+            let Some(last) = rows.last() else {
+                return Ok(checked);
+            };
+            after = last.get(0);
+            let seqs: Vec<i64> = rows.iter().map(|row| row.get(0)).collect();
+            let mut index: HashMap<i64, Vec<(i64, IndexValue)>> = HashMap::new();
+            type ReadValue = fn(&Row) -> IndexValue;
+            let tables: [(&str, ReadValue); 4] = [
+                ("system, code FROM idx_token", |r| IndexValue::Token {
+                    system: r.get(2),
+                    code: r.get(3),
+                }),
+                ("value FROM idx_string", |r| IndexValue::String(r.get(2))),
+                ("start, \"end\" FROM idx_date", |r| IndexValue::Date {
+                    start: r.get(2),
+                    end: r.get(3),
+                }),
+                ("type, id FROM idx_ref", |r| IndexValue::Reference {
+                    target_type: r.get(2),
+                    id: r.get(3),
+                }),
+            ];
+            for (columns, value) in tables {
+                let sql = format!("SELECT seq, param, {columns} WHERE seq = ANY($1::bigint[])");
+                for row in client.query(&sql, &[&seqs]).await.map_err(pg_error)? {
+                    let param: i32 = row.get(1);
+                    index
+                        .entry(row.get(0))
+                        .or_default()
+                        .push((i64::from(param), value(&row)));
+                }
+            }
+            for row in &rows {
+                let seq: i64 = row.get(0);
+                let stored = index.remove(&seq).unwrap_or_default();
+                check_whole(seq, row.get(1), row.get(2), row.get(3), row.get(4), stored)?;
+                checked += 1;
+            }
+        }
     }
 
     /// Uses `clock` for `meta.lastUpdated`.

@@ -5,6 +5,8 @@
 //! `CROSS JOIN`, a unary `+` that keeps a column from using its index), which
 //! PostgreSQL's planner does not take and does not need (it plans from statistics).
 
+use crate::error::{Error, Result};
+use crate::search::extract::{IndexValue, extract};
 use crate::search::query::{ClauseValue, DatePrefix, StringMode, Target};
 use crate::search::{Clause, Compartment, Cursor, Link, ParamType, SearchParamDef, SearchQuery};
 
@@ -226,6 +228,36 @@ pub(crate) fn param_id(resource: &str, code: &str) -> i64 {
         hash = hash.wrapping_mul(0x0100_0193);
     }
     i64::from(hash & 0x7fff_ffff)
+}
+
+/// Checks that a stored resource is whole: its JSON parses, its `meta.versionId` is its
+/// row's version, and its index rows (`stored`: parameter id and value) are exactly what
+/// its content yields, extracted here from the whole JSON, independently of how the write
+/// extracted them. The error names the resource.
+pub(crate) fn check_whole(
+    seq: i64,
+    resource_type: &str,
+    id: &str,
+    version: i64,
+    json: &str,
+    mut stored: Vec<(i64, IndexValue)>,
+) -> Result<()> {
+    let broken = |why: &str| Error::Store(format!("{resource_type}/{id} (seq {seq}): {why}"));
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|_| broken("JSON does not parse"))?;
+    if value["meta"]["versionId"] != version.to_string().as_str() {
+        return Err(broken("meta.versionId differs from the row's version"));
+    }
+    let mut expected: Vec<(i64, IndexValue)> = extract(resource_type, &value)
+        .into_iter()
+        .map(|e| (param_id(e.param.resource, e.param.code), e.value))
+        .collect();
+    expected.sort();
+    stored.sort();
+    if stored != expected {
+        return Err(broken("its index rows differ from what its content yields"));
+    }
+    Ok(())
 }
 
 /// Which clause drives the query, looked up in the index tables first; `None` when the

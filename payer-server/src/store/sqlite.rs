@@ -17,14 +17,14 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params, params_from_iter};
 
 use super::sql::{
-    Dialect, Sql, SqlValue, clause_sql, compartment_sql, driving_clause, matching_seqs_sql,
-    page_sql, param_id,
+    Dialect, Sql, SqlValue, check_whole, clause_sql, compartment_sql, driving_clause,
+    matching_seqs_sql, page_sql, param_id,
 };
 use super::{
     Clock, Prepared, ResourceStore, SearchPage, StoredResource, SystemClock, WriteOutcome,
 };
 use crate::error::{Error, Result};
-use crate::search::extract::{IndexValue, extract};
+use crate::search::extract::IndexValue;
 use crate::search::query::{ClauseValue, Target};
 use crate::search::{Clause, Cursor, Link, ParamType, SearchQuery};
 
@@ -225,12 +225,10 @@ impl SqliteStore {
         })
     }
 
-    /// Checks that every stored resource is whole: its JSON parses, its version metadata
-    /// matches its row, and its index rows are exactly what its content yields (extracted
-    /// here from the whole JSON, independently of how a write extracted them). Returns the
-    /// number of resources checked; the error names the first broken one. For tests and
-    /// for operators after a crash (committed transactions are all-or-nothing, so this
-    /// should never fail).
+    /// Checks that every stored resource is whole ([`check_whole`]). Returns the number
+    /// of resources checked; the error names the first broken one. For tests and for
+    /// operators after a crash (committed transactions are all-or-nothing, so this should
+    /// never fail).
     pub async fn check_integrity(&self) -> Result<usize> {
         self.with_connection(|c| {
             let mut rows = c
@@ -246,20 +244,8 @@ impl SqliteStore {
                     row.get(3).map_err(store_error)?,
                     row.get(4).map_err(store_error)?,
                 );
-                let broken = |why: &str| Error::Store(format!("{rt}/{id} (seq {seq}): {why}"));
-                let value: serde_json::Value =
-                    serde_json::from_str(&json).map_err(|_| broken("JSON does not parse"))?;
-                if value["meta"]["versionId"] != version.to_string().as_str() {
-                    return Err(broken("meta.versionId differs from the row's version"));
-                }
-                let mut expected: Vec<(i64, IndexValue)> = extract(&rt, &value)
-                    .into_iter()
-                    .map(|e| (param_id(e.param.resource, e.param.code), e.value))
-                    .collect();
-                expected.sort();
-                if index_rows(c, seq).map_err(store_error)? != expected {
-                    return Err(broken("its index rows differ from what its content yields"));
-                }
+                let stored = index_rows(c, seq).map_err(store_error)?;
+                check_whole(seq, &rt, &id, version, &json, stored)?;
                 checked += 1;
             }
             Ok(checked)
