@@ -22,9 +22,10 @@
 //!   members, and a member's browser on the sign-in and consent pages, for the tests of
 //!   apps.
 //!
-//! Not yet: chaining, EHR launch, a durable audit sink, the other CMS APIs.
+//! Not yet: EHR launch, the other CMS APIs.
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod http;

@@ -19,10 +19,13 @@
     reason = "a command-line program: what it prints on stdout (`key: value` lines) is its result"
 )]
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use payer_server::audit::{AuditStore, StoreAuditSink};
 use payer_server::auth::{
     AuthConfig, AuthServer, AuthStore, ClientKeys, ClientKind, LocalMembers, Registration,
 };
@@ -33,7 +36,13 @@ use payer_server::store::PostgresStore;
 use payer_server::store::{ResourceStore, SqliteStore};
 
 #[derive(Parser)]
-#[command(version, about = "Payer FHIR server (CMS Patient Access API)")]
+// A later occurrence of an option replaces an earlier one: a `--config` file's settings go
+// first, and the command line's own replace them.
+#[command(
+    version,
+    about = "Payer FHIR server (CMS Patient Access API)",
+    args_override_self = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -148,6 +157,12 @@ struct DatabaseArgs {
     /// list. Its schema is created or migrated at start.
     #[arg(long, env = "PAYER_SERVER_DATABASE", hide_env_values = true)]
     database: Option<String>,
+    /// A file of settings, one `name = value` per line (`#` starts a comment), the names
+    /// being the command's long options without `--` (`database = postgres://...`,
+    /// `listen = 0.0.0.0:8080`, `admin-token = ...`). The command line wins over the
+    /// file, and the file over the environment.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 /// The store a command runs on.
@@ -232,7 +247,14 @@ impl From<ValidationArg> for Validation {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Cli::parse()).await {
+    let args = match with_config_file(std::env::args_os().collect()) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(Cli::parse_from(args)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -387,7 +409,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                     }
                 }
                 #[cfg(feature = "postgres")]
-                Store::Postgres(store) => load_files(&store, files, validation).await,
+                Store::Postgres(store) => {
+                    let loaded = load_files(&store, files, validation).await;
+                    store.analyze().await.map_err(|e| e.to_string())?;
+                    loaded
+                }
             }
             .map_err(|e| e.to_string())?;
             for problem in &total.problems {
@@ -449,6 +475,52 @@ async fn load_files<S: ResourceStore>(
     Ok(total)
 }
 
+/// The command line with the settings of its `--config` file inserted after the
+/// subcommand, before the command's own options, which therefore replace them.
+fn with_config_file(args: Vec<OsString>) -> Result<Vec<OsString>, String> {
+    let named = args.iter().enumerate().find_map(|(i, arg)| {
+        let arg = arg.to_str()?;
+        match arg.strip_prefix("--config=") {
+            Some(file) => Some(Some(PathBuf::from(file))),
+            None if arg == "--config" => Some(args.get(i + 1).map(PathBuf::from)),
+            None => None,
+        }
+    });
+    let file = match named {
+        None => return Ok(args),
+        Some(None) => return Err("--config needs a file".to_owned()),
+        Some(Some(file)) => file,
+    };
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut settings: Vec<OsString> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let place = || format!("{}:{}", file.display(), n + 1);
+        let (name, value) = line
+            .split_once('=')
+            .ok_or_else(|| format!("{}: expected `name = value`", place()))?;
+        let name = name.trim();
+        if name.is_empty() || name == "config" || name.starts_with('-') {
+            return Err(format!("{}: `{name}` is not a setting", place()));
+        }
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        settings.push(format!("--{name}").into());
+        settings.push(value.into());
+    }
+    let split = args.len().min(2);
+    let mut with = args[..split].to_vec();
+    with.extend(settings);
+    with.extend_from_slice(&args[split..]);
+    Ok(with)
+}
+
 /// Whether `file` is NDJSON: its first line is a whole JSON object that is not a Bundle
 /// (a pretty-printed resource or Bundle starts with a line that is not).
 fn is_ndjson(file: &std::path::Path) -> std::io::Result<bool> {
@@ -487,12 +559,15 @@ async fn auth_server<S: AuthStore + Clone>(
 
 /// Serves the FHIR API under `/fhir`, behind `auth` (at `/auth`) unless `None`, until
 /// Ctrl-C.
-async fn serve<S: ResourceStore + AuthStore + Clone>(
+async fn serve<S: ResourceStore + AuthStore + AuditStore + Clone>(
     listener: tokio::net::TcpListener,
     store: S,
-    mut config: ServerConfig,
+    config: ServerConfig,
     auth: Option<AuthServer<S>>,
 ) -> Result<(), String> {
+    // Every access to the member APIs, in the database beside the data: replicas keep
+    // one trail.
+    let mut config = config.with_audit(Arc::new(StoreAuditSink::spawn(store.clone())));
     let mut app = axum::Router::new();
     if let Some(auth) = auth {
         config = config
@@ -648,4 +723,57 @@ fn progress_bar(origin: &str, len: Option<usize>) -> indicatif::ProgressBar {
     }
     bar.set_message(origin.to_owned());
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn a_config_file_gives_settings_the_command_line_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("payer.conf");
+        std::fs::write(
+            &file,
+            "# replica settings\ndatabase = \"postgres://db/payer\"\nlisten = 0.0.0.0:8080\n\n",
+        )
+        .unwrap();
+        let config = format!("--config={}", file.display());
+        let line = with_config_file(args(&[
+            "payer-server",
+            "serve",
+            &config,
+            "--listen",
+            "127.0.0.1:9",
+        ]))
+        .unwrap();
+        let Command::Serve {
+            database, listen, ..
+        } = Cli::try_parse_from(line).unwrap().command
+        else {
+            panic!("not serve");
+        };
+        assert_eq!(database.database.as_deref(), Some("postgres://db/payer"));
+        assert_eq!(listen, "127.0.0.1:9", "the command line wins");
+
+        std::fs::write(&file, "listen 8080\n").unwrap();
+        let error = with_config_file(args(&[
+            "payer-server",
+            "serve",
+            "--config",
+            file.to_str().unwrap(),
+        ]))
+        .unwrap_err();
+        assert!(
+            error.contains("payer.conf:1: expected `name = value`"),
+            "{error}"
+        );
+        assert!(with_config_file(args(&["payer-server", "serve", "--config"])).is_err());
+    }
 }

@@ -3,7 +3,8 @@
 //! smart-client driving a whole member's connection through it: discovery, the sign-in and
 //! consent forms, the code exchange, `sync_all`, a refresh, and a stolen refresh token
 //! replayed. Every step alternates between the replicas, so each one has to accept what
-//! the other issued (sessions, codes, tokens) and refuse what the other used.
+//! the other issued (sessions, codes, tokens) and refuse what the other used; and both
+//! write the audit trail to the one database.
 //!
 //! Needs the features `postgres` and `testing` (`cargo xtask ci` runs it) and a test
 //! database (`PAYER_SERVER_TEST_POSTGRES`).
@@ -29,6 +30,7 @@ type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 const PASSWORD: &str = "correct horse battery";
 const REDIRECT: &str = "http://127.0.0.1:9/callback";
 const SCOPE: &str = "launch/patient openid fhirUser offline_access patient/*.rs";
+const ADMIN_TOKEN: &str = "replicas-share-this-admin-token";
 
 /// A `payer-server serve` process, killed when dropped.
 struct Replica {
@@ -43,21 +45,35 @@ impl Drop for Replica {
     }
 }
 
-/// Starts `payer-server serve` on `database`, public at `public_fhir`; returns once it
-/// listens (it prints its settings after binding).
-async fn start_replica(database: &str, public_fhir: &str) -> Result<Replica, String> {
+/// Starts `payer-server serve` on `database`, public at `public_fhir`, given the
+/// database and the admin token in the environment or, with `config`, in that settings
+/// file; returns once it listens (it prints its settings after binding).
+async fn start_replica(
+    database: &str,
+    public_fhir: &str,
+    config: Option<&std::path::Path>,
+) -> Result<Replica, String> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?
         .port();
     let listen = format!("127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_payer-server"))
-        .args(["serve", "--listen", &listen, "--base-url", public_fhir])
-        .env("PAYER_SERVER_DATABASE", database)
-        .env(
-            "PAYER_SERVER_ADMIN_TOKEN",
-            "replicas-share-this-admin-token",
-        )
+    let mut command = Command::new(env!("CARGO_BIN_EXE_payer-server"));
+    command.args(["serve", "--listen", &listen, "--base-url", public_fhir]);
+    match config {
+        None => command
+            .env("PAYER_SERVER_DATABASE", database)
+            .env("PAYER_SERVER_ADMIN_TOKEN", ADMIN_TOKEN),
+        Some(file) => {
+            std::fs::write(
+                file,
+                format!("# a replica\ndatabase = {database}\nadmin-token = {ADMIN_TOKEN}\n"),
+            )
+            .map_err(|e| e.to_string())?;
+            command.arg("--config").arg(file)
+        }
+    };
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -190,9 +206,16 @@ async fn two_replicas_over_one_database_serve_a_member_as_one() -> TestResult {
         .await?
         .client_id;
 
+    // One configured by its environment, the other by a settings file.
+    let dir = tempfile::tempdir()?;
     let replicas = [
-        start_replica(&database, &public_fhir).await?,
-        start_replica(&database, &public_fhir).await?,
+        start_replica(&database, &public_fhir, None).await?,
+        start_replica(
+            &database,
+            &public_fhir,
+            Some(&dir.path().join("replica.conf")),
+        )
+        .await?,
     ];
     let lb = Arc::new(Balancer {
         replicas: replicas.iter().map(|r| r.origin.clone()).collect(),
@@ -320,6 +343,42 @@ async fn two_replicas_over_one_database_serve_a_member_as_one() -> TestResult {
             BTreeSet::from([0, 1]),
             "{prefix} went to both replicas"
         );
+    }
+
+    // One audit trail: both replicas wrote theirs to the database (each writes beside
+    // its requests, so wait for them; a bound, not a measure).
+    let eob_requests = lb
+        .served
+        .lock()
+        .map(|s| {
+            s.iter()
+                .filter(|(_, _, path)| path.starts_with("/fhir/ExplanationOfBenefit"))
+                .count()
+        })
+        .unwrap_or(0);
+    let started = std::time::Instant::now();
+    loop {
+        let events =
+            payer_server::audit::AuditStore::audit_events(&store, Some(&member.username), 100_000)
+                .await?;
+        let eob_searches = events
+            .iter()
+            .filter(|e| e.resource_type == "ExplanationOfBenefit" && e.status == 200)
+            .count();
+        if eob_searches >= eob_requests {
+            assert_eq!(eob_searches, eob_requests, "one event per request");
+            assert!(
+                events
+                    .iter()
+                    .all(|e| e.client_id.as_deref() == Some(app.as_str()))
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{eob_searches} of {eob_requests} EOB searches audited"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     drop(replicas);
     Ok(())

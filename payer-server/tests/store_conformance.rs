@@ -1,4 +1,5 @@
-//! The store conformance tests (resources and the authorization server's state) on every
+//! The store conformance tests (resources, the authorization server's state and the audit
+//! trail) on every
 //! store: in memory, SQLite in memory, SQLite in a file (WAL), and (feature `postgres`)
 //! PostgreSQL; and the resource tests on SQLite with each search plan forced: walking the
 //! type in order, and walking then giving up at once (gathering the matches after an
@@ -12,11 +13,15 @@ mod support;
 mod postgres {
     payer_server::store_conformance_tests!(crate::support::fresh_store);
     payer_server::auth_store_conformance_tests!(crate::support::fresh_store);
+    payer_server::audit_store_conformance_tests!(crate::support::fresh_store);
 }
 
 mod memory {
     payer_server::store_conformance_tests!(|| async { payer_server::store::MemoryStore::new() });
     payer_server::auth_store_conformance_tests!(|| async {
+        payer_server::store::MemoryStore::new()
+    });
+    payer_server::audit_store_conformance_tests!(|| async {
         payer_server::store::MemoryStore::new()
     });
 }
@@ -26,6 +31,9 @@ mod sqlite_in_memory {
         payer_server::store::SqliteStore::in_memory().expect("open sqlite in memory")
     });
     payer_server::auth_store_conformance_tests!(|| async {
+        payer_server::store::SqliteStore::in_memory().expect("open sqlite in memory")
+    });
+    payer_server::audit_store_conformance_tests!(|| async {
         payer_server::store::SqliteStore::in_memory().expect("open sqlite in memory")
     });
 }
@@ -38,6 +46,7 @@ mod sqlite_file {
     }
     payer_server::store_conformance_tests!(|| async { open() });
     payer_server::auth_store_conformance_tests!(|| async { open() });
+    payer_server::audit_store_conformance_tests!(|| async { open() });
 }
 
 mod sqlite_walking {

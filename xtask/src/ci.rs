@@ -29,8 +29,9 @@ const WASM_PROBE_CRATE: &str = "example-parse-eob";
 /// Size-optimised profile (declared in the root `Cargo.toml`) for the wasm probe.
 const WASM_PROFILE: &str = "wasm-release";
 /// payer-server's PostgreSQL store, built and tested with the rest (with `testing`: its
-/// replica test drives the member's browser).
-const POSTGRES_FEATURE: &str = "payer-server/postgres,payer-server/testing";
+/// replica test drives the member's browser), and the load test's option to use it.
+const POSTGRES_FEATURE: &str =
+    "payer-server/postgres,payer-server/testing,example-payer-load-test/postgres";
 /// Environment variable that tells tests where the FHIR IG packages (`*.tgz`) are.
 const FHIR_PACKAGES_ENV: &str = "FHIR_PACKAGES_DIR";
 

@@ -10,9 +10,18 @@
 //! 3. Prints `key: value` lines and a Markdown table of p50/p99/max and throughput, and the
 //!    peak resident memory of the process.
 //!
+//! With `--rate R --duration S` step 2 sends instead a fixed rate of requests for `S`
+//! seconds, whatever the answers take (an open loop: each latency counts from when its
+//! request was due, so a slow server is not hidden by a client waiting for it), taking
+//! the scenarios in turn, and the table has the errors of each. With `--database
+//! postgres://...` (feature `postgres`) the data goes into that PostgreSQL database
+//! (emptied first: give it one of its own) instead of a temporary SQLite file.
+//!
 //! ```sh
 //! cargo run --release -p example-payer-load-test -- --members 8000 --requests 20000 --concurrency 8
 //! cargo run --release -p example-payer-load-test -- --practitioners 100000 --validated-members 0
+//! cargo run --release -p example-payer-load-test --features postgres -- --members 8000 \
+//!     --validated-members 0 --rate 110 --duration 300 --database postgres://127.0.0.1/load
 //! ```
 
 #![allow(
@@ -25,7 +34,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use payer_server::http::{ServerConfig, router};
 use payer_server::ingest::{self, Validation};
-use payer_server::store::SqliteStore;
+use payer_server::store::{ResourceStore, SqliteStore};
 use payer_server::synth;
 
 /// The URL of request `i` of a scenario, for a base URL and a patient id.
@@ -53,6 +62,17 @@ struct Args {
     /// serving database does, instead of building them at the end (`bulk_load`).
     #[arg(long)]
     row_by_row: bool,
+    /// Send this many requests per second, the scenarios in turn, for `--duration`
+    /// seconds, in place of `--requests` per scenario from `--concurrency` clients.
+    #[arg(long, requires = "duration")]
+    rate: Option<f64>,
+    /// How long to send at `--rate`, in seconds.
+    #[arg(long)]
+    duration: Option<u64>,
+    /// A PostgreSQL database to load into and serve from (feature `postgres`), emptied
+    /// first, in place of a temporary SQLite file.
+    #[arg(long)]
+    database: Option<String>,
     /// Members of a separate dataset written to an NDJSON file first, then loaded from it
     /// as `payer-server load` does (streamed, validation off, bulk), to time ingest without
     /// generation. 0 skips it.
@@ -64,7 +84,6 @@ struct Args {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
-    let store = SqliteStore::open(dir.path().join("load.sqlite"))?;
 
     if args.ndjson_members > 0 {
         ndjson_ingest(dir.path(), args.ndjson_members).await?;
@@ -98,26 +117,71 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop(validated_store);
 
     // The dataset under test, loaded without validation (the generator's tests validate).
-    let t = Instant::now();
     let config = synth::Config {
         members: args.members,
         directory_practitioners: args.practitioners,
         ..synth::Config::default()
     };
-    let (report, members) = if args.row_by_row {
-        ingest::load_synthetic(&store, &config, Validation::Off).await?
-    } else {
-        store
-            .bulk_load(ingest::load_synthetic(&store, &config, Validation::Off))
-            .await?
-    };
-    let elapsed = t.elapsed();
+    match &args.database {
+        None => {
+            let store = SqliteStore::open(dir.path().join("load.sqlite"))?;
+            println!("store: SQLite");
+            let t = Instant::now();
+            let loaded = if args.row_by_row {
+                ingest::load_synthetic(&store, &config, Validation::Off).await?
+            } else {
+                store
+                    .bulk_load(ingest::load_synthetic(&store, &config, Validation::Off))
+                    .await?
+            };
+            measure(store, loaded, t.elapsed(), &args).await
+        }
+        Some(url) => on_postgres(url, &config, &args).await,
+    }
+}
+
+#[cfg(feature = "postgres")]
+async fn on_postgres(
+    url: &str,
+    config: &synth::Config,
+    args: &Args,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let store = payer_server::store::PostgresStore::connect(url).await?;
+    if !store.is_empty().await? {
+        return Err(
+            "the PostgreSQL database holds resources: give the load test an empty one".into(),
+        );
+    }
+    println!("store: PostgreSQL");
+    let t = Instant::now();
+    let loaded = ingest::load_synthetic(&store, config, Validation::Off).await?;
+    // As `payer-server load` does at the end of a load.
+    store.analyze().await?;
+    measure(store, loaded, t.elapsed(), args).await
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn on_postgres(
+    _url: &str,
+    _config: &synth::Config,
+    _args: &Args,
+) -> Result<(), Box<dyn std::error::Error>> {
+    Err("--database needs the feature postgres: cargo run --release -p example-payer-load-test --features postgres".into())
+}
+
+/// Serves `store`, loaded (`loaded`, in `load_time`), and measures the scenarios.
+async fn measure<S: ResourceStore + Clone>(
+    store: S,
+    (report, members): (ingest::LoadReport, Vec<synth::Member>),
+    load_time: Duration,
+    args: &Args,
+) -> Result<(), Box<dyn std::error::Error>> {
     println!("members: {}", args.members);
     println!("directory_practitioners: {}", args.practitioners);
     println!("resources: {}", report.created);
     println!(
         "ingest_unvalidated_per_second: {:.0} (generation included)",
-        report.created as f64 / elapsed.as_secs_f64()
+        report.created as f64 / load_time.as_secs_f64()
     );
     let patients: Vec<String> = members.iter().map(|m| m.patient_id.clone()).collect();
 
@@ -226,10 +290,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
         ),
     ];
+    let client = reqwest::Client::new();
+    if let (Some(rate), Some(duration)) = (args.rate, args.duration) {
+        fixed_rate(
+            &client,
+            &base,
+            &patients,
+            &scenarios,
+            rate,
+            Duration::from_secs(duration),
+        )
+        .await?;
+        println!();
+        println!("peak_rss_mib: {}", peak_rss_mib().unwrap_or(0));
+        return Ok(());
+    }
     println!();
     println!("| scenario | requests | p50 ms | p99 ms | max ms | requests/s |");
     println!("|---|---:|---:|---:|---:|---:|");
-    let client = reqwest::Client::new();
     for (name, url) in scenarios {
         let latencies = run(
             &client,
@@ -247,12 +325,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or_default();
         let mut times: Vec<Duration> = latencies.iter().map(|(d, _)| *d).collect();
         times.sort();
-        let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
         println!(
             "| {name} | {} | {:.2} | {:.2} | {:.2} | {:.0} |",
             times.len(),
-            ms(pct(0.50)),
-            ms(pct(0.99)),
+            ms(percentile(&times, 0.50)),
+            ms(percentile(&times, 0.99)),
             ms(times[times.len() - 1]),
             times.len() as f64 / wall.as_secs_f64()
         );
@@ -333,6 +410,93 @@ async fn run(
         all.extend(task.await??);
     }
     Ok(all)
+}
+
+/// Sends `rate` requests per second for `duration`, request `i` of scenario `i %
+/// scenarios.len()`, each sent when due whether or not the earlier ones were answered;
+/// prints per scenario the requests, errors (anything but a 200, or no answer) and the
+/// latencies counted from when each request was due.
+async fn fixed_rate(
+    client: &reqwest::Client,
+    base: &str,
+    patients: &[String],
+    scenarios: &[(&str, UrlFor)],
+    rate: f64,
+    duration: Duration,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let total = (rate * duration.as_secs_f64()) as usize;
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let start = tokio::time::Instant::now();
+    let mut sent = Vec::with_capacity(total);
+    for i in 0..total {
+        let due = start + interval.mul_f64(i as f64);
+        tokio::time::sleep_until(due).await;
+        let scenario = i % scenarios.len();
+        let url = (scenarios[scenario].1)(
+            base,
+            &patients[(i * 7919) % patients.len()],
+            i / scenarios.len(),
+        );
+        let client = client.clone();
+        sent.push(tokio::spawn(async move {
+            let answered = match client.get(&url).send().await {
+                Ok(response) => {
+                    let ok = response.status() == 200;
+                    response.bytes().await.is_ok() && ok
+                }
+                Err(_) => false,
+            };
+            (scenario, due.elapsed(), answered)
+        }));
+    }
+    let mut by_scenario: Vec<(Vec<Duration>, usize)> = vec![(Vec::new(), 0); scenarios.len()];
+    let mut all = Vec::with_capacity(total);
+    for request in sent {
+        let (scenario, latency, answered) = request.await?;
+        by_scenario[scenario].0.push(latency);
+        all.push(latency);
+        if !answered {
+            by_scenario[scenario].1 += 1;
+        }
+    }
+    let wall = start.elapsed();
+    let errors: usize = by_scenario.iter().map(|(_, e)| e).sum();
+    println!(
+        "rate_per_second: {rate} (achieved {:.1})",
+        total as f64 / wall.as_secs_f64()
+    );
+    println!("duration_seconds: {}", duration.as_secs());
+    println!("requests: {total}");
+    println!("errors: {errors}");
+    println!();
+    println!("| scenario | requests | errors | p50 ms | p99 ms | max ms |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for ((name, _), (mut times, errors)) in scenarios.iter().zip(by_scenario) {
+        times.sort();
+        println!(
+            "| {name} | {} | {errors} | {:.2} | {:.2} | {:.2} |",
+            times.len(),
+            ms(percentile(&times, 0.50)),
+            ms(percentile(&times, 0.99)),
+            ms(times.last().copied().unwrap_or_default())
+        );
+    }
+    all.sort();
+    println!(
+        "| all | {total} | {errors} | {:.2} | {:.2} | {:.2} |",
+        ms(percentile(&all, 0.50)),
+        ms(percentile(&all, 0.99)),
+        ms(all.last().copied().unwrap_or_default())
+    );
+    Ok(())
+}
+
+/// The `p` quantile of sorted `times`.
+fn percentile(times: &[Duration], p: f64) -> Duration {
+    times
+        .get(((times.len() as f64 * p) as usize).min(times.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or_default()
 }
 
 /// `VmHWM` from `/proc/self/status` (Linux), in MiB.

@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use super::{
     Clock, Prepared, ResourceStore, SearchPage, StoredResource, SystemClock, WriteOutcome,
 };
+use crate::access::AuditEvent;
+use crate::audit::AuditStore;
 use crate::error::{Error, Result};
 use crate::search::extract::{IndexEntry, IndexValue};
 use crate::search::query::{IndexedResource, Linked};
@@ -20,6 +22,8 @@ pub struct MemoryStore {
     clock: Arc<dyn Clock>,
     /// The authorization server's state (`crate::auth::AuthStore`).
     pub(crate) auth: Arc<crate::auth::memory::SharedAuthTables>,
+    /// The audit trail (`crate::audit::AuditStore`), oldest first.
+    audit: Arc<Mutex<Vec<AuditEvent>>>,
 }
 
 #[derive(Default)]
@@ -61,6 +65,7 @@ impl MemoryStore {
         MemoryStore {
             inner: Arc::new(Mutex::new(Inner::default())),
             auth: Arc::default(),
+            audit: Arc::default(),
             clock,
         }
     }
@@ -69,6 +74,30 @@ impl MemoryStore {
         self.inner
             .lock()
             .map_err(|_| Error::Store("memory store lock poisoned".to_owned()))
+    }
+}
+
+impl AuditStore for MemoryStore {
+    async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<()> {
+        self.audit
+            .lock()
+            .map_err(|_| Error::Store("memory store lock poisoned".to_owned()))?
+            .extend(events);
+        Ok(())
+    }
+
+    async fn audit_events(&self, subject: Option<&str>, limit: usize) -> Result<Vec<AuditEvent>> {
+        let events = self
+            .audit
+            .lock()
+            .map_err(|_| Error::Store("memory store lock poisoned".to_owned()))?;
+        Ok(events
+            .iter()
+            .rev()
+            .filter(|e| subject.is_none() || e.subject.as_deref() == subject)
+            .take(limit)
+            .cloned()
+            .collect())
     }
 }
 

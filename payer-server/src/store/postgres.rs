@@ -21,6 +21,8 @@ use super::sql::{Dialect, Sql, SqlValue, check_whole, driving_clause, page_sql, 
 use super::{
     Clock, Prepared, ResourceStore, SearchPage, StoredResource, SystemClock, WriteOutcome,
 };
+use crate::access::AuditEvent;
+use crate::audit::{self, AuditStore};
 use crate::error::{Error, Result};
 use crate::search::extract::IndexValue;
 use crate::search::{Cursor, SearchQuery};
@@ -28,7 +30,7 @@ use crate::search::{Cursor, SearchQuery};
 /// The migrations, in order: `(version, SQL)`. A database records the last one applied
 /// in `payer_schema`; connecting applies the ones after it, each in one transaction.
 /// Append, never edit: a replica of an older version refuses a newer database.
-const MIGRATIONS: &[(i32, &str)] = &[(1, SCHEMA_1)];
+const MIGRATIONS: &[(i32, &str)] = &[(1, SCHEMA_1), (2, AUDIT_2)];
 
 /// Version 1: the resources, their history and index rows, and the authorization
 /// server's tables. `param` in the index tables is [`param_id`] of the parameter.
@@ -87,6 +89,21 @@ CREATE TABLE auth_jtis (
 CREATE TABLE auth_signing_keys (
     seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, json TEXT NOT NULL);
 "#;
+
+/// Version 2: the audit trail ([`crate::audit::AuditStore`]).
+const AUDIT_2: &str = "
+CREATE TABLE audit_events (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at_ms BIGINT NOT NULL,
+    subject TEXT,
+    client_id TEXT,
+    action TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    resources TEXT NOT NULL
+);
+CREATE INDEX audit_events_by_subject ON audit_events (subject, seq);
+";
 
 /// The advisory lock connecting replicas take while they migrate (an arbitrary number:
 /// "payer-server schema").
@@ -254,6 +271,24 @@ impl PostgresStore {
         }
     }
 
+    /// Refreshes the planner's statistics of every table (`ANALYZE`): after a large load,
+    /// so that searches are planned for the data as it is rather than waiting for
+    /// autovacuum to notice (`payer-server load` does it at the end).
+    pub async fn analyze(&self) -> Result<()> {
+        let client = self.client().await?;
+        client.batch_execute("ANALYZE").await.map_err(pg_error)
+    }
+
+    /// Whether the database holds no resource.
+    pub async fn is_empty(&self) -> Result<bool> {
+        let client = self.client().await?;
+        let row = client
+            .query_one("SELECT NOT EXISTS (SELECT 1 FROM resources)", &[])
+            .await
+            .map_err(pg_error)?;
+        Ok(row.get(0))
+    }
+
     /// Uses `clock` for `meta.lastUpdated`.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> PostgresStore {
         self.clock = clock;
@@ -365,6 +400,67 @@ impl Versions {
             &self.last_updated,
             &self.json,
         ]
+    }
+}
+
+impl AuditStore for PostgresStore {
+    async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let at: Vec<i64> = events.iter().map(|e| e.at_ms).collect();
+        let subjects: Vec<Option<&str>> = events.iter().map(|e| e.subject.as_deref()).collect();
+        let clients: Vec<Option<&str>> = events.iter().map(|e| e.client_id.as_deref()).collect();
+        let actions: Vec<&str> = events
+            .iter()
+            .map(|e| audit::action_name(e.action))
+            .collect();
+        let types: Vec<&str> = events.iter().map(|e| e.resource_type.as_str()).collect();
+        let statuses: Vec<i32> = events.iter().map(|e| i32::from(e.status)).collect();
+        let resources: Vec<String> = events
+            .iter()
+            .map(|e| audit::resources_text(&e.resources))
+            .collect();
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO audit_events (at_ms, subject, client_id, action, resource_type, \
+                 status, resources) SELECT a, s, c, ac, t, st, r FROM unnest($1::bigint[], \
+                 $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::text[]) \
+                 WITH ORDINALITY AS e(a, s, c, ac, t, st, r, o) ORDER BY o",
+                &[
+                    &at, &subjects, &clients, &actions, &types, &statuses, &resources,
+                ],
+            )
+            .await
+            .map(drop)
+            .map_err(pg_error)
+    }
+
+    async fn audit_events(&self, subject: Option<&str>, limit: usize) -> Result<Vec<AuditEvent>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT at_ms, subject, client_id, action, resource_type, status, resources \
+                 FROM audit_events WHERE $1::text IS NULL OR subject = $1 \
+                 ORDER BY seq DESC LIMIT $2",
+                &[&subject, &(limit as i64)],
+            )
+            .await
+            .map_err(pg_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditEvent {
+                    at_ms: row.get(0),
+                    subject: row.get(1),
+                    client_id: row.get(2),
+                    action: audit::action_named(row.get(3))?,
+                    resource_type: row.get(4),
+                    status: u16::try_from(row.get::<_, i32>(5)).unwrap_or_default(),
+                    resources: audit::resources_from(row.get(6))?,
+                })
+            })
+            .collect()
     }
 }
 

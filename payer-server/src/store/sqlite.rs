@@ -23,6 +23,8 @@ use super::sql::{
 use super::{
     Clock, Prepared, ResourceStore, SearchPage, StoredResource, SystemClock, WriteOutcome,
 };
+use crate::access::AuditEvent;
+use crate::audit::{self, AuditStore};
 use crate::error::{Error, Result};
 use crate::search::extract::IndexValue;
 use crate::search::query::{ClauseValue, Target};
@@ -62,6 +64,17 @@ CREATE INDEX IF NOT EXISTS idx_date_seq ON idx_date (seq);
 CREATE TABLE IF NOT EXISTS idx_ref (seq INTEGER NOT NULL, param INTEGER NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_ref_seq ON idx_ref (seq);
 CREATE INDEX IF NOT EXISTS resources_type ON resources (type);
+CREATE TABLE IF NOT EXISTS audit_events (
+    seq INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    subject TEXT,
+    client_id TEXT,
+    action TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    resources TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_events_by_subject ON audit_events (subject, seq);
 PRAGMA user_version = 2;
 ";
 
@@ -334,6 +347,74 @@ impl SqliteStore {
         tokio::task::spawn_blocking(move || lock_and_run(&readers[index], f))
             .await
             .map_err(store_error)?
+    }
+}
+
+impl AuditStore for SqliteStore {
+    async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<()> {
+        self.with_connection(move |c| {
+            let tx = c.transaction().map_err(store_error)?;
+            for e in &events {
+                exec(
+                    &tx,
+                    "INSERT INTO audit_events (at_ms, subject, client_id, action, resource_type, \
+                     status, resources) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        e.at_ms,
+                        e.subject,
+                        e.client_id,
+                        audit::action_name(e.action),
+                        e.resource_type,
+                        e.status,
+                        audit::resources_text(&e.resources)
+                    ],
+                )
+                .map_err(store_error)?;
+            }
+            tx.commit().map_err(store_error)
+        })
+        .await
+    }
+
+    async fn audit_events(&self, subject: Option<&str>, limit: usize) -> Result<Vec<AuditEvent>> {
+        let subject = subject.map(str::to_owned);
+        self.with_reader(move |c| {
+            let mut statement = c
+                .prepare_cached(
+                    "SELECT at_ms, subject, client_id, action, resource_type, status, resources \
+                     FROM audit_events WHERE ?1 IS NULL OR subject = ?1 ORDER BY seq DESC LIMIT ?2",
+                )
+                .map_err(store_error)?;
+            let rows = statement
+                .query_map(params![subject, limit as i64], |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, Option<String>>(1)?,
+                        row.get::<_, Option<String>>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, String>(4)?,
+                        row.get::<_, u16>(5)?,
+                        row.get::<_, String>(6)?,
+                    ))
+                })
+                .map_err(store_error)?;
+            let mut events = Vec::new();
+            for row in rows {
+                let (at_ms, subject, client_id, action, resource_type, status, resources) =
+                    row.map_err(store_error)?;
+                events.push(AuditEvent {
+                    at_ms,
+                    subject,
+                    client_id,
+                    action: audit::action_named(&action)?,
+                    resource_type,
+                    status,
+                    resources: audit::resources_from(&resources)?,
+                });
+            }
+            Ok(events)
+        })
+        .await
     }
 }
 
