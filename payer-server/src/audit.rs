@@ -78,7 +78,10 @@ impl StoreAuditSink {
 impl AuditSink for StoreAuditSink {
     fn record(&self, event: AuditEvent) {
         if self.queue.try_send(event).is_err()
-            && self.dropped.fetch_add(1, Ordering::Relaxed).is_multiple_of(1_000)
+            && self
+                .dropped
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(1_000)
         {
             eprintln!("the audit queue is full: events are being dropped");
         }

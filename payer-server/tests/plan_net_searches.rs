@@ -8,7 +8,7 @@
 //! resources per search: first, middle and last), token parameters are also searched as
 //! `system|code`, and every search must find something. The searches run with each of
 //! the SQLite store's plans (its default, walking the type in order always, and walking
-//! then giving up at once), and (feature `postgres`) on PostgreSQL.
+//! then giving up at once), and (feature `postgres`) on PostgreSQL with the same plans.
 
 #[path = "../../carin-profiles/tests/common/mod.rs"]
 mod common;
@@ -847,8 +847,15 @@ async fn every_search_of_the_plan_net_test_kit_matches_a_brute_force_filter() ->
 #[tokio::test]
 async fn every_search_of_the_plan_net_test_kit_matches_a_brute_force_filter_on_postgres()
 -> TestResult {
-    let problems = every_search(&start(support::fresh_store().await).await?).await;
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    for plan in [
+        SearchPlan::default(),
+        SearchPlan::walk_always(),
+        SearchPlan::walk_interrupted(),
+    ] {
+        let store = support::fresh_store().await.with_search_plan(plan);
+        let problems = every_search(&start(store).await?).await;
+        assert!(problems.is_empty(), "{plan:?}: {}", problems.join("\n"));
+    }
     Ok(())
 }
 

@@ -1,9 +1,9 @@
 //! The store conformance tests (resources, the authorization server's state and the audit
 //! trail) on every
 //! store: in memory, SQLite in memory, SQLite in a file (WAL), and (feature `postgres`)
-//! PostgreSQL; and the resource tests on SQLite with each search plan forced: walking the
-//! type in order, and walking then giving up at once (gathering the matches after an
-//! interrupted walk).
+//! PostgreSQL; and the resource tests on SQLite and PostgreSQL with each search plan
+//! forced: walking the type in order, and walking then giving up at once (gathering the
+//! matches after an interrupted walk).
 
 #[cfg(feature = "postgres")]
 #[path = "support/postgres.rs"]
@@ -14,6 +14,26 @@ mod postgres {
     payer_server::store_conformance_tests!(crate::support::fresh_store);
     payer_server::auth_store_conformance_tests!(crate::support::fresh_store);
     payer_server::audit_store_conformance_tests!(crate::support::fresh_store);
+}
+
+#[cfg(feature = "postgres")]
+mod postgres_walking {
+    use payer_server::store::SearchPlan;
+    payer_server::store_conformance_tests!(|| async {
+        crate::support::fresh_store()
+            .await
+            .with_search_plan(SearchPlan::walk_always())
+    });
+}
+
+#[cfg(feature = "postgres")]
+mod postgres_walk_interrupted {
+    use payer_server::store::SearchPlan;
+    payer_server::store_conformance_tests!(|| async {
+        crate::support::fresh_store()
+            .await
+            .with_search_plan(SearchPlan::walk_interrupted())
+    });
 }
 
 mod memory {

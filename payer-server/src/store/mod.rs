@@ -21,7 +21,8 @@ pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub(crate) use prepare::Prepared;
-pub use sqlite::{SearchPlan, SqliteStore};
+pub use sql::SearchPlan;
+pub use sqlite::SqliteStore;
 
 use crate::error::Result;
 use crate::search::SearchQuery;

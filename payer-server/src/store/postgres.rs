@@ -17,7 +17,10 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{NoTls, Row};
 
-use super::sql::{Dialect, Sql, SqlValue, check_whole, driving_clause, page_sql, param_id};
+use super::sql::{
+    Dialect, SearchPlan, Sql, SqlValue, capped_count_sql, check_whole, clause_sql, compartment_sql,
+    driving_clause, page_sql, param_id,
+};
 use super::{
     Clock, Prepared, ResourceStore, SearchPage, StoredResource, SystemClock, WriteOutcome,
 };
@@ -122,6 +125,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct PostgresStore {
     pool: Pool,
     clock: Arc<dyn Clock>,
+    plan: SearchPlan,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -210,6 +214,7 @@ impl PostgresStore {
         let store = PostgresStore {
             pool,
             clock: Arc::new(SystemClock),
+            plan: SearchPlan::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -292,6 +297,12 @@ impl PostgresStore {
     /// Uses `clock` for `meta.lastUpdated`.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> PostgresStore {
         self.clock = clock;
+        self
+    }
+
+    /// Plans searches with `plan` instead of [`SearchPlan::default`].
+    pub fn with_search_plan(mut self, plan: SearchPlan) -> PostgresStore {
+        self.plan = plan;
         self
     }
 
@@ -771,8 +782,21 @@ impl ResourceStore for PostgresStore {
     }
 
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage> {
-        let sql = page_sql(Dialect::Postgres, query, driving_clause(query));
+        let driver = driving_clause(query);
         let client = self.client().await?;
+        // As in SQLite: a driving clause with many matches walks the type in order, which
+        // stops at the end of the page, rather than gathering every match first (490 ms
+        // for the 75,000 EOBs of one hospital among a million resources). PostgreSQL's
+        // planner cannot tell: it estimated one match there.
+        if let Some(i) = driver
+            && query.sort.is_none()
+            && !query.summary_count
+            && self.many_matches(&client, query, i).await?
+            && let Some(page) = self.walk_in_order(&client, query).await?
+        {
+            return Ok(page);
+        }
+        let sql = page_sql(Dialect::Postgres, query, driver);
         let rows = self.query_sql(&client, &sql).await?;
         if query.summary_count {
             let total: i64 = rows.first().map_or(0, |row| row.get(0));
@@ -781,31 +805,112 @@ impl ResourceStore for PostgresStore {
                 ..SearchPage::default()
             });
         }
-        let mut page = SearchPage::default();
-        let mut last = None;
-        for row in &rows {
-            if page.resources.len() == query.count {
-                page.next_cursor = last;
-                break;
-            }
-            let seq: i64 = row.get(0);
-            last = Some(if query.sort.is_some() {
-                Cursor::AfterSorted {
-                    value: row.get(5),
-                    seq,
-                }
-            } else {
-                Cursor::After(seq)
-            });
-            page.resources.push(StoredResource {
-                resource_type: query.resource_type.clone(),
-                id: row.get(1),
-                version: row.get::<_, i64>(2) as u64,
-                last_updated_ms: row.get(3),
-                json: row.get(4),
-            });
+        Ok(page_of(&rows, query))
+    }
+}
+
+/// The page of `rows` (`seq, id, version, last_updated, json` and, sorted, `k`; one more
+/// than the page holds when there is a next page).
+fn page_of(rows: &[Row], query: &SearchQuery) -> SearchPage {
+    let mut page = SearchPage::default();
+    let mut last = None;
+    for row in rows {
+        if page.resources.len() == query.count {
+            page.next_cursor = last;
+            break;
         }
-        Ok(page)
+        let seq: i64 = row.get(0);
+        last = Some(if query.sort.is_some() {
+            Cursor::AfterSorted {
+                value: row.get(5),
+                seq,
+            }
+        } else {
+            Cursor::After(seq)
+        });
+        page.resources.push(StoredResource {
+            resource_type: query.resource_type.clone(),
+            id: row.get(1),
+            version: row.get::<_, i64>(2) as u64,
+            last_updated_ms: row.get(3),
+            json: row.get(4),
+        });
+    }
+    page
+}
+
+impl PostgresStore {
+    /// Whether the driving clause has as many matches as the plan calls many for its
+    /// kind ([`capped_count_sql`]).
+    async fn many_matches(
+        &self,
+        client: &deadpool_postgres::Object,
+        query: &SearchQuery,
+        driver: usize,
+    ) -> Result<bool> {
+        let Some((sql, many)) =
+            capped_count_sql(Dialect::Postgres, query, &query.clauses[driver], self.plan)
+        else {
+            return Ok(true);
+        };
+        let rows = self.query_sql(client, &sql).await?;
+        Ok(rows.first().map_or(0, |row| row.get::<_, i64>(0)) >= many)
+    }
+
+    /// The page found by testing, in `seq` order, at most `walk_budget_rows` resources of
+    /// the type (after the cursor); `None` when they did not fill the page and there are
+    /// more, so the matches must be gathered after all. Every condition sits in a scalar
+    /// subquery, which PostgreSQL evaluates row by row as the index on `(type, seq)` is
+    /// read, rather than turning it into a join that computes every match first.
+    async fn walk_in_order(
+        &self,
+        client: &deadpool_postgres::Object,
+        query: &SearchQuery,
+    ) -> Result<Option<SearchPage>> {
+        let budget = i64::from(self.plan.walk_budget_rows);
+        let rt = &query.resource_type;
+        let after = match query.cursor {
+            Some(Cursor::After(seq) | Cursor::AfterSorted { seq, .. }) => seq,
+            None => 0,
+        };
+        let mut sql = Sql::new(Dialect::Postgres);
+        sql.push(
+            "SELECT r.seq, r.id, r.version, r.last_updated, r.json FROM (SELECT seq, id, \
+             version, last_updated, json FROM resources WHERE type = ",
+        );
+        sql.bind(rt.clone());
+        sql.push(" AND seq > ");
+        sql.bind(after);
+        sql.push(" ORDER BY seq LIMIT ");
+        sql.bind(budget);
+        sql.push(") AS r WHERE ");
+        sql.per_row_start();
+        for clause in &query.clauses {
+            sql.push(" AND ");
+            clause_sql(&mut sql, rt, clause);
+        }
+        if let Some(compartment) = &query.compartment {
+            sql.push(" AND ");
+            compartment_sql(&mut sql, rt, compartment);
+        }
+        sql.per_row_end();
+        sql.push(" ORDER BY r.seq LIMIT ");
+        sql.bind(query.count as i64 + 1);
+        let rows = self.query_sql(client, &sql).await?;
+        if rows.len() > query.count {
+            return Ok(Some(page_of(&rows, query)));
+        }
+        // The page is not full: complete if the walk reached the end of the type.
+        let walked: i64 = client
+            .query_one(
+                "SELECT count(*) FROM (SELECT 1 FROM resources WHERE type = $1 AND seq > $2 \
+                 ORDER BY seq LIMIT $3) AS w",
+                &[rt, &after, &budget],
+            )
+            .await
+            .map_err(pg_error)?
+            .get(0);
+        Ok((walked < budget).then(|| page_of(&rows, query)))
     }
 }
 

@@ -90,6 +90,23 @@ impl Sql {
         });
     }
 
+    /// Opens a condition that is true, to be continued with `AND`s and closed by
+    /// [`Sql::per_row_end`], tested on each row as it comes. On PostgreSQL a scalar
+    /// subquery: its planner would turn an `EXISTS` into a join that computes every match
+    /// of the clause first (700 ms for a chain through a hospital's 75,000 EOBs, to test
+    /// one member's 65); SQLite tests a correlated `EXISTS` row by row anyway.
+    pub(crate) fn per_row_start(&mut self) {
+        self.push(match self.dialect {
+            Dialect::Sqlite => "(TRUE",
+            Dialect::Postgres => "(SELECT TRUE",
+        });
+    }
+
+    /// Closes [`Sql::per_row_start`].
+    pub(crate) fn per_row_end(&mut self) {
+        self.push(")");
+    }
+
     /// `column`, kept from using its index on SQLite (`+column`).
     fn unindexed(&mut self, column: &str) {
         if self.dialect == Dialect::Sqlite {
@@ -97,6 +114,119 @@ impl Sql {
         }
         self.text.push_str(column);
     }
+}
+
+/// How the SQL stores answer a search whose driving clause (the one looked up in the
+/// index tables first) has many matches: gathering them all before cutting the first
+/// page, or walking the resources of the type in order and testing each one, which stops
+/// at the end of the page but reads the whole type when matches are rare. They walk when
+/// the clause's own lookup has many matches, within a budget of work, and gather after
+/// all past the budget. The default suits directories and claims alike (`BENCHMARKS.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SearchPlan {
+    /// A plain clause with at least this many matches walks (2,000): gathering them is
+    /// one read of an index range.
+    pub many: u32,
+    /// On SQLite, a chain of `_has` hops whose far end has at least this many matches
+    /// walks (500): each match leads to one resource per hop, but through a lookup each.
+    /// (PostgreSQL counts a chain's own matches, against `many`.)
+    pub many_through_has: u32,
+    /// On SQLite, a chain with a forward hop whose far end has at least this many matches
+    /// walks (100): a forward hop fans out (600 Locations in a city are 17,000
+    /// PractitionerRoles).
+    pub many_fanning_out: u32,
+    /// How much work a walk may do on SQLite before the search gathers the matches
+    /// instead, in thousands of SQLite virtual machine steps (300: about 10 ms of index
+    /// lookups on this project's 2-core machine; the walks of `BENCHMARKS.md` take 30 to
+    /// 150). Steps, not time: on a busy machine a time budget gave up on walks that were
+    /// nearly done.
+    pub walk_budget_ksteps: u32,
+    /// How many resources of the type a walk may test on PostgreSQL before the search
+    /// gathers the matches instead (10,000). PostgreSQL has no budget of steps; a number
+    /// of rows is one as well, and is not cut short by a busy machine either.
+    pub walk_budget_rows: u32,
+}
+
+impl Default for SearchPlan {
+    fn default() -> SearchPlan {
+        SearchPlan {
+            many: 2_000,
+            many_through_has: 500,
+            many_fanning_out: 100,
+            walk_budget_ksteps: 300,
+            walk_budget_rows: 10_000,
+        }
+    }
+}
+
+impl SearchPlan {
+    /// Walks every search a clause drives, with no budget (for tests of the walk).
+    pub fn walk_always() -> SearchPlan {
+        SearchPlan {
+            many: 0,
+            many_through_has: 0,
+            many_fanning_out: 0,
+            walk_budget_ksteps: u32::MAX,
+            walk_budget_rows: u32::MAX,
+        }
+    }
+
+    /// Starts a walk for every search a clause drives and gives up at once, so each is
+    /// gathered after an interrupted walk (for tests of the fallback).
+    pub fn walk_interrupted() -> SearchPlan {
+        SearchPlan {
+            many: 0,
+            many_through_has: 0,
+            many_fanning_out: 0,
+            walk_budget_ksteps: 0,
+            walk_budget_rows: 0,
+        }
+    }
+}
+
+/// The statement counting the driving `clause`'s matches (for a chain on SQLite, those at
+/// its far end), no further than what `plan` calls many for its kind: with that number,
+/// or `None` when every search walks (many is 0).
+pub(crate) fn capped_count_sql(
+    dialect: Dialect,
+    query: &SearchQuery,
+    clause: &Clause,
+    plan: SearchPlan,
+) -> Option<(Sql, i64)> {
+    let landing_type = match clause.links.last() {
+        Some(link) => link.landing_type(),
+        None => query.resource_type.as_str(),
+    };
+    let fans_out = clause
+        .links
+        .iter()
+        .any(|link| matches!(link, Link::Forward { .. }));
+    let many = match (clause.links.is_empty(), fans_out, dialect) {
+        (true, _, _) | (false, _, Dialect::Postgres) => plan.many,
+        (false, true, Dialect::Sqlite) => plan.many_fanning_out,
+        (false, false, Dialect::Sqlite) => plan.many_through_has,
+    };
+    if many == 0 {
+        return None;
+    }
+    let mut sql = Sql::new(dialect);
+    sql.push("SELECT count(*) FROM (");
+    match dialect {
+        // The far end: cheaper to count in SQLite, and the thresholds above say how much
+        // each kind of hop multiplies.
+        Dialect::Sqlite => matching_seqs_sql(&mut sql, landing_type, &[], clause),
+        // The chain's own matches: PostgreSQL stops the count at `many` as the chain
+        // streams, and how much a hop multiplies is not a constant (two organizations
+        // named Riverside are 75,000 EOBs).
+        Dialect::Postgres => {
+            matching_seqs_sql(&mut sql, &query.resource_type, &clause.links, clause)
+        }
+    }
+    sql.push(" LIMIT ");
+    sql.bind(i64::from(many));
+    sql.push(") AS m");
+    Some((sql, i64::from(many)))
 }
 
 /// The statement of one page of `query` (or, for `_summary=count`, of its count), with
@@ -158,6 +288,9 @@ pub(crate) fn page_sql(dialect: Dialect, query: &SearchQuery, driver: Option<usi
         _ => sql.push("r.type = "),
     }
     sql.bind(query.resource_type.clone());
+    // The other clauses are tested on each resource the driver found, one by one.
+    sql.push(" AND ");
+    sql.per_row_start();
     for (i, clause) in query.clauses.iter().enumerate() {
         if Some(i) != driver {
             sql.push(" AND ");
@@ -170,6 +303,7 @@ pub(crate) fn page_sql(dialect: Dialect, query: &SearchQuery, driver: Option<usi
         sql.push(" AND ");
         compartment_sql(&mut sql, &query.resource_type, compartment);
     }
+    sql.per_row_end();
     if query.summary_count {
         return sql;
     }

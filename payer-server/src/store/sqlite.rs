@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params, params_from_iter};
 
 use super::sql::{
-    Dialect, Sql, SqlValue, check_whole, clause_sql, compartment_sql, driving_clause,
-    matching_seqs_sql, page_sql, param_id,
+    Dialect, SearchPlan, Sql, SqlValue, capped_count_sql, check_whole, clause_sql, compartment_sql,
+    driving_clause, matching_seqs_sql, page_sql, param_id,
 };
 use super::{
     Clock, Prepared, ResourceStore, SearchPage, StoredResource, SystemClock, WriteOutcome,
@@ -28,7 +28,7 @@ use crate::audit::{self, AuditStore};
 use crate::error::{Error, Result};
 use crate::search::extract::IndexValue;
 use crate::search::query::{ClauseValue, Target};
-use crate::search::{Clause, Cursor, Link, ParamType, SearchQuery};
+use crate::search::{Clause, Cursor, ParamType, SearchQuery};
 
 /// The schema version this code reads and writes, recorded in `PRAGMA user_version`.
 /// Version 1 kept parameter names in the index tables; it is not read (the store is not
@@ -101,66 +101,6 @@ pub struct SqliteStore {
     next_reader: Arc<AtomicUsize>,
     clock: Arc<dyn Clock>,
     plan: SearchPlan,
-}
-
-/// How [`SqliteStore`] answers a search whose driving clause (the one looked up in the
-/// index tables first) has many matches: gathering them all before cutting the first
-/// page, or walking the resources of the type in order and testing each one, which stops
-/// at the end of the page but reads the whole type when matches are rare. It walks when
-/// the clause's own lookup has many matches, within a budget of work, and gathers after
-/// all past the budget. The default suits directories and claims alike (`BENCHMARKS.md`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SearchPlan {
-    /// A plain clause with at least this many matches walks (2,000): gathering them is
-    /// one read of an index range.
-    pub many: u32,
-    /// A chain of `_has` hops whose far end has at least this many matches walks (500):
-    /// each match leads to one resource per hop, but through a lookup each.
-    pub many_through_has: u32,
-    /// A chain with a forward hop whose far end has at least this many matches walks
-    /// (100): a forward hop fans out (600 Locations in a city are 17,000
-    /// PractitionerRoles).
-    pub many_fanning_out: u32,
-    /// How much work a walk may do before the search gathers the matches instead, in
-    /// thousands of SQLite virtual machine steps (300: about 10 ms of index lookups on
-    /// this project's 2-core machine; the walks of `BENCHMARKS.md` take 30 to 150). Steps,
-    /// not time: on a busy machine a time budget gave up on walks that were nearly done.
-    pub walk_budget_ksteps: u32,
-}
-
-impl Default for SearchPlan {
-    fn default() -> SearchPlan {
-        SearchPlan {
-            many: 2_000,
-            many_through_has: 500,
-            many_fanning_out: 100,
-            walk_budget_ksteps: 300,
-        }
-    }
-}
-
-impl SearchPlan {
-    /// Walks every search a clause drives, with no budget (for tests of the walk).
-    pub fn walk_always() -> SearchPlan {
-        SearchPlan {
-            many: 0,
-            many_through_has: 0,
-            many_fanning_out: 0,
-            walk_budget_ksteps: u32::MAX,
-        }
-    }
-
-    /// Starts a walk for every search a clause drives and gives up at once, so each is
-    /// gathered after an interrupted walk (for tests of the fallback).
-    pub fn walk_interrupted() -> SearchPlan {
-        SearchPlan {
-            many: 0,
-            many_through_has: 0,
-            many_fanning_out: 0,
-            walk_budget_ksteps: 0,
-        }
-    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -796,41 +736,22 @@ fn search(c: &mut Connection, query: &SearchQuery, plan: SearchPlan) -> Result<S
     read_page(c, &sql, query).map_err(store_error)
 }
 
-/// Whether the driving clause's own index lookup (for a chain, at its far end) has as
-/// many matches as `plan` calls many for its kind; counted no further than that.
+/// Whether the driving clause has as many matches as `plan` calls many for its kind
+/// ([`capped_count_sql`]).
 fn many_matches(
     c: &Connection,
     query: &SearchQuery,
     clause: &Clause,
     plan: SearchPlan,
 ) -> Result<bool> {
-    let landing_type = match clause.links.last() {
-        Some(link) => link.landing_type(),
-        None => query.resource_type.as_str(),
-    };
-    let fans_out = clause
-        .links
-        .iter()
-        .any(|link| matches!(link, Link::Forward { .. }));
-    let many = match (clause.links.is_empty(), fans_out) {
-        (true, _) => plan.many,
-        (false, true) => plan.many_fanning_out,
-        (false, false) => plan.many_through_has,
-    };
-    if many == 0 {
+    let Some((sql, many)) = capped_count_sql(Dialect::Sqlite, query, clause, plan) else {
         return Ok(true);
-    }
-    let mut sql = Sql::new(Dialect::Sqlite);
-    sql.push("SELECT count(*) FROM (");
-    matching_seqs_sql(&mut sql, landing_type, &[], clause);
-    sql.push(" LIMIT ");
-    sql.bind(i64::from(many));
-    sql.push(")");
+    };
     let found: i64 = c
         .prepare_cached(&sql.text)
         .and_then(|mut s| s.query_row(params_from_iter(sql.params.iter()), |row| row.get(0)))
         .map_err(store_error)?;
-    Ok(found >= i64::from(many))
+    Ok(found >= many)
 }
 
 /// The page found by walking resources in `seq` order and testing every clause on each,
