@@ -439,24 +439,34 @@ async fn fixed_rate(
         );
         let client = client.clone();
         sent.push(tokio::spawn(async move {
-            let answered = match client.get(&url).send().await {
+            // The status, 0 for no (whole) answer.
+            let status = match client.get(&url).send().await {
                 Ok(response) => {
-                    let ok = response.status() == 200;
-                    response.bytes().await.is_ok() && ok
+                    let status = response.status().as_u16();
+                    if response.bytes().await.is_ok() {
+                        status
+                    } else {
+                        0
+                    }
                 }
-                Err(_) => false,
+                Err(_) => 0,
             };
-            (scenario, due.elapsed(), answered)
+            (scenario, due.elapsed(), status, start.elapsed())
         }));
     }
     let mut by_scenario: Vec<(Vec<Duration>, usize)> = vec![(Vec::new(), 0); scenarios.len()];
     let mut all = Vec::with_capacity(total);
+    // Errors by status, and when (since the start) the first and the last came back.
+    let mut failures: std::collections::BTreeMap<u16, usize> = Default::default();
+    let mut failing: Option<(Duration, Duration)> = None;
     for request in sent {
-        let (scenario, latency, answered) = request.await?;
+        let (scenario, latency, status, at) = request.await?;
         by_scenario[scenario].0.push(latency);
         all.push(latency);
-        if !answered {
+        if status != 200 {
             by_scenario[scenario].1 += 1;
+            *failures.entry(status).or_default() += 1;
+            failing = Some(failing.map_or((at, at), |(first, last)| (first.min(at), last.max(at))));
         }
     }
     let wall = start.elapsed();
@@ -468,6 +478,13 @@ async fn fixed_rate(
     println!("duration_seconds: {}", duration.as_secs());
     println!("requests: {total}");
     println!("errors: {errors}");
+    if let Some((first, last)) = failing {
+        println!(
+            "errors_by_status: {failures:?} (status 0: no answer), answered from {:.1} s to {:.1} s",
+            first.as_secs_f64(),
+            last.as_secs_f64()
+        );
+    }
     println!();
     println!("| scenario | requests | errors | p50 ms | p99 ms | max ms |");
     println!("|---|---:|---:|---:|---:|---:|");

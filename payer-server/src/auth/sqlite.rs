@@ -417,25 +417,8 @@ impl AuthStore for SqliteStore {
 
     async fn purge_expired(&self, now_ms: i64) -> Result<u64> {
         self.auth_write(move |c| {
-            let statements: [(&str, i64); 5] = [
-                ("DELETE FROM auth_sessions WHERE expires_ms <= ?1", now_ms),
-                (
-                    "DELETE FROM auth_codes WHERE expires_ms <= ?1",
-                    now_ms - super::store::CODE_RETENTION_MS,
-                ),
-                (
-                    "DELETE FROM auth_access_tokens WHERE expires_ms <= ?1",
-                    now_ms,
-                ),
-                (
-                    "DELETE FROM auth_refresh_tokens WHERE expires_ms <= ?1 OR grant_id IN \
-                     (SELECT id FROM auth_grants WHERE revoked = 1)",
-                    now_ms,
-                ),
-                ("DELETE FROM auth_jtis WHERE expires_ms <= ?1", now_ms),
-            ];
             let mut deleted = 0;
-            for (sql, at) in statements {
+            for (sql, at) in super::store::purge_statements(now_ms) {
                 deleted += c.execute(sql, [at]).map_err(sql_error)? as u64;
             }
             Ok(deleted)

@@ -211,6 +211,29 @@ pub struct SigningKey {
 /// what the first gave.
 pub(crate) const CODE_RETENTION_MS: i64 = 60 * 60 * 1000;
 
+/// What [`AuthStore::purge_expired`] deletes at `now_ms` in the SQL stores, with the
+/// time each statement binds as `$1` (SQLite and PostgreSQL both read it; `revoked` is a
+/// boolean in one and 0/1 in the other, and `= TRUE` tests both).
+pub(crate) fn purge_statements(now_ms: i64) -> [(&'static str, i64); 5] {
+    [
+        ("DELETE FROM auth_sessions WHERE expires_ms <= $1", now_ms),
+        (
+            "DELETE FROM auth_codes WHERE expires_ms <= $1",
+            now_ms - CODE_RETENTION_MS,
+        ),
+        (
+            "DELETE FROM auth_access_tokens WHERE expires_ms <= $1",
+            now_ms,
+        ),
+        (
+            "DELETE FROM auth_refresh_tokens WHERE expires_ms <= $1 OR grant_id IN \
+             (SELECT id FROM auth_grants WHERE revoked = TRUE)",
+            now_ms,
+        ),
+        ("DELETE FROM auth_jtis WHERE expires_ms <= $1", now_ms),
+    ]
+}
+
 /// The authorization server's state. Keys (`key` arguments) are SHA-256 digests of the
 /// secrets, never the secrets. Every method is one transaction.
 pub trait AuthStore: Send + Sync + 'static {

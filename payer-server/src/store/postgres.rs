@@ -883,17 +883,17 @@ impl PostgresStore {
         sql.bind(after);
         sql.push(" ORDER BY seq LIMIT ");
         sql.bind(budget);
-        sql.push(") AS r WHERE ");
-        sql.per_row_start();
-        for clause in &query.clauses {
-            sql.push(" AND ");
-            clause_sql(&mut sql, rt, clause);
-        }
-        if let Some(compartment) = &query.compartment {
-            sql.push(" AND ");
-            compartment_sql(&mut sql, rt, compartment);
-        }
-        sql.per_row_end();
+        sql.push(") AS r WHERE TRUE");
+        sql.and_per_row(|sql| {
+            for clause in &query.clauses {
+                sql.push(" AND ");
+                clause_sql(sql, rt, clause);
+            }
+            if let Some(compartment) = &query.compartment {
+                sql.push(" AND ");
+                compartment_sql(sql, rt, compartment);
+            }
+        });
         sql.push(" ORDER BY r.seq LIMIT ");
         sql.bind(query.count as i64 + 1);
         let rows = self.query_sql(client, &sql).await?;

@@ -90,21 +90,21 @@ impl Sql {
         });
     }
 
-    /// Opens a condition that is true, to be continued with `AND`s and closed by
-    /// [`Sql::per_row_end`], tested on each row as it comes. On PostgreSQL a scalar
-    /// subquery: its planner would turn an `EXISTS` into a join that computes every match
-    /// of the clause first (700 ms for a chain through a hospital's 75,000 EOBs, to test
-    /// one member's 65); SQLite tests a correlated `EXISTS` row by row anyway.
-    pub(crate) fn per_row_start(&mut self) {
-        self.push(match self.dialect {
-            Dialect::Sqlite => "(TRUE",
-            Dialect::Postgres => "(SELECT TRUE",
-        });
-    }
-
-    /// Closes [`Sql::per_row_start`].
-    pub(crate) fn per_row_end(&mut self) {
-        self.push(")");
+    /// The conditions `conditions` writes (each ` AND <condition>`), tested on each row
+    /// as it comes. On PostgreSQL they sit in a scalar subquery (` AND (SELECT TRUE
+    /// AND ...)`): its planner would turn an `EXISTS` into a join that computes every
+    /// match of the clause first (700 ms for a chain through a hospital's 75,000 EOBs, to
+    /// test one member's 65). SQLite tests a correlated `EXISTS` row by row anyway, and
+    /// gets them as they are.
+    pub(crate) fn and_per_row(&mut self, conditions: impl FnOnce(&mut Sql)) {
+        match self.dialect {
+            Dialect::Sqlite => conditions(self),
+            Dialect::Postgres => {
+                self.push(" AND (SELECT TRUE");
+                conditions(self);
+                self.push(")");
+            }
+        }
     }
 
     /// `column`, kept from using its index on SQLite (`+column`).
@@ -289,21 +289,20 @@ pub(crate) fn page_sql(dialect: Dialect, query: &SearchQuery, driver: Option<usi
     }
     sql.bind(query.resource_type.clone());
     // The other clauses are tested on each resource the driver found, one by one.
-    sql.push(" AND ");
-    sql.per_row_start();
-    for (i, clause) in query.clauses.iter().enumerate() {
-        if Some(i) != driver {
-            sql.push(" AND ");
-            clause_sql(&mut sql, &query.resource_type, clause);
+    sql.and_per_row(|sql| {
+        for (i, clause) in query.clauses.iter().enumerate() {
+            if Some(i) != driver {
+                sql.push(" AND ");
+                clause_sql(sql, &query.resource_type, clause);
+            }
         }
-    }
-    if let Some(compartment) = &query.compartment
-        && !compartment_drives
-    {
-        sql.push(" AND ");
-        compartment_sql(&mut sql, &query.resource_type, compartment);
-    }
-    sql.per_row_end();
+        if let Some(compartment) = &query.compartment
+            && !compartment_drives
+        {
+            sql.push(" AND ");
+            compartment_sql(sql, &query.resource_type, compartment);
+        }
+    });
     if query.summary_count {
         return sql;
     }
