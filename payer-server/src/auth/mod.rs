@@ -33,6 +33,7 @@ mod postgres;
 pub mod scope;
 pub(crate) mod sqlite;
 pub mod store;
+pub mod totp;
 
 use std::future::Future;
 use std::pin::Pin;
