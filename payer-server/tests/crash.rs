@@ -9,6 +9,8 @@
 //!   before is lost, and the server started again serves what was committed. (SQLite
 //!   gives no such sign from outside before its commit writes the log.)
 
+#[path = "support/process.rs"]
+mod process;
 #[cfg(feature = "postgres")]
 #[path = "support/postgres.rs"]
 mod support;
@@ -16,12 +18,15 @@ mod support;
 use std::error::Error;
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use payer_server::ingest::{self, BATCH_SIZE, LoadReport, Validation};
 use payer_server::store::SqliteStore;
 use payer_server::synth;
+use process::Killed;
+#[cfg(feature = "postgres")]
+use process::{free_address, serving};
 #[cfg(feature = "postgres")]
 use serde_json::{Value, json};
 
@@ -99,16 +104,6 @@ impl Db {
                 Ok((present, report, store.check_integrity().await?))
             }
         }
-    }
-}
-
-/// A child process, killed (SIGKILL) when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -197,24 +192,13 @@ async fn a_load_killed_mid_way_leaves_whole_resources_only_on_postgres() -> Test
 /// Starts `payer-server serve --open --writes off` on `db`: the process and its FHIR base,
 /// once it answers.
 async fn serve(db: &Db) -> Result<(Killed, String), Box<dyn Error>> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let child = Killed(
-        db.command(&["serve", "--open", "--writes", "off", "--listen", &listen])
-            .spawn()?,
-    );
-    let base = format!("http://{listen}/fhir");
-    let started = Instant::now();
-    while reqwest::get(format!("{base}/metadata")).await.is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Ok((child, base))
+    let listen = free_address()?;
+    let server = serving(
+        &mut db.command(&["serve", "--open", "--writes", "off", "--listen", &listen]),
+        &listen,
+    )
+    .await?;
+    Ok((server, format!("http://{listen}/fhir")))
 }
 
 /// Whether a backend of the PostgreSQL database at `url` other than ours holds a

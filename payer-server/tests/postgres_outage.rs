@@ -10,17 +10,20 @@
 //! database the other tests are using. Needs the feature `postgres` (`cargo xtask ci`
 //! runs it) and a test database (`PAYER_SERVER_TEST_POSTGRES`).
 
+#[path = "support/process.rs"]
+mod process;
 #[path = "support/postgres.rs"]
 mod support;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use payer_server::ingest::{self, Validation};
+use process::{Killed, free_address, serving};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::{AbortHandle, JoinHandle};
 
@@ -87,42 +90,16 @@ impl Proxy {
     }
 }
 
-/// A `payer-server serve` process, killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts `payer-server serve extra...` on `database`; its FHIR base once it answers.
-async fn serve(database: &str, extra: &[&str]) -> Result<(Server, String), String> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let server = Server(
-        Command::new(env!("CARGO_BIN_EXE_payer-server"))
-            .args(["serve", "--listen", &listen])
-            .args(extra)
-            .env("PAYER_SERVER_DATABASE", database)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| e.to_string())?,
-    );
-    let base = format!("http://{listen}/fhir");
-    let started = Instant::now();
-    while reqwest::get(format!("{base}/metadata")).await.is_err() {
-        if started.elapsed() > Duration::from_secs(60) {
-            return Err("the server did not start".to_owned());
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Ok((server, base))
+async fn serve(database: &str, extra: &[&str]) -> Result<(Killed, String), String> {
+    let listen = free_address()?;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_payer-server"));
+    command
+        .args(["serve", "--listen", &listen])
+        .args(extra)
+        .env("PAYER_SERVER_DATABASE", database);
+    let server = serving(&mut command, &listen).await?;
+    Ok((server, format!("http://{listen}/fhir")))
 }
 
 /// What the clients saw, by phase (0 before the outage, 1 during, 2 after): each

@@ -9,11 +9,13 @@
 //! Needs the features `postgres` and `testing` (`cargo xtask ci` runs it) and a test
 //! database (`PAYER_SERVER_TEST_POSTGRES`).
 
+#[path = "support/process.rs"]
+mod process;
 #[path = "support/postgres.rs"]
 mod support;
 
 use std::collections::BTreeSet;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,6 +25,7 @@ use axum::response::Response;
 use payer_server::auth::{AuthConfig, AuthServer, LocalMembers, Registration};
 use payer_server::ingest::{self, Validation};
 use payer_server::testing::MemberBrowser;
+use process::{Killed, free_address, serving};
 use smart_client::{ClientAuth, LaunchRequest, ReqwestHttp, SessionOptions, SmartClient};
 
 type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -32,32 +35,15 @@ const REDIRECT: &str = "http://127.0.0.1:9/callback";
 const SCOPE: &str = "launch/patient openid fhirUser offline_access patient/*.rs";
 const ADMIN_TOKEN: &str = "replicas-share-this-admin-token";
 
-/// A `payer-server serve` process, killed when dropped.
-struct Replica {
-    child: Child,
-    origin: String,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts `payer-server serve` on `database`, public at `public_fhir`, given the
 /// database and the admin token in the environment or, with `config`, in that settings
-/// file; returns once it listens (it prints its settings after binding).
+/// file: the process and its own origin, once it answers.
 async fn start_replica(
     database: &str,
     public_fhir: &str,
     config: Option<&std::path::Path>,
-) -> Result<Replica, String> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
-    let listen = format!("127.0.0.1:{port}");
+) -> Result<(Killed, String), String> {
+    let listen = free_address()?;
     let mut command = Command::new(env!("CARGO_BIN_EXE_payer-server"));
     command.args(["serve", "--listen", &listen, "--base-url", public_fhir]);
     match config {
@@ -73,35 +59,8 @@ async fn start_replica(
             command.arg("--config").arg(file)
         }
     };
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let replica = Replica {
-        child,
-        origin: format!("http://{listen}"),
-    };
-    // Read on a thread of its own, and drained to the end, so the process never blocks
-    // on a full pipe.
-    let (listening, heard) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead as _;
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if line.starts_with("admin_token:") {
-                let _ = listening.send(());
-            }
-        }
-    });
-    tokio::task::spawn_blocking(move || heard.recv())
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|_| "the replica exited before serving".to_owned())?;
-    Ok(replica)
+    let replica = serving(&mut command, &listen).await?;
+    Ok((replica, format!("http://{listen}")))
 }
 
 /// The round-robin proxy: each request to the next replica, taken in turn per kind of
@@ -218,7 +177,7 @@ async fn two_replicas_over_one_database_serve_a_member_as_one() -> TestResult {
         .await?,
     ];
     let lb = Arc::new(Balancer {
-        replicas: replicas.iter().map(|r| r.origin.clone()).collect(),
+        replicas: replicas.iter().map(|(_, origin)| origin.clone()).collect(),
         turns: Mutex::default(),
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
