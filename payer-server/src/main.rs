@@ -27,13 +27,15 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 use payer_server::audit::{AuditStore, StoreAuditSink};
 use payer_server::auth::{
-    AuthConfig, AuthServer, AuthStore, ClientKeys, ClientKind, LocalMembers, Registration,
+    AuthConfig, AuthServer, AuthStore, ClientKeys, ClientKind, LocalMembers, MfaPolicy,
+    Registration,
 };
 use payer_server::http::{ServerConfig, router};
 use payer_server::ingest::{self, Validation};
 #[cfg(feature = "postgres")]
 use payer_server::store::PostgresStore;
 use payer_server::store::{ResourceStore, SqliteStore};
+use payer_server::synth::LineOfBusiness;
 
 #[derive(Parser)]
 // A later occurrence of an option replaces an earlier one: a `--config` file's settings go
@@ -72,6 +74,8 @@ enum Command {
             default_value = "http://127.0.0.1:8765/callback"
         )]
         redirect_uris: Vec<String>,
+        #[command(flatten)]
+        members_sign_in: MemberArgs,
     },
     /// Serve the FHIR API behind the SMART authorization server (at `/auth`).
     Serve {
@@ -97,6 +101,8 @@ enum Command {
         /// replicas of one deployment share one, from PAYER_SERVER_ADMIN_TOKEN).
         #[arg(long, env = "PAYER_SERVER_ADMIN_TOKEN", hide_env_values = true)]
         admin_token: Option<String>,
+        #[command(flatten)]
+        members_sign_in: MemberArgs,
     },
     /// Register an app with the authorization server; prints its client id (and secret).
     RegisterApp {
@@ -131,6 +137,10 @@ enum Command {
         /// Their Patient id.
         #[arg(long)]
         patient: String,
+        /// Their plan's line of business: medicare-advantage, medicaid, chip, qhp or
+        /// commercial.
+        #[arg(long, value_parser = parse_line_of_business)]
+        line_of_business: Option<LineOfBusiness>,
     },
     /// Load FHIR JSON, NDJSON or Bundle files.
     Load {
@@ -143,6 +153,56 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+/// How members sign in.
+#[derive(clap::Args, Clone)]
+struct MemberArgs {
+    /// When local members give a second factor (TOTP): `off`, `when-enrolled` (those
+    /// who set it up, before the first consent to each app) or `required` (every member;
+    /// set up at their first consent).
+    #[arg(long, value_parser = parse_mfa, default_value = "when-enrolled")]
+    mfa: MfaPolicy,
+    /// Only members of these lines of business may connect apps (comma-separated:
+    /// medicare-advantage, medicaid, chip, qhp, commercial). Every line by default.
+    #[arg(long, value_delimiter = ',', value_parser = parse_line_of_business)]
+    lines_of_business: Vec<LineOfBusiness>,
+    /// The payer's name, as members' authenticator apps label its codes.
+    #[arg(long, default_value = "Health plan")]
+    payer_name: String,
+}
+
+impl Default for MemberArgs {
+    fn default() -> Self {
+        MemberArgs {
+            mfa: MfaPolicy::default(),
+            lines_of_business: Vec::new(),
+            payer_name: "Health plan".to_owned(),
+        }
+    }
+}
+
+impl MemberArgs {
+    fn configure(&self, mut config: AuthConfig) -> AuthConfig {
+        config = config
+            .with_mfa(self.mfa)
+            .with_payer_name(self.payer_name.clone());
+        if !self.lines_of_business.is_empty() {
+            config = config.with_lines_of_business(self.lines_of_business.clone());
+        }
+        config
+    }
+}
+
+fn parse_mfa(text: &str) -> Result<MfaPolicy, String> {
+    MfaPolicy::from_code(text)
+        .ok_or_else(|| format!("{text:?} is not off, when-enrolled or required"))
+}
+
+fn parse_line_of_business(text: &str) -> Result<LineOfBusiness, String> {
+    LineOfBusiness::from_code(text).ok_or_else(|| {
+        format!("{text:?} is not medicare-advantage, medicaid, chip, qhp or commercial")
+    })
 }
 
 /// Where the data is.
@@ -271,13 +331,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             db,
             listen,
             redirect_uris,
+            members_sign_in,
         } => {
             let config = payer_server::synth::Config {
                 members,
                 directory_practitioners: practitioners,
                 ..payer_server::synth::Config::default()
             };
-            demo(&config, &db, &listen, redirect_uris).await
+            demo(&config, &db, &listen, redirect_uris, &members_sign_in).await
         }
         Command::Serve {
             database,
@@ -286,6 +347,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             writes,
             open,
             admin_token,
+            members_sign_in,
         } => {
             let store = database.open().await?;
             let base_url = base_url.unwrap_or_else(|| format!("http://{listen}/fhir"));
@@ -319,7 +381,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
             };
             with_store!(store, s => {
-                let auth = auth_server(&s, &base_url, Some(&admin_token)).await?;
+                let auth =
+                    auth_server(&s, &base_url, Some(&admin_token), &members_sign_in).await?;
                 println!("issuer: {}", auth.config().issuer);
                 println!("admin_token: {shown}");
                 serve(listener, s, config, Some(auth)).await
@@ -360,7 +423,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             let registered = with_store!(store, s => {
                 // The issuer does not matter to a registration.
-                let auth = auth_server(&s, "http://127.0.0.1/fhir", None).await?;
+                let auth =
+                    auth_server(&s, "http://127.0.0.1/fhir", None, &MemberArgs::default()).await?;
                 auth.register(registration).await.map_err(|e| e.to_string())?
             });
             println!("client_id: {}", registered.client_id);
@@ -373,6 +437,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             database,
             username,
             patient,
+            line_of_business,
         } => {
             let store = database.open().await?;
             let mut password = String::new();
@@ -384,7 +449,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 return Err("the password (read from stdin) needs at least 8 characters".to_owned());
             }
             with_store!(store, s => LocalMembers::new(s)
-                .add(&username, password, &patient)
+                .add_in_line(&username, password, &patient, line_of_business)
                 .await
                 .map_err(|e| e.to_string())?);
             println!("member: {username}");
@@ -546,9 +611,10 @@ async fn auth_server<S: AuthStore + Clone>(
     store: &S,
     fhir_base: &str,
     admin_token: Option<&str>,
+    members: &MemberArgs,
 ) -> Result<AuthServer<S>, String> {
     // Beside the FHIR base, as it is mounted: replicas behind one public URL agree.
-    let mut config = AuthConfig::new(sibling(fhir_base, "auth"), fhir_base);
+    let mut config = members.configure(AuthConfig::new(sibling(fhir_base, "auth"), fhir_base));
     if let Some(token) = admin_token {
         config = config.with_admin_token(token);
     }
@@ -614,6 +680,7 @@ async fn demo(
     db: &std::path::Path,
     listen: &str,
     redirect_uris: Vec<String>,
+    members_sign_in: &MemberArgs,
 ) -> Result<(), String> {
     // Bind first: a busy port should fail before a minute of loading.
     let listener = bind(listen).await?;
@@ -639,7 +706,7 @@ async fn demo(
         .bulk_load(ingest::load_synthetic(&store, config, Validation::Off))
         .await
         .map_err(|e| e.to_string())?;
-    let auth = auth_server(&store, &base_url, None).await?;
+    let auth = auth_server(&store, &base_url, None, members_sign_in).await?;
     let app = auth
         .register(
             Registration::public("Demo patient app", redirect_uris.clone()).client_id("demo-app"),
@@ -682,7 +749,12 @@ async fn demo(
     let directory = LocalMembers::new(store.clone());
     for member in shown {
         directory
-            .add(&member.username, &password, &member.patient_id)
+            .add_in_line(
+                &member.username,
+                &password,
+                &member.patient_id,
+                Some(member.line_of_business),
+            )
             .await
             .map_err(|e| e.to_string())?;
         println!();

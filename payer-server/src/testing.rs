@@ -7,10 +7,14 @@
 //!   report where the server sends the browser back to. The forms are plain HTML, so this
 //!   is a few requests.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::auth::totp::Totp;
 use crate::auth::{AuthConfig, AuthServer, LocalMembers, Registration};
 use crate::http::{ServerConfig, router};
 use crate::ingest::{self, Validation};
-use crate::store::SqliteStore;
+use crate::store::{Clock, SqliteStore, SystemClock};
 use crate::synth;
 
 type BrowserResult<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -88,29 +92,157 @@ impl LoopbackPayer {
     }
 
     /// Lets `member` sign in with `password` (one argon2id hash each: give passwords
-    /// only to the members a test signs in as).
+    /// only to the members a test signs in as), with their line of business.
     pub async fn set_password(&self, member: &synth::Member, password: &str) -> BrowserResult<()> {
         LocalMembers::new(self.store.clone())
-            .add(&member.username, password, &member.patient_id)
+            .add_in_line(
+                &member.username,
+                password,
+                &member.patient_id,
+                Some(member.line_of_business),
+            )
             .await?;
         Ok(())
     }
 }
 
 /// A member's browser: no cookies, no JavaScript, redirects not followed (the last one
-/// goes to the app).
-#[derive(Debug, Clone)]
+/// goes to the app). It has the members' authenticator app too: it adds the secret of a
+/// two-step sign-in set-up page, keeps the recovery codes shown, and types codes on the
+/// second-factor page (a clone shares them).
+#[derive(Clone)]
 pub struct MemberBrowser {
     http: reqwest::Client,
+    authenticator: Arc<Mutex<HashMap<String, Authenticator>>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for MemberBrowser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemberBrowser").finish_non_exhaustive()
+    }
+}
+
+/// One member's account in the authenticator app.
+#[derive(Debug, Clone, Default)]
+struct Authenticator {
+    secret: String,
+    /// The last time step typed: the next code is of a later one (a member waits for the
+    /// app's next code).
+    last_step: Option<u64>,
+    recovery_codes: Vec<String>,
 }
 
 impl MemberBrowser {
-    /// A browser.
+    /// A browser, its authenticator on the system clock.
     pub fn new() -> BrowserResult<MemberBrowser> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(MemberBrowser { http })
+        Ok(MemberBrowser {
+            http,
+            authenticator: Arc::default(),
+            clock: Arc::new(SystemClock),
+        })
+    }
+
+    /// The same browser, its authenticator on `clock` (the server's, in tests that move
+    /// time).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> MemberBrowser {
+        self.clock = clock;
+        self
+    }
+
+    /// The TOTP secret (base32) the authenticator holds for `username`.
+    pub fn totp_secret(&self, username: &str) -> Option<String> {
+        self.accounts()
+            .get(username)
+            .map(|account| account.secret.clone())
+    }
+
+    /// The recovery codes last shown to `username`.
+    pub fn recovery_codes(&self, username: &str) -> Vec<String> {
+        self.accounts()
+            .get(username)
+            .map(|account| account.recovery_codes.clone())
+            .unwrap_or_default()
+    }
+
+    fn accounts(&self) -> std::sync::MutexGuard<'_, HashMap<String, Authenticator>> {
+        self.authenticator
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The code the authenticator shows `username` now, or its next one when the
+    /// current was typed already.
+    fn next_code(&self, username: &str) -> BrowserResult<String> {
+        let mut accounts = self.accounts();
+        let account = accounts
+            .get_mut(username)
+            .ok_or("the server asks for a code, and no authenticator holds this member")?;
+        let totp = Totp::from_base32(&account.secret).ok_or("the secret is not base32")?;
+        let now_s = u64::try_from(self.clock.now_ms() / 1000)?;
+        let step = account
+            .last_step
+            .map_or(totp.step(now_s), |last| (last + 1).max(totp.step(now_s)));
+        account.last_step = Some(step);
+        Ok(totp.code_at(step * 30))
+    }
+
+    /// Adds the secret of a set-up page to the authenticator.
+    fn add_account(&self, username: &str, page: &str) -> BrowserResult<()> {
+        let secret = between(page, "<code class=\"secret\">", "</code>")
+            .ok_or("the set-up page shows no secret")?
+            .replace(' ', "");
+        self.accounts().insert(
+            username.to_owned(),
+            Authenticator {
+                secret,
+                ..Authenticator::default()
+            },
+        );
+        Ok(())
+    }
+
+    /// Signs in past the second-factor and set-up pages to the page after them (typing
+    /// `code` when one is given, the authenticator's otherwise); keeps the recovery codes
+    /// that page shows.
+    pub async fn second_factor(
+        &self,
+        mut page: String,
+        username: &str,
+        code: Option<&str>,
+    ) -> BrowserResult<String> {
+        loop {
+            let action = form_action(&page)?;
+            if action.ends_with("/mfa/enroll") {
+                self.add_account(username, &page)?;
+            } else if !action.ends_with("/mfa") {
+                break;
+            }
+            let session = input_values(&page, "session")
+                .pop()
+                .ok_or("the code form has no session")?;
+            let code = match code {
+                Some(code) => code.to_owned(),
+                None => self.next_code(username)?,
+            };
+            let form = [("session", session.as_str()), ("code", code.as_str())];
+            page = self.page(self.post(&action, form)).await?;
+        }
+        if page.contains("class=\"codes\"") {
+            let codes = page
+                .split("<li><code>")
+                .skip(1)
+                .filter_map(|item| item.split("</code>").next())
+                .map(unescape)
+                .collect();
+            if let Some(account) = self.accounts().get_mut(username) {
+                account.recovery_codes = codes;
+            }
+        }
+        Ok(page)
     }
 
     /// Opens `authorize_url`, signs in as `username` with `password`, allows everything
@@ -122,6 +254,23 @@ impl MemberBrowser {
         username: &str,
         password: &str,
     ) -> BrowserResult<String> {
+        let (status, page) = self.sign_in(authorize_url, username, password).await?;
+        if status != reqwest::StatusCode::OK {
+            return Err(format!("signing in answered {status}: {page}").into());
+        }
+        let page = self.second_factor(page, username, None).await?;
+        self.answer_consent(&page, true).await
+    }
+
+    /// Opens `authorize_url` and posts the sign-in form as `username` with `password`:
+    /// the status and the page that answers (the consent page, a second-factor page, or
+    /// the sign-in form again with the reason).
+    pub async fn sign_in(
+        &self,
+        authorize_url: &str,
+        username: &str,
+        password: &str,
+    ) -> BrowserResult<(reqwest::StatusCode, String)> {
         let page = self.page(self.http.get(authorize_url)).await?;
         let session = input_values(&page, "session")
             .pop()
@@ -131,15 +280,25 @@ impl MemberBrowser {
             ("username", username),
             ("password", password),
         ];
-        let page = self.page(self.post(&form_action(&page)?, login)).await?;
-        let allowed = input_values(&page, "allow");
+        self.submit(&form_action(&page)?, &login).await
+    }
+
+    /// Answers a consent page: every box ticked and Allow, or Deny. The URL the server
+    /// redirects to.
+    pub async fn answer_consent(&self, page: &str, allow: bool) -> BrowserResult<String> {
+        let allowed = input_values(page, "allow");
         if allowed.is_empty() {
-            return Err("no consent page after signing in (wrong password?)".into());
+            return Err(format!("this is not a consent page: {page}").into());
         }
+        let session = input_values(page, "session")
+            .pop()
+            .ok_or("the consent form has no session")?;
         let mut consent = vec![("session", session.as_str())];
-        consent.extend(allowed.iter().map(|b| ("allow", b.as_str())));
-        consent.push(("decision", "allow"));
-        let response = self.post(&form_action(&page)?, consent).send().await?;
+        if allow {
+            consent.extend(allowed.iter().map(|b| ("allow", b.as_str())));
+        }
+        consent.push(("decision", if allow { "allow" } else { "deny" }));
+        let response = self.post(&form_action(page)?, consent).send().await?;
         if response.status() != reqwest::StatusCode::SEE_OTHER {
             return Err(format!("consent answered {}", response.status()).into());
         }
@@ -149,6 +308,16 @@ impl MemberBrowser {
             .and_then(|l| l.to_str().ok())
             .ok_or("no redirect after consent")?;
         Ok(location.to_owned())
+    }
+
+    /// Posts `pairs` as a form to `url`: the status and the page.
+    pub async fn submit(
+        &self,
+        url: &str,
+        pairs: &[(&str, &str)],
+    ) -> BrowserResult<(reqwest::StatusCode, String)> {
+        let response = self.post(url, pairs.iter().copied()).send().await?;
+        Ok((response.status(), response.text().await?))
     }
 
     fn post<'a>(
@@ -185,6 +354,13 @@ fn input_values(page: &str, name: &str) -> Vec<String> {
             rest.find('"').map(|end| unescape(&rest[..end]))
         })
         .collect()
+}
+
+/// The text of `page` between `start` and the next `end`.
+fn between<'a>(page: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = page.find(start)? + start.len();
+    let to = page[from..].find(end)?;
+    Some(&page[from..from + to])
 }
 
 /// The target of the first form of a page.

@@ -9,8 +9,10 @@
 
 use super::store::{
     AccessTokenRecord, AuthStore, Client, ClientAuth, CodeRecord, GrantRecord, MemberRecord,
-    Redemption, RefreshTokenRecord, Session, SigningKey,
+    MemberSecurity, Redemption, RefreshTokenRecord, Session, SignInEvent, SignInOutcome,
+    SigningKey,
 };
+use crate::synth::LineOfBusiness;
 
 fn grant(id: &str, subject: &str, created_ms: i64) -> GrantRecord {
     GrantRecord {
@@ -51,20 +53,16 @@ pub async fn records_round_trip(store: impl AuthStore) {
     store.put_client(client.clone()).await.unwrap();
     assert_eq!(store.client("app").await.unwrap(), Some(client));
 
-    let member = MemberRecord {
-        username: "ann".to_owned(),
-        patient_id: "p1".to_owned(),
-        password_hash: "$argon2id$...".to_owned(),
-    };
+    let mut member = MemberRecord::new("ann", "p1", "$argon2id$...");
+    member.line_of_business = Some(LineOfBusiness::Medicaid);
     store.put_member(member.clone()).await.unwrap();
     assert_eq!(store.member("ann").await.unwrap(), Some(member));
     assert_eq!(store.member("bob").await.unwrap(), None);
 
-    let session = Session {
-        request: None,
-        member: Some("ann".to_owned()),
-        expires_ms: 100,
-    };
+    let mut session = Session::new(None, 100);
+    session.member = Some("ann".to_owned());
+    session.patient_id = Some("p1".to_owned());
+    session.enrolling_secret = Some("GEZDGNBV".to_owned());
     store.put_session("s1", session.clone()).await.unwrap();
     assert_eq!(store.session("s1", 99).await.unwrap(), Some(session));
     assert_eq!(store.session("s1", 100).await.unwrap(), None, "ended");
@@ -247,14 +245,7 @@ pub async fn purging_keeps_what_still_matters(store: impl AuthStore) {
     store.revoke_grant("gone").await.unwrap();
     store.remember_jti("app", "j1", 1_000, 0).await.unwrap();
     store
-        .put_session(
-            "s1",
-            Session {
-                request: None,
-                member: None,
-                expires_ms: 1_000,
-            },
-        )
+        .put_session("s1", Session::new(None, 1_000))
         .await
         .unwrap();
 
@@ -281,4 +272,76 @@ pub async fn purging_keeps_what_still_matters(store: impl AuthStore) {
             .unwrap()
     );
     assert!(store.access_token("long").await.unwrap().unwrap().1.revoked);
+}
+
+pub async fn member_security_swaps_and_sign_ins_are_kept(store: impl AuthStore) {
+    let fresh = MemberSecurity::default();
+    let mut locked = fresh.clone();
+    locked.failed_attempts = 2;
+    assert!(
+        !store
+            .swap_member_security("ann", &fresh, locked.clone())
+            .await
+            .unwrap(),
+        "no such member"
+    );
+    store
+        .put_member(MemberRecord::new("ann", "p1", "hash"))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .swap_member_security("ann", &fresh, locked.clone())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .swap_member_security("ann", &fresh, MemberSecurity::default())
+            .await
+            .unwrap(),
+        "a swap from a record that changed meanwhile loses"
+    );
+    let member = store.member("ann").await.unwrap().unwrap();
+    assert_eq!(member.security, locked);
+    assert_eq!(member.password_hash, "hash", "the rest of the record stays");
+
+    for (at_ms, subject, outcome) in [
+        (1, Some("ann"), SignInOutcome::WrongPassword),
+        (2, None, SignInOutcome::RedirectMismatch),
+        (3, Some("bob"), SignInOutcome::SignedIn),
+        (4, Some("ann"), SignInOutcome::SignedIn),
+    ] {
+        store
+            .record_sign_in(SignInEvent::new(
+                at_ms,
+                subject.map(str::to_owned),
+                Some("app".to_owned()),
+                outcome,
+                "detail",
+            ))
+            .await
+            .unwrap();
+    }
+    let times = |events: Vec<SignInEvent>| events.iter().map(|e| e.at_ms).collect::<Vec<_>>();
+    assert_eq!(
+        times(store.sign_ins(Some("ann"), 10).await.unwrap()),
+        [4, 1]
+    );
+    assert_eq!(times(store.sign_ins(None, 3).await.unwrap()), [4, 3, 2]);
+    assert_eq!(
+        times(store.sign_ins(Some("carol"), 10).await.unwrap()),
+        [0; 0]
+    );
+    let first = store.sign_ins(Some("ann"), 1).await.unwrap().remove(0);
+    assert_eq!(
+        first,
+        SignInEvent::new(
+            4,
+            Some("ann".to_owned()),
+            Some("app".to_owned()),
+            SignInOutcome::SignedIn,
+            "detail"
+        )
+    );
 }

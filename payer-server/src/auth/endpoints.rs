@@ -13,11 +13,12 @@ use serde_json::{Value, json};
 use super::crypto::{self, token_key};
 use super::pages;
 use super::scope::{Context, ScopeToken, Scopes};
+use super::sign_in;
 use super::store::{
-    AccessTokenRecord, AuthStore, AuthorizationRequest, Client, ClientAuth, ClientKeys, CodeRecord,
-    GrantRecord, Redemption, RefreshTokenRecord, Session,
+    AccessTokenRecord, AuthStore, AuthorizationRequest, Client, ClientAuth, ClientKeys,
+    GrantRecord, Redemption, RefreshTokenRecord, Session, SignInOutcome,
 };
-use super::{AuthServer, CODE_LIFETIME_MS, ClientKind, Registration, SESSION_LIFETIME_MS, bearer};
+use super::{AuthServer, ClientKind, Registration, SESSION_LIFETIME_MS, bearer};
 use crate::error::Error;
 use crate::http::{PATIENT_ACCESS_TYPES, form_urlencoded};
 
@@ -27,8 +28,10 @@ pub(super) fn router<A: AuthStore + Clone>(server: AuthServer<A>) -> Router {
             "/authorize",
             get(authorize_get::<A>).post(authorize_post::<A>),
         )
-        .route("/login", post(login::<A>))
-        .route("/consent", post(consent::<A>))
+        .route("/login", post(sign_in::login::<A>))
+        .route("/mfa", post(sign_in::second_factor::<A>))
+        .route("/mfa/enroll", post(sign_in::enroll::<A>))
+        .route("/consent", post(sign_in::consent::<A>))
         .route("/token", post(token::<A>))
         .route("/introspect", post(introspect::<A>))
         .route("/revoke", post(revoke::<A>))
@@ -37,15 +40,19 @@ pub(super) fn router<A: AuthStore + Clone>(server: AuthServer<A>) -> Router {
             "/.well-known/openid-configuration",
             get(openid_configuration::<A>),
         )
-        .route("/apps", get(apps_page::<A>).post(apps_login::<A>))
-        .route("/apps/revoke", post(apps_revoke::<A>))
+        .route(
+            "/apps",
+            get(sign_in::apps_page::<A>).post(sign_in::apps_login::<A>),
+        )
+        .route("/apps/revoke", post(sign_in::apps_revoke::<A>))
+        .route("/apps/mfa", post(sign_in::apps_enroll::<A>))
         .route("/admin/clients", post(register_client::<A>))
         .layer(crate::http::cors())
         .with_state(server)
 }
 
 /// One form or query, decoded; repeated names kept (the consent checkboxes).
-struct Form(Vec<(String, String)>);
+pub(super) struct Form(Vec<(String, String)>);
 
 impl Form {
     fn parse(raw: &str) -> Result<Form, OAuthError> {
@@ -54,12 +61,12 @@ impl Form {
             .map_err(|e| OAuthError::invalid_request(e.to_string()))
     }
 
-    fn body(body: &Bytes) -> Result<Form, OAuthError> {
+    pub(super) fn body(body: &Bytes) -> Result<Form, OAuthError> {
         Form::parse(std::str::from_utf8(body).unwrap_or_default())
     }
 
     /// The value of `name`; `None` when absent or empty.
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(n, _)| n == name)
@@ -67,7 +74,7 @@ impl Form {
             .filter(|v| !v.is_empty())
     }
 
-    fn all(&self, name: &str) -> Vec<String> {
+    pub(super) fn all(&self, name: &str) -> Vec<String> {
         self.0
             .iter()
             .filter(|(n, _)| n == name)
@@ -78,7 +85,7 @@ impl Form {
 
 /// An OAuth error answered as JSON.
 #[derive(Debug)]
-struct OAuthError {
+pub(super) struct OAuthError {
     status: StatusCode,
     error: &'static str,
     description: String,
@@ -148,7 +155,7 @@ fn no_store(status: StatusCode, body: Value) -> Response {
 }
 
 /// An HTML page that no other site may frame (clickjacking on the consent page) or cache.
-fn html(status: StatusCode, body: String) -> Response {
+pub(super) fn html(status: StatusCode, body: String) -> Response {
     (
         status,
         [
@@ -167,12 +174,12 @@ fn html(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-fn error_page(status: StatusCode, message: &str) -> Response {
+pub(super) fn error_page(status: StatusCode, message: &str) -> Response {
     html(status, pages::error(message))
 }
 
 /// `303 See Other` to `uri` with `params` added to its query.
-fn redirect(uri: &str, params: &[(&str, &str)]) -> Response {
+pub(super) fn redirect(uri: &str, params: &[(&str, &str)]) -> Response {
     let mut location = uri.to_owned();
     for (i, (name, value)) in params.iter().enumerate() {
         let separator = if i == 0 && !uri.contains('?') {
@@ -243,6 +250,17 @@ async fn authorize<A: AuthStore + Clone>(server: &AuthServer<A>, form: &Form) ->
         .get("redirect_uri")
         .filter(|uri| client.redirect_uris.iter().any(|r| r == uri))
     else {
+        server
+            .record(
+                None,
+                Some(&client.client_id),
+                SignInOutcome::RedirectMismatch,
+                match form.get("redirect_uri") {
+                    Some(uri) => format!("authorization request to unregistered {uri}"),
+                    None => "authorization request without redirect_uri".to_owned(),
+                },
+            )
+            .await;
         return error_page(
             StatusCode::BAD_REQUEST,
             "the redirect URI is missing or is not one the app registered",
@@ -301,17 +319,16 @@ async fn authorize<A: AuthStore + Clone>(server: &AuthServer<A>, form: &Form) ->
             "the request asks for no patient/ or user/ scope of a type this server serves",
         );
     }
-    let session = Session {
-        request: Some(AuthorizationRequest {
+    let session = Session::new(
+        Some(AuthorizationRequest {
             client_id: client.client_id.clone(),
             redirect_uri: redirect_uri.to_owned(),
             scope: scope.to_string(),
             state: state.to_owned(),
             code_challenge: code_challenge.to_owned(),
         }),
-        member: None,
-        expires_ms: server.now_ms() + SESSION_LIFETIME_MS,
-    };
+        server.now_ms() + SESSION_LIFETIME_MS,
+    );
     let key = crypto::random_token();
     if let Err(e) = server
         .inner
@@ -342,175 +359,7 @@ fn grantable(scopes: Scopes) -> Scopes {
     })
 }
 
-/// Checks the user name and password of a sign-in form; when they are wrong, the page
-/// `again` makes (shown with the reason) is the answer, with a 401.
-async fn sign_in<A: AuthStore + Clone>(
-    server: &AuthServer<A>,
-    form: &Form,
-    again: impl FnOnce(&str) -> String,
-) -> Result<super::Member, Response> {
-    let username = form.get("username").unwrap_or("");
-    let password = form.get("password").unwrap_or("");
-    match server.inner.members.authenticate(username, password).await {
-        Ok(Some(member)) => Ok(member),
-        Ok(None) => Err(html(
-            StatusCode::UNAUTHORIZED,
-            again("The user name or password is wrong."),
-        )),
-        Err(e) => Err(error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string())),
-    }
-}
-
-/// The form of a sign-in step, and its session with the session's key; the error page to
-/// answer when the form does not decode or its session ended.
-async fn form_session<A: AuthStore + Clone>(
-    server: &AuthServer<A>,
-    body: &Bytes,
-) -> Result<(Form, String, Session), Response> {
-    let form = Form::body(body)
-        .map_err(|_| error_page(StatusCode::BAD_REQUEST, "the form does not decode"))?;
-    let expired = || {
-        error_page(
-            StatusCode::BAD_REQUEST,
-            "this sign-in has expired or was completed already: go back to the app and start again",
-        )
-    };
-    let key = token_key(form.get("session").ok_or_else(expired)?);
-    match server.inner.store.session(&key, server.now_ms()).await {
-        Ok(Some(session)) => Ok((form, key, session)),
-        Ok(None) => Err(expired()),
-        Err(e) => Err(error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string())),
-    }
-}
-
-async fn login<A: AuthStore + Clone>(State(server): State<AuthServer<A>>, body: Bytes) -> Response {
-    let (form, key, mut session) = match form_session(&server, &body).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    let Some(request) = session.request.clone() else {
-        return error_page(StatusCode::BAD_REQUEST, "this is not a sign-in for an app");
-    };
-    let client = match server.inner.store.client(&request.client_id).await {
-        Ok(Some(client)) => client,
-        Ok(None) => return error_page(StatusCode::BAD_REQUEST, "the app is no longer registered"),
-        Err(e) => return error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
-    };
-    let raw_session = form.get("session").unwrap_or_default().to_owned();
-    let member = match sign_in(&server, &form, |wrong| {
-        pages::login(
-            &server.inner.config.issuer,
-            &raw_session,
-            &client.name,
-            Some(wrong),
-        )
-    })
-    .await
-    {
-        Ok(member) => member,
-        Err(page) => return page,
-    };
-    session.member = Some(member.username.clone());
-    if let Err(e) = server.inner.store.put_session(&key, session).await {
-        return error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
-    }
-    let scopes = Scopes::parse(&request.scope);
-    let config = &server.inner.config;
-    let period = if scopes.has(&ScopeToken::OfflineAccess) {
-        format!(
-            "If you allow access after you close the app, it lasts {} days at most; \
-             otherwise it ends within {} minutes.",
-            config.max_authorization.as_secs() / 86_400,
-            config.access_token_lifetime.as_secs() / 60
-        )
-    } else {
-        format!(
-            "Access ends within {} minutes.",
-            config.access_token_lifetime.as_secs() / 60
-        )
-    };
-    html(
-        StatusCode::OK,
-        pages::consent(
-            &server.inner.config.issuer,
-            &raw_session,
-            &client.name,
-            &member.username,
-            &scopes.consent_choices(),
-            &period,
-        ),
-    )
-}
-
-async fn consent<A: AuthStore + Clone>(
-    State(server): State<AuthServer<A>>,
-    body: Bytes,
-) -> Response {
-    let (form, key, session) = match form_session(&server, &body).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    let (Some(request), Some(username)) = (session.request, session.member) else {
-        return error_page(StatusCode::BAD_REQUEST, "sign in first");
-    };
-    // One consent per sign-in.
-    if let Err(e) = server.inner.store.end_session(&key).await {
-        return error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
-    }
-    let back = |params: &[(&str, &str)]| {
-        let mut params = params.to_vec();
-        params.push(("state", &request.state));
-        redirect(&request.redirect_uri, &params)
-    };
-    let granted = Scopes::parse(&request.scope).narrowed(&form.all("allow"));
-    if form.get("decision") != Some("allow") || granted.resources().next().is_none() {
-        return back(&[
-            ("error", "access_denied"),
-            ("error_description", "the member did not allow access"),
-        ]);
-    }
-    let member = match server.inner.store.member(&username).await {
-        Ok(Some(member)) => member,
-        Ok(None) => {
-            return back(&[
-                ("error", "access_denied"),
-                ("error_description", "unknown member"),
-            ]);
-        }
-        Err(e) => return error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
-    };
-    let now = server.now_ms();
-    let config = &server.inner.config;
-    let lifetime = if granted.has(&ScopeToken::OfflineAccess) {
-        config.max_authorization
-    } else if granted.has(&ScopeToken::OnlineAccess) {
-        config.online_authorization
-    } else {
-        config.access_token_lifetime
-    };
-    let code = crypto::random_token();
-    let record = CodeRecord {
-        redirect_uri: request.redirect_uri.clone(),
-        code_challenge: request.code_challenge.clone(),
-        grant: GrantRecord {
-            id: crypto::random_token(),
-            client_id: request.client_id.clone(),
-            subject: username,
-            patient_id: Some(member.patient_id),
-            scope: granted.to_string(),
-            created_ms: now,
-            expires_ms: now + millis(lifetime),
-            revoked: false,
-        },
-        expires_ms: now + CODE_LIFETIME_MS,
-    };
-    if let Err(e) = server.inner.store.put_code(&token_key(&code), record).await {
-        return error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
-    }
-    back(&[("code", &code)])
-}
-
-fn millis(duration: std::time::Duration) -> i64 {
+pub(super) fn millis(duration: std::time::Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 2)
 }
 
@@ -698,15 +547,38 @@ async fn exchange_code<A: AuthStore + Clone>(
             "the code was issued to another client",
         ));
     }
+    let subject = Some(record.grant.subject.as_str());
     if form.get("redirect_uri") != Some(record.redirect_uri.as_str()) {
+        server
+            .record(
+                subject,
+                Some(&client.client_id),
+                SignInOutcome::RedirectMismatch,
+                "code exchange named another redirect_uri than the authorization request",
+            )
+            .await;
         return Err(OAuthError::invalid_grant(
             "redirect_uri differs from the authorization request's",
         ));
     }
-    let verifier = form
-        .get("code_verifier")
-        .ok_or_else(|| OAuthError::invalid_grant("code_verifier is missing (PKCE)"))?;
+    let verifier = form.get("code_verifier").unwrap_or("");
     if !crypto::pkce_matches(verifier, &record.code_challenge) {
+        let detail = if verifier.is_empty() {
+            "code exchange without code_verifier"
+        } else {
+            "code_verifier does not match the code_challenge"
+        };
+        server
+            .record(
+                subject,
+                Some(&client.client_id),
+                SignInOutcome::PkceMismatch,
+                detail,
+            )
+            .await;
+        if verifier.is_empty() {
+            return Err(OAuthError::invalid_grant("code_verifier is missing (PKCE)"));
+        }
         return Err(OAuthError::invalid_grant(
             "code_verifier does not match the code_challenge (PKCE S256)",
         ));
@@ -1015,110 +887,6 @@ async fn openid_configuration<A: AuthStore + Clone>(
         body.to_string(),
     )
         .into_response()
-}
-
-async fn apps_page<A: AuthStore + Clone>(State(server): State<AuthServer<A>>) -> Response {
-    html(
-        StatusCode::OK,
-        pages::apps_login(&server.inner.config.issuer, None),
-    )
-}
-
-/// Signs the member in to the connected apps page: a short session, then the list.
-async fn apps_login<A: AuthStore + Clone>(
-    State(server): State<AuthServer<A>>,
-    body: Bytes,
-) -> Response {
-    let Ok(form) = Form::body(&body) else {
-        return error_page(StatusCode::BAD_REQUEST, "the form does not decode");
-    };
-    let member = match sign_in(&server, &form, |wrong| {
-        pages::apps_login(&server.inner.config.issuer, Some(wrong))
-    })
-    .await
-    {
-        Ok(member) => member,
-        Err(page) => return page,
-    };
-    let key = crypto::random_token();
-    let session = Session {
-        request: None,
-        member: Some(member.username.clone()),
-        expires_ms: server.now_ms() + SESSION_LIFETIME_MS,
-    };
-    if let Err(e) = server
-        .inner
-        .store
-        .put_session(&token_key(&key), session)
-        .await
-    {
-        return error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
-    }
-    apps_list(&server, &key, &member.username).await
-}
-
-async fn apps_revoke<A: AuthStore + Clone>(
-    State(server): State<AuthServer<A>>,
-    body: Bytes,
-) -> Response {
-    let (form, _, session) = match form_session(&server, &body).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    let (None, Some(member)) = (session.request, session.member) else {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            "sign in to the connected apps page first",
-        );
-    };
-    let store = &server.inner.store;
-    let grant_id = form.get("grant").unwrap_or("");
-    // Only one of the member's own grants.
-    match store.grants_of(&member, server.now_ms()).await {
-        Ok(grants) if grants.iter().any(|g| g.id == grant_id) => {
-            if let Err(e) = store.revoke_grant(grant_id).await {
-                return error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
-            }
-        }
-        Ok(_) => {}
-        Err(e) => return error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
-    }
-    apps_list(&server, form.get("session").unwrap_or(""), &member).await
-}
-
-async fn apps_list<A: AuthStore + Clone>(
-    server: &AuthServer<A>,
-    session: &str,
-    member: &str,
-) -> Response {
-    let store = &server.inner.store;
-    let grants = match store.grants_of(member, server.now_ms()).await {
-        Ok(grants) => grants,
-        Err(e) => return error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
-    };
-    let date = |ms: i64| {
-        chrono::DateTime::from_timestamp_millis(ms)
-            .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
-            .unwrap_or_default()
-    };
-    let mut apps = Vec::new();
-    for grant in grants {
-        let name = match store.client(&grant.client_id).await {
-            Ok(Some(client)) => client.name,
-            _ => grant.client_id.clone(),
-        };
-        apps.push(pages::ConnectedApp {
-            grant_id: grant.id,
-            name,
-            since: date(grant.created_ms),
-            until: date(grant.expires_ms),
-            scope: grant.scope,
-        });
-    }
-    html(
-        StatusCode::OK,
-        pages::apps(&server.inner.config.issuer, session, member, &apps),
-    )
 }
 
 /// The admin API: registers an app from a JSON body `{"name", "redirect_uris", "type":

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::store::{
-    AccessTokenRecord, AuthStore, Client, CodeRecord, GrantRecord, MemberRecord, Redemption,
-    RefreshTokenRecord, Session, SigningKey,
+    AccessTokenRecord, AuthStore, Client, CodeRecord, GrantRecord, MemberRecord, MemberSecurity,
+    Redemption, RefreshTokenRecord, Session, SignInEvent, SigningKey,
 };
 use crate::error::{Error, Result};
 use crate::store::MemoryStore;
@@ -24,6 +24,7 @@ pub(crate) struct AuthTables {
     /// `(client_id, jti)` → expiry.
     jtis: HashMap<(String, String), i64>,
     keys: Vec<SigningKey>,
+    sign_ins: Vec<SignInEvent>,
 }
 
 impl AuthTables {
@@ -65,6 +66,39 @@ impl AuthStore for MemoryStore {
 
     async fn member(&self, username: &str) -> Result<Option<MemberRecord>> {
         Ok(self.tables()?.members.get(username).cloned())
+    }
+
+    async fn swap_member_security(
+        &self,
+        username: &str,
+        expected: &MemberSecurity,
+        new: MemberSecurity,
+    ) -> Result<bool> {
+        let mut tables = self.tables()?;
+        match tables.members.get_mut(username) {
+            Some(member) if member.security == *expected => {
+                member.security = new;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn record_sign_in(&self, event: SignInEvent) -> Result<()> {
+        self.tables()?.sign_ins.push(event);
+        Ok(())
+    }
+
+    async fn sign_ins(&self, subject: Option<&str>, limit: usize) -> Result<Vec<SignInEvent>> {
+        Ok(self
+            .tables()?
+            .sign_ins
+            .iter()
+            .rev()
+            .filter(|e| subject.is_none_or(|s| e.subject.as_deref() == Some(s)))
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     async fn put_session(&self, key: &str, session: Session) -> Result<()> {

@@ -31,6 +31,8 @@ mod pages;
 #[cfg(feature = "postgres")]
 mod postgres;
 pub mod scope;
+pub mod security;
+mod sign_in;
 pub(crate) mod sqlite;
 pub mod store;
 pub mod totp;
@@ -44,11 +46,16 @@ use axum::http::{HeaderMap, header};
 use serde_json::{Value, json};
 
 pub use crypto::{hash_password, pkce_challenge, random_token};
-pub use store::{AuthStore, Client, ClientAuth, ClientKeys, GrantRecord, MemberRecord};
+pub use security::{Lockout, MemberSecurity, MfaPolicy};
+pub use store::{
+    AuthStore, Client, ClientAuth, ClientKeys, GrantRecord, MemberRecord, SignInEvent,
+    SignInOutcome,
+};
 
 use crate::access::{AuthorizeFuture, Authorizer, Grant};
 use crate::error::{Error, Result};
 use crate::store::{Clock, SystemClock};
+use crate::synth::LineOfBusiness;
 use scope::Scopes;
 
 /// Runs the [`AuthStore`] conformance tests on a store:
@@ -72,6 +79,11 @@ macro_rules! auth_store_conformance_tests {
         #[tokio::test]
         async fn auth_purging_keeps_what_still_matters() {
             $crate::auth::conformance::purging_keeps_what_still_matters($make().await).await;
+        }
+        #[tokio::test]
+        async fn auth_member_security_swaps_and_sign_ins_are_kept() {
+            $crate::auth::conformance::member_security_swaps_and_sign_ins_are_kept($make().await)
+                .await;
         }
         #[tokio::test]
         async fn auth_grants_list_revoke_and_jtis_replay() {
@@ -106,6 +118,15 @@ pub struct AuthConfig {
     pub online_authorization: Duration,
     /// Where the time comes from (tests move it).
     pub clock: Arc<dyn Clock>,
+    /// When local members give a second factor: [`MfaPolicy::WhenEnrolled`] by default.
+    pub mfa: MfaPolicy,
+    /// Failed attempts in a row that lock a local member out, and for how long.
+    pub lockout: Lockout,
+    /// The lines of business whose members may connect apps; all when `None` (the
+    /// default: CMS-9115-F names some, and the best payers serve every line).
+    pub lines_of_business: Option<Vec<LineOfBusiness>>,
+    /// The payer's name, as members' authenticator apps label its codes.
+    pub payer_name: String,
     /// The SHA-256 of the administrator's bearer token for the admin API
     /// (`POST {issuer}/admin/clients`); no admin API when `None`.
     admin_token_sha256: Option<String>,
@@ -118,6 +139,9 @@ impl std::fmt::Debug for AuthConfig {
             .field("fhir_base", &self.fhir_base)
             .field("access_token_lifetime", &self.access_token_lifetime)
             .field("max_authorization", &self.max_authorization)
+            .field("mfa", &self.mfa)
+            .field("lockout", &self.lockout)
+            .field("lines_of_business", &self.lines_of_business)
             .finish_non_exhaustive()
     }
 }
@@ -135,6 +159,10 @@ impl AuthConfig {
             max_authorization: Duration::from_secs(90 * 24 * 60 * 60),
             online_authorization: Duration::from_secs(24 * 60 * 60),
             clock: Arc::new(SystemClock),
+            mfa: MfaPolicy::default(),
+            lockout: Lockout::default(),
+            lines_of_business: None,
+            payer_name: "Health plan".to_owned(),
             admin_token_sha256: None,
         }
     }
@@ -172,6 +200,32 @@ impl AuthConfig {
         self
     }
 
+    /// Asks local members for a second factor as `policy` says.
+    pub fn with_mfa(mut self, policy: MfaPolicy) -> AuthConfig {
+        self.mfa = policy;
+        self
+    }
+
+    /// Locks local members out as `lockout` says.
+    pub fn with_lockout(mut self, lockout: Lockout) -> AuthConfig {
+        self.lockout = lockout;
+        self
+    }
+
+    /// Lets only members of `lines` connect apps; the others are told so and the
+    /// refusal is in the support console. Members whose line is not known are refused
+    /// too, so a [`MemberDirectory`] must report it.
+    pub fn with_lines_of_business(mut self, lines: Vec<LineOfBusiness>) -> AuthConfig {
+        self.lines_of_business = Some(lines);
+        self
+    }
+
+    /// Names the payer to members' authenticator apps.
+    pub fn with_payer_name(mut self, name: impl Into<String>) -> AuthConfig {
+        self.payer_name = name.into();
+        self
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}/{path}", self.issuer)
     }
@@ -185,6 +239,19 @@ pub struct Member {
     pub username: String,
     /// Their Patient id on the FHIR API.
     pub patient_id: String,
+    /// Their plan's line of business, when the directory knows it.
+    pub line_of_business: Option<LineOfBusiness>,
+}
+
+impl Member {
+    /// A member with no line of business known.
+    pub fn new(username: impl Into<String>, patient_id: impl Into<String>) -> Member {
+        Member {
+            username: username.into(),
+            patient_id: patient_id.into(),
+            line_of_business: None,
+        }
+    }
 }
 
 /// The future a [`MemberDirectory`] returns.
@@ -209,19 +276,34 @@ impl<A: AuthStore + Clone> LocalMembers<A> {
         LocalMembers { store }
     }
 
-    /// Adds (or replaces) a member: their user name, password and Patient id.
+    /// Adds a member: their user name, password and Patient id. A member with that user
+    /// name already is updated (a new password), keeping their second factor.
     pub async fn add(&self, username: &str, password: &str, patient_id: &str) -> Result<()> {
+        self.add_in_line(username, password, patient_id, None).await
+    }
+
+    /// [`LocalMembers::add`], with their plan's line of business.
+    pub async fn add_in_line(
+        &self,
+        username: &str,
+        password: &str,
+        patient_id: &str,
+        line_of_business: Option<LineOfBusiness>,
+    ) -> Result<()> {
         let password = password.to_owned();
         let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
             .await
             .map_err(|e| Error::Store(e.to_string()))??;
-        self.store
-            .put_member(MemberRecord {
-                username: username.to_owned(),
-                patient_id: patient_id.to_owned(),
-                password_hash,
-            })
-            .await
+        let security = self
+            .store
+            .member(username)
+            .await?
+            .map(|m| m.security)
+            .unwrap_or_default();
+        let mut record = MemberRecord::new(username, patient_id, password_hash);
+        record.line_of_business = line_of_business;
+        record.security = security;
+        self.store.put_member(record).await
     }
 }
 
@@ -242,6 +324,7 @@ impl<A: AuthStore + Clone> MemberDirectory for LocalMembers<A> {
             Ok(record.filter(|_| matches).map(|m| Member {
                 username: m.username,
                 patient_id: m.patient_id,
+                line_of_business: m.line_of_business,
             }))
         })
     }

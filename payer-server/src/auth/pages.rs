@@ -75,6 +75,98 @@ pub(crate) fn login(base: &str, session: &str, app: &str, error: Option<&str>) -
     page("Sign in to your health plan", &body)
 }
 
+/// The recovery codes just made, to write down: shown once.
+fn recovery_codes_notice(codes: &[String]) -> String {
+    if codes.is_empty() {
+        return String::new();
+    }
+    let mut notice = String::from(
+        "<section class=\"notice\" aria-labelledby=\"recovery\"><h2 id=\"recovery\">\
+         Two-step sign-in is on: save your recovery codes</h2><p>If you lose your phone, \
+         each of these codes signs you in once in place of a code from the app. Write them \
+         down or print them now: they are not shown again.</p><ul class=\"codes\">",
+    );
+    for code in codes {
+        let _ = write!(notice, "<li><code>{}</code></li>", escape(code));
+    }
+    notice.push_str("</ul></section>");
+    notice
+}
+
+/// A one-field form for a code, posting to `action` with the sign-in `session`.
+fn code_form(action: &str, session: &str, label: &str, button: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"{}\">\
+         <input type=\"hidden\" name=\"session\" value=\"{}\">\
+         <label for=\"code\">{}</label>\
+         <input type=\"text\" id=\"code\" name=\"code\" autocomplete=\"one-time-code\" \
+         spellcheck=\"false\" required>\
+         <button type=\"submit\">{}</button></form>",
+        escape(action),
+        escape(session),
+        escape(label),
+        escape(button)
+    )
+}
+
+fn error_paragraph(error: Option<&str>) -> String {
+    error
+        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)))
+        .unwrap_or_default()
+}
+
+/// The second-factor form: a code from the authenticator app, or a recovery code.
+pub(crate) fn second_factor(base: &str, session: &str, error: Option<&str>) -> String {
+    let body = format!(
+        "<p>Open your authenticator app and type the 6-digit code it shows for this \
+         account. If you lost your phone, type one of your recovery codes instead.</p>{}{}",
+        error_paragraph(error),
+        code_form(
+            &format!("{base}/mfa"),
+            session,
+            "Code from your app, or a recovery code",
+            "Continue"
+        )
+    );
+    page("Two-step sign-in", &body)
+}
+
+/// The set-up form: the secret to add to an authenticator app, and its first code.
+pub(crate) fn enroll(
+    base: &str,
+    session: &str,
+    secret: &str,
+    uri: &str,
+    error: Option<&str>,
+) -> String {
+    // Groups of four, as members type it.
+    let grouped = secret
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let body = format!(
+        "<p>Two-step sign-in protects your health data: after your password, you type a \
+         code from an authenticator app on your phone.</p><ol>\
+         <li>Install an authenticator app (for example Google Authenticator, Microsoft \
+         Authenticator or 1Password).</li>\
+         <li>In the app, add an account with this key: <code class=\"secret\">{}</code>, \
+         or on your phone <a href=\"{}\">open this link in the app</a>.</li>\
+         <li>Type the 6-digit code the app shows.</li></ol>{}{}",
+        escape(&grouped),
+        escape(uri),
+        error_paragraph(error),
+        code_form(
+            &format!("{base}/mfa/enroll"),
+            session,
+            "6-digit code from your app",
+            "Turn on two-step sign-in"
+        )
+    );
+    page("Set up two-step sign-in", &body)
+}
+
 /// The consent form: the app, each choice as a ticked box, the access period.
 pub(crate) fn consent(
     base: &str,
@@ -83,8 +175,11 @@ pub(crate) fn consent(
     member: &str,
     choices: &[(String, String)],
     period: &str,
+    recovery_codes: &[String],
 ) -> String {
-    let mut body = format!(
+    let mut body = recovery_codes_notice(recovery_codes);
+    let _ = write!(
+        body,
         "<p>Signed in as <strong>{}</strong>.</p>\
          <p><strong>{}</strong> asks for the following. Untick anything you do not want to \
          share.</p><form method=\"post\" action=\"{}/consent\">\
@@ -148,9 +243,22 @@ pub(crate) struct ConnectedApp {
     pub(crate) scope: String,
 }
 
-/// The list of connected apps, each with a revoke button.
-pub(crate) fn apps(base: &str, session: &str, member: &str, apps: &[ConnectedApp]) -> String {
-    let mut body = format!("<p>Signed in as <strong>{}</strong>.</p>", escape(member));
+/// The list of connected apps, each with a revoke button, and the two-step sign-in
+/// status of a local member (`enrolled`; `None` for members of another directory).
+pub(crate) fn apps(
+    base: &str,
+    session: &str,
+    member: &str,
+    apps: &[ConnectedApp],
+    enrolled: Option<bool>,
+    recovery_codes: &[String],
+) -> String {
+    let mut body = recovery_codes_notice(recovery_codes);
+    let _ = write!(
+        body,
+        "<p>Signed in as <strong>{}</strong>.</p>",
+        escape(member)
+    );
     if apps.is_empty() {
         body.push_str("<p>No app is connected to your data.</p>");
     }
@@ -172,6 +280,25 @@ pub(crate) fn apps(base: &str, session: &str, member: &str, apps: &[ConnectedApp
             escape(&app.grant_id),
             escape(&app.name)
         );
+    }
+    match enrolled {
+        Some(true) => body.push_str(
+            "<section><h2>Two-step sign-in</h2><p>On: a code from your authenticator app \
+             is asked before you connect a new app.</p></section>",
+        ),
+        Some(false) => {
+            let _ = write!(
+                body,
+                "<section><h2>Two-step sign-in</h2><p>Off. Turn it on so that nobody who \
+                 learns your password can connect an app to your data.</p>\
+                 <form method=\"post\" action=\"{}/apps/mfa\">\
+                 <input type=\"hidden\" name=\"session\" value=\"{}\">\
+                 <button type=\"submit\">Set up two-step sign-in</button></form></section>",
+                escape(base),
+                escape(session)
+            );
+        }
+        None => {}
     }
     page("Connected apps", &body)
 }

@@ -7,8 +7,8 @@
 use tokio_postgres::types::ToSql;
 
 use super::store::{
-    AccessTokenRecord, AuthStore, Client, CodeRecord, GrantRecord, MemberRecord, Redemption,
-    RefreshTokenRecord, Session, SigningKey,
+    AccessTokenRecord, AuthStore, Client, CodeRecord, GrantRecord, MemberRecord, MemberSecurity,
+    Redemption, RefreshTokenRecord, Session, SignInEvent, SigningKey,
 };
 use crate::error::{Error, Result};
 use crate::store::PostgresStore;
@@ -153,6 +153,62 @@ impl AuthStore for PostgresStore {
             username,
         )
         .await
+    }
+
+    async fn swap_member_security(
+        &self,
+        username: &str,
+        expected: &MemberSecurity,
+        new: MemberSecurity,
+    ) -> Result<bool> {
+        self.auth_write(async |tx| {
+            let Some(row) = tx
+                .query_opt(
+                    "SELECT json FROM auth_members WHERE username = $1 FOR UPDATE",
+                    &[&username],
+                )
+                .await
+                .map_err(pg_error)?
+            else {
+                return Ok(false);
+            };
+            let mut member: MemberRecord = from_json(row.get(0))?;
+            if member.security != *expected {
+                return Ok(false);
+            }
+            member.security = new;
+            tx.execute(
+                "UPDATE auth_members SET json = $2 WHERE username = $1",
+                &[&username, &to_json(&member)?],
+            )
+            .await
+            .map_err(pg_error)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn record_sign_in(&self, event: SignInEvent) -> Result<()> {
+        self.auth_execute(
+            "INSERT INTO auth_sign_ins (at_ms, subject, json) VALUES ($1, $2, $3)",
+            &[&event.at_ms, &event.subject, &to_json(&event)?],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn sign_ins(&self, subject: Option<&str>, limit: usize) -> Result<Vec<SignInEvent>> {
+        let client = self.client().await?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = client
+            .query(
+                "SELECT json FROM auth_sign_ins WHERE $1::text IS NULL OR subject = $1 \
+                 ORDER BY seq DESC LIMIT $2",
+                &[&subject, &limit],
+            )
+            .await
+            .map_err(pg_error)?;
+        rows.iter().map(|row| from_json(row.get(0))).collect()
     }
 
     async fn put_session(&self, key: &str, session: Session) -> Result<()> {

@@ -5,8 +5,8 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::store::{
-    AccessTokenRecord, AuthStore, Client, CodeRecord, GrantRecord, MemberRecord, Redemption,
-    RefreshTokenRecord, Session, SigningKey,
+    AccessTokenRecord, AuthStore, Client, CodeRecord, GrantRecord, MemberRecord, MemberSecurity,
+    Redemption, RefreshTokenRecord, Session, SignInEvent, SigningKey,
 };
 use crate::error::{Error, Result};
 use crate::store::SqliteStore;
@@ -36,6 +36,10 @@ CREATE TABLE IF NOT EXISTS auth_jtis (
     PRIMARY KEY (client_id, jti));
 CREATE TABLE IF NOT EXISTS auth_signing_keys (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS auth_sign_ins (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, subject TEXT,
+    json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS auth_sign_ins_by_subject ON auth_sign_ins (subject, seq);
 ";
 
 fn sql_error(e: rusqlite::Error) -> Error {
@@ -162,6 +166,68 @@ impl AuthStore for SqliteStore {
                 "SELECT json FROM auth_members WHERE username = ?1",
                 &username,
             )
+        })
+        .await
+    }
+
+    async fn swap_member_security(
+        &self,
+        username: &str,
+        expected: &MemberSecurity,
+        new: MemberSecurity,
+    ) -> Result<bool> {
+        let (username, expected) = (username.to_owned(), expected.clone());
+        self.auth_write(move |c| {
+            let Some(mut member) = one::<MemberRecord>(
+                c,
+                "SELECT json FROM auth_members WHERE username = ?1",
+                &username,
+            )?
+            else {
+                return Ok(false);
+            };
+            if member.security != expected {
+                return Ok(false);
+            }
+            member.security = new;
+            c.execute(
+                "UPDATE auth_members SET json = ?2 WHERE username = ?1",
+                params![username, to_json(&member)?],
+            )
+            .map_err(sql_error)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn record_sign_in(&self, event: SignInEvent) -> Result<()> {
+        let json = to_json(&event)?;
+        self.auth_write(move |c| {
+            c.execute(
+                "INSERT INTO auth_sign_ins (at_ms, subject, json) VALUES (?1, ?2, ?3)",
+                params![event.at_ms, event.subject, json],
+            )
+            .map(drop)
+            .map_err(sql_error)
+        })
+        .await
+    }
+
+    async fn sign_ins(&self, subject: Option<&str>, limit: usize) -> Result<Vec<SignInEvent>> {
+        let subject = subject.map(str::to_owned);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with_reader(move |c| {
+            let mut statement = c
+                .prepare_cached(
+                    "SELECT json FROM auth_sign_ins WHERE ?1 IS NULL OR subject = ?1 \
+                     ORDER BY seq DESC LIMIT ?2",
+                )
+                .map_err(sql_error)?;
+            let rows = statement
+                .query_map(params![subject, limit], |row| row.get::<_, String>(0))
+                .map_err(sql_error)?;
+            rows.map(|json| from_json(&json.map_err(sql_error)?))
+                .collect()
         })
         .await
     }

@@ -11,7 +11,9 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::security::MemberSecurity;
 use crate::error::Result;
+use crate::synth::LineOfBusiness;
 
 /// How an app authenticates at the token endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +91,132 @@ pub struct MemberRecord {
     pub patient_id: String,
     /// Their argon2id password hash (PHC string).
     pub password_hash: String,
+    /// Their plan's line of business, when the payer records it
+    /// ([`super::AuthConfig::with_lines_of_business`] may restrict who signs in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_of_business: Option<LineOfBusiness>,
+    /// Their second factor and failed attempts.
+    #[serde(default)]
+    pub security: MemberSecurity,
+}
+
+impl MemberRecord {
+    /// A member with no line of business recorded and no second factor yet.
+    pub fn new(
+        username: impl Into<String>,
+        patient_id: impl Into<String>,
+        password_hash: impl Into<String>,
+    ) -> MemberRecord {
+        MemberRecord {
+            username: username.into(),
+            patient_id: patient_id.into(),
+            password_hash: password_hash.into(),
+            line_of_business: None,
+            security: MemberSecurity::default(),
+        }
+    }
+}
+
+/// What happened at one step of a sign-in, as the support console shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SignInOutcome {
+    /// The password (and second factor, when asked) were right.
+    SignedIn,
+    /// The user name or password was wrong.
+    WrongPassword,
+    /// The account is locked after repeated failures.
+    Locked,
+    /// The one-time code or recovery code was wrong.
+    SecondFactorFailed,
+    /// The member set up two-step sign-in.
+    SecondFactorEnrolled,
+    /// A recovery code was used (it is now spent).
+    RecoveryCodeUsed,
+    /// The member's line of business is not served by this API.
+    LineOfBusinessNotServed,
+    /// The member allowed an app.
+    ConsentGiven,
+    /// The member denied an app.
+    ConsentDenied,
+    /// The authorization request named a redirect URI the app did not register.
+    RedirectMismatch,
+    /// The code exchange's `code_verifier` did not match (PKCE).
+    PkceMismatch,
+    /// The member's identity provider refused or failed the sign-in.
+    UpstreamError,
+    /// The identity provider's answer lacked a claim the member mapping needs.
+    ClaimMapping,
+}
+
+impl SignInOutcome {
+    /// Whether it is a failure a member may call about.
+    pub fn is_failure(self) -> bool {
+        !matches!(
+            self,
+            SignInOutcome::SignedIn
+                | SignInOutcome::SecondFactorEnrolled
+                | SignInOutcome::RecoveryCodeUsed
+                | SignInOutcome::ConsentGiven
+        )
+    }
+
+    /// How the support console names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SignInOutcome::SignedIn => "signed in",
+            SignInOutcome::WrongPassword => "wrong user name or password",
+            SignInOutcome::Locked => "account locked after repeated failures",
+            SignInOutcome::SecondFactorFailed => "second factor (code) failed",
+            SignInOutcome::SecondFactorEnrolled => "set up two-step sign-in",
+            SignInOutcome::RecoveryCodeUsed => "signed in with a recovery code",
+            SignInOutcome::LineOfBusinessNotServed => "line of business not served",
+            SignInOutcome::ConsentGiven => "consent given",
+            SignInOutcome::ConsentDenied => "consent denied",
+            SignInOutcome::RedirectMismatch => "redirect URI mismatch",
+            SignInOutcome::PkceMismatch => "PKCE mismatch (code_verifier)",
+            SignInOutcome::UpstreamError => "identity provider error",
+            SignInOutcome::ClaimMapping => "identity provider claims do not map to a member",
+        }
+    }
+}
+
+/// One step of a member's sign-in or of an app's authorization, kept for the support
+/// console (never a password, code or token: the detail says what was wrong, not what
+/// was typed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SignInEvent {
+    /// When, in milliseconds since the epoch.
+    pub at_ms: i64,
+    /// The member's user name, when known (a redirect mismatch happens before sign-in).
+    pub subject: Option<String>,
+    /// The app, when there is one.
+    pub client_id: Option<String>,
+    /// What happened.
+    pub outcome: SignInOutcome,
+    /// The exact reason, for support staff.
+    pub detail: String,
+}
+
+impl SignInEvent {
+    /// An event at `at_ms`.
+    pub fn new(
+        at_ms: i64,
+        subject: Option<String>,
+        client_id: Option<String>,
+        outcome: SignInOutcome,
+        detail: impl Into<String>,
+    ) -> SignInEvent {
+        SignInEvent {
+            at_ms,
+            subject,
+            client_id,
+            outcome,
+            detail: detail.into(),
+        }
+    }
 }
 
 /// An authorization request waiting for the member to sign in and consent (SMART App
@@ -115,10 +243,34 @@ pub struct AuthorizationRequest {
 pub struct Session {
     /// The authorization request, for the authorize flow.
     pub request: Option<AuthorizationRequest>,
-    /// The member's user name, once signed in.
+    /// The member's user name, once signed in with every factor asked.
     pub member: Option<String>,
+    /// The member's Patient id, from their directory, once signed in.
+    #[serde(default)]
+    pub patient_id: Option<String>,
+    /// The user name of a member who gave the right password and has a second factor
+    /// still to give (or to set up); `member` stays `None` until then.
+    #[serde(default)]
+    pub awaiting_second_factor: Option<String>,
+    /// A TOTP secret offered to the member (base32), until they confirm it with a code.
+    #[serde(default)]
+    pub enrolling_secret: Option<String>,
     /// When it ends, in milliseconds since the epoch.
     pub expires_ms: i64,
+}
+
+impl Session {
+    /// A session for `request` (none for the connected apps page), nobody signed in yet.
+    pub fn new(request: Option<AuthorizationRequest>, expires_ms: i64) -> Session {
+        Session {
+            request,
+            member: None,
+            patient_id: None,
+            awaiting_second_factor: None,
+            enrolling_secret: None,
+            expires_ms,
+        }
+    }
 }
 
 /// One authorization: an app's access for a member (or a backend client), until it
@@ -245,6 +397,27 @@ pub trait AuthStore: Send + Sync + 'static {
 
     /// Adds `member` to the local directory, or replaces the one with their user name.
     fn put_member(&self, member: MemberRecord) -> impl Future<Output = Result<()>> + Send;
+
+    /// Replaces the security of member `username` with `new` if it is still `expected`
+    /// (compare and swap, so two sign-ins racing cannot both spend one recovery code or
+    /// one time step): `false` when it changed meanwhile or there is no such member.
+    fn swap_member_security(
+        &self,
+        username: &str,
+        expected: &MemberSecurity,
+        new: MemberSecurity,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Appends a step of a sign-in to the trail the support console reads.
+    fn record_sign_in(&self, event: SignInEvent) -> impl Future<Output = Result<()>> + Send;
+
+    /// The last `limit` sign-in events of `subject` (every subject's when `None`), newest
+    /// first.
+    fn sign_ins(
+        &self,
+        subject: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<SignInEvent>>> + Send;
 
     /// The local member `username`.
     fn member(&self, username: &str) -> impl Future<Output = Result<Option<MemberRecord>>> + Send;

@@ -98,6 +98,32 @@ impl Totp {
         &self.secret
     }
 
+    /// The secret in base32, as a member types it into an authenticator app.
+    pub fn secret_base32(&self) -> String {
+        base32(&self.secret)
+    }
+
+    /// A generator with the defaults of [`Totp::new`] over a base32 secret (any case;
+    /// spaces, dashes and `=` padding ignored); `None` when it is not base32 or empty.
+    pub fn from_base32(secret: &str) -> Option<Totp> {
+        let mut bytes = Vec::with_capacity(secret.len() * 5 / 8);
+        let (mut buffer, mut bits) = (0u32, 0u32);
+        for c in secret.bytes().filter(|c| !matches!(c, b' ' | b'-' | b'=')) {
+            let value = match c.to_ascii_uppercase() {
+                c @ b'A'..=b'Z' => c - b'A',
+                c @ b'2'..=b'7' => c - b'2' + 26,
+                _ => return None,
+            };
+            buffer = (buffer << 5) | u32::from(value);
+            bits += 5;
+            if bits >= 8 {
+                bits -= 8;
+                bytes.push((buffer >> bits) as u8);
+            }
+        }
+        (!bytes.is_empty()).then(|| Totp::new(bytes))
+    }
+
     /// The time step of `unix_s` (seconds since the epoch): RFC 6238's `T`, with `T0` = 0.
     pub fn step(&self, unix_s: u64) -> u64 {
         unix_s / self.period_s
@@ -268,7 +294,21 @@ mod tests {
             ("foobar", "MZXW6YTBOI"),
         ] {
             assert_eq!(base32(input.as_bytes()), encoded, "{input:?}");
+            if !input.is_empty() {
+                assert_eq!(
+                    Totp::from_base32(&encoded.to_lowercase()).map(|t| t.secret().to_vec()),
+                    Some(input.as_bytes().to_vec()),
+                    "{encoded} decodes back"
+                );
+            }
         }
+        assert_eq!(
+            Totp::from_base32("MZXW 6YTB-OI======").map(|t| t.secret().to_vec()),
+            Some(b"foobar".to_vec()),
+            "spaces, dashes and padding are ignored"
+        );
+        assert_eq!(Totp::from_base32("MZ1W"), None, "1 is not base32");
+        assert_eq!(Totp::from_base32(""), None);
         let totp = Totp::new(b"12345678901234567890".to_vec());
         assert_eq!(
             totp.provisioning_uri("Cascade Health", "member001@example.org"),

@@ -33,7 +33,7 @@ use crate::search::{Cursor, SearchQuery};
 /// The migrations, in order: `(version, SQL)`. A database records the last one applied
 /// in `payer_schema`; connecting applies the ones after it, each in one transaction.
 /// Append, never edit: a replica of an older version refuses a newer database.
-const MIGRATIONS: &[(i32, &str)] = &[(1, SCHEMA_1), (2, AUDIT_2)];
+const MIGRATIONS: &[(i32, &str)] = &[(1, SCHEMA_1), (2, AUDIT_2), (3, SIGN_INS_3)];
 
 /// Version 1: the resources, their history and index rows, and the authorization
 /// server's tables. `param` in the index tables is [`param_id`] of the parameter.
@@ -106,6 +106,18 @@ CREATE TABLE audit_events (
     resources TEXT NOT NULL
 );
 CREATE INDEX audit_events_by_subject ON audit_events (subject, seq);
+";
+
+/// Version 3: the trail of members' sign-ins for the support console
+/// ([`crate::auth::AuthStore::record_sign_in`]).
+const SIGN_INS_3: &str = "
+CREATE TABLE auth_sign_ins (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at_ms BIGINT NOT NULL,
+    subject TEXT,
+    json TEXT NOT NULL
+);
+CREATE INDEX auth_sign_ins_by_subject ON auth_sign_ins (subject, seq);
 ";
 
 /// The advisory lock connecting replicas take while they migrate (an arbitrary number:

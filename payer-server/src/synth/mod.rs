@@ -147,6 +147,25 @@ impl LineOfBusiness {
         }
     }
 
+    /// Its code in configuration and records: `medicare-advantage`, `medicaid`, `chip`,
+    /// `qhp`, `commercial`.
+    pub fn code(self) -> &'static str {
+        match self {
+            LineOfBusiness::MedicareAdvantage => "medicare-advantage",
+            LineOfBusiness::Medicaid => "medicaid",
+            LineOfBusiness::Chip => "chip",
+            LineOfBusiness::Qhp => "qhp",
+            LineOfBusiness::Commercial => "commercial",
+        }
+    }
+
+    /// The line whose [`LineOfBusiness::code`] is `code` (any case).
+    pub fn from_code(code: &str) -> Option<LineOfBusiness> {
+        LineOfBusiness::ALL
+            .into_iter()
+            .find(|line| line.code().eq_ignore_ascii_case(code.trim()))
+    }
+
     /// The share (in percent) of members after the first five with this line.
     fn weight(self) -> u32 {
         match self {
@@ -156,6 +175,20 @@ impl LineOfBusiness {
             LineOfBusiness::Qhp => 12,
             LineOfBusiness::Chip => 8,
         }
+    }
+}
+
+impl serde::Serialize for LineOfBusiness {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LineOfBusiness {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        LineOfBusiness::from_code(&code)
+            .ok_or_else(|| serde::de::Error::custom(format!("{code:?} is not a line of business")))
     }
 }
 
