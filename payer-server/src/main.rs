@@ -28,7 +28,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use payer_server::audit::{AuditStore, StoreAuditSink};
 use payer_server::auth::{
     AuthConfig, AuthServer, AuthStore, ClientKeys, ClientKind, LocalMembers, MfaPolicy,
-    Registration,
+    Registration, Theme,
 };
 use payer_server::http::{ServerConfig, router};
 use payer_server::ingest::{self, Validation};
@@ -126,6 +126,19 @@ enum Command {
         /// The client id wanted (random by default).
         #[arg(long)]
         client_id: Option<String>,
+        /// What the app does, for members (consent page, app gallery).
+        #[arg(long)]
+        description: Option<String>,
+        /// The developer's website.
+        #[arg(long)]
+        homepage: Option<String>,
+        /// The app's privacy policy.
+        #[arg(long)]
+        privacy_policy: Option<String>,
+        /// The developer attested that the privacy policy says how the app uses, shares
+        /// and sells members' data (CMS-9115-F); without it members see a warning.
+        #[arg(long, requires = "privacy_policy")]
+        privacy_attested: bool,
     },
     /// Add a member to the local directory; reads the password from stdin.
     AddMember {
@@ -167,9 +180,24 @@ struct MemberArgs {
     /// medicare-advantage, medicaid, chip, qhp, commercial). Every line by default.
     #[arg(long, value_delimiter = ',', value_parser = parse_line_of_business)]
     lines_of_business: Vec<LineOfBusiness>,
-    /// The payer's name, as members' authenticator apps label its codes.
+    /// The payer's name, on the member's pages and in their authenticator apps.
     #[arg(long, default_value = "Health plan")]
     payer_name: String,
+    /// The payer's logo on the member's pages (https URL).
+    #[arg(long)]
+    logo_url: Option<String>,
+    /// The colour of links and buttons, `#rrggbb`, at least 4.5:1 against white.
+    #[arg(long)]
+    accent: Option<String>,
+    /// How members reach member services, shown on every page ("Call 1-800-...").
+    #[arg(long)]
+    support_contact: Option<String>,
+    /// Where the member education link goes (the server's own page by default).
+    #[arg(long)]
+    education_url: Option<String>,
+    /// A line above the sign-in form ("Use your member portal login").
+    #[arg(long)]
+    sign_in_note: Option<String>,
 }
 
 impl Default for MemberArgs {
@@ -178,19 +206,39 @@ impl Default for MemberArgs {
             mfa: MfaPolicy::default(),
             lines_of_business: Vec::new(),
             payer_name: "Health plan".to_owned(),
+            logo_url: None,
+            accent: None,
+            support_contact: None,
+            education_url: None,
+            sign_in_note: None,
         }
     }
 }
 
 impl MemberArgs {
-    fn configure(&self, mut config: AuthConfig) -> AuthConfig {
-        config = config
-            .with_mfa(self.mfa)
-            .with_payer_name(self.payer_name.clone());
+    fn configure(&self, mut config: AuthConfig) -> Result<AuthConfig, String> {
+        let mut theme = Theme::new(&self.payer_name);
+        let bad = |e: payer_server::error::Error| e.to_string();
+        if let Some(url) = &self.logo_url {
+            theme = theme.with_logo(url).map_err(bad)?;
+        }
+        if let Some(accent) = &self.accent {
+            theme = theme.with_accent(accent).map_err(bad)?;
+        }
+        if let Some(contact) = &self.support_contact {
+            theme = theme.with_support_contact(contact);
+        }
+        if let Some(url) = &self.education_url {
+            theme = theme.with_education_url(url).map_err(bad)?;
+        }
+        if let Some(note) = &self.sign_in_note {
+            theme = theme.with_sign_in_note(note);
+        }
+        config = config.with_mfa(self.mfa).with_theme(theme);
         if !self.lines_of_business.is_empty() {
             config = config.with_lines_of_business(self.lines_of_business.clone());
         }
-        config
+        Ok(config)
     }
 }
 
@@ -396,6 +444,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             jwks,
             jwks_url,
             client_id,
+            description,
+            homepage,
+            privacy_policy,
+            privacy_attested,
         } => {
             let store = database.open().await?;
             let keys = match (jwks, jwks_url) {
@@ -420,6 +472,15 @@ async fn run(cli: Cli) -> Result<(), String> {
             let mut registration = Registration::public(name, redirect_uris).kind(kind);
             if let Some(id) = client_id {
                 registration = registration.client_id(id);
+            }
+            if let Some(description) = description {
+                registration = registration.description(description);
+            }
+            if let Some(homepage) = homepage {
+                registration = registration.homepage(homepage);
+            }
+            if let Some(policy) = privacy_policy {
+                registration = registration.privacy_policy(policy, privacy_attested);
             }
             let registered = with_store!(store, s => {
                 // The issuer does not matter to a registration.
@@ -614,7 +675,7 @@ async fn auth_server<S: AuthStore + Clone>(
     members: &MemberArgs,
 ) -> Result<AuthServer<S>, String> {
     // Beside the FHIR base, as it is mounted: replicas behind one public URL agree.
-    let mut config = members.configure(AuthConfig::new(sibling(fhir_base, "auth"), fhir_base));
+    let mut config = members.configure(AuthConfig::new(sibling(fhir_base, "auth"), fhir_base))?;
     if let Some(token) = admin_token {
         config = config.with_admin_token(token);
     }
@@ -709,7 +770,12 @@ async fn demo(
     let auth = auth_server(&store, &base_url, None, members_sign_in).await?;
     let app = auth
         .register(
-            Registration::public("Demo patient app", redirect_uris.clone()).client_id("demo-app"),
+            Registration::public("Demo patient app", redirect_uris.clone())
+                .client_id("demo-app")
+                .description(
+                    "cms-interop's example app: your coverage, claims and clinical records in \
+                     your browser, kept on your device.",
+                ),
         )
         .await
         .map_err(|e| e.to_string())?;
@@ -770,6 +836,8 @@ async fn demo(
          &code_challenge=...&code_challenge_method=S256 (or any SMART app with the values above)",
         app.client_id
     );
+    println!("app_gallery: http://{listen}/auth/gallery");
+    println!("member_education: http://{listen}/auth/sharing");
     println!("connected_apps: http://{listen}/auth/apps");
     println!("serving on {listen}; Ctrl-C to stop");
     serve(listener, store, ServerConfig::new(&base_url), Some(auth)).await

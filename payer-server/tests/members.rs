@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use payer_server::auth::{
-    AuthConfig, AuthStore, Lockout, MfaPolicy, Registration, SignInEvent, SignInOutcome,
+    AuthConfig, AuthStore, Lockout, MfaPolicy, Registration, SignInEvent, SignInOutcome, Theme,
     pkce_challenge,
 };
 use payer_server::store::{Clock, SqliteStore};
@@ -597,5 +597,149 @@ async fn members_of_a_line_of_business_the_payer_does_not_serve_are_told_so() ->
     assert!(!page.contains("name=\"allow\""));
     let events = payer.sign_ins(Some(member)).await?;
     assert_eq!(events[0].outcome, SignInOutcome::LineOfBusinessNotServed);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_consent_page_says_who_the_app_is_what_it_sees_for_how_long_and_how_to_revoke()
+-> TestResult {
+    let theme = Theme::new("Cascade Health")
+        .with_logo("https://cascade.example/logo.svg")?
+        .with_accent("#6b2c91")?
+        .with_support_contact("Call member services at 1-800-555-0100, 8am-8pm.")
+        .with_sign_in_note("Use your Cascade member portal login.");
+    let payer = start(move |config| config.with_theme(theme).with_admin_token("admin")).await?;
+    let member = payer.member(LineOfBusiness::Chip)?;
+    // Registered through the admin API, attested.
+    let response = payer
+        .http
+        .post(format!("{}/auth/admin/clients", payer.payer.origin))
+        .bearer_auth("admin")
+        .header("content-type", "application/json")
+        .body(
+            serde_json::json!({
+                "name": "Claims Keeper",
+                "redirect_uris": [REDIRECT],
+                "description": "Keeps your claims and explains your costs.",
+                "homepage_url": "https://claims-keeper.example",
+                "privacy_policy_url": "https://claims-keeper.example/privacy",
+                "privacy_policy_attested": true,
+            })
+            .to_string(),
+        )
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let attested: Value = response.json().await?;
+    let attested = attested["client_id"]
+        .as_str()
+        .ok_or("no client_id")?
+        .to_owned();
+    let unattested = payer
+        .payer
+        .auth
+        .register(
+            Registration::public("Quick Health Score", vec![REDIRECT.to_owned()])
+                .description("Scores your health."),
+        )
+        .await?
+        .client_id;
+
+    let (status, page) = payer
+        .browser
+        .sign_in(&payer.authorize_url(&attested, REDIRECT), member, PASSWORD)
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    for shown in [
+        "Keeps your claims and explains your costs.",
+        "href=\"https://claims-keeper.example\"",
+        "The developer attested on 2027-01-15",
+        "href=\"https://claims-keeper.example/privacy\"",
+        // What it sees, each a box to untick.
+        "Your claims: visits, prescriptions and what the plan paid",
+        "Keep access after you close the app",
+        // For how long, and until when.
+        "for 90 days, until 2027-04-15 at the latest",
+        // How to revoke, and what HIPAA does not cover.
+        "/auth/apps\">connected apps</a>",
+        "most apps are not covered by HIPAA",
+        "/auth/sharing\">Learn about sharing your health data with apps</a>",
+        // The payer's theme.
+        "<img src=\"https://cascade.example/logo.svg\"",
+        "--accent:#6b2c91",
+        "Call member services at 1-800-555-0100",
+        "Cascade Health",
+    ] {
+        assert!(
+            page.contains(shown),
+            "the consent page lacks {shown}: {page}"
+        );
+    }
+    assert!(!page.contains("class=\"warning\""), "{page}");
+
+    let (_, page) = payer
+        .browser
+        .sign_in(
+            &payer.authorize_url(&unattested, REDIRECT),
+            member,
+            PASSWORD,
+        )
+        .await?;
+    assert!(page.contains("class=\"warning\""), "{page}");
+    assert!(page.contains("has not attested"), "{page}");
+
+    // The gallery lists both, with the same statuses; member education is a page.
+    let response = payer
+        .http
+        .get(format!("{}/auth/gallery", payer.payer.origin))
+        .send()
+        .await?;
+    let csp = response
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(csp.contains("img-src 'self' https:"), "{csp}");
+    let gallery = response.text().await?;
+    let (claims, quick) = (
+        gallery.find("Claims Keeper").ok_or("no Claims Keeper")?,
+        gallery
+            .find("Quick Health Score")
+            .ok_or("no Quick Health Score")?,
+    );
+    assert!(claims < quick, "sorted by name");
+    assert_eq!(
+        gallery.matches("class=\"warning\"").count(),
+        1,
+        "only Quick Health Score: {gallery}"
+    );
+    assert!(gallery.contains("attested on 2027-01-15"));
+    let sharing = payer
+        .http
+        .get(format!("{}/auth/sharing", payer.payer.origin))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        sharing.contains("HIPAA does not protect most apps"),
+        "{sharing}"
+    );
+
+    // An attestation without a policy is refused, with the reason.
+    let response = payer
+        .http
+        .post(format!("{}/auth/admin/clients", payer.payer.origin))
+        .bearer_auth("admin")
+        .header("content-type", "application/json")
+        .body(
+            serde_json::json!({"name": "X", "redirect_uris": [REDIRECT],
+                "privacy_policy_attested": true})
+            .to_string(),
+        )
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     Ok(())
 }

@@ -50,8 +50,14 @@ pub async fn records_round_trip(store: impl AuthStore) {
     assert_eq!(store.client("app").await.unwrap(), Some(client.clone()));
     assert_eq!(store.client("other").await.unwrap(), None);
     client.name = "Renamed".to_owned();
+    client.description = Some("Keeps your claims".to_owned());
+    client.privacy_policy_url = Some("https://app.example/privacy".to_owned());
+    client.privacy_attested_ms = Some(7);
     store.put_client(client.clone()).await.unwrap();
-    assert_eq!(store.client("app").await.unwrap(), Some(client));
+    assert_eq!(store.client("app").await.unwrap(), Some(client.clone()));
+    let other = Client::new("another", "Another", ClientAuth::Public);
+    store.put_client(other.clone()).await.unwrap();
+    assert_eq!(store.clients().await.unwrap(), [other, client]);
 
     let mut member = MemberRecord::new("ann", "p1", "$argon2id$...");
     member.line_of_business = Some(LineOfBusiness::Medicaid);

@@ -11,7 +11,6 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::crypto::{self, token_key};
-use super::pages;
 use super::scope::{Context, ScopeToken, Scopes};
 use super::sign_in;
 use super::store::{
@@ -46,6 +45,8 @@ pub(super) fn router<A: AuthStore + Clone>(server: AuthServer<A>) -> Router {
         )
         .route("/apps/revoke", post(sign_in::apps_revoke::<A>))
         .route("/apps/mfa", post(sign_in::apps_enroll::<A>))
+        .route("/gallery", get(sign_in::gallery::<A>))
+        .route("/sharing", get(sign_in::sharing::<A>))
         .route("/admin/clients", post(register_client::<A>))
         .layer(crate::http::cors())
         .with_state(server)
@@ -166,16 +167,14 @@ pub(super) fn html(status: StatusCode, body: String) -> Response {
                 header::CONTENT_SECURITY_POLICY,
                 // No `form-action`: browsers apply it to the redirect that follows the
                 // consent form, which goes to the app.
-                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+                // Images: the payer's logo (https or this server).
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https:; \
+                 frame-ancestors 'none'",
             ),
         ],
         body,
     )
         .into_response()
-}
-
-pub(super) fn error_page(status: StatusCode, message: &str) -> Response {
-    html(status, pages::error(message))
 }
 
 /// `303 See Other` to `uri` with `params` added to its query.
@@ -194,7 +193,7 @@ pub(super) fn redirect(uri: &str, params: &[(&str, &str)]) -> Response {
     }
     match HeaderValue::from_str(&location) {
         Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
-        Err(_) => error_page(StatusCode::BAD_REQUEST, "the redirect URI is not valid"),
+        Err(_) => (StatusCode::BAD_REQUEST, "the redirect URI is not valid").into_response(),
     }
 }
 
@@ -216,7 +215,7 @@ async fn authorize_get<A: AuthStore + Clone>(
 ) -> Response {
     match Form::parse(query.as_deref().unwrap_or("")) {
         Ok(form) => authorize(&server, &form).await,
-        Err(e) => error_page(StatusCode::BAD_REQUEST, &e.description),
+        Err(e) => server.error_page(StatusCode::BAD_REQUEST, &e.description),
     }
 }
 
@@ -227,7 +226,7 @@ async fn authorize_post<A: AuthStore + Clone>(
 ) -> Response {
     match Form::body(&body) {
         Ok(form) => authorize(&server, &form).await,
-        Err(e) => error_page(StatusCode::BAD_REQUEST, &e.description),
+        Err(e) => server.error_page(StatusCode::BAD_REQUEST, &e.description),
     }
 }
 
@@ -236,15 +235,17 @@ async fn authorize_post<A: AuthStore + Clone>(
 /// good, errors are shown to the member, never redirected (RFC 6749 section 4.1.2.1).
 async fn authorize<A: AuthStore + Clone>(server: &AuthServer<A>, form: &Form) -> Response {
     let Some(client_id) = form.get("client_id") else {
-        return error_page(
+        return server.error_page(
             StatusCode::BAD_REQUEST,
             "the request names no app (client_id)",
         );
     };
     let client = match server.inner.store.client(client_id).await {
         Ok(Some(client)) if !client.backend => client,
-        Ok(_) => return error_page(StatusCode::BAD_REQUEST, "the app is not registered here"),
-        Err(e) => return error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        Ok(_) => {
+            return server.error_page(StatusCode::BAD_REQUEST, "the app is not registered here");
+        }
+        Err(e) => return server.error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
     };
     let Some(redirect_uri) = form
         .get("redirect_uri")
@@ -261,7 +262,7 @@ async fn authorize<A: AuthStore + Clone>(server: &AuthServer<A>, form: &Form) ->
                 },
             )
             .await;
-        return error_page(
+        return server.error_page(
             StatusCode::BAD_REQUEST,
             "the redirect URI is missing or is not one the app registered",
         );
@@ -336,11 +337,11 @@ async fn authorize<A: AuthStore + Clone>(server: &AuthServer<A>, form: &Form) ->
         .put_session(&token_key(&key), session)
         .await
     {
-        return error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
+        return server.error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
     }
     html(
         StatusCode::OK,
-        pages::login(&server.inner.config.issuer, &key, &client.name, None),
+        server.pages().login(&key, &client.name, None),
     )
 }
 
@@ -891,7 +892,8 @@ async fn openid_configuration<A: AuthStore + Clone>(
 
 /// The admin API: registers an app from a JSON body `{"name", "redirect_uris", "type":
 /// "public" | "confidential" | "private_key_jwt" | "backend", "jwks" or "jwks_url", "client_id",
-/// "id_token_alg"}`, for the administrator's bearer token. Answers 201 with `client_id`
+/// "id_token_alg", "description", "homepage_url", "privacy_policy_url",
+/// "privacy_policy_attested"}`, for the administrator's bearer token. Answers 201 with `client_id`
 /// (and `client_secret` for a confidential app: shown once).
 async fn register_client<A: AuthStore + Clone>(
     State(server): State<AuthServer<A>>,
@@ -946,6 +948,24 @@ async fn register_client<A: AuthStore + Clone>(
     let mut registration = Registration::public(text("name").unwrap_or_default(), redirect_uris)
         .kind(kind)
         .id_token_alg(text("id_token_alg").unwrap_or_else(|| "RS256".to_owned()));
+    if let Some(description) = text("description") {
+        registration = registration.description(description);
+    }
+    if let Some(homepage) = text("homepage_url") {
+        registration = registration.homepage(homepage);
+    }
+    let attested = request["privacy_policy_attested"]
+        .as_bool()
+        .unwrap_or(false);
+    match text("privacy_policy_url") {
+        Some(policy) => registration = registration.privacy_policy(policy, attested),
+        None if attested => {
+            return Err(OAuthError::invalid_request(
+                "privacy_policy_attested needs privacy_policy_url",
+            ));
+        }
+        None => {}
+    }
     if let Some(id) = text("client_id") {
         registration = registration.client_id(id);
     }

@@ -57,6 +57,12 @@ impl AuthStore for MemoryStore {
         Ok(self.tables()?.clients.get(client_id).cloned())
     }
 
+    async fn clients(&self) -> Result<Vec<Client>> {
+        let mut clients: Vec<Client> = self.tables()?.clients.values().cloned().collect();
+        clients.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        Ok(clients)
+    }
+
     async fn put_member(&self, member: MemberRecord) -> Result<()> {
         self.tables()?
             .members

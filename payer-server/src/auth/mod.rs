@@ -35,6 +35,7 @@ pub mod security;
 mod sign_in;
 pub(crate) mod sqlite;
 pub mod store;
+mod theme;
 pub mod totp;
 
 use std::future::Future;
@@ -51,6 +52,7 @@ pub use store::{
     AuthStore, Client, ClientAuth, ClientKeys, GrantRecord, MemberRecord, SignInEvent,
     SignInOutcome,
 };
+pub use theme::Theme;
 
 use crate::access::{AuthorizeFuture, Authorizer, Grant};
 use crate::error::{Error, Result};
@@ -125,8 +127,8 @@ pub struct AuthConfig {
     /// The lines of business whose members may connect apps; all when `None` (the
     /// default: CMS-9115-F names some, and the best payers serve every line).
     pub lines_of_business: Option<Vec<LineOfBusiness>>,
-    /// The payer's name, as members' authenticator apps label its codes.
-    pub payer_name: String,
+    /// The pages' look and the payer's words on them.
+    pub theme: Theme,
     /// The SHA-256 of the administrator's bearer token for the admin API
     /// (`POST {issuer}/admin/clients`); no admin API when `None`.
     admin_token_sha256: Option<String>,
@@ -162,7 +164,7 @@ impl AuthConfig {
             mfa: MfaPolicy::default(),
             lockout: Lockout::default(),
             lines_of_business: None,
-            payer_name: "Health plan".to_owned(),
+            theme: Theme::default(),
             admin_token_sha256: None,
         }
     }
@@ -220,9 +222,9 @@ impl AuthConfig {
         self
     }
 
-    /// Names the payer to members' authenticator apps.
-    pub fn with_payer_name(mut self, name: impl Into<String>) -> AuthConfig {
-        self.payer_name = name.into();
+    /// Shows the pages in `theme`.
+    pub fn with_theme(mut self, theme: Theme) -> AuthConfig {
+        self.theme = theme;
         self
     }
 
@@ -355,6 +357,16 @@ pub struct Registration {
     pub kind: ClientKind,
     /// The `id_token` algorithm, `RS256` (default) or `ES384`.
     pub id_token_alg: String,
+    /// What the app does, for members.
+    pub description: Option<String>,
+    /// The developer's website (http(s)).
+    pub homepage_url: Option<String>,
+    /// The app's privacy policy (http(s)).
+    pub privacy_policy_url: Option<String>,
+    /// The developer attests that the privacy policy tells members how the app uses,
+    /// shares and sells their data and how to have it deleted (CMS-9115-F); needs
+    /// `privacy_policy_url`. Apps that did not are shown to members with a warning.
+    pub privacy_attested: bool,
 }
 
 /// How an app to be registered authenticates.
@@ -386,7 +398,30 @@ impl Registration {
             redirect_uris,
             kind: ClientKind::Public,
             id_token_alg: "RS256".to_owned(),
+            description: None,
+            homepage_url: None,
+            privacy_policy_url: None,
+            privacy_attested: false,
         }
+    }
+
+    /// The same registration, with what the app does.
+    pub fn description(mut self, description: impl Into<String>) -> Registration {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// The same registration, with the developer's website.
+    pub fn homepage(mut self, url: impl Into<String>) -> Registration {
+        self.homepage_url = Some(url.into());
+        self
+    }
+
+    /// The same registration, with its privacy policy at `url`, `attested` or not.
+    pub fn privacy_policy(mut self, url: impl Into<String>, attested: bool) -> Registration {
+        self.privacy_policy_url = Some(url.into());
+        self.privacy_attested = attested;
+        self
     }
 
     /// The same registration, authenticating as `kind`.
@@ -533,9 +568,30 @@ impl<A: AuthStore + Clone> AuthServer<A> {
         if !backend && registration.redirect_uris.is_empty() {
             return Err(invalid("an app needs at least one redirect URI".to_owned()));
         }
-        if let Some(bad) = registration.redirect_uris.iter().find(|uri| {
-            !(uri.starts_with("https://") || uri.starts_with("http://")) || uri.contains('#')
-        }) {
+        let web = |uri: &str| uri.starts_with("https://") || uri.starts_with("http://");
+        for (what, url) in [
+            ("homepage", &registration.homepage_url),
+            ("privacy policy", &registration.privacy_policy_url),
+        ] {
+            if let Some(url) = url
+                .as_deref()
+                .filter(|u| !web(u) || u.contains(char::is_whitespace))
+            {
+                return Err(invalid(format!(
+                    "the {what} URL {url} is not an absolute http(s) URL"
+                )));
+            }
+        }
+        if registration.privacy_attested && registration.privacy_policy_url.is_none() {
+            return Err(invalid(
+                "a privacy attestation is about a policy: give its URL".to_owned(),
+            ));
+        }
+        if let Some(bad) = registration
+            .redirect_uris
+            .iter()
+            .find(|uri| !web(uri) || uri.contains('#'))
+        {
             return Err(invalid(format!(
                 "redirect URI {bad} is not an absolute http(s) URI without a fragment"
             )));
@@ -586,6 +642,10 @@ impl<A: AuthStore + Clone> AuthServer<A> {
         client.redirect_uris = registration.redirect_uris;
         client.backend = backend;
         client.id_token_alg = registration.id_token_alg;
+        client.description = registration.description.filter(|d| !d.trim().is_empty());
+        client.homepage_url = registration.homepage_url;
+        client.privacy_policy_url = registration.privacy_policy_url;
+        client.privacy_attested_ms = registration.privacy_attested.then(|| self.now_ms());
         self.inner.store.put_client(client).await?;
         Ok(Registered {
             client_id,
@@ -602,6 +662,28 @@ impl<A: AuthStore + Clone> AuthServer<A> {
 
     fn now_ms(&self) -> i64 {
         self.inner.config.clock.now_ms()
+    }
+}
+
+impl<A> AuthServer<A> {
+    /// The pages, in the configured theme.
+    fn pages(&self) -> pages::Pages<'_> {
+        let config = &self.inner.config;
+        pages::Pages::new(&config.theme, &config.issuer)
+    }
+
+    /// An HTML page saying what went wrong, for errors that cannot go back to the app.
+    fn error_page(
+        &self,
+        status: axum::http::StatusCode,
+        message: &str,
+    ) -> axum::response::Response {
+        endpoints::html(status, self.pages().error(message))
+    }
+
+    /// The page for a store that failed: 503.
+    fn unavailable(&self, e: &Error) -> axum::response::Response {
+        self.error_page(axum::http::StatusCode::SERVICE_UNAVAILABLE, &e.to_string())
     }
 }
 

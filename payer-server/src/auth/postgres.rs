@@ -137,6 +137,15 @@ impl AuthStore for PostgresStore {
         .await
     }
 
+    async fn clients(&self) -> Result<Vec<Client>> {
+        let client = self.client().await?;
+        let rows = client
+            .query("SELECT json FROM auth_clients ORDER BY client_id", &[])
+            .await
+            .map_err(pg_error)?;
+        rows.iter().map(|row| from_json(row.get(0))).collect()
+    }
+
     async fn put_member(&self, member: MemberRecord) -> Result<()> {
         self.auth_execute(
             "INSERT INTO auth_members (username, json) VALUES ($1, $2) \

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::crypto::{self, token_key};
-use super::endpoints::{Form, error_page, html, millis, redirect};
+use super::endpoints::{Form, html, millis, redirect};
 use super::pages;
 use super::scope::{ScopeToken, Scopes};
 use super::security::{FactorUsed, MemberSecurity, MfaPolicy};
@@ -27,10 +27,6 @@ use super::store::{
 use super::totp::Totp;
 use super::{AuthServer, CODE_LIFETIME_MS, Member, SESSION_LIFETIME_MS};
 use crate::error::Error;
-
-fn unavailable(e: &Error) -> Response {
-    error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string())
-}
 
 impl<A: AuthStore + Clone> AuthServer<A> {
     /// Appends an event to the sign-in trail. A trail that cannot be written does not
@@ -86,9 +82,9 @@ async fn form_session<A: AuthStore + Clone>(
     body: &Bytes,
 ) -> Result<(Form, String, Session), Response> {
     let form = Form::body(body)
-        .map_err(|_| error_page(StatusCode::BAD_REQUEST, "the form does not decode"))?;
+        .map_err(|_| server.error_page(StatusCode::BAD_REQUEST, "the form does not decode"))?;
     let expired = || {
-        error_page(
+        server.error_page(
             StatusCode::BAD_REQUEST,
             "this sign-in has expired or was completed already: go back to the app and start again",
         )
@@ -97,12 +93,12 @@ async fn form_session<A: AuthStore + Clone>(
     match server.inner.store.session(&key, server.now_ms()).await {
         Ok(Some(session)) => Ok((form, key, session)),
         Ok(None) => Err(expired()),
-        Err(e) => Err(error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string())),
+        Err(e) => Err(server.error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string())),
     }
 }
 
 /// The time `ms` as members read it.
-fn date(ms: i64) -> String {
+pub(super) fn date(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default()
@@ -134,7 +130,7 @@ async fn check_password<A: AuthStore + Clone>(
         .store
         .member(username)
         .await
-        .map_err(|e| unavailable(&e))?;
+        .map_err(|e| server.unavailable(&e))?;
     // Only a known member's name goes in the trail: people type passwords into the user
     // name box.
     let subject = local.as_ref().map(|m| m.username.as_str());
@@ -163,7 +159,7 @@ async fn check_password<A: AuthStore + Clone>(
                     (next, locked)
                 })
                 .await
-                .map_err(|e| unavailable(&e))?
+                .map_err(|e| server.unavailable(&e))?
                 .flatten();
             let detail = match subject {
                 Some(_) => "wrong password",
@@ -188,7 +184,7 @@ async fn check_password<A: AuthStore + Clone>(
             };
             Err(html(StatusCode::UNAUTHORIZED, again(&message)))
         }
-        Err(e) => Err(unavailable(&e)),
+        Err(e) => Err(server.unavailable(&e)),
     }
 }
 
@@ -248,17 +244,20 @@ pub(super) async fn login<A: AuthStore + Clone>(
         Err(page) => return page,
     };
     let Some(request) = session.request.clone() else {
-        return error_page(StatusCode::BAD_REQUEST, "this is not a sign-in for an app");
+        return server.error_page(StatusCode::BAD_REQUEST, "this is not a sign-in for an app");
     };
     let client = match server.inner.store.client(&request.client_id).await {
         Ok(Some(client)) => client,
-        Ok(None) => return error_page(StatusCode::BAD_REQUEST, "the app is no longer registered"),
-        Err(e) => return unavailable(&e),
+        Ok(None) => {
+            return server.error_page(StatusCode::BAD_REQUEST, "the app is no longer registered");
+        }
+        Err(e) => return server.unavailable(&e),
     };
     let raw_session = form.get("session").unwrap_or_default().to_owned();
-    let issuer = &server.inner.config.issuer;
     let checked = check_password(&server, &form, Some(&client.client_id), |wrong| {
-        pages::login(issuer, &raw_session, &client.name, Some(wrong))
+        server
+            .pages()
+            .login(&raw_session, &client.name, Some(wrong))
     })
     .await;
     let (member, security) = match checked {
@@ -274,7 +273,7 @@ pub(super) async fn login<A: AuthStore + Clone>(
                 refusal.clone(),
             )
             .await;
-        return error_page(StatusCode::FORBIDDEN, &refusal);
+        return server.error_page(StatusCode::FORBIDDEN, &refusal);
     }
     let step = match next_step(
         &server,
@@ -285,7 +284,7 @@ pub(super) async fn login<A: AuthStore + Clone>(
     .await
     {
         Ok(step) => step,
-        Err(e) => return unavailable(&e),
+        Err(e) => return server.unavailable(&e),
     };
     session.patient_id = Some(member.patient_id.clone());
     proceed(&server, &key, &raw_session, session, &member.username, step).await
@@ -319,12 +318,11 @@ async fn proceed<A: AuthStore + Clone>(
     username: &str,
     step: NextStep,
 ) -> Response {
-    let issuer = &server.inner.config.issuer;
     let page = match step {
         NextStep::Done => return signed_in(server, key, raw_session, session, username, &[]).await,
         NextStep::Code => {
             session.awaiting_second_factor = Some(username.to_owned());
-            pages::second_factor(issuer, raw_session, None)
+            server.pages().second_factor(raw_session, None)
         }
         NextStep::Enroll => {
             let totp = Totp::generate();
@@ -335,7 +333,7 @@ async fn proceed<A: AuthStore + Clone>(
         }
     };
     if let Err(e) = server.inner.store.put_session(key, session).await {
-        return unavailable(&e);
+        return server.unavailable(&e);
     }
     html(StatusCode::OK, page)
 }
@@ -347,12 +345,10 @@ fn enroll_page<A>(
     totp: &Totp,
     error: Option<&str>,
 ) -> String {
-    let config = &server.inner.config;
-    pages::enroll(
-        &config.issuer,
+    server.pages().enroll(
         raw_session,
         &totp.secret_base32(),
-        &totp.provisioning_uri(&config.payer_name, username),
+        &totp.provisioning_uri(&server.inner.config.theme.payer_name, username),
         error,
     )
 }
@@ -373,7 +369,7 @@ async fn signed_in<A: AuthStore + Clone>(
     session.awaiting_second_factor = None;
     session.enrolling_secret = None;
     if let Err(e) = server.inner.store.put_session(key, session.clone()).await {
-        return unavailable(&e);
+        return server.unavailable(&e);
     }
     // Only a whole sign-in clears the failures: a right password alone does not, or
     // someone who knows it could guess codes forever between passwords.
@@ -381,7 +377,7 @@ async fn signed_in<A: AuthStore + Clone>(
         .change_security(username, |s| (s.after_success(), ()))
         .await
     {
-        return unavailable(&e);
+        return server.unavailable(&e);
     }
     let factor = if recovery_codes.is_empty() {
         "signed in"
@@ -411,35 +407,42 @@ async fn consent_page<A: AuthStore + Clone>(
 ) -> Response {
     let client = match server.inner.store.client(&request.client_id).await {
         Ok(Some(client)) => client,
-        Ok(None) => return error_page(StatusCode::BAD_REQUEST, "the app is no longer registered"),
-        Err(e) => return unavailable(&e),
+        Ok(None) => {
+            return server.error_page(StatusCode::BAD_REQUEST, "the app is no longer registered");
+        }
+        Err(e) => return server.unavailable(&e),
     };
     let scopes = Scopes::parse(&request.scope);
     let config = &server.inner.config;
+    let minutes = config.access_token_lifetime.as_secs() / 60;
     let period = if scopes.has(&ScopeToken::OfflineAccess) {
+        let until = server.now_ms() + millis(config.max_authorization);
         format!(
-            "If you allow access after you close the app, it lasts {} days at most; \
-             otherwise it ends within {} minutes.",
+            "If you keep the box to keep access after you close the app, {} can read the \
+             data you allow for {} days, until {} at the latest, unless you revoke it \
+             sooner; then you sign in again. Without it, access ends within {minutes} \
+             minutes.",
+            client.name,
             config.max_authorization.as_secs() / 86_400,
-            config.access_token_lifetime.as_secs() / 60
+            &date(until)[..10]
         )
     } else {
         format!(
-            "Access ends within {} minutes.",
-            config.access_token_lifetime.as_secs() / 60
+            "{} can read the data you allow for {minutes} minutes, while you use it.",
+            client.name
         )
     };
+    let choices = scopes.consent_choices();
     html(
         StatusCode::OK,
-        pages::consent(
-            &config.issuer,
-            raw_session,
-            &client.name,
-            username,
-            &scopes.consent_choices(),
-            &period,
+        server.pages().consent(&pages::ConsentView {
+            session: raw_session,
+            member: username,
+            client: &client,
+            choices: &choices,
+            period: &period,
             recovery_codes,
-        ),
+        }),
     )
 }
 
@@ -458,7 +461,9 @@ async fn awaiting<A: AuthStore + Clone>(
                 .clone()
                 .filter(|_| session.enrolling_secret.is_some())
         })
-        .ok_or_else(|| error_page(StatusCode::BAD_REQUEST, "sign in with your password first"))?;
+        .ok_or_else(|| {
+            server.error_page(StatusCode::BAD_REQUEST, "sign in with your password first")
+        })?;
     Ok((form, key, session, username))
 }
 
@@ -483,7 +488,7 @@ async fn code_failed<A: AuthStore + Clone>(
         .await
     {
         Ok(locked) => locked.flatten(),
-        Err(e) => return unavailable(&e),
+        Err(e) => return server.unavailable(&e),
     };
     let client_id = session.request.as_ref().map(|r| r.client_id.as_str());
     server
@@ -497,7 +502,7 @@ async fn code_failed<A: AuthStore + Clone>(
     match locked {
         Some(until) => {
             if let Err(e) = server.inner.store.end_session(key).await {
-                return unavailable(&e);
+                return server.unavailable(&e);
             }
             server
                 .record(
@@ -507,7 +512,7 @@ async fn code_failed<A: AuthStore + Clone>(
                     format!("locked until {} after repeated failures", date(until)),
                 )
                 .await;
-            error_page(StatusCode::FORBIDDEN, &locked_message(until))
+            server.error_page(StatusCode::FORBIDDEN, &locked_message(until))
         }
         None => html(StatusCode::UNAUTHORIZED, again),
     }
@@ -551,10 +556,11 @@ pub(super) async fn second_factor<A: AuthStore + Clone>(
             }
             signed_in(&server, &key, &raw_session, session, &username, &[]).await
         }
-        Ok(Some(Err(Some(until)))) => error_page(StatusCode::FORBIDDEN, &locked_message(until)),
+        Ok(Some(Err(Some(until)))) => {
+            server.error_page(StatusCode::FORBIDDEN, &locked_message(until))
+        }
         Ok(Some(Err(None))) => {
-            let again = pages::second_factor(
-                &server.inner.config.issuer,
+            let again = server.pages().second_factor(
                 &raw_session,
                 Some("That code is not right, or was used already. Try the newest code."),
             );
@@ -565,11 +571,11 @@ pub(super) async fn second_factor<A: AuthStore + Clone>(
             };
             code_failed(&server, &key, &session, &username, detail, again).await
         }
-        Ok(None) => error_page(
+        Ok(None) => server.error_page(
             StatusCode::BAD_REQUEST,
             "the member is no longer registered",
         ),
-        Err(e) => unavailable(&e),
+        Err(e) => server.unavailable(&e),
     }
 }
 
@@ -585,7 +591,7 @@ pub(super) async fn enroll<A: AuthStore + Clone>(
     };
     let raw_session = form.get("session").unwrap_or_default().to_owned();
     let Some(secret) = session.enrolling_secret.clone() else {
-        return error_page(
+        return server.error_page(
             StatusCode::BAD_REQUEST,
             "start setting up two-step sign-in again",
         );
@@ -616,13 +622,13 @@ pub(super) async fn enroll<A: AuthStore + Clone>(
             let mut session = session;
             session.enrolling_secret = None;
             if let Err(e) = server.inner.store.put_session(&key, session).await {
-                return unavailable(&e);
+                return server.unavailable(&e);
             }
             apps_list(&server, &raw_session, &username, &codes).await
         }
         Ok(Some(None)) => {
             let Some(totp) = Totp::from_base32(&secret) else {
-                return error_page(StatusCode::BAD_REQUEST, "start again");
+                return server.error_page(StatusCode::BAD_REQUEST, "start again");
             };
             let again = enroll_page(
                 &server,
@@ -643,11 +649,11 @@ pub(super) async fn enroll<A: AuthStore + Clone>(
             )
             .await
         }
-        Ok(None) => error_page(
+        Ok(None) => server.error_page(
             StatusCode::BAD_REQUEST,
             "the member is no longer registered",
         ),
-        Err(e) => unavailable(&e),
+        Err(e) => server.unavailable(&e),
     }
 }
 
@@ -662,11 +668,11 @@ pub(super) async fn consent<A: AuthStore + Clone>(
     let (Some(request), Some(username), Some(patient_id)) =
         (session.request, session.member, session.patient_id)
     else {
-        return error_page(StatusCode::BAD_REQUEST, "sign in first");
+        return server.error_page(StatusCode::BAD_REQUEST, "sign in first");
     };
     // One consent per sign-in.
     if let Err(e) = server.inner.store.end_session(&key).await {
-        return unavailable(&e);
+        return server.unavailable(&e);
     }
     let back = |params: &[(&str, &str)]| {
         let mut params = params.to_vec();
@@ -720,7 +726,7 @@ pub(super) async fn consent<A: AuthStore + Clone>(
         expires_ms: now + CODE_LIFETIME_MS,
     };
     if let Err(e) = server.inner.store.put_code(&token_key(&code), record).await {
-        return unavailable(&e);
+        return server.unavailable(&e);
     }
     server
         .record(
@@ -733,13 +739,27 @@ pub(super) async fn consent<A: AuthStore + Clone>(
     back(&[("code", &code)])
 }
 
+/// `GET /gallery`: every app members can connect, with its privacy attestation.
+pub(super) async fn gallery<A: AuthStore + Clone>(State(server): State<AuthServer<A>>) -> Response {
+    match server.inner.store.clients().await {
+        Ok(clients) => {
+            let mut apps: Vec<Client> = clients.into_iter().filter(|c| !c.backend).collect();
+            apps.sort_by_key(|c| c.name.to_lowercase());
+            html(StatusCode::OK, server.pages().gallery(&apps))
+        }
+        Err(e) => server.unavailable(&e),
+    }
+}
+
+/// `GET /sharing`: what members should know before sharing their data with an app.
+pub(super) async fn sharing<A: AuthStore + Clone>(State(server): State<AuthServer<A>>) -> Response {
+    html(StatusCode::OK, server.pages().sharing())
+}
+
 pub(super) async fn apps_page<A: AuthStore + Clone>(
     State(server): State<AuthServer<A>>,
 ) -> Response {
-    html(
-        StatusCode::OK,
-        pages::apps_login(&server.inner.config.issuer, None),
-    )
+    html(StatusCode::OK, server.pages().apps_login(None))
 }
 
 /// Signs the member in to the connected apps page: a short session, the second factor
@@ -749,11 +769,10 @@ pub(super) async fn apps_login<A: AuthStore + Clone>(
     body: Bytes,
 ) -> Response {
     let Ok(form) = Form::body(&body) else {
-        return error_page(StatusCode::BAD_REQUEST, "the form does not decode");
+        return server.error_page(StatusCode::BAD_REQUEST, "the form does not decode");
     };
-    let issuer = &server.inner.config.issuer;
     let checked = check_password(&server, &form, None, |wrong| {
-        pages::apps_login(issuer, Some(wrong))
+        server.pages().apps_login(Some(wrong))
     })
     .await;
     let (member, security) = match checked {
@@ -762,7 +781,7 @@ pub(super) async fn apps_login<A: AuthStore + Clone>(
     };
     let step = match next_step(&server, &member.username, security.as_ref(), None).await {
         Ok(step) => step,
-        Err(e) => return unavailable(&e),
+        Err(e) => return server.unavailable(&e),
     };
     let raw_session = crypto::random_token();
     let mut session = Session::new(None, server.now_ms() + SESSION_LIFETIME_MS);
@@ -789,7 +808,7 @@ async fn apps_member<A: AuthStore + Clone>(
             let member = member.clone();
             Ok((form, key, session, member))
         }
-        _ => Err(error_page(
+        _ => Err(server.error_page(
             StatusCode::BAD_REQUEST,
             "sign in to the connected apps page first",
         )),
@@ -810,11 +829,11 @@ pub(super) async fn apps_revoke<A: AuthStore + Clone>(
     match store.grants_of(&member, server.now_ms()).await {
         Ok(grants) if grants.iter().any(|g| g.id == grant_id) => {
             if let Err(e) = store.revoke_grant(grant_id).await {
-                return unavailable(&e);
+                return server.unavailable(&e);
             }
         }
         Ok(_) => {}
-        Err(e) => return unavailable(&e),
+        Err(e) => return server.unavailable(&e),
     }
     apps_list(&server, form.get("session").unwrap_or(""), &member, &[]).await
 }
@@ -832,7 +851,7 @@ pub(super) async fn apps_enroll<A: AuthStore + Clone>(
     let totp = Totp::generate();
     session.enrolling_secret = Some(totp.secret_base32());
     if let Err(e) = server.inner.store.put_session(&key, session).await {
-        return unavailable(&e);
+        return server.unavailable(&e);
     }
     html(
         StatusCode::OK,
@@ -849,11 +868,11 @@ async fn apps_list<A: AuthStore + Clone>(
     let store = &server.inner.store;
     let grants = match store.grants_of(member, server.now_ms()).await {
         Ok(grants) => grants,
-        Err(e) => return unavailable(&e),
+        Err(e) => return server.unavailable(&e),
     };
     let enrolled = match store.member(member).await {
         Ok(record) => record.map(|m| m.security.enrolled()),
-        Err(e) => return unavailable(&e),
+        Err(e) => return server.unavailable(&e),
     };
     let mut apps = Vec::new();
     for grant in grants {
@@ -866,18 +885,17 @@ async fn apps_list<A: AuthStore + Clone>(
             name,
             since: date(grant.created_ms),
             until: date(grant.expires_ms),
-            scope: grant.scope,
+            access: Scopes::parse(&grant.scope)
+                .consent_choices()
+                .into_iter()
+                .map(|(_, label)| label)
+                .collect(),
         });
     }
     html(
         StatusCode::OK,
-        pages::apps(
-            &server.inner.config.issuer,
-            session,
-            member,
-            &apps,
-            enrolled,
-            recovery_codes,
-        ),
+        server
+            .pages()
+            .apps(session, member, &apps, enrolled, recovery_codes),
     )
 }

@@ -145,6 +145,20 @@ impl AuthStore for SqliteStore {
             .await
     }
 
+    async fn clients(&self) -> Result<Vec<Client>> {
+        self.with_reader(|c| {
+            let mut statement = c
+                .prepare("SELECT json FROM auth_clients ORDER BY client_id")
+                .map_err(sql_error)?;
+            let rows = statement
+                .query_map([], |row| row.get::<_, String>(0))
+                .map_err(sql_error)?;
+            rows.map(|json| from_json(&json.map_err(sql_error)?))
+                .collect()
+        })
+        .await
+    }
+
     async fn put_member(&self, member: MemberRecord) -> Result<()> {
         let json = to_json(&member)?;
         self.auth_write(move |c| {

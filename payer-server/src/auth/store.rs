@@ -65,6 +65,19 @@ pub struct Client {
     pub backend: bool,
     /// The `id_token` algorithm: `RS256` (the OpenID Connect default) or `ES384`.
     pub id_token_alg: String,
+    /// What the app does, in the developer's words, for the consent page and gallery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The developer's website.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub homepage_url: Option<String>,
+    /// The app's privacy policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_policy_url: Option<String>,
+    /// When the developer attested that the privacy policy says how the app uses, shares
+    /// and sells members' data (CMS-9115-F); `None`: not attested, and members are warned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_attested_ms: Option<i64>,
 }
 
 impl Client {
@@ -77,6 +90,10 @@ impl Client {
             auth,
             backend: false,
             id_token_alg: "RS256".to_owned(),
+            description: None,
+            homepage_url: None,
+            privacy_policy_url: None,
+            privacy_attested_ms: None,
         }
     }
 }
@@ -394,6 +411,9 @@ pub trait AuthStore: Send + Sync + 'static {
 
     /// The app `client_id`.
     fn client(&self, client_id: &str) -> impl Future<Output = Result<Option<Client>>> + Send;
+
+    /// Every registered app, by `client_id`.
+    fn clients(&self) -> impl Future<Output = Result<Vec<Client>>> + Send;
 
     /// Adds `member` to the local directory, or replaces the one with their user name.
     fn put_member(&self, member: MemberRecord) -> impl Future<Output = Result<()>> + Send;
