@@ -700,7 +700,7 @@ async fn serve<S: ResourceStore + AuthStore + AuditStore + Clone>(
         config = config
             .with_authorizer(auth.authorizer())
             .with_smart_configuration(auth.smart_configuration());
-        app = app.nest("/auth", auth.router());
+        app = app.nest("/auth", auth.router().merge(auth.support_router()));
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
             loop {

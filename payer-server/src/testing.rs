@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::audit::StoreAuditSink;
 use crate::auth::totp::Totp;
 use crate::auth::{AuthConfig, AuthServer, LocalMembers, Registration};
 use crate::http::{ServerConfig, router};
@@ -60,11 +61,14 @@ impl LoopbackPayer {
         let fhir = format!("{origin}/fhir");
         let auth_config = configure(AuthConfig::new(format!("{origin}/auth"), &fhir));
         let auth = AuthServer::new(store.clone(), auth_config).await?;
+        // The audit trail in the store, as `payer-server serve` keeps it: the support
+        // console reads it.
         let guarded = ServerConfig::new(&fhir)
             .with_authorizer(auth.authorizer())
-            .with_smart_configuration(auth.smart_configuration());
+            .with_smart_configuration(auth.smart_configuration())
+            .with_audit(Arc::new(StoreAuditSink::spawn(store.clone())));
         let routes = axum::Router::new()
-            .nest("/auth", auth.router())
+            .nest("/auth", auth.router().merge(auth.support_router()))
             .nest("/fhir", router(store.clone(), guarded))
             .nest(
                 "/open",

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use payer_server::audit::AuditStore;
 use payer_server::auth::{
     AuthConfig, AuthStore, Lockout, MfaPolicy, Registration, SignInEvent, SignInOutcome, Theme,
     pkce_challenge,
@@ -741,5 +742,151 @@ async fn the_consent_page_says_who_the_app_is_what_it_sees_for_how_long_and_how_
         .send()
         .await?;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_support_console_finds_a_member_and_shows_what_failed_what_was_read_and_lifts_a_lock()
+-> TestResult {
+    let payer = start(|config| {
+        config
+            .with_admin_token("support-key")
+            .with_lockout(Lockout::new(2, Duration::from_secs(900)))
+    })
+    .await?;
+    let member = payer.member(LineOfBusiness::Chip)?;
+    let patient = payer
+        .payer
+        .members
+        .iter()
+        .find(|m| m.username == member)
+        .ok_or("no member")?
+        .patient_id
+        .clone();
+    let app = payer.register("Claims Keeper").await?;
+    let url = payer.authorize_url(&app, REDIRECT);
+    let token = payer.connect(&app, member).await?;
+    let token = token["access_token"].as_str().ok_or("no token")?.to_owned();
+    let read = payer
+        .http
+        .get(format!(
+            "{}/ExplanationOfBenefit?patient={patient}",
+            payer.payer.fhir
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await?;
+    assert_eq!(read.status(), StatusCode::OK);
+    // Two wrong passwords lock the member out.
+    for _ in 0..2 {
+        payer.browser.sign_in(&url, member, "wrong").await?;
+    }
+    assert_eq!(
+        payer.browser.sign_in(&url, member, PASSWORD).await?.0,
+        StatusCode::FORBIDDEN
+    );
+    // The read reaches the trail in the store (written off the request path).
+    for _ in 0..200 {
+        if !payer
+            .payer
+            .store
+            .audit_events(Some(member), 1)
+            .await?
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+
+    let console = format!("{}/auth/support", payer.payer.origin);
+    let (status, page) = payer
+        .browser
+        .submit(&console, &[("staff", "Alice"), ("key", "not-the-key")])
+        .await?;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(page.contains("access key is wrong"), "{page}");
+    let (status, page) = payer
+        .browser
+        .submit(&console, &[("staff", "Alice"), ("key", "support-key")])
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Latest failed sign-ins"), "{page}");
+    assert!(
+        page.contains("account locked after repeated failures"),
+        "{page}"
+    );
+    let session = input(&page, "session")?;
+
+    let lookup = format!("{console}/member");
+    let (_, page) = payer
+        .browser
+        .submit(&lookup, &[("session", &session), ("member", "nobody")])
+        .await?;
+    assert!(
+        page.contains("No member &quot;nobody&quot; is known here"),
+        "{page}"
+    );
+    let (status, page) = payer
+        .browser
+        .submit(&lookup, &[("session", &session), ("member", member)])
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    for shown in [
+        format!("Patient</dt><dd>{patient}"),
+        "Line of business</dt><dd>CHIP".to_owned(),
+        "Claims Keeper".to_owned(),
+        "wrong user name or password".to_owned(),
+        "refused while locked until".to_owned(),
+        "consent given".to_owned(),
+        "search ExplanationOfBenefit".to_owned(),
+        "Lift the lockout".to_owned(),
+    ] {
+        assert!(
+            page.contains(&shown),
+            "the member's page lacks {shown}: {page}"
+        );
+    }
+    assert!(!page.contains(&token), "no token on the page");
+
+    // The lookup itself is on record, by name.
+    let lookups = payer
+        .payer
+        .store
+        .audit_events(Some("support:Alice"), 10)
+        .await?;
+    assert_eq!(
+        lookups.len(),
+        1,
+        "one lookup of a known member: {lookups:?}"
+    );
+    assert_eq!(lookups[0].resources, [format!("Patient/{patient}")]);
+
+    let (_, page) = payer
+        .browser
+        .submit(
+            &format!("{console}/unlock"),
+            &[("session", &session), ("member", member)],
+        )
+        .await?;
+    assert!(page.contains("The lockout is lifted."), "{page}");
+    assert!(!page.contains("Lift the lockout"), "{page}");
+    assert_eq!(
+        payer.browser.sign_in(&url, member, PASSWORD).await?.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        payer.outcomes(member).await?.iter().rev().nth(1),
+        Some(&SignInOutcome::Unlocked)
+    );
+
+    // A member's session is not a console session.
+    let (_, page) = payer.browser.sign_in(&url, member, PASSWORD).await?;
+    let member_session = input(&page, "session")?;
+    let (status, _) = payer
+        .browser
+        .submit(&lookup, &[("session", &member_session), ("member", member)])
+        .await?;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     Ok(())
 }

@@ -35,6 +35,7 @@ pub mod security;
 mod sign_in;
 pub(crate) mod sqlite;
 pub mod store;
+mod support;
 mod theme;
 pub mod totp;
 
@@ -507,6 +508,17 @@ impl<A: AuthStore + Clone> AuthServer<A> {
     /// `introspect`, `revoke`, `jwks`, `apps`, `.well-known/openid-configuration`.
     pub fn router(&self) -> axum::Router {
         endpoints::router(self.clone())
+    }
+
+    /// The support console's routes, to mount at the issuer URL beside
+    /// [`AuthServer::router`] (`/support`), for stores that keep the audit trail. Staff
+    /// sign in with the administrator's token ([`AuthConfig::with_admin_token`]); without
+    /// one the console refuses everyone.
+    pub fn support_router(&self) -> axum::Router
+    where
+        A: crate::audit::AuditStore,
+    {
+        support::router(self.clone())
     }
 
     /// The [`Authorizer`] for the FHIR API: its access tokens become grants.

@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use super::store::Client;
+use super::store::{Client, MemberRecord};
 use super::theme::Theme;
 
 /// Escapes text for HTML content and attribute values.
@@ -80,6 +80,65 @@ pub(crate) struct ConsentView<'a> {
     pub(crate) period: &'a str,
     /// Recovery codes made at this sign-in, to show once.
     pub(crate) recovery_codes: &'a [String],
+}
+
+/// One sign-in step, as the support console lists it.
+pub(crate) struct SupportSignIn {
+    pub(crate) at: String,
+    pub(crate) member: String,
+    pub(crate) app: String,
+    pub(crate) outcome: &'static str,
+    pub(crate) failure: bool,
+    pub(crate) detail: String,
+}
+
+/// What the support console shows of one member.
+pub(crate) struct SupportMember<'a> {
+    pub(crate) username: String,
+    pub(crate) patient_id: Option<String>,
+    /// Their local directory record (`None` for members of another directory).
+    pub(crate) record: Option<&'a MemberRecord>,
+    pub(crate) locked_until: Option<String>,
+    /// Connected apps: name, since, until, scope.
+    pub(crate) apps: Vec<(String, String, String, String)>,
+    pub(crate) sign_ins: Vec<SupportSignIn>,
+    /// What apps read: when, app, what, status, how many resources.
+    pub(crate) reads: Vec<(String, String, String, u16, usize)>,
+    /// A line to confirm an action.
+    pub(crate) notice: Option<&'a str>,
+}
+
+fn sign_in_table(rows: &[SupportSignIn], with_member: bool) -> String {
+    if rows.is_empty() {
+        return "<p>None.</p>".to_owned();
+    }
+    let mut table = String::from("<table><thead><tr><th scope=\"col\">When</th>");
+    if with_member {
+        table.push_str("<th scope=\"col\">Member</th>");
+    }
+    table.push_str(
+        "<th scope=\"col\">App</th><th scope=\"col\">What happened</th>\
+         <th scope=\"col\">Detail</th></tr></thead><tbody>",
+    );
+    for row in rows {
+        let _ = write!(table, "<tr><td>{}</td>", escape(&row.at));
+        if with_member {
+            let _ = write!(table, "<td>{}</td>", escape(&row.member));
+        }
+        let outcome = if row.failure {
+            format!("<strong class=\"error\">{}</strong>", escape(row.outcome))
+        } else {
+            escape(row.outcome)
+        };
+        let _ = write!(
+            table,
+            "<td>{}</td><td>{outcome}</td><td>{}</td></tr>",
+            escape(&row.app),
+            escape(&row.detail)
+        );
+    }
+    table.push_str("</tbody></table>");
+    table
 }
 
 /// The pages of one server: its theme and the issuer URL the forms post to.
@@ -456,6 +515,163 @@ impl<'a> Pages<'a> {
             );
         }
         self.page("Apps you can connect", &body)
+    }
+
+    /// The support console's sign-in form.
+    pub(crate) fn support_login(&self, error: Option<&str>) -> String {
+        let body = format!(
+            "<p>For member services staff. Every lookup is recorded with your name.</p>{}\
+             <form method=\"post\" action=\"{}/support\">\
+             <label for=\"staff\">Your name</label>\
+             <input type=\"text\" id=\"staff\" name=\"staff\" autocomplete=\"name\" required>\
+             <label for=\"key\">Support access key</label>\
+             <input type=\"password\" id=\"key\" name=\"key\" autocomplete=\"off\" required>\
+             <button type=\"submit\">Sign in</button></form>",
+            error_paragraph(error),
+            escape(self.base)
+        );
+        self.page("Support console", &body)
+    }
+
+    /// The member search form, for `session`.
+    fn support_search(&self, session: &str) -> String {
+        format!(
+            "<form method=\"post\" action=\"{}/support/member\" role=\"search\">{}\
+             <label for=\"member\">Member id (the user name they sign in with)</label>\
+             <input type=\"text\" id=\"member\" name=\"member\" required>\
+             <button type=\"submit\">Look up</button></form>",
+            escape(self.base),
+            hidden_session(session)
+        )
+    }
+
+    /// The console's first page: the search form and the latest failures.
+    pub(crate) fn support_home(
+        &self,
+        session: &str,
+        staff: &str,
+        failures: &[SupportSignIn],
+        error: Option<&str>,
+    ) -> String {
+        let body = format!(
+            "<p>Signed in as <strong>{}</strong>.</p>{}{}\
+             <h2>Latest failed sign-ins</h2>{}",
+            escape(staff),
+            error_paragraph(error),
+            self.support_search(session),
+            sign_in_table(failures, true)
+        );
+        self.page("Support console", &body)
+    }
+
+    /// One member's page in the support console.
+    pub(crate) fn support_member(
+        &self,
+        session: &str,
+        staff: &str,
+        view: &SupportMember<'_>,
+    ) -> String {
+        let mut body = format!("<p>Signed in as <strong>{}</strong>.</p>", escape(staff));
+        if let Some(notice) = view.notice {
+            let _ = write!(body, "<p role=\"status\">{}</p>", escape(notice));
+        }
+        body.push_str(&self.support_search(session));
+        let _ = write!(
+            body,
+            "<h2>Member {}</h2><dl><dt>Patient</dt><dd>{}</dd>",
+            escape(&view.username),
+            escape(view.patient_id.as_deref().unwrap_or("unknown"))
+        );
+        match view.record {
+            Some(record) => {
+                let security = &record.security;
+                let _ = write!(
+                    body,
+                    "<dt>Line of business</dt><dd>{}</dd>\
+                     <dt>Two-step sign-in</dt><dd>{}</dd>\
+                     <dt>Failed attempts in a row</dt><dd>{}</dd>\
+                     <dt>Locked</dt><dd>{}</dd></dl>",
+                    record
+                        .line_of_business
+                        .map_or("not recorded", |l| l.display()),
+                    if security.enrolled() {
+                        format!(
+                            "on; {} recovery codes left",
+                            security.recovery_codes_sha256.len()
+                        )
+                    } else {
+                        "off".to_owned()
+                    },
+                    security.failed_attempts,
+                    escape(
+                        view.locked_until
+                            .as_deref()
+                            .map_or("no".to_owned(), |u| format!("until {u}"))
+                            .as_str()
+                    ),
+                );
+                if view.locked_until.is_some() {
+                    let _ = write!(
+                        body,
+                        "<form method=\"post\" action=\"{}/support/unlock\">{}\
+                         <input type=\"hidden\" name=\"member\" value=\"{}\">\
+                         <button type=\"submit\">Lift the lockout</button></form>",
+                        escape(self.base),
+                        hidden_session(session),
+                        escape(&view.username)
+                    );
+                }
+            }
+            None => body.push_str(
+                "<dt>Directory</dt><dd>not in the local directory (signs in through the \
+                 payer's identity provider)</dd></dl>",
+            ),
+        }
+        body.push_str("<h2>Connected apps</h2>");
+        if view.apps.is_empty() {
+            body.push_str("<p>None.</p>");
+        } else {
+            body.push_str(
+                "<table><thead><tr><th scope=\"col\">App</th><th scope=\"col\">Since</th>\
+                 <th scope=\"col\">Until</th><th scope=\"col\">Scope</th></tr></thead><tbody>",
+            );
+            for (app, since, until, scope) in &view.apps {
+                let _ = write!(
+                    body,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                    escape(app),
+                    escape(since),
+                    escape(until),
+                    escape(scope)
+                );
+            }
+            body.push_str("</tbody></table>");
+        }
+        let _ = write!(
+            body,
+            "<h2>Sign-in steps, newest first</h2>{}<h2>What apps read, newest first</h2>",
+            sign_in_table(&view.sign_ins, false)
+        );
+        if view.reads.is_empty() {
+            body.push_str("<p>None.</p>");
+        } else {
+            body.push_str(
+                "<table><thead><tr><th scope=\"col\">When</th><th scope=\"col\">App</th>\
+                 <th scope=\"col\">Request</th><th scope=\"col\">Status</th>\
+                 <th scope=\"col\">Resources sent</th></tr></thead><tbody>",
+            );
+            for (at, app, what, status, count) in &view.reads {
+                let _ = write!(
+                    body,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{status}</td><td>{count}</td></tr>",
+                    escape(at),
+                    escape(app),
+                    escape(what)
+                );
+            }
+            body.push_str("</tbody></table>");
+        }
+        self.page(&format!("Member {}", view.username), &body)
     }
 
     /// Member education on sharing health data with apps (CMS-9115-F: payers give

@@ -53,7 +53,7 @@ impl<A: AuthStore + Clone> AuthServer<A> {
     /// Changes the security record of local member `username` with `change` (compare
     /// and swap, read again when another sign-in changed it meanwhile): what `change`
     /// returned beside the record; `None` when there is no such local member.
-    async fn change_security<T>(
+    pub(super) async fn change_security<T>(
         &self,
         username: &str,
         change: impl Fn(&MemberSecurity) -> (MemberSecurity, T),

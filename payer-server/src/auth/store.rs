@@ -165,6 +165,8 @@ pub enum SignInOutcome {
     UpstreamError,
     /// The identity provider's answer lacked a claim the member mapping needs.
     ClaimMapping,
+    /// Support staff lifted a lockout.
+    Unlocked,
 }
 
 impl SignInOutcome {
@@ -176,6 +178,7 @@ impl SignInOutcome {
                 | SignInOutcome::SecondFactorEnrolled
                 | SignInOutcome::RecoveryCodeUsed
                 | SignInOutcome::ConsentGiven
+                | SignInOutcome::Unlocked
         )
     }
 
@@ -195,6 +198,7 @@ impl SignInOutcome {
             SignInOutcome::PkceMismatch => "PKCE mismatch (code_verifier)",
             SignInOutcome::UpstreamError => "identity provider error",
             SignInOutcome::ClaimMapping => "identity provider claims do not map to a member",
+            SignInOutcome::Unlocked => "lockout lifted by support staff",
         }
     }
 }
@@ -272,6 +276,9 @@ pub struct Session {
     /// A TOTP secret offered to the member (base32), until they confirm it with a code.
     #[serde(default)]
     pub enrolling_secret: Option<String>,
+    /// The name of the member services staff member signed in to the support console.
+    #[serde(default)]
+    pub support_staff: Option<String>,
     /// When it ends, in milliseconds since the epoch.
     pub expires_ms: i64,
 }
@@ -285,6 +292,7 @@ impl Session {
             patient_id: None,
             awaiting_second_factor: None,
             enrolling_secret: None,
+            support_staff: None,
             expires_ms,
         }
     }
