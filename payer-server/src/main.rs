@@ -28,7 +28,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use payer_server::audit::{AuditStore, StoreAuditSink};
 use payer_server::auth::{
     AuthConfig, AuthServer, AuthStore, ClientKeys, ClientKind, LocalMembers, MfaPolicy,
-    Registration, Theme,
+    Registration, Theme, UpstreamOidc, UpstreamSettings,
 };
 use payer_server::http::{ServerConfig, router};
 use payer_server::ingest::{self, Validation};
@@ -198,6 +198,37 @@ struct MemberArgs {
     /// A line above the sign-in form ("Use your member portal login").
     #[arg(long)]
     sign_in_note: Option<String>,
+    /// Members sign in at this OpenID Connect provider (the payer's member portal) in
+    /// place of passwords here: its issuer URL. Register this server with it as a
+    /// confidential client whose redirect URI is `<base>/auth/upstream/callback`.
+    #[arg(long, requires_all = ["upstream_client_id", "upstream_client_secret"])]
+    upstream_issuer: Option<String>,
+    /// This server's client id at the provider.
+    #[arg(long)]
+    upstream_client_id: Option<String>,
+    /// This server's client secret at the provider (from the environment keeps it out
+    /// of the process list).
+    #[arg(
+        long,
+        env = "PAYER_SERVER_UPSTREAM_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    upstream_client_secret: Option<String>,
+    /// The provider as members know it, on the sign-in page.
+    #[arg(long, default_value = "your member portal")]
+    upstream_name: String,
+    /// The claim naming the member (their user name here).
+    #[arg(long, default_value = "sub")]
+    upstream_username_claim: String,
+    /// The claim carrying the member's Patient id (`123`, `Patient/123` or a URL).
+    #[arg(long, default_value = "patient")]
+    upstream_patient_claim: String,
+    /// The claim carrying the member's line of business, if the provider has one.
+    #[arg(long)]
+    upstream_line_of_business_claim: Option<String>,
+    /// The scopes asked of the provider (with openid).
+    #[arg(long, default_value = "openid")]
+    upstream_scope: String,
 }
 
 impl Default for MemberArgs {
@@ -211,12 +242,44 @@ impl Default for MemberArgs {
             support_contact: None,
             education_url: None,
             sign_in_note: None,
+            upstream_issuer: None,
+            upstream_client_id: None,
+            upstream_client_secret: None,
+            upstream_name: "your member portal".to_owned(),
+            upstream_username_claim: "sub".to_owned(),
+            upstream_patient_claim: "patient".to_owned(),
+            upstream_line_of_business_claim: None,
+            upstream_scope: "openid".to_owned(),
         }
     }
 }
 
 impl MemberArgs {
-    fn configure(&self, mut config: AuthConfig) -> Result<AuthConfig, String> {
+    /// The provider's settings, discovered, when one is configured.
+    async fn upstream(&self) -> Result<Option<UpstreamOidc>, String> {
+        let (Some(issuer), Some(client_id), Some(secret)) = (
+            &self.upstream_issuer,
+            &self.upstream_client_id,
+            &self.upstream_client_secret,
+        ) else {
+            return Ok(None);
+        };
+        let mut settings = UpstreamSettings::new(issuer, client_id, secret, &self.upstream_name)
+            .with_claims(&self.upstream_username_claim, &self.upstream_patient_claim)
+            .with_scope(&self.upstream_scope);
+        if let Some(claim) = &self.upstream_line_of_business_claim {
+            settings = settings.with_line_of_business_claim(claim);
+        }
+        UpstreamOidc::discover(settings)
+            .await
+            .map(Some)
+            .map_err(|e| format!("the identity provider {issuer}: {e}"))
+    }
+
+    async fn configure(&self, mut config: AuthConfig) -> Result<AuthConfig, String> {
+        if let Some(upstream) = self.upstream().await? {
+            config = config.with_upstream(upstream);
+        }
         let mut theme = Theme::new(&self.payer_name);
         let bad = |e: payer_server::error::Error| e.to_string();
         if let Some(url) = &self.logo_url {
@@ -675,7 +738,9 @@ async fn auth_server<S: AuthStore + Clone>(
     members: &MemberArgs,
 ) -> Result<AuthServer<S>, String> {
     // Beside the FHIR base, as it is mounted: replicas behind one public URL agree.
-    let mut config = members.configure(AuthConfig::new(sibling(fhir_base, "auth"), fhir_base))?;
+    let mut config = members
+        .configure(AuthConfig::new(sibling(fhir_base, "auth"), fhir_base))
+        .await?;
     if let Some(token) = admin_token {
         config = config.with_admin_token(token);
     }

@@ -268,7 +268,10 @@ impl MemberBrowser {
 
     /// Opens `authorize_url` and posts the sign-in form as `username` with `password`:
     /// the status and the page that answers (the consent page, a second-factor page, or
-    /// the sign-in form again with the reason).
+    /// the sign-in form again with the reason). When the payer's members sign in at its
+    /// identity provider, the browser continues there, posts that provider's sign-in
+    /// form (the fields `username` and `password` beside its hidden ones) and follows
+    /// the provider back: the page is then the one the callback answers.
     pub async fn sign_in(
         &self,
         authorize_url: &str,
@@ -276,15 +279,69 @@ impl MemberBrowser {
         password: &str,
     ) -> BrowserResult<(reqwest::StatusCode, String)> {
         let page = self.page(self.http.get(authorize_url)).await?;
-        let session = input_values(&page, "session")
-            .pop()
-            .ok_or("the authorization page has no sign-in form")?;
-        let login = [
-            ("session", session.as_str()),
-            ("username", username),
-            ("password", password),
-        ];
-        self.submit(&form_action(&page)?, &login).await
+        let credentials = [("username", username), ("password", password)];
+        if form_action(&page)?.ends_with("/upstream/start") {
+            return self.through_provider(&page, &credentials).await;
+        }
+        self.post_form(&page, &credentials).await
+    }
+
+    /// Continues a sign-in at the payer's identity provider from `page` (the form to go
+    /// there), posting `credentials` on the provider's own form: what the callback
+    /// answers.
+    pub async fn through_provider(
+        &self,
+        page: &str,
+        credentials: &[(&str, &str)],
+    ) -> BrowserResult<(reqwest::StatusCode, String)> {
+        let to_provider = self.redirect_of(self.post_form_request(page, &[])?).await?;
+        let provider_page = self.page(self.http.get(&to_provider)).await?;
+        let back = self
+            .redirect_of(self.post_form_request(&provider_page, credentials)?)
+            .await?;
+        let response = self.http.get(&back).send().await?;
+        Ok((response.status(), response.text().await?))
+    }
+
+    /// Where a request's `303` sends the browser.
+    async fn redirect_of(&self, request: reqwest::RequestBuilder) -> BrowserResult<String> {
+        let response = request.send().await?;
+        let status = response.status();
+        match response
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+        {
+            Some(location) if status.is_redirection() => Ok(location.to_owned()),
+            _ => Err(format!(
+                "expected a redirect, got {status}: {}",
+                response.text().await?
+            )
+            .into()),
+        }
+    }
+
+    /// Posts the first form of `page`: its hidden fields and `fields`.
+    async fn post_form(
+        &self,
+        page: &str,
+        fields: &[(&str, &str)],
+    ) -> BrowserResult<(reqwest::StatusCode, String)> {
+        let response = self.post_form_request(page, fields)?.send().await?;
+        Ok((response.status(), response.text().await?))
+    }
+
+    fn post_form_request(
+        &self,
+        page: &str,
+        fields: &[(&str, &str)],
+    ) -> BrowserResult<reqwest::RequestBuilder> {
+        let hidden = hidden_inputs(page);
+        let pairs = hidden
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(fields.iter().copied());
+        Ok(self.post(&form_action(page)?, pairs))
     }
 
     /// Answers a consent page: every box ticked and Allow, or Deny. The URL the server
@@ -356,6 +413,19 @@ fn input_values(page: &str, name: &str) -> Vec<String> {
         .filter_map(|(i, _)| {
             let rest = &page[i + marker.len()..];
             rest.find('"').map(|end| unescape(&rest[..end]))
+        })
+        .collect()
+}
+
+/// The hidden fields of the first form of `page`: `(name, value)`.
+fn hidden_inputs(page: &str) -> Vec<(String, String)> {
+    let form = page.split("</form>").next().unwrap_or(page);
+    form.split("<input type=\"hidden\" ")
+        .skip(1)
+        .filter_map(|input| {
+            let name = between(input, "name=\"", "\"")?;
+            let value = between(input, "value=\"", "\"")?;
+            Some((unescape(name), unescape(value)))
         })
         .collect()
 }

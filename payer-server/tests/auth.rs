@@ -18,6 +18,9 @@ use payer_server::store::{Clock, SqliteStore};
 use reqwest::StatusCode;
 use serde_json::Value;
 
+#[path = "support/keys.rs"]
+mod keys;
+
 type TestResult = Result<(), Box<dyn Error>>;
 type AnyResult<T> = Result<T, Box<dyn Error>>;
 
@@ -1123,37 +1126,8 @@ async fn consent_and_granular_scopes_limit_what_the_token_reads() -> TestResult 
     Ok(())
 }
 
-/// A key pair for a client assertion, ES384 (P-384) or RS384 (RSA 2048): the signing key
-/// and the public JWK Set to register.
-fn client_key(alg: jsonwebtoken::Algorithm) -> AnyResult<(jsonwebtoken::EncodingKey, String)> {
-    use aws_lc_rs::encoding::AsDer;
-    use aws_lc_rs::signature::{ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair};
-    let key = match alg {
-        jsonwebtoken::Algorithm::RS384 => {
-            let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
-                .map_err(|_| "keygen")?;
-            let der = pair.as_der().map_err(|_| "pkcs8")?;
-            let pem = format!(
-                "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
-                base64::engine::general_purpose::STANDARD.encode(der.as_ref())
-            );
-            jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes())?
-        }
-        _ => {
-            let pair =
-                EcdsaKeyPair::generate(&ECDSA_P384_SHA384_FIXED_SIGNING).map_err(|_| "keygen")?;
-            let der = pair.to_pkcs8v1().map_err(|_| "pkcs8")?;
-            jsonwebtoken::EncodingKey::from_ec_der(der.as_ref())
-        }
-    };
-    let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&key, alg)?;
-    jwk.common.key_id = Some(format!("{alg:?}-key"));
-    let set = jsonwebtoken::jwk::JwkSet { keys: vec![jwk] };
-    Ok((key, serde_json::to_string(&set)?))
-}
-
 fn backend_key() -> AnyResult<(jsonwebtoken::EncodingKey, String)> {
-    client_key(jsonwebtoken::Algorithm::ES384)
+    Ok(keys::signing_key(jsonwebtoken::Algorithm::ES384)?)
 }
 
 fn assertion(
@@ -1485,7 +1459,7 @@ async fn browser_apps_reach_discovery_the_token_endpoint_and_the_api_cross_origi
 async fn confidential_asymmetric_apps_launch_and_refresh_with_rs384_assertions() -> TestResult {
     let server = start().await?;
     let alg = jsonwebtoken::Algorithm::RS384;
-    let (key, jwks) = client_key(alg)?;
+    let (key, jwks) = keys::signing_key(alg)?;
     let client_id = server
         .auth
         .register(

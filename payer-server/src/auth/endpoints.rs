@@ -12,12 +12,12 @@ use serde_json::{Value, json};
 
 use super::crypto::{self, token_key};
 use super::scope::{Context, ScopeToken, Scopes};
-use super::sign_in;
 use super::store::{
     AccessTokenRecord, AuthStore, AuthorizationRequest, Client, ClientAuth, ClientKeys,
     GrantRecord, Redemption, RefreshTokenRecord, Session, SignInOutcome,
 };
 use super::{AuthServer, ClientKind, Registration, SESSION_LIFETIME_MS, bearer};
+use super::{sign_in, upstream};
 use crate::error::Error;
 use crate::http::{PATIENT_ACCESS_TYPES, form_urlencoded};
 
@@ -46,6 +46,8 @@ pub(super) fn router<A: AuthStore + Clone>(server: AuthServer<A>) -> Router {
         .route("/apps/revoke", post(sign_in::apps_revoke::<A>))
         .route("/apps/mfa", post(sign_in::apps_enroll::<A>))
         .route("/gallery", get(sign_in::gallery::<A>))
+        .route("/upstream/start", post(upstream::start::<A>))
+        .route("/upstream/callback", get(upstream::callback::<A>))
         .route("/sharing", get(sign_in::sharing::<A>))
         .route("/admin/clients", post(register_client::<A>))
         .layer(crate::http::cors())
@@ -189,24 +191,12 @@ pub(super) fn redirect(uri: &str, params: &[(&str, &str)]) -> Response {
         location.push(separator);
         location.push_str(name);
         location.push('=');
-        location.push_str(&percent_encode(value));
+        location.push_str(&crate::http::encode_component(value));
     }
     match HeaderValue::from_str(&location) {
         Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
         Err(_) => (StatusCode::BAD_REQUEST, "the redirect URI is not valid").into_response(),
     }
-}
-
-fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 async fn authorize_get<A: AuthStore + Clone>(
@@ -339,10 +329,15 @@ async fn authorize<A: AuthStore + Clone>(server: &AuthServer<A>, form: &Form) ->
     {
         return server.error_page(StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
     }
-    html(
-        StatusCode::OK,
-        server.pages().login(&key, &client.name, None),
-    )
+    let pages = server.pages();
+    let page = match &server.inner.config.upstream {
+        Some(upstream) => pages.login_with(
+            &client.name,
+            &pages.upstream_form(Some(&key), upstream.display_name()),
+        ),
+        None => pages.login(&key, &client.name, None),
+    };
+    html(StatusCode::OK, page)
 }
 
 /// The scopes a member's app may be granted: resource scopes of served types for the
@@ -427,7 +422,7 @@ async fn authenticate_client<A: AuthStore + Clone>(
                 ClientKeys::JwksUrl(url) => server
                     .inner
                     .fetcher
-                    .fetch(url)
+                    .fetch(url, "the app's JWK Set")
                     .await
                     .map_err(OAuthError::invalid_client)?,
             };

@@ -1,5 +1,6 @@
-//! Apps' public keys registered by URL (`jwks_uri` of an app, SMART App Launch 2.2
-//! "Client Authentication: Asymmetric"): fetched when an app authenticates.
+//! Documents fetched from other servers: apps' public keys registered by URL (`jwks_uri`
+//! of an app, SMART App Launch 2.2 "Client Authentication: Asymmetric"), fetched when an
+//! app authenticates, and an upstream identity provider's discovery document and keys.
 
 use std::time::Duration;
 
@@ -26,7 +27,7 @@ pub(crate) fn fetchable(url: &str) -> bool {
     matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }
 
-/// An HTTP client for JWK Sets: short timeouts, no redirects.
+/// An HTTP client for other servers' documents: short timeouts, no redirects.
 #[derive(Debug, Clone)]
 pub(crate) struct Fetcher {
     http: reqwest::Client,
@@ -42,12 +43,18 @@ impl Fetcher {
         Ok(Fetcher { http })
     }
 
-    /// The JWK Set at `url`, as text; the error says what went wrong, for the app.
-    pub(crate) async fn fetch(&self, url: &str) -> std::result::Result<String, String> {
+    /// The HTTP client, for requests other than a fetch.
+    pub(crate) fn client(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The document `what` (a JWK Set, a discovery document) at `url`, as text; the
+    /// error says what went wrong, for the app or the payer.
+    pub(crate) async fn fetch(&self, url: &str, what: &str) -> std::result::Result<String, String> {
         if !fetchable(url) {
-            return Err(format!("the JWK Set URL {url} is not https"));
+            return Err(format!("the URL of {what}, {url}, is not https"));
         }
-        let failed = |e: &dyn std::fmt::Display| format!("fetching the JWK Set at {url}: {e}");
+        let failed = |e: &dyn std::fmt::Display| format!("fetching {what} at {url}: {e}");
         let response = self
             .http
             .get(url)

@@ -38,6 +38,7 @@ pub mod store;
 mod support;
 mod theme;
 pub mod totp;
+mod upstream;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -54,6 +55,7 @@ pub use store::{
     SignInOutcome,
 };
 pub use theme::Theme;
+pub use upstream::{UpstreamOidc, UpstreamPending, UpstreamSettings};
 
 use crate::access::{AuthorizeFuture, Authorizer, Grant};
 use crate::error::{Error, Result};
@@ -130,6 +132,9 @@ pub struct AuthConfig {
     pub lines_of_business: Option<Vec<LineOfBusiness>>,
     /// The pages' look and the payer's words on them.
     pub theme: Theme,
+    /// The payer's identity provider members sign in at, in place of the local
+    /// directory's passwords.
+    pub upstream: Option<UpstreamOidc>,
     /// The SHA-256 of the administrator's bearer token for the admin API
     /// (`POST {issuer}/admin/clients`); no admin API when `None`.
     admin_token_sha256: Option<String>,
@@ -166,6 +171,7 @@ impl AuthConfig {
             lockout: Lockout::default(),
             lines_of_business: None,
             theme: Theme::default(),
+            upstream: None,
             admin_token_sha256: None,
         }
     }
@@ -220,6 +226,13 @@ impl AuthConfig {
     /// too, so a [`MemberDirectory`] must report it.
     pub fn with_lines_of_business(mut self, lines: Vec<LineOfBusiness>) -> AuthConfig {
         self.lines_of_business = Some(lines);
+        self
+    }
+
+    /// Members sign in at `upstream`, the payer's OpenID Connect provider, instead of
+    /// with a password here.
+    pub fn with_upstream(mut self, upstream: UpstreamOidc) -> AuthConfig {
+        self.upstream = Some(upstream);
         self
     }
 

@@ -306,14 +306,34 @@ impl<'a> Pages<'a> {
 
     /// The sign-in form of an authorization request.
     pub(crate) fn login(&self, session: &str, app: &str, error: Option<&str>) -> String {
-        let body = format!(
-            "<p><strong>{}</strong> asks to connect to your {} account.</p>{}{}",
-            escape(app),
-            escape(&self.theme.payer_name),
+        let form = format!(
+            "{}{}",
             error_paragraph(error),
             self.sign_in_form("/login", Some(session))
         );
+        self.login_with(app, &form)
+    }
+
+    /// The sign-in page of an authorization request, with `form` to sign in.
+    pub(crate) fn login_with(&self, app: &str, form: &str) -> String {
+        let body = format!(
+            "<p><strong>{}</strong> asks to connect to your {} account.</p>{form}",
+            escape(app),
+            escape(&self.theme.payer_name),
+        );
         self.page("Sign in", &body)
+    }
+
+    /// The button that sends the member to sign in at the payer's identity provider.
+    pub(crate) fn upstream_form(&self, session: Option<&str>, provider: &str) -> String {
+        format!(
+            "<p>You sign in with your {provider} account.</p>\
+             <form method=\"post\" action=\"{}/upstream/start\">{}\
+             <button type=\"submit\">Continue to {provider}</button></form>",
+            escape(self.base),
+            session.map(hidden_session).unwrap_or_default(),
+            provider = escape(provider)
+        )
     }
 
     /// The second-factor form: a code from the authenticator app, or a recovery code.
@@ -423,11 +443,16 @@ impl<'a> Pages<'a> {
 
     /// The connected apps page's sign-in form.
     pub(crate) fn apps_login(&self, error: Option<&str>) -> String {
-        let body = format!(
-            "<p>Sign in to see the apps you connected to your data.</p>{}{}",
+        self.apps_login_with(&format!(
+            "{}{}",
             error_paragraph(error),
             self.sign_in_form("/apps", None)
-        );
+        ))
+    }
+
+    /// The connected apps page's sign-in, with `form` to sign in.
+    pub(crate) fn apps_login_with(&self, form: &str) -> String {
+        let body = format!("<p>Sign in to see the apps you connected to your data.</p>{form}");
         self.page("Connected apps", &body)
     }
 

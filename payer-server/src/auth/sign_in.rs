@@ -77,7 +77,7 @@ impl<A: AuthStore + Clone> AuthServer<A> {
 
 /// The form of a sign-in step, and its session with the session's key; the error page to
 /// answer when the form does not decode or its session ended.
-async fn form_session<A: AuthStore + Clone>(
+pub(super) async fn form_session<A: AuthStore + Clone>(
     server: &AuthServer<A>,
     body: &Bytes,
 ) -> Result<(Form, String, Session), Response> {
@@ -246,6 +246,12 @@ pub(super) async fn login<A: AuthStore + Clone>(
     let Some(request) = session.request.clone() else {
         return server.error_page(StatusCode::BAD_REQUEST, "this is not a sign-in for an app");
     };
+    if server.inner.config.upstream.is_some() {
+        return server.error_page(
+            StatusCode::BAD_REQUEST,
+            "members sign in at the payer's identity provider here, not with a password",
+        );
+    }
     let client = match server.inner.store.client(&request.client_id).await {
         Ok(Some(client)) => client,
         Ok(None) => {
@@ -292,7 +298,10 @@ pub(super) async fn login<A: AuthStore + Clone>(
 
 /// Why `member` may not connect apps here, when the payer serves only some lines of
 /// business ([`super::AuthConfig::with_lines_of_business`]).
-fn line_of_business_refusal<A>(server: &AuthServer<A>, member: &Member) -> Option<String> {
+pub(super) fn line_of_business_refusal<A>(
+    server: &AuthServer<A>,
+    member: &Member,
+) -> Option<String> {
     let served = server.inner.config.lines_of_business.as_ref()?;
     match member.line_of_business {
         Some(line) if served.contains(&line) => None,
@@ -356,7 +365,7 @@ fn enroll_page<A>(
 /// The member is signed in with every factor asked: records it, and shows the consent
 /// page of the authorization request, or the connected apps, with `recovery_codes` to
 /// write down when they were just made.
-async fn signed_in<A: AuthStore + Clone>(
+pub(super) async fn signed_in<A: AuthStore + Clone>(
     server: &AuthServer<A>,
     key: &str,
     raw_session: &str,
@@ -759,7 +768,13 @@ pub(super) async fn sharing<A: AuthStore + Clone>(State(server): State<AuthServe
 pub(super) async fn apps_page<A: AuthStore + Clone>(
     State(server): State<AuthServer<A>>,
 ) -> Response {
-    html(StatusCode::OK, server.pages().apps_login(None))
+    let page = match &server.inner.config.upstream {
+        Some(upstream) => server
+            .pages()
+            .apps_login_with(&server.pages().upstream_form(None, upstream.display_name())),
+        None => server.pages().apps_login(None),
+    };
+    html(StatusCode::OK, page)
 }
 
 /// Signs the member in to the connected apps page: a short session, the second factor
@@ -771,6 +786,12 @@ pub(super) async fn apps_login<A: AuthStore + Clone>(
     let Ok(form) = Form::body(&body) else {
         return server.error_page(StatusCode::BAD_REQUEST, "the form does not decode");
     };
+    if server.inner.config.upstream.is_some() {
+        return server.error_page(
+            StatusCode::BAD_REQUEST,
+            "members sign in at the payer's identity provider here, not with a password",
+        );
+    }
     let checked = check_password(&server, &form, None, |wrong| {
         server.pages().apps_login(Some(wrong))
     })

@@ -279,6 +279,9 @@ pub struct Session {
     /// The name of the member services staff member signed in to the support console.
     #[serde(default)]
     pub support_staff: Option<String>,
+    /// A sign-in at the payer's identity provider under way.
+    #[serde(default)]
+    pub upstream: Option<super::upstream::UpstreamPending>,
     /// When it ends, in milliseconds since the epoch.
     pub expires_ms: i64,
 }
@@ -293,6 +296,7 @@ impl Session {
             awaiting_second_factor: None,
             enrolling_secret: None,
             support_staff: None,
+            upstream: None,
             expires_ms,
         }
     }

@@ -173,16 +173,7 @@ impl Totp {
     /// The `otpauth://totp/` URI an authenticator app reads (from a QR code): the label
     /// `issuer:account`, the secret in base32 without padding, and the parameters.
     pub fn provisioning_uri(&self, issuer: &str, account: &str) -> String {
-        let encode = |s: &str| -> String {
-            s.bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                        char::from(b).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect()
-        };
+        let encode = crate::http::encode_component;
         format!(
             "otpauth://totp/{}:{}?secret={}&issuer={}&algorithm={}&digits={}&period={}",
             encode(issuer),

@@ -648,6 +648,20 @@ pub(crate) fn form_urlencoded(raw: &str) -> Result<Vec<(String, String)>, Error>
     Ok(out)
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters, for a query value or
+/// a form field.
+pub(crate) fn encode_component(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 pub(crate) fn percent_decode(s: &str) -> Result<String, Error> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
