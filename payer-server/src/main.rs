@@ -832,7 +832,9 @@ async fn demo(
         .bulk_load(ingest::load_synthetic(&store, config, Validation::Off))
         .await
         .map_err(|e| e.to_string())?;
-    let auth = auth_server(&store, &base_url, None, members_sign_in).await?;
+    // The support console's key, new at every start like the password.
+    let admin_token = payer_server::auth::random_token();
+    let auth = auth_server(&store, &base_url, Some(&admin_token), members_sign_in).await?;
     let app = auth
         .register(
             Registration::public("Demo patient app", redirect_uris.clone())
@@ -901,6 +903,8 @@ async fn demo(
          &code_challenge=...&code_challenge_method=S256 (or any SMART app with the values above)",
         app.client_id
     );
+    println!("support_console: http://{listen}/auth/support");
+    println!("admin_token: {admin_token} (the support console's access key)");
     println!("app_gallery: http://{listen}/auth/gallery");
     println!("member_education: http://{listen}/auth/sharing");
     println!("connected_apps: http://{listen}/auth/apps");

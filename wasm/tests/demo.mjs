@@ -22,16 +22,17 @@ export function freePort() {
 
 /**
  * `payer-server demo` with `members` members and `redirectUri` registered for `demo-app`;
- * resolves once it printed what to try: `{ fhirBase, clientId, password, members:
- * [{ username, patient }], stop() }`.
+ * resolves once it printed what to try: `{ fhirBase, authBase, clientId, password,
+ * adminToken, members: [{ username, patient, lineOfBusiness }], stop() }`.
  */
-export async function startDemo({ members = 3, redirectUri }) {
+export async function startDemo({ members = 3, practitioners = 1000, redirectUri }) {
   const binary = process.env.PAYER_SERVER_BIN;
   assert.ok(binary, "PAYER_SERVER_BIN names the payer-server binary (cargo xtask ci sets it)");
   const dir = mkdtempSync(join(tmpdir(), "cms-interop-wasm-"));
   const port = await freePort();
   const child = spawn(binary, [
-    "demo", "--members", String(members), "--db", join(dir, "demo.sqlite"),
+    "demo", "--members", String(members), "--practitioners", String(practitioners),
+    "--db", join(dir, "demo.sqlite"),
     "--listen", `127.0.0.1:${port}`, "--redirect-uri", redirectUri,
   ], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
@@ -45,12 +46,17 @@ export async function startDemo({ members = 3, redirectUri }) {
   const value = (key) => out.match(new RegExp(`^${key}: (.+)$`, "m"))?.[1]?.trim();
   const usernames = [...out.matchAll(/^username: (.+)$/gm)].map((m) => m[1].trim());
   const patients = [...out.matchAll(/^patient: Patient\/(.+)$/gm)].map((m) => m[1].trim());
+  const lines = [...out.matchAll(/^line_of_business: (.+)$/gm)].map((m) => m[1].trim());
   assert.equal(usernames.length, patients.length, out);
+  assert.equal(usernames.length, lines.length, out);
+  const fhirBase = value("fhir_base");
   return {
-    fhirBase: value("fhir_base"),
+    fhirBase,
+    authBase: new URL("/auth", fhirBase).href,
     clientId: value("client_id").split(" ")[0],
     password: value("password").split(" ")[0],
-    members: usernames.map((username, i) => ({ username, patient: patients[i] })),
+    adminToken: value("admin_token").split(" ")[0],
+    members: usernames.map((username, i) => ({ username, patient: patients[i], lineOfBusiness: lines[i] })),
     stop() {
       child.kill();
       rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,3 @@
-// The npm package in Node (`node --test`): FHIR parsing and validation, and a whole
-// standalone launch against the real payer-server (`payer-server demo` on a loopback
-// port), the member's browser played with fetch through the sign-in and consent forms.
-// `cargo xtask ci` builds the package and the server first (PAYER_SERVER_BIN).
-
 // The npm package in Node (`node --test`): FHIR parsing, validation and summaries (the
 // official CARIN examples among the inputs), and whole standalone launches against the
 // real payer-server (`payer-server demo` on a loopback port), the member's browser played

@@ -603,8 +603,7 @@ impl<'a> Pages<'a> {
         body.push_str(&self.support_search(session));
         let _ = write!(
             body,
-            "<h2>Member {}</h2><dl><dt>Patient</dt><dd>{}</dd>",
-            escape(&view.username),
+            "<h2>Account</h2><dl><dt>Patient</dt><dd>{}</dd>",
             escape(view.patient_id.as_deref().unwrap_or("unknown"))
         );
         match view.record {
