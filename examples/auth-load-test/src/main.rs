@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use payer_server::auth::pkce_challenge;
+use payer_server::auth::{AuthStore, MfaPolicy, pkce_challenge};
 use payer_server::store::SqliteStore;
 use payer_server::testing::{LoopbackPayer, MemberBrowser};
 use serde_json::Value;
@@ -49,6 +49,15 @@ struct Args {
     /// Concurrent clients.
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// Two-step sign-in: `off`, `when-enrolled` (the default; the members here have not
+    /// enrolled) or `required` (every launch sets it up: a TOTP code, ten recovery codes).
+    #[arg(long, default_value = "when-enrolled", value_parser = parse_mfa)]
+    mfa: MfaPolicy,
+}
+
+fn parse_mfa(text: &str) -> Result<MfaPolicy, String> {
+    MfaPolicy::from_code(text)
+        .ok_or_else(|| format!("{text:?} is not off, when-enrolled or required"))
 }
 
 #[tokio::main]
@@ -61,7 +70,9 @@ async fn main() -> AnyResult<()> {
     }
     let dir = tempfile::tempdir()?;
     let store = SqliteStore::open(dir.path().join("auth-load.sqlite"))?;
-    let payer = LoopbackPayer::start(store, args.members, |config| config).await?;
+    let mfa = args.mfa;
+    let payer =
+        LoopbackPayer::start(store, args.members, move |config| config.with_mfa(mfa)).await?;
     let members = payer.members.clone();
     println!("members: {}", members.len());
     println!("resources: {}", payer.resources);
@@ -98,10 +109,21 @@ async fn main() -> AnyResult<()> {
             refresh: text(&token, "refresh_token"),
         });
     }
-    report_row(
-        "launch: authorize, sign in (argon2id), consent, code exchange",
-        &launches,
-    );
+    let mut enrolled = 0;
+    for member in &members {
+        if let Some(record) = payer.store.member(&member.username).await? {
+            enrolled += usize::from(record.security.enrolled());
+        }
+    }
+    let launch = if enrolled == 0 {
+        "launch: authorize, sign in (argon2id), consent, code exchange".to_owned()
+    } else {
+        format!(
+            "launch: authorize, sign in (argon2id), two-step set-up ({enrolled} members), \
+             consent, code exchange"
+        )
+    };
+    report_row(&launch, &launches);
 
     // The token endpoint: refresh rotations, each client on its own members' grants.
     let flow = Arc::new(flow);
