@@ -43,6 +43,18 @@ impl PostgresStore {
         client.execute(&statement, params).await.map_err(pg_error)
     }
 
+    /// The JSON column of every row `sql` selects with `params`, parsed, in order.
+    async fn auth_all<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<T>> {
+        let client = self.client().await?;
+        let statement = client.prepare_cached(sql).await.map_err(pg_error)?;
+        let rows = client.query(&statement, params).await.map_err(pg_error)?;
+        rows.iter().map(|row| from_json(row.get(0))).collect()
+    }
+
     /// The JSON column of the row `sql` selects with `key`, parsed.
     async fn auth_one<T: serde::de::DeserializeOwned>(
         &self,
@@ -138,12 +150,8 @@ impl AuthStore for PostgresStore {
     }
 
     async fn clients(&self) -> Result<Vec<Client>> {
-        let client = self.client().await?;
-        let rows = client
-            .query("SELECT json FROM auth_clients ORDER BY client_id", &[])
+        self.auth_all("SELECT json FROM auth_clients ORDER BY client_id", &[])
             .await
-            .map_err(pg_error)?;
-        rows.iter().map(|row| from_json(row.get(0))).collect()
     }
 
     async fn put_member(&self, member: MemberRecord) -> Result<()> {
@@ -207,17 +215,13 @@ impl AuthStore for PostgresStore {
     }
 
     async fn sign_ins(&self, subject: Option<&str>, limit: usize) -> Result<Vec<SignInEvent>> {
-        let client = self.client().await?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = client
-            .query(
-                "SELECT json FROM auth_sign_ins WHERE $1::text IS NULL OR subject = $1 \
-                 ORDER BY seq DESC LIMIT $2",
-                &[&subject, &limit],
-            )
-            .await
-            .map_err(pg_error)?;
-        rows.iter().map(|row| from_json(row.get(0))).collect()
+        self.auth_all(
+            "SELECT json FROM auth_sign_ins WHERE $1::text IS NULL OR subject = $1 \
+             ORDER BY seq DESC LIMIT $2",
+            &[&subject, &limit],
+        )
+        .await
     }
 
     async fn put_session(&self, key: &str, session: Session) -> Result<()> {
@@ -463,12 +467,8 @@ impl AuthStore for PostgresStore {
     }
 
     async fn signing_keys(&self) -> Result<Vec<SigningKey>> {
-        let client = self.client().await?;
-        let rows = client
-            .query("SELECT json FROM auth_signing_keys ORDER BY seq", &[])
+        self.auth_all("SELECT json FROM auth_signing_keys ORDER BY seq", &[])
             .await
-            .map_err(pg_error)?;
-        rows.iter().map(|row| from_json(row.get(0))).collect()
     }
 
     async fn put_signing_key(&self, key: SigningKey) -> Result<()> {

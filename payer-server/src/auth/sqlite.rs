@@ -64,6 +64,20 @@ fn one<T: serde::de::DeserializeOwned>(c: &Connection, sql: &str, key: &str) -> 
         .transpose()
 }
 
+/// The JSON column of every row `sql` selects with `params`, parsed, in order.
+fn all<T: serde::de::DeserializeOwned>(
+    c: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<T>> {
+    let mut statement = c.prepare_cached(sql).map_err(sql_error)?;
+    let rows = statement
+        .query_map(params, |row| row.get::<_, String>(0))
+        .map_err(sql_error)?;
+    rows.map(|json| from_json(&json.map_err(sql_error)?))
+        .collect()
+}
+
 fn grant(c: &Connection, id: &str) -> Result<Option<GrantRecord>> {
     c.query_row(
         "SELECT json, revoked FROM auth_grants WHERE id = ?1",
@@ -146,17 +160,8 @@ impl AuthStore for SqliteStore {
     }
 
     async fn clients(&self) -> Result<Vec<Client>> {
-        self.with_reader(|c| {
-            let mut statement = c
-                .prepare("SELECT json FROM auth_clients ORDER BY client_id")
-                .map_err(sql_error)?;
-            let rows = statement
-                .query_map([], |row| row.get::<_, String>(0))
-                .map_err(sql_error)?;
-            rows.map(|json| from_json(&json.map_err(sql_error)?))
-                .collect()
-        })
-        .await
+        self.with_reader(|c| all(c, "SELECT json FROM auth_clients ORDER BY client_id", []))
+            .await
     }
 
     async fn put_member(&self, member: MemberRecord) -> Result<()> {
@@ -231,17 +236,12 @@ impl AuthStore for SqliteStore {
         let subject = subject.map(str::to_owned);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with_reader(move |c| {
-            let mut statement = c
-                .prepare_cached(
-                    "SELECT json FROM auth_sign_ins WHERE ?1 IS NULL OR subject = ?1 \
-                     ORDER BY seq DESC LIMIT ?2",
-                )
-                .map_err(sql_error)?;
-            let rows = statement
-                .query_map(params![subject, limit], |row| row.get::<_, String>(0))
-                .map_err(sql_error)?;
-            rows.map(|json| from_json(&json.map_err(sql_error)?))
-                .collect()
+            all(
+                c,
+                "SELECT json FROM auth_sign_ins WHERE ?1 IS NULL OR subject = ?1 \
+                 ORDER BY seq DESC LIMIT ?2",
+                params![subject, limit],
+            )
         })
         .await
     }
@@ -507,17 +507,8 @@ impl AuthStore for SqliteStore {
     }
 
     async fn signing_keys(&self) -> Result<Vec<SigningKey>> {
-        self.with_connection(|c| {
-            let mut statement = c
-                .prepare("SELECT json FROM auth_signing_keys ORDER BY seq")
-                .map_err(sql_error)?;
-            let rows = statement
-                .query_map([], |row| row.get::<_, String>(0))
-                .map_err(sql_error)?;
-            rows.map(|json| from_json(&json.map_err(sql_error)?))
-                .collect()
-        })
-        .await
+        self.with_connection(|c| all(c, "SELECT json FROM auth_signing_keys ORDER BY seq", []))
+            .await
     }
 
     async fn put_signing_key(&self, key: SigningKey) -> Result<()> {
