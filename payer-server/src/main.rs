@@ -971,6 +971,35 @@ mod tests {
         assert_eq!(database.database.as_deref(), Some("postgres://db/payer"));
         assert_eq!(listen, "127.0.0.1:9", "the command line wins");
 
+        // Theme and member settings: a colour's `#` is a value, not a comment.
+        std::fs::write(
+            &file,
+            "accent = #6b2c91\nlines-of-business = commercial,medicaid\nmfa = required\n\
+             support-contact = \"Call 1-800-555-0100\"\n",
+        )
+        .unwrap();
+        let line = with_config_file(args(&["payer-server", "serve", &config])).unwrap();
+        let Command::Serve {
+            members_sign_in, ..
+        } = Cli::try_parse_from(line).unwrap().command
+        else {
+            panic!("not serve");
+        };
+        assert_eq!(members_sign_in.accent.as_deref(), Some("#6b2c91"));
+        assert_eq!(
+            members_sign_in.lines_of_business,
+            [LineOfBusiness::Commercial, LineOfBusiness::Medicaid]
+        );
+        assert_eq!(members_sign_in.mfa, MfaPolicy::Required);
+        assert_eq!(
+            members_sign_in.support_contact.as_deref(),
+            Some("Call 1-800-555-0100")
+        );
+        assert!(
+            Cli::try_parse_from(["payer-server", "serve", "--mfa", "sometimes"]).is_err(),
+            "an unknown policy is refused"
+        );
+
         std::fs::write(&file, "listen 8080\n").unwrap();
         let error = with_config_file(args(&[
             "payer-server",

@@ -1531,6 +1531,11 @@ async fn the_command_line_registers_apps_and_adds_members() -> TestResult {
             REDIRECT,
             "--type",
             "confidential",
+            "--description",
+            "Keeps your claims",
+            "--privacy-policy",
+            "https://cli-app.example/privacy",
+            "--privacy-attested",
         ])
         .output()?;
     assert!(
@@ -1555,6 +1560,7 @@ async fn the_command_line_registers_apps_and_adds_members() -> TestResult {
         .args(["add-member", "--db"])
         .arg(&db)
         .args(["--username", "cli-member", "--patient", "patient-0001"])
+        .args(["--line-of-business", "medicaid"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()?;
@@ -1570,12 +1576,18 @@ async fn the_command_line_registers_apps_and_adds_members() -> TestResult {
         .await?
         .ok_or("app not stored")?;
     assert_eq!(client.redirect_uris, vec![REDIRECT.to_owned()]);
+    assert_eq!(client.description.as_deref(), Some("Keeps your claims"));
+    assert!(client.privacy_attested_ms.is_some(), "{client:?}");
     let members = LocalMembers::new(store);
     let member =
         payer_server::auth::MemberDirectory::authenticate(&members, "cli-member", PASSWORD)
             .await?
             .ok_or("the member does not sign in")?;
     assert_eq!(member.patient_id, "patient-0001");
+    assert_eq!(
+        member.line_of_business,
+        Some(payer_server::synth::LineOfBusiness::Medicaid)
+    );
     assert!(
         payer_server::auth::MemberDirectory::authenticate(&members, "cli-member", "wrong")
             .await?

@@ -852,8 +852,12 @@ async fn the_support_console_finds_a_member_and_shows_what_failed_what_was_read_
     let (_, page) = payer
         .browser
         .submit(
-            &format!("{console}/unlock"),
-            &[("session", &session), ("member", member)],
+            &format!("{console}/action"),
+            &[
+                ("session", &session),
+                ("member", member),
+                ("action", "unlock"),
+            ],
         )
         .await?;
     assert!(page.contains("The lockout is lifted."), "{page}");
@@ -866,6 +870,49 @@ async fn the_support_console_finds_a_member_and_shows_what_failed_what_was_read_
         payer.outcomes(member).await?.iter().rev().nth(1),
         Some(&SignInOutcome::Unlocked)
     );
+
+    // A member who lost their phone and their recovery codes: staff reset two-step
+    // sign-in, and the member is asked to set it up again.
+    let record = payer.payer.store.member(member).await?.ok_or("no member")?;
+    let mut enrolled = record.security.clone();
+    enrolled.totp_secret = Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".to_owned());
+    enrolled.recovery_codes_sha256 = vec!["0".repeat(64)];
+    assert!(
+        payer
+            .payer
+            .store
+            .swap_member_security(member, &record.security, enrolled)
+            .await?
+    );
+    let (_, page) = payer
+        .browser
+        .submit(&lookup, &[("session", &session), ("member", member)])
+        .await?;
+    assert!(page.contains("on; 1 recovery code left"), "{page}");
+    let (_, page) = payer
+        .browser
+        .submit(
+            &format!("{console}/action"),
+            &[
+                ("session", &session),
+                ("member", member),
+                ("action", "reset-two-step"),
+            ],
+        )
+        .await?;
+    assert!(page.contains("Two-step sign-in is reset"), "{page}");
+    assert!(page.contains("Two-step sign-in</dt><dd>off"), "{page}");
+    let security = payer
+        .payer
+        .store
+        .member(member)
+        .await?
+        .ok_or("no member")?
+        .security;
+    assert!(!security.enrolled() && security.recovery_codes_sha256.is_empty());
+    let trail = payer.sign_ins(Some(member)).await?;
+    assert_eq!(trail[0].outcome, SignInOutcome::SecondFactorReset);
+    assert_eq!(trail[0].detail, "by Alice");
 
     // A member's session is not a console session.
     let (_, page) = payer.browser.sign_in(&url, member, PASSWORD).await?;

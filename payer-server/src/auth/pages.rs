@@ -619,10 +619,9 @@ impl<'a> Pages<'a> {
                         .line_of_business
                         .map_or("not recorded", |l| l.display()),
                     if security.enrolled() {
-                        format!(
-                            "on; {} recovery codes left",
-                            security.recovery_codes_sha256.len()
-                        )
+                        let left = security.recovery_codes_sha256.len();
+                        let plural = if left == 1 { "" } else { "s" };
+                        format!("on; {left} recovery code{plural} left")
                     } else {
                         "off".to_owned()
                     },
@@ -634,12 +633,21 @@ impl<'a> Pages<'a> {
                             .as_str()
                     ),
                 );
-                if view.locked_until.is_some() {
+                let actions = [
+                    (view.locked_until.is_some(), "unlock", "Lift the lockout"),
+                    (
+                        security.enrolled(),
+                        "reset-two-step",
+                        "Reset two-step sign-in",
+                    ),
+                ];
+                for (_, action, label) in actions.iter().filter(|(shown, ..)| *shown) {
                     let _ = write!(
                         body,
-                        "<form method=\"post\" action=\"{}/support/unlock\">{}\
+                        "<form method=\"post\" action=\"{}/support/action\">{}\
                          <input type=\"hidden\" name=\"member\" value=\"{}\">\
-                         <button type=\"submit\">Lift the lockout</button></form>",
+                         <button type=\"submit\" name=\"action\" value=\"{action}\">{label}\
+                         </button></form>",
                         escape(self.base),
                         hidden_session(session),
                         escape(&view.username)

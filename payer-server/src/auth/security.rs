@@ -160,6 +160,17 @@ impl MemberSecurity {
         }
     }
 
+    /// Without the second factor: no secret, no recovery codes (support staff reset it for
+    /// a member who lost their phone and their codes); failures and a lock stay.
+    pub fn without_second_factor(&self) -> MemberSecurity {
+        MemberSecurity {
+            totp_secret: None,
+            last_totp_step: None,
+            recovery_codes_sha256: Vec::new(),
+            ..self.clone()
+        }
+    }
+
     /// Checks a code typed at `now_ms`: a TOTP code of a time step after the last one
     /// used, or an unused recovery code. The record to store (the step or the recovery
     /// code spent, failures cleared) and which it was; `None` when it is neither.

@@ -167,6 +167,8 @@ pub enum SignInOutcome {
     ClaimMapping,
     /// Support staff lifted a lockout.
     Unlocked,
+    /// Support staff reset the member's two-step sign-in.
+    SecondFactorReset,
 }
 
 impl SignInOutcome {
@@ -179,6 +181,7 @@ impl SignInOutcome {
                 | SignInOutcome::RecoveryCodeUsed
                 | SignInOutcome::ConsentGiven
                 | SignInOutcome::Unlocked
+                | SignInOutcome::SecondFactorReset
         )
     }
 
@@ -199,6 +202,7 @@ impl SignInOutcome {
             SignInOutcome::UpstreamError => "identity provider error",
             SignInOutcome::ClaimMapping => "identity provider claims do not map to a member",
             SignInOutcome::Unlocked => "lockout lifted by support staff",
+            SignInOutcome::SecondFactorReset => "two-step sign-in reset by support staff",
         }
     }
 }

@@ -3,7 +3,8 @@
 //! needs answered: their line of business and two-step sign-in, the apps connected, each
 //! sign-in step with its exact failure reason (wrong password, locked, second factor
 //! failed, consent denied, PKCE or redirect URI mismatch, identity provider errors), and
-//! the audit trail of what each app read. Staff can lift a lockout.
+//! the audit trail of what each app read. Staff can lift a lockout, and reset two-step
+//! sign-in for a member who lost their phone and recovery codes.
 //!
 //! Staff sign in with the administrator's token and their name; every lookup is itself an
 //! audit event (`support:<name>` read `Patient/<id>`), so who looked at whom is on record.
@@ -20,6 +21,7 @@ use super::crypto::{self, token_key};
 use super::endpoints::{Form, html};
 use super::pages::{SupportMember, SupportSignIn};
 use super::scope::Scopes;
+use super::security::MemberSecurity;
 use super::sign_in::date;
 use super::store::{AuthStore, Session, SignInEvent, SignInOutcome};
 use super::{AuthServer, SESSION_LIFETIME_MS};
@@ -36,7 +38,7 @@ pub(super) fn router<A: AuthStore + AuditStore + Clone>(server: AuthServer<A>) -
             axum::routing::get(home_login::<A>).post(staff_sign_in::<A>),
         )
         .route("/support/member", post(member::<A>))
-        .route("/support/unlock", post(unlock::<A>))
+        .route("/support/action", post(action::<A>))
         .with_state(server)
 }
 
@@ -260,8 +262,17 @@ async fn member_page<A: AuthStore + AuditStore + Clone>(
     )
 }
 
-/// `POST /support/unlock`: lifts a member's lockout (after staff checked who calls).
-async fn unlock<A: AuthStore + AuditStore + Clone>(
+/// A change staff make to a member's security: what it does, its trail entry, and the
+/// line confirming it.
+struct StaffAction {
+    change: fn(&MemberSecurity) -> MemberSecurity,
+    outcome: SignInOutcome,
+    done: &'static str,
+}
+
+/// `POST /support/action` (`action` = `unlock` or `reset-two-step`), after staff checked
+/// who is calling.
+async fn action<A: AuthStore + AuditStore + Clone>(
     State(server): State<AuthServer<A>>,
     body: Bytes,
 ) -> Response {
@@ -271,27 +282,29 @@ async fn unlock<A: AuthStore + AuditStore + Clone>(
     };
     let session = form.get("session").unwrap_or("").to_owned();
     let member = form.get("member").unwrap_or("").to_owned();
+    let action = match form.get("action") {
+        Some("unlock") => StaffAction {
+            change: MemberSecurity::after_success,
+            outcome: SignInOutcome::Unlocked,
+            done: "The lockout is lifted.",
+        },
+        Some("reset-two-step") => StaffAction {
+            change: MemberSecurity::without_second_factor,
+            outcome: SignInOutcome::SecondFactorReset,
+            done: "Two-step sign-in is reset: the member sets it up again from the connected \
+                   apps page (or at their next consent when it is required).",
+        },
+        _ => return server.error_page(StatusCode::BAD_REQUEST, "unknown action"),
+    };
     match server
-        .change_security(&member, |s| (s.after_success(), ()))
+        .change_security(&member, |s| ((action.change)(s), ()))
         .await
     {
         Ok(Some(())) => {
             server
-                .record(
-                    Some(&member),
-                    None,
-                    SignInOutcome::Unlocked,
-                    format!("unlocked by {staff}"),
-                )
+                .record(Some(&member), None, action.outcome, format!("by {staff}"))
                 .await;
-            member_page(
-                &server,
-                &session,
-                &staff,
-                &member,
-                Some("The lockout is lifted."),
-            )
-            .await
+            member_page(&server, &session, &staff, &member, Some(action.done)).await
         }
         Ok(None) => server.error_page(StatusCode::BAD_REQUEST, "no such local member"),
         Err(e) => server.unavailable(&e),
