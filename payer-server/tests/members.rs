@@ -330,6 +330,10 @@ async fn required_two_step_sign_in_is_set_up_at_the_first_consent_and_recovery_c
         page.contains("<label for=\"code\">"),
         "the code field is labelled"
     );
+    assert!(
+        page.contains("<svg role=\"img\" aria-label=\"QR code") && !page.contains("<?xml"),
+        "a QR code to scan, inline: {page}"
+    );
     let page = payer.browser.second_factor(page, member, None).await?;
     let codes = payer.browser.recovery_codes(member);
     assert_eq!(codes.len(), 10, "{page}");

@@ -197,7 +197,7 @@ impl<'a> Pages<'a> {
              .attested{{border-left:6px solid #137333;background:#f0fdf4;padding:.5rem 1rem}}\
              .notice{{border:2px solid var(--accent);padding:0 1rem;margin:1rem 0}}\
              fieldset{{border:1px solid #6b6b6b;border-radius:4px}}\
-             section{{margin:1.5rem 0}}code{{font-size:1rem}}\
+             section{{margin:1.5rem 0}}code{{font-size:1rem}}.qr{{margin:.5rem 0}}\
              table{{border-collapse:collapse;width:100%}}\
              th,td{{text-align:left;border-bottom:1px solid #6b6b6b;padding:.3rem .5rem .3rem 0;\
              vertical-align:top}}\
@@ -352,6 +352,25 @@ impl<'a> Pages<'a> {
         self.page("Two-step sign-in", &body)
     }
 
+    /// The `otpauth://` URI as a QR code an authenticator app scans: inline SVG (no image
+    /// request), labelled for screen readers; empty if it cannot be encoded.
+    fn qr_code(uri: &str) -> String {
+        let Ok(code) = qrcode::QrCode::new(uri.as_bytes()) else {
+            return String::new();
+        };
+        let svg = code
+            .render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(200, 200)
+            .build();
+        // Inline in HTML: no XML declaration.
+        let svg = svg.find("<svg").map_or(svg.as_str(), |at| &svg[at..]);
+        svg.replacen(
+            "<svg ",
+            "<svg role=\"img\" aria-label=\"QR code of the key, for your authenticator app\" ",
+            1,
+        )
+    }
+
     /// The set-up form: the secret to add to an authenticator app, and its first code.
     pub(crate) fn enroll(
         &self,
@@ -372,9 +391,11 @@ impl<'a> Pages<'a> {
              code from an authenticator app on your phone.</p><ol>\
              <li>Install an authenticator app (for example Google Authenticator, Microsoft \
              Authenticator or 1Password).</li>\
-             <li>In the app, add an account with this key: <code class=\"secret\">{}</code>, \
-             or on your phone <a href=\"{}\">open this link in the app</a>.</li>\
+             <li>In the app, add an account: scan this code,<div class=\"qr\">{}</div>or type \
+             this key: <code class=\"secret\">{}</code>, or on your phone \
+             <a href=\"{}\">open this link in the app</a>.</li>\
              <li>Type the 6-digit code the app shows.</li></ol>{}{}",
+            Self::qr_code(uri),
             escape(&grouped),
             escape(uri),
             error_paragraph(error),
