@@ -9,8 +9,8 @@
 
 use super::store::{
     AccessTokenRecord, AuthStore, Client, ClientAuth, CodeRecord, GrantRecord, MemberRecord,
-    MemberSecurity, Redemption, RefreshTokenRecord, Session, SignInEvent, SignInOutcome,
-    SigningKey,
+    MemberSecurity, Redemption, RefreshTokenRecord, SIGN_IN_RETENTION_MS, Session, SignInEvent,
+    SignInOutcome, SigningKey,
 };
 use crate::synth::LineOfBusiness;
 
@@ -254,12 +254,20 @@ pub async fn purging_keeps_what_still_matters(store: impl AuthStore) {
         .put_session("s1", Session::new(None, 1_000))
         .await
         .unwrap();
+    // Sign-in events: one just past the retention period at the purge, one just within.
+    for at_ms in [2_000 - SIGN_IN_RETENTION_MS, 2_001 - SIGN_IN_RETENTION_MS] {
+        let event = SignInEvent::new(at_ms, None, None, SignInOutcome::WrongPassword, "x");
+        store.record_sign_in(event).await.unwrap();
+    }
 
     let purged = store.purge_expired(2_000).await.unwrap();
     // The short access token, the revoked grant's refresh token, the assertion id, the
-    // session; not the revoked grant's access token, which lives until its expiry (5,000)
-    // and is refused for its grant meanwhile.
-    assert_eq!(purged, 4);
+    // session, the old sign-in event; not the revoked grant's access token, which lives
+    // until its expiry (5,000) and is refused for its grant meanwhile.
+    assert_eq!(purged, 5);
+    let kept = store.sign_ins(None, 10).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].at_ms, 2_001 - SIGN_IN_RETENTION_MS);
     assert!(store.access_token("short").await.unwrap().is_none());
     assert!(store.access_token("long").await.unwrap().is_some());
     assert!(store.refresh_token("r-gone").await.unwrap().is_none());

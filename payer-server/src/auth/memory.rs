@@ -245,7 +245,8 @@ impl AuthStore for MemoryStore {
             + tables.codes.len()
             + tables.access.len()
             + tables.refresh.len()
-            + tables.jtis.len();
+            + tables.jtis.len()
+            + tables.sign_ins.len();
         let AuthTables {
             sessions,
             codes,
@@ -253,6 +254,7 @@ impl AuthStore for MemoryStore {
             access,
             refresh,
             jtis,
+            sign_ins,
             ..
         } = &mut *tables;
         sessions.retain(|_, s| s.expires_ms > now_ms);
@@ -262,7 +264,13 @@ impl AuthStore for MemoryStore {
             t.expires_ms > now_ms && grants.get(&t.grant_id).is_some_and(|g| !g.revoked)
         });
         jtis.retain(|_, expiry| *expiry > now_ms);
-        let after = sessions.len() + codes.len() + access.len() + refresh.len() + jtis.len();
+        sign_ins.retain(|e| e.at_ms > now_ms - super::store::SIGN_IN_RETENTION_MS);
+        let after = sessions.len()
+            + codes.len()
+            + access.len()
+            + refresh.len()
+            + jtis.len()
+            + sign_ins.len();
         Ok((before - after) as u64)
     }
 

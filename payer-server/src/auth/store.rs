@@ -396,10 +396,15 @@ pub struct SigningKey {
 /// what the first gave.
 pub(crate) const CODE_RETENTION_MS: i64 = 60 * 60 * 1000;
 
+/// How long sign-in events are kept: six years, as HIPAA keeps the documentation of
+/// security activity (45 CFR 164.316(b)(2)(i)); after that they go, so a trail fed by
+/// failed sign-ins does not grow without end.
+pub const SIGN_IN_RETENTION_MS: i64 = 6 * 366 * 24 * 60 * 60 * 1000;
+
 /// What [`AuthStore::purge_expired`] deletes at `now_ms` in the SQL stores, with the
 /// time each statement binds as `$1` (SQLite and PostgreSQL both read it; `revoked` is a
 /// boolean in one and 0/1 in the other, and `= TRUE` tests both).
-pub(crate) fn purge_statements(now_ms: i64) -> [(&'static str, i64); 5] {
+pub(crate) fn purge_statements(now_ms: i64) -> [(&'static str, i64); 6] {
     [
         ("DELETE FROM auth_sessions WHERE expires_ms <= $1", now_ms),
         (
@@ -416,6 +421,10 @@ pub(crate) fn purge_statements(now_ms: i64) -> [(&'static str, i64); 5] {
             now_ms,
         ),
         ("DELETE FROM auth_jtis WHERE expires_ms <= $1", now_ms),
+        (
+            "DELETE FROM auth_sign_ins WHERE at_ms <= $1",
+            now_ms - SIGN_IN_RETENTION_MS,
+        ),
     ]
 }
 
@@ -538,10 +547,10 @@ pub trait AuthStore: Send + Sync + 'static {
 
     /// Deletes what can no longer be used at `now_ms`: ended sessions, codes expired an
     /// hour ago (until then a late second use still revokes), expired access tokens,
-    /// refresh tokens past their expiry or of revoked grants, expired assertion ids. Used
-    /// refresh tokens of live grants stay: presenting one must still revoke the grant.
-    /// Grants stay (the record of what each member authorized). Returns how many records
-    /// went.
+    /// refresh tokens past their expiry or of revoked grants, expired assertion ids,
+    /// sign-in events older than [`SIGN_IN_RETENTION_MS`]. Used refresh tokens of live
+    /// grants stay: presenting one must still revoke the grant. Grants stay (the record
+    /// of what each member authorized). Returns how many records went.
     fn purge_expired(&self, now_ms: i64) -> impl Future<Output = Result<u64>> + Send;
 
     /// The signing keys, oldest first.
