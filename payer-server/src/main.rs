@@ -759,7 +759,8 @@ async fn serve<S: ResourceStore + AuthStore + AuditStore + Clone>(
 ) -> Result<(), String> {
     // Every access to the member APIs, in the database beside the data: replicas keep
     // one trail.
-    let mut config = config.with_audit(Arc::new(StoreAuditSink::spawn(store.clone())));
+    let audit = Arc::new(StoreAuditSink::spawn(store.clone()));
+    let mut config = config.with_audit(audit.clone());
     let mut app = axum::Router::new();
     if let Some(auth) = auth {
         config = config
@@ -784,12 +785,43 @@ async fn serve<S: ResourceStore + AuthStore + AuditStore + Clone>(
             router(store.clone(), ServerConfig::directory(directory_base)),
         )
         .nest("/fhir", router(store, config));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+    // The requests answered last have events still queued: write them before exiting,
+    // and say so if the database does not take them in time.
+    let wait = std::time::Duration::from_secs(10);
+    if tokio::time::timeout(wait, audit.flush()).await.is_err() {
+        eprintln!(
+            "the audit trail could not be written before shutdown: {} events are lost",
+            audit.queued()
+        );
+    }
+    served
+}
+
+/// Ctrl-C, or SIGTERM (what container runtimes and systemd send to stop a service).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// The URL of what is mounted at `/{path}`, from the FHIR base's (mounted at `/fhir`).

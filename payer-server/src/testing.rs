@@ -34,6 +34,8 @@ pub struct LoopbackPayer {
     pub auth: AuthServer<SqliteStore>,
     /// The store.
     pub store: SqliteStore,
+    /// The audit trail's writer into the store (`flush` it before reading the trail).
+    pub audit: StoreAuditSink,
     /// The synthetic members, in order.
     pub members: Vec<synth::Member>,
     /// The resources loaded.
@@ -63,10 +65,11 @@ impl LoopbackPayer {
         let auth = AuthServer::new(store.clone(), auth_config).await?;
         // The audit trail in the store, as `payer-server serve` keeps it: the support
         // console reads it.
+        let audit = StoreAuditSink::spawn(store.clone());
         let guarded = ServerConfig::new(&fhir)
             .with_authorizer(auth.authorizer())
             .with_smart_configuration(auth.smart_configuration())
-            .with_audit(Arc::new(StoreAuditSink::spawn(store.clone())));
+            .with_audit(Arc::new(audit.clone()));
         let routes = axum::Router::new()
             .nest("/auth", auth.router().merge(auth.support_router()))
             .nest("/fhir", router(store.clone(), guarded))
@@ -80,6 +83,7 @@ impl LoopbackPayer {
             fhir,
             auth,
             store,
+            audit,
             members,
             resources: report.created,
         })

@@ -8,6 +8,10 @@
 //!   as a backend holding a transaction id): none of it is stored, nothing committed
 //!   before is lost, and the server started again serves what was committed. (SQLite
 //!   gives no such sign from outside before its commit writes the log.)
+//!
+//! And the other way to stop: `payer-server serve` sent SIGTERM (what container runtimes
+//! and systemd send) finishes its requests, writes the audit events still queued, and
+//! exits 0.
 
 #[path = "support/process.rs"]
 mod process;
@@ -24,9 +28,7 @@ use std::time::{Duration, Instant};
 use payer_server::ingest::{self, BATCH_SIZE, LoadReport, Validation};
 use payer_server::store::SqliteStore;
 use payer_server::synth;
-use process::Killed;
-#[cfg(feature = "postgres")]
-use process::{free_address, serving};
+use process::{Killed, free_address, serving};
 #[cfg(feature = "postgres")]
 use serde_json::{Value, json};
 
@@ -188,7 +190,6 @@ async fn a_load_killed_mid_way_leaves_whole_resources_only_on_postgres() -> Test
     kill_a_load(&Db::Postgres(support::fresh_schema_url().await), dir.path()).await
 }
 
-#[cfg(feature = "postgres")]
 /// Starts `payer-server serve --open --writes off` on `db`: the process and its FHIR base,
 /// once it answers.
 async fn serve(db: &Db) -> Result<(Killed, String), Box<dyn Error>> {
@@ -323,5 +324,56 @@ async fn a_server_killed_mid_transaction_stores_none_of_it_on_postgres() -> Test
     drop(server);
     let (present, _, _) = db.check_and_reload(&before).await?;
     assert_eq!(present as i64, committed);
+    Ok(())
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_server_sent_sigterm_writes_its_audit_trail_and_exits_cleanly() -> TestResult {
+    use payer_server::access::AuditAction;
+    use payer_server::audit::AuditStore as _;
+
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("stopped.sqlite");
+    let (mut server, fhir) = serve(&Db::Sqlite(path.clone())).await?;
+    // Four clients, 250 searches each, and SIGTERM as soon as the last is answered. (The
+    // writer usually keeps up with these; that `flush` waits for what lags is checked
+    // where the writer cannot run ahead: `audit_store_conformance_tests!`.)
+    let mut clients = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let url = format!("{fhir}/Patient?_count=1");
+        clients.spawn(async move {
+            let http = reqwest::Client::new();
+            for _ in 0..250 {
+                let status = http.get(&url).send().await?.status();
+                assert_eq!(status, reqwest::StatusCode::OK);
+            }
+            Ok::<_, reqwest::Error>(())
+        });
+    }
+    while let Some(done) = clients.join_next().await {
+        done??;
+    }
+    let terminated = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()?;
+    assert!(terminated.success());
+    let status = tokio::task::spawn_blocking(move || server.0.wait()).await??;
+    assert!(
+        status.success(),
+        "a clean exit, not death by signal: {status:?}"
+    );
+
+    let store = SqliteStore::open(&path)?;
+    let searches = store
+        .audit_events(None, 10_000)
+        .await?
+        .iter()
+        .filter(|e| e.action == AuditAction::Search && e.resource_type == "Patient")
+        .count();
+    assert_eq!(
+        searches, 1_000,
+        "one event per request, none lost at shutdown"
+    );
     Ok(())
 }
