@@ -44,6 +44,10 @@ pub enum Error {
     /// The store failed. The message is for logs; clients get a generic text.
     #[error("storage error: {0}")]
     Store(String),
+    /// Another request changed the same resource at the same moment, and trying again
+    /// did not settle it (409): nothing was done, and the same request may succeed now.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// The store cannot be reached for now (its database is restarting or down): nothing
     /// was done, and the same request may succeed later (503). The message is for logs.
     #[error("storage unavailable: {0}")]
@@ -66,6 +70,7 @@ impl Error {
             Error::Forbidden(_) => 403,
             Error::NotFound(_) => 404,
             Error::Gone(_) => 410,
+            Error::Conflict(_) => 409,
             Error::NotAcceptable(_) => 406,
             Error::NotSupported(_) => 501,
             Error::Store(_) => 500,
@@ -82,6 +87,7 @@ impl Error {
             Error::Forbidden(_) => IssueType::Forbidden,
             Error::NotFound(_) => IssueType::NotFound,
             Error::Gone(_) => IssueType::Deleted,
+            Error::Conflict(_) => IssueType::Conflict,
             Error::NotAcceptable(_) | Error::NotSupported(_) => IssueType::NotSupported,
             Error::Store(_) => IssueType::Exception,
             Error::Unavailable(_) => IssueType::Transient,
@@ -97,6 +103,9 @@ impl Error {
                 "the database is unavailable for now; the request changed nothing: try again"
                     .to_owned()
             }
+            Error::Conflict(_) => "another request wrote the same resource at the same \
+                                   moment; this one changed nothing: try again"
+                .to_owned(),
             other => other.to_string(),
         };
         OperationOutcome::error(self.issue_type(), text)

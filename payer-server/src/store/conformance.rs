@@ -183,6 +183,30 @@ async fn all_pages(store: &impl ResourceStore, mut query: SearchQuery) -> Vec<St
     }
 }
 
+/// Two writers creating the same new resources at once (two replicas, or two requests on
+/// one) both succeed: one creates, the other makes the next version, never an error.
+pub async fn concurrent_creates_of_one_new_resource_both_succeed(store: impl ResourceStore) {
+    for n in 0..20 {
+        let id = format!("race{n}");
+        let (first, second) = tokio::join!(
+            store.upsert(vec![prepared(patient(&id, "First", "1970-01-01"))]),
+            store.upsert(vec![prepared(patient(&id, "Second", "1970-01-02"))]),
+        );
+        let mut outcomes = [first.unwrap(), second.unwrap()].concat();
+        outcomes.sort_by_key(|o| format!("{o:?}"));
+        assert_eq!(
+            outcomes,
+            [WriteOutcome::Created, WriteOutcome::Updated],
+            "{id}"
+        );
+        assert_eq!(store.read("Patient", &id).await.unwrap().version, 2, "{id}");
+        assert!(
+            store.vread("Patient", &id, 1).await.is_ok(),
+            "{id}: version 1 kept"
+        );
+    }
+}
+
 pub async fn writes_are_versioned_and_idempotent(store: impl ResourceStore) {
     let p1 = patient("p1", "Núñez", "1970-05-01");
     let out = store.upsert(vec![prepared(p1.clone())]).await.unwrap();

@@ -157,6 +157,13 @@ pub trait ResourceStore: Send + Sync + 'static {
 macro_rules! store_conformance_tests {
     ($make:expr) => {
         #[tokio::test]
+        async fn concurrent_creates_of_one_new_resource_both_succeed() {
+            $crate::store::conformance::concurrent_creates_of_one_new_resource_both_succeed(
+                $make().await,
+            )
+            .await;
+        }
+        #[tokio::test]
         async fn writes_are_versioned_and_idempotent() {
             $crate::store::conformance::writes_are_versioned_and_idempotent($make().await).await;
         }

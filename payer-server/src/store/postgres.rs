@@ -172,6 +172,9 @@ pub(crate) fn pg_error(e: tokio_postgres::Error) -> Error {
     };
     if unavailable {
         Error::Unavailable(message)
+    } else if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+        // Another transaction committed the same key first: a race, not a fault.
+        Error::Conflict(message)
     } else {
         Error::Store(message)
     }
@@ -487,8 +490,9 @@ impl AuditStore for PostgresStore {
     }
 }
 
-impl ResourceStore for PostgresStore {
-    async fn upsert(&self, batch: Vec<Prepared>) -> Result<Vec<WriteOutcome>> {
+impl PostgresStore {
+    /// One attempt at [`ResourceStore::upsert`], in one transaction.
+    async fn write_batch(&self, batch: &[Prepared]) -> Result<Vec<WriteOutcome>> {
         let now = self.clock.now_ms();
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg_error)?;
@@ -652,6 +656,21 @@ impl ResourceStore for PostgresStore {
         rows.insert(&tx).await?;
         tx.commit().await.map_err(pg_error)?;
         Ok(outcomes)
+    }
+}
+
+impl ResourceStore for PostgresStore {
+    async fn upsert(&self, batch: Vec<Prepared>) -> Result<Vec<WriteOutcome>> {
+        // Two writers creating the same new resource at once: the later insert violates
+        // the key once the first commits, and its transaction rolls back whole. Written
+        // again, the batch finds the row (and locks it), so it becomes the next version.
+        let mut attempt = 1;
+        loop {
+            match self.write_batch(&batch).await {
+                Err(Error::Conflict(_)) if attempt < 3 => attempt += 1,
+                done => return done,
+            }
+        }
     }
 
     async fn delete(&self, resource_type: &str, id: &str) -> Result<Option<u64>> {
