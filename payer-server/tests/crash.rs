@@ -354,8 +354,9 @@ async fn a_server_sent_sigterm_writes_its_audit_trail_and_exits_cleanly() -> Tes
     while let Some(done) = clients.join_next().await {
         done??;
     }
-    let terminated = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
+    // The shell's own `kill` (a machine without procps has no /bin/kill).
+    let terminated = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", server.0.id())])
         .status()?;
     assert!(terminated.success());
     let status = tokio::task::spawn_blocking(move || server.0.wait()).await??;
