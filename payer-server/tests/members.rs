@@ -842,17 +842,19 @@ async fn the_support_console_finds_a_member_and_shows_what_failed_what_was_read_
     );
     assert_eq!(lookups[0].resources, [format!("Patient/{patient}")]);
 
-    let (_, page) = payer
-        .browser
-        .submit(
-            &format!("{console}/action"),
-            &[
-                ("session", &session),
-                ("member", member),
-                ("action", "unlock"),
-            ],
-        )
-        .await?;
+    // What staff do to the member's security, by the buttons' form.
+    let act = async |action: &str| {
+        let fields = [
+            ("session", session.as_str()),
+            ("member", member),
+            ("action", action),
+        ];
+        payer
+            .browser
+            .submit(&format!("{console}/action"), &fields)
+            .await
+    };
+    let (_, page) = act("unlock").await?;
     assert!(page.contains("The lockout is lifted."), "{page}");
     assert!(!page.contains("Lift the lockout"), "{page}");
     assert_eq!(
@@ -882,17 +884,7 @@ async fn the_support_console_finds_a_member_and_shows_what_failed_what_was_read_
         .submit(&lookup, &[("session", &session), ("member", member)])
         .await?;
     assert!(page.contains("on; 1 recovery code left"), "{page}");
-    let (_, page) = payer
-        .browser
-        .submit(
-            &format!("{console}/action"),
-            &[
-                ("session", &session),
-                ("member", member),
-                ("action", "reset-two-step"),
-            ],
-        )
-        .await?;
+    let (_, page) = act("reset-two-step").await?;
     assert!(page.contains("Two-step sign-in is reset"), "{page}");
     assert!(page.contains("Two-step sign-in</dt><dd>off"), "{page}");
     let security = payer
