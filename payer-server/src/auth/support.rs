@@ -10,6 +10,8 @@
 //! audit event (`support:<name>` read `Patient/<id>`), so who looked at whom is on record.
 //! Mounted by [`super::AuthServer::support_router`] for stores that keep the audit trail.
 
+use std::collections::HashMap;
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -101,7 +103,11 @@ async fn home<A: AuthStore + Clone>(
             .collect(),
         Err(e) => return server.unavailable(&e),
     };
-    let rows = sign_in_rows(server, &failures).await;
+    let names = match AppNames::load(server).await {
+        Ok(names) => names,
+        Err(e) => return server.unavailable(&e),
+    };
+    let rows = sign_in_rows(&names, &failures);
     html(
         StatusCode::OK,
         server.pages().support_home(session, staff, &rows, error),
@@ -133,31 +139,36 @@ async fn staff_session<A: AuthStore + Clone>(
     }
 }
 
-async fn sign_in_rows<A: AuthStore + Clone>(
-    server: &AuthServer<A>,
-    events: &[SignInEvent],
-) -> Vec<SupportSignIn> {
-    let mut rows = Vec::with_capacity(events.len());
-    for event in events {
-        rows.push(SupportSignIn {
+fn sign_in_rows(names: &AppNames, events: &[SignInEvent]) -> Vec<SupportSignIn> {
+    events
+        .iter()
+        .map(|event| SupportSignIn {
             at: date(event.at_ms),
             member: event.subject.clone().unwrap_or_default(),
-            app: app_name(server, event.client_id.as_deref()).await,
+            app: names.of(event.client_id.as_deref()),
             outcome: event.outcome.describe(),
             failure: event.outcome.is_failure(),
             detail: event.detail.clone(),
-        });
-    }
-    rows
+        })
+        .collect()
 }
 
-async fn app_name<A: AuthStore + Clone>(server: &AuthServer<A>, client_id: Option<&str>) -> String {
-    let Some(client_id) = client_id else {
-        return String::new();
-    };
-    match server.inner.store.client(client_id).await {
-        Ok(Some(client)) => client.name,
-        _ => client_id.to_owned(),
+/// The registered apps' names, read once per page (not once per row).
+struct AppNames(HashMap<String, String>);
+
+impl AppNames {
+    async fn load<A: AuthStore + Clone>(server: &AuthServer<A>) -> crate::error::Result<AppNames> {
+        let clients = server.inner.store.clients().await?;
+        Ok(AppNames(
+            clients.into_iter().map(|c| (c.client_id, c.name)).collect(),
+        ))
+    }
+
+    /// The name of `client_id`; its id when it is no longer registered.
+    fn of(&self, client_id: Option<&str>) -> String {
+        client_id
+            .map(|id| self.0.get(id).cloned().unwrap_or_else(|| id.to_owned()))
+            .unwrap_or_default()
     }
 }
 
@@ -189,10 +200,11 @@ async fn member_page<A: AuthStore + AuditStore + Clone>(
         let grants = store.grants_of(member, now).await?;
         let sign_ins = store.sign_ins(Some(member), SHOWN).await?;
         let accesses = store.audit_events(Some(member), SHOWN).await?;
-        Ok::<_, crate::error::Error>((record, grants, sign_ins, accesses))
+        let names = AppNames::load(server).await?;
+        Ok::<_, crate::error::Error>((record, grants, sign_ins, accesses, names))
     }
     .await;
-    let (record, grants, sign_ins, accesses) = match found {
+    let (record, grants, sign_ins, accesses, names) = match found {
         Ok(found) => found,
         Err(e) => return server.unavailable(&e),
     };
@@ -220,29 +232,33 @@ async fn member_page<A: AuthStore + AuditStore + Clone>(
     if let Err(e) = store.append_audit(vec![lookup]).await {
         return server.unavailable(&e);
     }
-    let mut apps = Vec::with_capacity(grants.len());
-    for grant in &grants {
-        apps.push((
-            app_name(server, Some(&grant.client_id)).await,
-            date(grant.created_ms),
-            date(grant.expires_ms),
-            Scopes::parse(&grant.scope).to_string(),
-        ));
-    }
-    let mut reads = Vec::with_capacity(accesses.len());
-    for event in &accesses {
-        reads.push((
-            date(event.at_ms),
-            app_name(server, event.client_id.as_deref()).await,
-            format!(
-                "{} {}",
-                crate::audit::action_name(event.action),
-                event.resource_type
-            ),
-            event.status,
-            event.resources.len(),
-        ));
-    }
+    let apps = grants
+        .iter()
+        .map(|grant| {
+            (
+                names.of(Some(&grant.client_id)),
+                date(grant.created_ms),
+                date(grant.expires_ms),
+                Scopes::parse(&grant.scope).to_string(),
+            )
+        })
+        .collect();
+    let reads = accesses
+        .iter()
+        .map(|event| {
+            (
+                date(event.at_ms),
+                names.of(event.client_id.as_deref()),
+                format!(
+                    "{} {}",
+                    crate::audit::action_name(event.action),
+                    event.resource_type
+                ),
+                event.status,
+                event.resources.len(),
+            )
+        })
+        .collect();
     let view = SupportMember {
         username: member.to_owned(),
         patient_id,
@@ -252,7 +268,7 @@ async fn member_page<A: AuthStore + AuditStore + Clone>(
             .and_then(|m| m.security.locked_until(now))
             .map(date),
         apps,
-        sign_ins: sign_in_rows(server, &sign_ins).await,
+        sign_ins: sign_in_rows(&names, &sign_ins),
         reads,
         notice,
     };
